@@ -1,0 +1,1 @@
+"""Store, retrieval, answering and the CLI / API / chat surfaces of Sổ tay CCHC."""

@@ -1,0 +1,82 @@
+"""Pydantic models of the public contract (CLI --json, REST API). Add fields freely, never remove."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Intent = Literal[
+    "lead", "coordinators", "deadline", "product", "target",
+    "list_by_agency", "due_by_date", "fact", "general",
+]
+
+
+class Citation(BaseModel):
+    document: str
+    title: str = ""
+    commune: str = ""
+    section: str = ""
+    text: str = Field(description="quoted source text, verbatim from the plan")
+    line_start: int | None = None
+    line_end: int | None = None
+    page: int | None = None
+    origin: Literal["table", "prose", "metadata"] | None = None
+    chunk_id: str | None = None
+
+
+class Answer(BaseModel):
+    answer: str
+    abstained: bool = False
+    intent: str = "general"
+    citations: list[Citation] = Field(default_factory=list)
+    commune: str | None = None
+    generator: Literal["extractive", "llm"] = "extractive"
+
+
+class DocumentInfo(BaseModel):
+    document: str
+    title: str = ""
+    commune: str = ""
+    province: str = ""
+    district: str = ""
+    year: str = ""
+    chunks: int = 0
+    tasks: int = 0
+    targets: int = 0
+    number: str = ""
+    issue_date: str = ""
+    signer: str = ""
+    content_hash: str = ""
+
+
+class TaskOut(BaseModel):
+    document: str
+    commune: str
+    origin: Literal["table", "prose"]
+    area: str = ""
+    number: str = ""
+    task: str
+    lead: str = ""
+    coordinators: str = ""
+    product: str = ""
+    deadline: str = ""
+    monitor: str = ""
+    source: str = ""
+    deadline_kind: str = ""
+    deadline_start: str | None = None
+    deadline_end: str | None = None
+    flags: list[str] = Field(default_factory=list)
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    document: str
+    commune: str = ""
+    title: str = ""
+    section: str = ""
+    text: str
+    score: float
+    kind: str = "prose"
+    line_start: int | None = None
+    line_end: int | None = None

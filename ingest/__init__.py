@@ -1,0 +1,1 @@
+"""Turn plan files into `ParsedPlan`s. Pure: no index I/O."""

@@ -1,0 +1,113 @@
+"""Vietnamese text helpers shared by ingest and the read path.
+
+Display text is only ever NFC-normalised. Folding (no diacritics, đ→d, lower case) and
+abbreviation expansion happen inside search keys, so "ai chu tri TTHC" and
+"Ai chủ trì thủ tục hành chính" produce the same key.
+
+Word segmentation: instead of a statistical segmenter (pyvi/underthesea segment accented
+text well but disagree on unaccented input), keys carry syllable unigrams plus adjacent
+syllable bigrams. Bigrams capture compound words ("thu_tuc", "hanh_chinh") and behave
+identically whether or not the user typed diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Abbreviation -> written-out form. Used in both directions: every key expands
+# abbreviations, so the abbreviated and the written-out spellings meet in the middle.
+ABBREVIATIONS: dict[str, str] = {
+    "CCHC": "cải cách hành chính",
+    "TTHC": "thủ tục hành chính",
+    "UBND": "Ủy ban nhân dân",
+    "HĐND": "Hội đồng nhân dân",
+    "VBQPPL": "văn bản quy phạm pháp luật",
+    "QPPL": "quy phạm pháp luật",
+    "DVC": "dịch vụ công",
+    "DVCTT": "dịch vụ công trực tuyến",
+    "PAKN": "phản ánh kiến nghị",
+    "CBCCVC": "cán bộ công chức viên chức",
+    "CBCC": "cán bộ công chức",
+    "CCVC": "công chức viên chức",
+    "ĐVSNCL": "đơn vị sự nghiệp công lập",
+    "NSNN": "ngân sách nhà nước",
+    "CĐS": "chuyển đổi số",
+    "MTTQ": "Mặt trận Tổ quốc",
+    "MTTQVN": "Mặt trận Tổ quốc Việt Nam",
+    "VHXH": "văn hóa xã hội",
+    "VH-XH": "văn hóa xã hội",
+    "KT-XH": "kinh tế xã hội",
+    "KTXH": "kinh tế xã hội",
+    "VTVL": "vị trí việc làm",
+    "CSDL": "cơ sở dữ liệu",
+    "CNTT": "công nghệ thông tin",
+    "TTĐT": "thông tin điện tử",
+    "HCC": "hành chính công",
+    "BCĐ": "Ban Chỉ đạo",
+    "PCT": "Phó Chủ tịch",
+    "TBXH": "thương binh xã hội",
+    "LĐTB&XH": "lao động thương binh và xã hội",
+    "BHYT": "bảo hiểm y tế",
+    "PAR INDEX": "chỉ số cải cách hành chính",
+    "SIPAS": "chỉ số hài lòng",
+}
+
+_TOKEN_RE = re.compile(r"[0-9a-z]+(?:[./][0-9a-z]+)*")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=65536)
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    decomposed = unicodedata.normalize("NFD", ch)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip diacritics (đ→d). Length may change only for exotic characters."""
+    return "".join(_fold_char(c) for c in nfc(text))
+
+
+def _abbreviation_patterns() -> list[tuple[re.Pattern[str], str]]:
+    patterns = []
+    for short, long in sorted(ABBREVIATIONS.items(), key=lambda kv: -len(kv[0])):
+        folded_short = re.escape(fold(short))
+        patterns.append((re.compile(rf"(?<![0-9a-z]){folded_short}(?![0-9a-z])"), fold(long)))
+    return patterns
+
+
+_ABBREVIATION_PATTERNS = _abbreviation_patterns()
+
+
+def expand_abbreviations(folded: str) -> str:
+    """Replace abbreviations in already folded text with their folded written-out form."""
+    for pattern, long in _ABBREVIATION_PATTERNS:
+        folded = pattern.sub(long, folded)
+    return folded
+
+
+def tokens(text: str) -> list[str]:
+    """Folded syllable tokens with abbreviations written out."""
+    return _TOKEN_RE.findall(expand_abbreviations(fold(text)))
+
+
+def search_terms(text: str) -> list[str]:
+    """Unigrams plus adjacent-syllable bigrams (`thu_tuc`)."""
+    toks = tokens(text)
+    return toks + [f"{a}_{b}" for a, b in zip(toks, toks[1:])]
+
+
+def search_key(text: str) -> str:
+    """The lexical index key for a passage (space-separated terms)."""
+    return " ".join(search_terms(text))
+
+
+def normalise_name(text: str) -> str:
+    """A comparison key for names (communes, agencies): folded tokens joined by spaces."""
+    return " ".join(tokens(text))
