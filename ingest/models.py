@@ -134,6 +134,7 @@ class TaskRecord:
     coordinator_list: list[str] = field(default_factory=list)
     deadline_norm: Deadline | None = None
     flags: list[str] = field(default_factory=list)          # e.g. "missing_cells", "merged_cells"
+    chunk_id: str = ""                                      # the chunk that quotes this record
 
 
 @dataclass

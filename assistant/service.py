@@ -1,0 +1,88 @@
+"""The composition root: one `Assistant` that the CLI, the API, the UI and the eval harness share.
+
+Cheap `__init__` with plain parameters; `warm_up()` loads the embedder and opens the store
+(Haystack-style), so constructing an Assistant never touches disk or models.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from assistant.config import Settings, get_settings
+from assistant.schemas import Answer, DocumentInfo, SearchHit, TaskOut
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self._lock = threading.Lock()
+        self._ready = False
+        self.embedder = None
+        self.store = None
+        self.retriever = None
+        self.answerer = None
+
+    # -- lifecycle -------------------------------------------------------
+    def warm_up(self) -> "Assistant":
+        with self._lock:
+            if self._ready:
+                return self
+            from assistant.answer import Answerer
+            from assistant.embeddings import make_embedder
+            from assistant.retrieval import HybridRetriever
+            from assistant.store import Store
+
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            self.embedder = make_embedder(self.settings)
+            self.store = Store(self.settings, self.embedder).open()
+            self.retriever = HybridRetriever(store=self.store, embedder=self.embedder)
+            self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
+            self._ready = True
+        return self
+
+    @property
+    def ready(self) -> bool:
+        return self._ready
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+        self._ready = False
+
+    # -- write path ------------------------------------------------------
+    def ingest(self, paths: Sequence[str | Path], progress: bool = False):
+        """Ingest files/folders. Returns one `IngestResult` per file (see assistant.ingestion)."""
+        from assistant.ingestion import ingest_paths
+
+        self.warm_up()
+        return ingest_paths(self.store, [Path(p) for p in paths], settings=self.settings, progress=progress)
+
+    def remove(self, document: str) -> bool:
+        self.warm_up()
+        return self.store.remove(document)
+
+    # -- read path -------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        self.warm_up()
+        return self.store.documents()
+
+    def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
+              query: str | None = None) -> list[TaskOut]:
+        from assistant.registry import task_to_out
+
+        self.warm_up()
+        return [task_to_out(t) for t in self.store.tasks(commune=commune, agency=agency, due=due, query=query)]
+
+    def search(self, query: str, commune: str | None = None, k: int = 10) -> list[SearchHit]:
+        self.warm_up()
+        return self.retriever.search(query, communes=[commune] if commune else None, k=k)
+
+    def ask(self, question: str, commune: str | None = None) -> Answer:
+        self.warm_up()
+        return self.answerer.answer(question, commune=commune)
+
+    def ask_batch(self, questions: Iterable[str], commune: str | None = None) -> list[Answer]:
+        self.warm_up()
+        return [self.answerer.answer(q, commune=commune) for q in questions]
