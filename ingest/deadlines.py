@@ -1,0 +1,400 @@
+"""Deadline phrases: normalise the plan's wording into a `Deadline`, test it against a period.
+
+The verbatim text is always kept; the normalised form adds a kind and a date window.
+
+Windows (`start`..`end`):
+- date: the day itself; month/quarter/half_year/year: the whole calendar period.
+- recurring ("hàng tháng", "định kỳ hàng quý", "ngày 15 hàng tháng") and "Hàng năm": the plan
+  period, with `recurrence` set; `day_of_period` anchors "ngày 15 hàng tháng" to the 15th.
+- yearly rules anchored to a month or day ("trong tháng 12 hàng năm", "Trước ngày 31/01 năm
+  liền kề") get kind month/relative, `recurrence="yearly"`, `start` = first occurrence and
+  `end` = last occurrence over the plan period.
+- continuous ("Thường xuyên", "Thường xuyên trong năm"): the plan period.
+- relative rules tied to another act ("Theo Kế hoạch ...", "Sau 3 tháng kể từ ...") and
+  on-demand ("Khi có yêu cầu") carry no window unless the text names a year.
+Text without a year uses the plan period passed in (`plan_year_start`..`plan_year_end`).
+
+`deadline_overlaps(d, start, end)` answers "does this fall due within [start, end]":
+windows that intersect the query count, so a task due "Quý I/2026" is listed for
+2026-03, a monthly task for every month of its plan, "Hàng năm" in a 2026-2030 plan for any
+month of 2026-2030. Continuous tasks are listed for every query inside the plan period: they
+are standing obligations a staff member must keep doing in that month. On-demand and
+relative rules without a resolvable date are never listed (their timing is unknown).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from datetime import date, timedelta
+from functools import lru_cache
+
+from ingest.models import Deadline
+from ingest.vntext import nfc
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+@lru_cache(maxsize=4096)
+def _fold_one(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn").lower()
+    return base[:1] or " "
+
+
+def fold_aligned(text: str) -> str:
+    """Lower-case, diacritics removed, đ→d, one output character per input character.
+
+    Keeps offsets aligned with the NFC text so matches can be cut from the original.
+    """
+    return "".join(_fold_one(ch) for ch in text)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _quarter_window(year: int, quarter: int) -> tuple[date, date]:
+    first = 3 * (quarter - 1) + 1
+    return date(year, first, 1), _month_end(year, first + 2)
+
+
+def _period(plan_year_start: int | None, plan_year_end: int | None) -> tuple[int | None, int | None]:
+    if plan_year_start is None and plan_year_end is None:
+        return None, None
+    if plan_year_start is None:
+        plan_year_start = plan_year_end
+    if plan_year_end is None:
+        plan_year_end = plan_year_start
+    return plan_year_start, plan_year_end
+
+
+def _plan_window(y0: int | None, y1: int | None) -> tuple[date | None, date | None]:
+    if y0 is None:
+        return None, None
+    return date(y0, 1, 1), date(y1, 12, 31)
+
+
+_Y = r"((?:19|20)\d{2})"
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*" + _Y + r"(?!\d)")
+_DMY_WORDS = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+" + _Y)
+_DM_NEXT_YEAR = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*(?:cua\s+)?nam\s+(lien\s+ke|sau|ke\s+tiep|tiep\s+theo)")
+_DAY_EVERY_MONTH = re.compile(r"ngay\s+(\d{1,2})\s+hang\s+thang")
+_DAY_OF_PERIOD = re.compile(r"ngay\s+(\d{1,2})\s+cua\s+(?:ky|thang|quy)")
+_MONTH_YEAR = re.compile(r"thang\s+(\d{1,2})\s*(?:/|nam)\s*" + _Y)
+_MONTH_YEARLY = re.compile(r"thang\s+(\d{1,2})\s+hang\s+nam")
+_MONTH_ONLY = re.compile(r"(?:trong|truoc|cuoi|dau)?\s*thang\s+(\d{1,2})(?!\s*[/\d])")
+_QUARTER = re.compile(r"quy\s+(iv|iii|ii|i|[1-4])\b\s*(?:(?:/|nam|-)\s*" + _Y + r")?")
+_HALF = re.compile(r"6\s+thang\s+(dau|cuoi)\s+nam(?:\s+" + _Y + r")?|nua\s+(dau|cuoi)\s+nam(?:\s+" + _Y + r")?")
+_YEAR = re.compile(r"(?:nam|trong nam)\s+" + _Y)
+_FROM_YEAR = re.compile(r"(?:tu|bat dau)(?:\s+thuc hien)?(?:\s+tu)?\s+nam\s+" + _Y)
+_RECURRING = re.compile(
+    r"(?:dinh ky\s+)?hang\s+(tuan|thang|quy|nam)|dinh ky\s*\(?\s*(tuan|thang|quy|nam|6 thang)"
+)
+_AFTER = re.compile(r"(sau|trong vong|trong thoi han)\s+(\d+)\s+(ngay|tuan|thang|nam)\s+(ke tu|tu khi|sau khi)")
+_ON_DEMAND = re.compile(r"khi co\b|khi duoc\b|theo yeu cau|dot xuat|khi phat sinh")
+_CONTINUOUS = re.compile(r"thuong xuyen|lien tuc|hang ngay|hang ngay")
+_RELATIVE = re.compile(
+    r"^\s*(?:to chuc thuc hien\s+)?theo\s+(?!doi)(ke hoach|kh\b|tien do|quy dinh|thoi han|huong dan|cac moc|moc|lo trinh|chi dao|lich)"
+)
+
+_RECURRENCE_NAMES = {"tuan": "weekly", "thang": "monthly", "quy": "quarterly", "nam": "yearly", "6 thang": "half-yearly"}
+
+
+def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end: int | None = None) -> Deadline:
+    """Normalise a deadline phrase ("Quý I/2026", "Hàng năm", "ngày 15 hàng tháng", ...)."""
+    verbatim = nfc(text or "").strip()
+    d = Deadline(text=verbatim)
+    if not verbatim:
+        return d
+    f = fold_aligned(verbatim)
+    f = re.sub(r"\s+", " ", f)
+    y0, y1 = _period(plan_year_start, plan_year_end)
+    plan_start, plan_end = _plan_window(y0, y1)
+
+    # 1. A full date.
+    m = _DMY.search(f) or _DMY_WORDS.search(f)
+    if m:
+        day = _safe_date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if day:
+            d.kind, d.start, d.end = "date", day, day
+            return d
+
+    # 2. "Trước ngày 31/01 năm liền kề": due every year, the year after the one reported on.
+    m = _DM_NEXT_YEAR.search(f)
+    if m:
+        day_n, month_n = int(m.group(1)), int(m.group(2))
+        d.kind, d.recurrence, d.day_of_period = "relative", "yearly", day_n
+        if y0 is not None:
+            d.start = _safe_date(y0 + 1, month_n, day_n)
+            d.end = _safe_date(y1 + 1, month_n, day_n)
+        return d
+
+    # 3. Anchored monthly recurrence: "chậm nhất ngày 15 hàng tháng".
+    m = _DAY_EVERY_MONTH.search(f)
+    if m:
+        d.kind, d.recurrence, d.day_of_period = "recurring", "monthly", int(m.group(1))
+        d.start, d.end = plan_start, plan_end
+        return d
+
+    # 4. A month with a year: "tháng 9/2026", "tháng 3 năm 2026".
+    m = _MONTH_YEAR.search(f)
+    if m and 1 <= int(m.group(1)) <= 12:
+        year, month = int(m.group(2)), int(m.group(1))
+        d.kind, d.start, d.end = "month", date(year, month, 1), _month_end(year, month)
+        return d
+
+    # 5. A month every year: "trong tháng 12 hàng năm".
+    m = _MONTH_YEARLY.search(f)
+    if m and 1 <= int(m.group(1)) <= 12:
+        month = int(m.group(1))
+        d.kind, d.recurrence = "month", "yearly"
+        if y0 is not None:
+            d.start, d.end = date(y0, month, 1), _month_end(y1, month)
+        return d
+
+    # 6. A quarter: "Quý I/2026", "quý 1 năm 2026", "quý II" (plan year).
+    m = _QUARTER.search(f)
+    if m and not re.search(r"hang quy|dinh ky", f):
+        quarter = _ROMAN.get(m.group(1), None) or int(m.group(1))
+        year = int(m.group(2)) if m.group(2) else None
+        d.kind = "quarter"
+        if year is not None:
+            d.start, d.end = _quarter_window(year, quarter)
+        elif y0 is not None:
+            d.start = _quarter_window(y0, quarter)[0]
+            d.end = _quarter_window(y1, quarter)[1]
+            if y1 != y0:
+                d.recurrence = "yearly"
+        return d
+
+    # 7. A half year: "6 tháng đầu năm 2026".
+    m = _HALF.search(f)
+    if m:
+        first = (m.group(1) or m.group(3)) == "dau"
+        year_text = m.group(2) or m.group(4)
+        years = (int(year_text), int(year_text)) if year_text else (y0, y1)
+        d.kind = "half_year"
+        if years[0] is not None:
+            d.start = date(years[0], 1 if first else 7, 1)
+            d.end = _month_end(years[1], 6 if first else 12)
+            if years[0] != years[1]:
+                d.recurrence = "yearly"
+        return d
+
+    # 8. "Sau 3 tháng kể từ khi có hướng dẫn": relative to an event.
+    if _AFTER.search(f):
+        d.kind = "relative"
+        return d
+
+    # 9. On demand: "Khi có yêu cầu", "Thực hiện thường xuyên khi có yêu cầu của cấp trên".
+    if _ON_DEMAND.search(f):
+        d.kind = "on_demand"
+        return d
+
+    # 10. Recurrence: "hàng tháng", "định kỳ hàng quý", "Hàng năm", "hằng tuần".
+    m = _RECURRING.search(f)
+    if m:
+        unit = m.group(1) or m.group(2)
+        d.recurrence = _RECURRENCE_NAMES[unit]
+        d.kind = "year" if unit == "nam" else "recurring"
+        d.start, d.end = plan_start, plan_end
+        m_day = _DAY_OF_PERIOD.search(f)
+        if m_day:
+            d.day_of_period = int(m_day.group(1))
+        return d
+
+    # 11. Continuous: "Thường xuyên", "Thường xuyên trong năm", "Bắt đầu thực hiện từ năm 2026".
+    m = _FROM_YEAR.search(f)
+    if m:
+        d.kind = "continuous"
+        d.start = date(int(m.group(1)), 1, 1)
+        d.end = plan_end if plan_end and plan_end.year >= d.start.year else date(int(m.group(1)), 12, 31)
+        return d
+    if _CONTINUOUS.search(f):
+        d.kind = "continuous"
+        m = _YEAR.search(f)
+        if m:
+            year = int(m.group(1))
+            d.start, d.end = date(year, 1, 1), date(year, 12, 31)
+        else:
+            d.start, d.end = plan_start, plan_end
+        return d
+
+    # 12. Tied to another schedule: "Theo Kế hoạch ... năm 2026", "Theo tiến độ phê duyệt".
+    if _RELATIVE.search(f):
+        d.kind = "relative"
+        m = _YEAR.search(f)
+        if m:
+            year = int(m.group(1))
+            d.start, d.end = date(year, 1, 1), date(year, 12, 31)
+        return d
+
+    # 13. A year: "Năm 2026", "trong năm 2025".
+    m = _YEAR.search(f)
+    if m and len(f.split()) <= 6:
+        year = int(m.group(1))
+        d.kind, d.start, d.end = "year", date(year, 1, 1), date(year, 12, 31)
+        return d
+
+    # 14. A bare month: "trong tháng 12" (plan year).
+    m = _MONTH_ONLY.search(f)
+    if m and 1 <= int(m.group(1)) <= 12 and y0 is not None:
+        month = int(m.group(1))
+        d.kind, d.start, d.end = "month", date(y0, month, 1), _month_end(y1, month)
+        if y1 != y0:
+            d.recurrence = "yearly"
+        return d
+    return d
+
+
+# ---------------------------------------------------------------- finding phrases in prose
+
+_PHRASE_PATTERNS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?:(?:truoc|cham nhat|han cuoi|den|trong)\s+)?ngay\s+\d{1,2}\s*/\s*\d{1,2}\s*/\s*(?:19|20)\d{2}"),
+    re.compile(r"(?:(?:truoc|cham nhat|trong)\s+)?ngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+(?:19|20)\d{2}"),
+    re.compile(r"(?:(?:truoc|cham nhat)\s+)?ngay\s+\d{1,2}/\d{1,2}\s*(?:cua\s+)?nam\s+(?:lien ke|sau|ke tiep|tiep theo)"),
+    re.compile(r"(?:(?:truoc|cham nhat)\s+)?ngay\s+\d{1,2}\s+hang\s+thang"),
+    re.compile(r"(?:(?:truoc|cham nhat)\s+)?ngay\s+\d{1,2}\s+cua\s+(?:ky|thang|quy)(?:\s+bao cao)?"),
+    re.compile(r"(?:(?:truoc|cham nhat|trong)\s+)?thang\s+\d{1,2}\s*(?:/|nam)\s*(?:19|20)\d{2}"),
+    re.compile(r"(?:trong\s+)?thang\s+\d{1,2}\s+hang\s+nam"),
+    re.compile(r"(?:(?:truoc|cham nhat|trong)\s+)?quy\s+(?:iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?:19|20)\d{2}"),
+    re.compile(r"dinh ky\s*\((?:[^()]{0,60})\)"),
+    re.compile(r"(?:dinh ky\s+)?hang\s+(?:tuan|thang|quy)"),
+    re.compile(r"dinh ky\s+(?:tuan|thang|quy|6 thang)"),
+    re.compile(r"(?:sau|trong vong)\s+\d+\s+(?:ngay|tuan|thang)\s+(?:ke tu|tu khi|sau khi)[^,;.]{0,60}"),
+    re.compile(r"trong\s+nam\s+(?:19|20)\d{2}"),
+)
+
+
+def find_deadline_phrase(sentence: str) -> str:
+    """The first deadline phrase in a sentence, verbatim ("" when none).
+
+    Bare years ("Kế hoạch ... năm 2026") and bare "thường xuyên" are not treated as deadlines
+    in prose: they name the plan or describe manner far more often than a due date.
+    """
+    text = nfc(sentence or "")
+    f = fold_aligned(text)
+    best: tuple[int, int] | None = None
+    for pattern in _PHRASE_PATTERNS:
+        for m in pattern.finditer(f):
+            start, end = m.start(), m.end()
+            if best is None or start < best[0] or (start == best[0] and end > best[1]):
+                best = (start, end)
+            break
+    if best is None:
+        return ""
+    return text[best[0] : best[1]].strip(" ,;.")
+
+
+# ------------------------------------------------------------------------ period queries
+
+
+def _add_months(d: date, months: int) -> date:
+    month = d.month - 1 + months
+    year = d.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def _intersects(a0: date, a1: date, b0: date, b1: date) -> bool:
+    return a0 <= b1 and b0 <= a1
+
+
+def _occurrences(d: Deadline):
+    """Windows (start, end) a recurring deadline falls in, over its plan period."""
+    assert d.start is not None and d.end is not None
+    if d.recurrence == "monthly":
+        cursor = date(d.start.year, d.start.month, 1)
+        while cursor <= d.end:
+            if d.day_of_period:
+                day = date(cursor.year, cursor.month, min(d.day_of_period, calendar.monthrange(cursor.year, cursor.month)[1]))
+                yield day, day
+            else:
+                yield cursor, _month_end(cursor.year, cursor.month)
+            cursor = _add_months(cursor, 1)
+        return
+    if d.recurrence == "yearly" and d.kind in ("month", "date", "relative", "quarter", "half_year"):
+        if d.kind == "month":
+            span_months = 1
+        elif d.kind == "quarter":
+            span_months = 3
+        elif d.kind == "half_year":
+            span_months = 6
+        else:
+            span_months = 0
+        for year in range(d.start.year, d.end.year + 1):
+            first = _safe_date(year, d.start.month, d.start.day) or _month_end(year, d.start.month)
+            if span_months:
+                last = _add_months(date(year, d.start.month, 1), span_months) - timedelta(days=1)
+            else:
+                last = first
+            yield first, last
+        return
+    # weekly / quarterly / half-yearly / yearly without an anchor cover the whole period
+    yield d.start, d.end
+
+
+def deadline_overlaps(deadline: Deadline | None, start: date, end: date) -> bool:
+    """Does the deadline fall due within [start, end]? See the module docstring for the rules."""
+    if deadline is None or deadline.kind in ("unknown", "on_demand"):
+        return False
+    if deadline.start is None or deadline.end is None:
+        # Recurring and continuous rules with no plan period apply to every period.
+        return deadline.kind in ("recurring", "continuous") or (
+            deadline.kind == "year" and deadline.recurrence == "yearly"
+        )
+    if deadline.recurrence:
+        return any(_intersects(s, e, start, end) for s, e in _occurrences(deadline))
+    return _intersects(deadline.start, deadline.end, start, end)
+
+
+_Q_PATTERNS = (
+    re.compile(r"^(?:q|quy)\s*(iv|iii|ii|i|[1-4])\s*(?:/|-|\s|nam)\s*" + _Y + "$"),
+    re.compile("^" + _Y + r"\s*-?\s*q([1-4])$"),
+)
+
+
+def parse_due_query(text: str) -> tuple[date, date]:
+    """A period typed by a user: "2026-03", "Q1/2026", "quý I/2026", "tháng 3/2026", "2026".
+
+    Raises ValueError when the text names no period.
+    """
+    f = re.sub(r"\s+", " ", fold_aligned(nfc(text or "")).strip())
+    f = re.sub(r"\s*nam\s*", " nam ", f).strip()
+    if m := re.fullmatch(_Y + r"-(\d{1,2})-(\d{1,2})", f):
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return day, day
+    if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/" + _Y, f):
+        day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        return day, day
+    if m := re.fullmatch(_Y + r"-(\d{1,2})", f):
+        year, month = int(m.group(1)), int(m.group(2))
+        return date(year, month, 1), _month_end(year, month)
+    if m := re.fullmatch(r"(?:thang\s*)?(\d{1,2})\s*(?:/|-| nam )\s*" + _Y, f):
+        month, year = int(m.group(1)), int(m.group(2))
+        if 1 <= month <= 12:
+            return date(year, month, 1), _month_end(year, month)
+    for pattern in _Q_PATTERNS:
+        if m := pattern.fullmatch(f):
+            a, b = m.group(1), m.group(2)
+            quarter_text, year_text = (a, b) if not a.isdigit() or len(a) == 1 else (b, a)
+            quarter = _ROMAN.get(quarter_text) or int(quarter_text)
+            return _quarter_window(int(year_text), quarter)
+    if m := re.fullmatch(r"(?:h|6 thang (dau|cuoi) nam)\s*([12])?\s*(?:/|\s)?\s*" + _Y, f):
+        first = (m.group(1) == "dau") if m.group(1) else m.group(2) == "1"
+        year = int(m.group(3))
+        return (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
+    if m := re.fullmatch(r"(?:nam\s*)?" + _Y, f):
+        year = int(m.group(1))
+        return date(year, 1, 1), date(year, 12, 31)
+    raise ValueError(f"Không hiểu khoảng thời gian: {text!r}")
