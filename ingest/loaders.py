@@ -1,0 +1,332 @@
+"""Loaders: a file on disk -> `LoadedDocument` (raw lines, 1-based numbers, PDF pages).
+
+One loader per format, picked by extension. Loaders do no normalisation beyond decoding;
+DOCX tables come out as tab-separated rows in their place in the body, so every later
+stage sees one kind of table whatever the source format.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from ingest.errors import IngestError
+from ingest.models import LoadedDocument, LoadedLine
+
+MEDIA_TYPES = {
+    ".txt": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+SUPPORTED_EXTENSIONS = tuple(MEDIA_TYPES)
+
+_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
+# Control characters that never occur in real text; their presence means a wrong decoding.
+_BAD_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Fewer non-blank characters than this per page means the PDF has no usable text layer.
+_MIN_PDF_CHARS_PER_PAGE = 20
+# Column gap marker for tabs inside DOCX body paragraphs (normalise splits on it).
+_COLUMN_GAP = "     "
+
+
+def load(path: str | Path) -> LoadedDocument:
+    """Load a .txt/.md/.pdf/.docx file. Raises `IngestError` with a clear reason otherwise."""
+    path = Path(path)
+    name = path.name
+    suffix = path.suffix.lower()
+    if suffix not in MEDIA_TYPES:
+        raise IngestError(
+            name,
+            f"định dạng tệp không được hỗ trợ ({suffix or 'không có phần mở rộng'}); "
+            f"chỉ nhận {', '.join(SUPPORTED_EXTENSIONS)}",
+            f"unsupported file type {suffix or '(none)'}",
+        )
+    if not path.is_file():
+        raise IngestError(name, "không tìm thấy tệp", "file not found")
+    loader: Callable[[Path], tuple[list[LoadedLine], bool]] = {
+        ".txt": _load_text,
+        ".md": _load_text,
+        ".markdown": _load_text,
+        ".pdf": _load_pdf,
+        ".docx": _load_docx,
+    }[suffix]
+    lines, from_pdf = loader(path)
+    if not any(line.text.strip() for line in lines):
+        raise IngestError(name, "tệp không có nội dung văn bản", "file contains no text")
+    return LoadedDocument(
+        document=name,
+        path=str(path),
+        media_type=MEDIA_TYPES[suffix],
+        lines=lines,
+        from_pdf_text=from_pdf,
+    )
+
+
+# -- plain text -----------------------------------------------------------------------
+
+
+def decode_text(data: bytes, document: str = "") -> str:
+    """Decode text bytes: UTF-8 (with or without BOM), UTF-16 (BOM or NUL pattern), else cp1258."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _decode(data, "utf-8-sig", document)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode(data, "utf-16", document)
+    utf16 = _guess_utf16_without_bom(data)
+    if utf16:
+        return _decode(data, utf16, document)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1258")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or _BAD_CONTROL_RE.search(text):
+        raise IngestError(
+            document,
+            "không nhận ra bảng mã của tệp (không phải UTF-8, UTF-16 hay Windows-1258); "
+            "hãy lưu lại tệp dưới dạng UTF-8",
+            "unknown text encoding (not UTF-8, UTF-16 or cp1258)",
+        )
+    return text
+
+
+def _decode(data: bytes, encoding: str, document: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            document,
+            f"tệp bị lỗi bảng mã {encoding.upper()}",
+            f"invalid {encoding} data: {exc.reason}",
+        ) from exc
+
+
+def _guess_utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text without BOM has a NUL in every other byte for ASCII-heavy content."""
+    sample = data[:4000]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) / 2
+    if odd_nuls > 0.3 * half and even_nuls < 0.05 * half:
+        return "utf-16-le"
+    if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def split_lines(text: str, first_page: int | None = None) -> list[LoadedLine]:
+    """Split text into numbered lines. A form feed (pdftotext's page break) starts a new page."""
+    pages = text.split("\f")
+    paged = first_page is not None or len(pages) > 1
+    lines: list[LoadedLine] = []
+    number = 0
+    for index, page_text in enumerate(pages):
+        page = (first_page or 1) + index if paged else None
+        parts = _NEWLINE_RE.split(page_text)
+        if index < len(pages) - 1 and parts and parts[-1] == "":
+            parts = parts[:-1]  # "...\n\f" ends the page, it is not an extra blank line
+        for part in parts:
+            number += 1
+            lines.append(LoadedLine(number=number, text=part, page=page))
+    if lines and lines[-1].text == "" and text.endswith(("\n", "\r")):
+        lines.pop()  # the final newline does not open a line
+    return lines
+
+
+def _load_text(path: Path) -> tuple[list[LoadedLine], bool]:
+    text = decode_text(path.read_bytes(), path.name)
+    # Form feeds only come from PDF-to-text converters: such text is hard-wrapped.
+    return split_lines(text), "\f" in text
+
+
+# -- PDF ------------------------------------------------------------------------------
+
+
+def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    name = path.name
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                unlocked = reader.decrypt("")
+            except Exception:  # noqa: BLE001 - any failure means we cannot read it
+                unlocked = 0
+            if not unlocked:
+                raise IngestError(
+                    name,
+                    "tệp PDF được mã hóa bằng mật khẩu; hãy gỡ mật khẩu rồi nạp lại",
+                    "PDF is encrypted",
+                )
+        page_texts = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        raise IngestError(name, "không đọc được tệp PDF (tệp hỏng?)", f"unreadable PDF: {exc}") from exc
+    if not page_texts:
+        raise IngestError(name, "tệp PDF không có trang nào", "PDF has no pages")
+    visible = sum(len("".join(t.split())) for t in page_texts)
+    if visible < _MIN_PDF_CHARS_PER_PAGE * len(page_texts):
+        raise IngestError(
+            name,
+            "tệp PDF không có lớp văn bản (bản quét ảnh); cần nhận dạng ký tự (OCR) trước khi nạp",
+            "PDF has no text layer; it needs OCR",
+        )
+    lines: list[LoadedLine] = []
+    for page_number, page_text in enumerate(page_texts, start=1):
+        for part in _NEWLINE_RE.split(page_text):
+            lines.append(LoadedLine(number=len(lines) + 1, text=part, page=page_number))
+    return lines, True
+
+
+# -- DOCX -----------------------------------------------------------------------------
+
+
+def _load_docx(path: Path) -> tuple[list[LoadedLine], bool]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
+        raise IngestError(path.name, "không đọc được tệp DOCX (tệp hỏng?)", f"unreadable DOCX: {exc}") from exc
+
+    numbering = _DocxNumbering(document)
+    texts: list[str] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Paragraph):
+            prefix = numbering.label(item)
+            text = item.text.replace("\t", _COLUMN_GAP)
+            for i, part in enumerate(text.split("\n")):
+                texts.append(f"{prefix}{part}" if i == 0 and prefix else part)
+        elif isinstance(item, Table):
+            texts.extend(_docx_table_rows(item))
+    return [LoadedLine(number=i, text=t) for i, t in enumerate(texts, start=1)], False
+
+
+def _docx_table_rows(table) -> Iterable[str]:
+    """Each row as tab-separated cells; a merged cell's text appears once, in its first column."""
+    from docx.table import _Cell
+
+    for tr in table._tbl.tr_lst:
+        cells: list[str] = []
+        for tc in tr.tc_lst:
+            continued = tc.vMerge == "continue"
+            text = "" if continued else _Cell(tc, table).text
+            cells.append(" ".join(text.split()))
+            cells.extend([""] * (max(tc.grid_span, 1) - 1))
+        if any(cells):
+            yield "\t".join(cells)
+
+
+class _DocxNumbering:
+    """Renders Word's automatic list numbering ("I.", "1.", "a)", bullets) as text.
+
+    Word keeps these numbers out of the paragraph text; without them headings lose their markers.
+    """
+
+    _BULLETS = ("-", "+", "+")
+
+    def __init__(self, document) -> None:
+        from docx.oxml.ns import qn
+
+        self._qn = qn
+        self._levels: dict[str, dict[int, tuple[str, str, int]]] = {}
+        self._counters: dict[str, list[int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (NotImplementedError, KeyError, AttributeError):
+            return
+        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
+        for node in root.findall(qn("w:abstractNum")):
+            levels = {}
+            for lvl in node.findall(qn("w:lvl")):
+                ilvl = int(lvl.get(qn("w:ilvl"), "0"))
+                fmt = self._val(lvl, "w:numFmt") or "decimal"
+                text = self._val(lvl, "w:lvlText") or ""
+                start = int(self._val(lvl, "w:start") or "1")
+                levels[ilvl] = (fmt, text, start)
+            abstract[node.get(qn("w:abstractNumId"))] = levels
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            if ref is not None:
+                self._levels[num.get(qn("w:numId"))] = abstract.get(ref.get(qn("w:val")), {})
+
+    def _val(self, node, tag: str) -> str | None:
+        child = node.find(self._qn(tag))
+        return None if child is None else child.get(self._qn("w:val"))
+
+    def _num_pr(self, paragraph):
+        qn = self._qn
+        for holder in (paragraph._p, getattr(paragraph.style, "element", None) if paragraph.style else None):
+            if holder is None:
+                continue
+            ppr = holder.find(qn("w:pPr"))
+            num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
+            if num_pr is not None:
+                num_id = self._val(num_pr, "w:numId")
+                ilvl = int(self._val(num_pr, "w:ilvl") or "0")
+                return num_id, ilvl
+        return None
+
+    def label(self, paragraph) -> str:
+        if not self._levels or not paragraph.text.strip():
+            return ""
+        found = self._num_pr(paragraph)
+        if not found or found[0] not in self._levels or found[0] == "0":
+            return ""
+        num_id, ilvl = found
+        levels = self._levels[num_id]
+        if ilvl not in levels:
+            return ""
+        fmt, template, start = levels[ilvl]
+        if fmt == "bullet":
+            return f"{self._BULLETS[min(ilvl, 2)]} "
+        if fmt == "none":
+            return ""
+        counters = self._counters.setdefault(num_id, [0] * 9)
+        for deeper in range(ilvl + 1, 9):
+            counters[deeper] = 0
+        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else start
+
+        def render(match: re.Match[str]) -> str:
+            level = int(match.group(1)) - 1
+            level_fmt = levels.get(level, ("decimal", "", 1))[0]
+            value = counters[level] or levels.get(level, ("", "", 1))[2]
+            return _format_number(value, level_fmt)
+
+        text = re.sub(r"%(\d)", render, template)
+        return f"{text} " if text else ""
+
+
+def _format_number(value: int, fmt: str) -> str:
+    if fmt in ("upperRoman", "lowerRoman"):
+        roman = _to_roman(value)
+        return roman if fmt == "upperRoman" else roman.lower()
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (value - 1) % 26)
+        return letter if fmt == "lowerLetter" else letter.upper()
+    return str(value)
+
+
+def _to_roman(value: int) -> str:
+    numerals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    out = []
+    for number, numeral in numerals:
+        while value >= number:
+            out.append(numeral)
+            value -= number
+    return "".join(out)

@@ -1,0 +1,98 @@
+"""The pure ingest pipeline: file or text -> `ParsedPlan` (no store or index I/O).
+
+load -> normalise -> structure -> metadata -> records (tables, prose duties, targets)
+-> chunks. The records side lives in ingest.tables / ingest.responsibilities /
+ingest.targets and is imported lazily, so this module works before those exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ingest.chunk import build_chunks
+from ingest.errors import IngestError
+from ingest.loaders import MEDIA_TYPES, load, split_lines
+from ingest.metadata import extract_metadata
+from ingest.models import Block, LoadedDocument, ParsedPlan, Target, TaskRecord
+from ingest.normalise import normalise_lines
+from ingest.structure import parse_structure
+
+
+def _optional(module: str, name: str) -> Callable | None:
+    """A records-side function, or None while its module is not written yet."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            return None
+        raise
+    except AttributeError:
+        return None
+
+
+def extract_records(blocks: Sequence[Block], document: str, commune: str) -> tuple[list[TaskRecord], list[Target]]:
+    tasks: list[TaskRecord] = []
+    for module, name in (("ingest.tables", "parse_tables"),
+                         ("ingest.responsibilities", "parse_responsibilities")):
+        function = _optional(module, name)
+        if function is not None:
+            tasks.extend(function(blocks, document, commune))
+    extract_targets = _optional("ingest.targets", "extract_targets")
+    targets = list(extract_targets(blocks, document, commune)) if extract_targets else []
+    return tasks, targets
+
+
+def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
+    """Everything after loading. Pure."""
+    document = loaded.document
+    lines = normalise_lines(loaded.lines, True if loaded.from_pdf_text else None)
+    if not lines:
+        raise IngestError(document, "tệp không có nội dung văn bản", "file contains no text")
+    blocks = parse_structure(lines)
+    metadata = extract_metadata(document, blocks)
+    tasks, targets = extract_records(blocks, document, metadata.commune)
+    chunks = build_chunks(document, blocks, tasks, metadata)
+
+    warnings = []
+    if not any(b.kind == "heading" for b in blocks):
+        warnings.append("Không nhận ra đề mục nào (I., 1., a)); văn bản được chia đoạn theo độ dài.")
+    for label, value in (("tên xã", metadata.commune), ("năm/giai đoạn", metadata.period)):
+        if not value:
+            warnings.append(f"Không tìm thấy {label} trong văn bản.")
+    return ParsedPlan(
+        document=document,
+        path=loaded.path,
+        content_hash=content_hash,
+        metadata=metadata,
+        text="\n".join(line.text for line in lines),
+        blocks=blocks,
+        chunks=chunks,
+        tasks=tasks,
+        targets=targets,
+        warnings=warnings,
+    )
+
+
+def parse_file(path: str | Path) -> ParsedPlan:
+    """Load and parse one file. Raises `IngestError` for files that cannot be read."""
+    path = Path(path)
+    loaded = load(path)
+    return parse_document(loaded, hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def parse_text(document: str, text: str, *, media_type: str | None = None,
+               from_pdf_text: bool = False, path: str = "") -> ParsedPlan:
+    """Parse in-memory text as if it were the file `document` (hash of its UTF-8 bytes)."""
+    if media_type is None:
+        media_type = MEDIA_TYPES.get(Path(document).suffix.lower(), "text/plain")
+    loaded = LoadedDocument(
+        document=document,
+        path=path or document,
+        media_type=media_type,
+        lines=split_lines(text),
+        from_pdf_text=from_pdf_text or "\f" in text,
+    )
+    return parse_document(loaded, hashlib.sha256(text.encode("utf-8")).hexdigest())
