@@ -1,48 +1,38 @@
 """The pure ingest pipeline: file or text -> `ParsedPlan` (no store or index I/O).
 
 load -> normalise -> structure -> metadata -> records (tables, prose duties, targets)
--> chunks. The records side lives in ingest.tables / ingest.responsibilities /
-ingest.targets and is imported lazily, so this module works before those exist.
+-> chunks.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from ingest.chunk import build_chunks
 from ingest.errors import IngestError
 from ingest.loaders import MEDIA_TYPES, load, split_lines
 from ingest.metadata import extract_metadata
-from ingest.models import Block, LoadedDocument, ParsedPlan, Target, TaskRecord
+from ingest.models import Block, LoadedDocument, ParsedPlan, PlanMetadata, Target, TaskRecord
 from ingest.normalise import normalise_lines
+from ingest.responsibilities import parse_responsibilities
 from ingest.structure import parse_structure
+from ingest.tables import parse_tables
+from ingest.targets import extract_targets
+
+# Bump when parsing changes what a file yields: the store re-parses unchanged files then.
+PIPELINE_VERSION = "1"
 
 
-def _optional(module: str, name: str) -> Callable | None:
-    """A records-side function, or None while its module is not written yet."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-    except AttributeError:
-        return None
-
-
-def extract_records(blocks: Sequence[Block], document: str, commune: str) -> tuple[list[TaskRecord], list[Target]]:
-    tasks: list[TaskRecord] = []
-    for module, name in (("ingest.tables", "parse_tables"),
-                         ("ingest.responsibilities", "parse_responsibilities")):
-        function = _optional(module, name)
-        if function is not None:
-            tasks.extend(function(blocks, document, commune))
-    extract_targets = _optional("ingest.targets", "extract_targets")
-    targets = list(extract_targets(blocks, document, commune)) if extract_targets else []
-    return tasks, targets
+def extract_records(blocks: Sequence[Block], metadata: PlanMetadata) -> tuple[list[TaskRecord], list[Target]]:
+    """Appendix-table and prose-duty task records, and the plan's quantitative targets."""
+    document, commune = metadata.document, metadata.commune
+    years = {"plan_year_start": metadata.year_start, "plan_year_end": metadata.year_end}
+    table_tasks = parse_tables(blocks, document, commune, **years)
+    prose_tasks = parse_responsibilities(blocks, document, commune, **years)
+    targets = extract_targets(blocks, document, commune, table_records=table_tasks)
+    return table_tasks + prose_tasks, targets
 
 
 def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
@@ -53,7 +43,7 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
         raise IngestError(document, "tệp không có nội dung văn bản", "file contains no text")
     blocks = parse_structure(lines)
     metadata = extract_metadata(document, blocks)
-    tasks, targets = extract_records(blocks, document, metadata.commune)
+    tasks, targets = extract_records(blocks, metadata)
     chunks = build_chunks(document, blocks, tasks, metadata)
 
     warnings = []

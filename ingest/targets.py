@@ -215,8 +215,12 @@ def targets_from_records(records: list[TaskRecord]) -> list[Target]:
     return out
 
 
-def extract_targets(blocks: list[Block], document: str, commune: str) -> list[Target]:
-    """Every quantitative target of the plan, from prose and from appendix task cells."""
+def extract_targets(blocks: list[Block], document: str, commune: str,
+                    table_records: list[TaskRecord] | None = None) -> list[Target]:
+    """Every quantitative target of the plan, from prose and from appendix task cells.
+
+    `table_records` are the plan's already parsed table rows; parsed here when not given.
+    """
     out: list[Target] = []
     for block in blocks:
         if block.kind not in ("paragraph", "list_item") or block.in_appendix:
@@ -226,5 +230,7 @@ def extract_targets(blocks: list[Block], document: str, commune: str) -> list[Ta
             line_start=block.line_start, line_end=block.line_end, page=block.page,
         )
         out.extend(_targets_in(_strip_marker(block.text), document, commune, " › ".join(block.section_path), source))
-    out.extend(targets_from_records(parse_tables(blocks, document, commune)))
+    if table_records is None:
+        table_records = parse_tables(blocks, document, commune)
+    out.extend(targets_from_records(table_records))
     return out

@@ -11,7 +11,7 @@ import pytest
 from ingest.errors import IngestError
 from ingest.loaders import split_lines
 from ingest.normalise import normalise_lines
-from ingest.pipeline import _optional, parse_file, parse_text
+from ingest.pipeline import parse_file, parse_text
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -43,9 +43,12 @@ def test_parse_text_matches_parse_file():
     assert [c.id for c in from_text.chunks] == [c.id for c in from_file.chunks]
 
 
-def test_missing_records_modules_are_tolerated():
-    assert _optional("ingest.module_that_does_not_exist", "parse") is None
-    assert _optional("ingest.chunk", "function_that_does_not_exist") is None
+def test_records_and_targets_come_from_one_table_parse(parsed_plans):
+    plan = parsed_plans["nam-dan_2026.txt"]
+    table_tasks = [t for t in plan.tasks if t.origin == "table"]
+    table_targets = [t for t in plan.targets if t.source and t.source.section_path[:1] == ("Phụ lục",)]
+    assert table_tasks and table_targets and {t.origin for t in plan.tasks} == {"table", "prose"}
+    assert all(t.source.line_start >= min(r.source.line_start for r in table_tasks) for t in table_targets)
 
 
 def test_a_file_without_text_is_an_ingest_error(tmp_path):
