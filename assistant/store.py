@@ -1,17 +1,154 @@
 """One facade over SQLite (source of truth) and Chroma (a derived vector index).
 
-INTERFACE SKETCH — the store helper replaces the bodies. Other modules code against these
-signatures. SQLite holds documents, chunks (+ folded search keys in an FTS5 table),
-chunk vectors (float32 blobs, keyed by sha256 of embed text + embedder name, so unchanged
-text is never re-embedded), tasks and targets. Chroma holds chunk vectors with metadata
-{document, commune, year_start, year_end, kind} and is reconciled from SQLite on open.
+SQLite (WAL) holds documents, chunks (+ folded search keys in an FTS5 table), the embedding
+cache, tasks and targets. Chroma holds one vector per chunk with metadata
+{document, commune, commune_key, year_start, year_end, kind}.
+
+Crash safety (`upsert_plan`):
+  1. vectors for chunk texts not yet cached are computed and committed to the `vectors` table
+     (content-addressed by sha256(embed text) + embedder name, so partial progress is harmless
+     and unchanged text is never embedded twice, even across documents or after remove);
+  2. ONE SQLite transaction replaces the document row, its chunks, FTS rows, tasks and targets;
+  3. Chroma is synced for that document from the cached vectors.
+A kill before 2 leaves the old document intact; a kill after 2 leaves Chroma stale, and
+`open()` reconciles Chroma against SQLite (drops ids SQLite does not know, adds the ones it
+lacks from cached vectors). Dense hits are filtered through SQLite, so readers never see a
+chunk of a half-written document.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+import logging
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
 
-from ingest.models import ParsedPlan, Target, TaskRecord
+import numpy as np
+
+from assistant.schemas import DocumentInfo
+from ingest.agencies import agency_key, agency_matches
+from ingest.deadlines import deadline_overlaps, parse_due_query
+from ingest.models import Deadline, ParsedPlan, SourceRef, Target, TaskRecord
+from ingest.vntext import normalise_name, search_key, search_terms, tokens
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_BATCH = 500                 # SQL IN (...) batch size
+_CHROMA_BATCH = 1000
+_TASK_COLUMNS = 31
+_COMMUNE_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    document TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    district TEXT NOT NULL DEFAULT '',
+    province TEXT NOT NULL DEFAULT '',
+    period TEXT NOT NULL DEFAULT '',
+    year_start INTEGER,
+    year_end INTEGER,
+    number TEXT NOT NULL DEFAULT '',
+    issue_date TEXT NOT NULL DEFAULT '',
+    signer TEXT NOT NULL DEFAULT '',
+    signer_title TEXT NOT NULL DEFAULT '',
+    implements TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    ingested_at TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    embed_text TEXT NOT NULL DEFAULT '',
+    section TEXT NOT NULL DEFAULT '',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    key, chunk_id UNINDEXED, document UNINDEXED, tokenize = "unicode61 tokenchars '_./'"
+);
+CREATE TABLE IF NOT EXISTS vectors (
+    text_hash TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (text_hash, embedder)
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL,
+    area TEXT NOT NULL DEFAULT '',
+    number TEXT NOT NULL DEFAULT '',
+    task TEXT NOT NULL,
+    lead TEXT NOT NULL DEFAULT '',
+    coordinators TEXT NOT NULL DEFAULT '',
+    product TEXT NOT NULL DEFAULT '',
+    deadline TEXT NOT NULL DEFAULT '',
+    monitor TEXT NOT NULL DEFAULT '',
+    goal TEXT NOT NULL DEFAULT '',
+    leads TEXT NOT NULL DEFAULT '[]',
+    coordinator_list TEXT NOT NULL DEFAULT '[]',
+    lead_keys TEXT NOT NULL DEFAULT '',          -- '|'-separated agency keys of the leads
+    coordinator_keys TEXT NOT NULL DEFAULT '',
+    deadline_kind TEXT NOT NULL DEFAULT '',      -- '' when the record has no normalised deadline
+    deadline_text TEXT NOT NULL DEFAULT '',
+    deadline_start TEXT,
+    deadline_end TEXT,
+    deadline_recurrence TEXT NOT NULL DEFAULT '',
+    deadline_day INTEGER,
+    flags TEXT NOT NULL DEFAULT '[]',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    chunk_id TEXT NOT NULL DEFAULT '',
+    search_key TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document, ordinal)
+);
+CREATE INDEX IF NOT EXISTS tasks_commune ON tasks(commune_key);
+CREATE TABLE IF NOT EXISTS targets (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    comparator TEXT NOT NULL DEFAULT '',
+    value REAL NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    area TEXT NOT NULL DEFAULT '',
+    sentence TEXT NOT NULL DEFAULT '',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    PRIMARY KEY (document, ordinal)
+);
+"""
 
 
 @dataclass
@@ -26,19 +163,549 @@ class StoredChunk:
     line_start: int
     line_end: int
     page: int | None
+    section_path: tuple[str, ...] = ()
+    year: str = ""
+    province: str = ""
+    ordinal: int = 0
 
+
+# -- keys and small helpers ------------------------------------------------------------------
+
+def commune_key(name: str) -> str:
+    """Comparison key for a commune: folded, without the "xã"/"phường" prefix."""
+    key = normalise_name(name or "")
+    for prefix in _COMMUNE_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _embed_text(chunk) -> str:
+    return chunk.embed_text or chunk.text
+
+
+def _fts_query(query: str) -> str:
+    """OR of the query's folded terms, each quoted so no FTS5 syntax gets through."""
+    seen: dict[str, None] = {}
+    for term in search_terms(query):
+        seen.setdefault(term, None)
+    return " OR ".join('"' + term.replace('"', '""') + '"' for term in seen)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _chunks_of(seq: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _pipeline_version() -> str:
+    try:
+        from ingest import pipeline
+    except ImportError:
+        return ""
+    return str(getattr(pipeline, "PIPELINE_VERSION", ""))
+
+
+# -- the store -------------------------------------------------------------------------------
 
 class Store:
-    def __init__(self, settings, embedder) -> None: ...
-    def open(self) -> "Store": ...                        # create schema, reconcile Chroma
-    def close(self) -> None: ...
-    def upsert_plan(self, plan: ParsedPlan) -> str: ...  # "added" | "updated" | "unchanged"
-    def remove(self, document: str) -> bool: ...
-    def documents(self) -> list: ...                      # list[DocumentInfo]
-    def has_hash(self, document: str, content_hash: str) -> bool: ...
-    def lexical_search(self, query: str, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]: ...
-    def dense_search(self, vector, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]: ...
-    def get_chunks(self, ids: list[str]) -> list[StoredChunk]: ...
+    def __init__(self, settings, embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._write_lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._writer: sqlite3.Connection | None = None
+        self._client = None
+        self._collection = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def open(self) -> "Store":
+        Path(self.settings.home).mkdir(parents=True, exist_ok=True)
+        self._writer = self._connect()
+        self._writer.executescript(_SCHEMA)
+        self._writer.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+        self._open_chroma()
+        self.reconcile()
+        return self
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self._local = threading.local()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self._collection = None
+        self._client = None
+
+    def __enter__(self) -> "Store":
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _db(self) -> sqlite3.Connection:
+        """This thread's read connection (WAL readers see only committed transactions)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._writer is None:
+                raise RuntimeError("Store is not open")
+            conn = self._connect()
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    # -- Chroma ---------------------------------------------------------------------------
+    def _make_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.settings.chroma_mode == "http":
+            return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
+                                       settings=chroma_settings)
+        Path(self.settings.chroma_path).mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+
+    def _open_chroma(self) -> None:
+        try:
+            self._client = self._make_client()
+            self._collection = self._get_collection()
+        except Exception as exc:  # noqa: BLE001 - a local index is derived data: rebuild it
+            if self.settings.chroma_mode == "http":
+                raise
+            log.warning("Chroma index unreadable (%s); rebuilding it from SQLite", exc)
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
+            self._client = self._make_client()
+            self._collection = self._get_collection()
+
+    def _get_collection(self):
+        name = self.settings.chroma_collection
+        wanted = {"embedder": self.embedder.name}
+        try:
+            collection = self._client.get_collection(name, embedding_function=None)
+        except Exception:  # noqa: BLE001 - NotFoundError's import path moved across chroma versions
+            collection = None
+        if collection is not None and (collection.metadata or {}).get("embedder") != self.embedder.name:
+            # Vectors of another model live in another space: start the index over.
+            self._client.delete_collection(name)
+            collection = None
+        if collection is None:
+            collection = self._client.create_collection(
+                name, metadata=wanted, configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None)
+        return collection
+
+    def chroma_ids(self, document: str | None = None) -> set[str]:
+        """Ids present in the Chroma collection (all, or one document's)."""
+        ids: set[str] = set()
+        where = {"document": document} if document else None
+        offset = 0
+        while True:
+            page = self._collection.get(where=where, include=[], limit=_CHROMA_BATCH * 5, offset=offset)
+            ids.update(page["ids"])
+            if len(page["ids"]) < _CHROMA_BATCH * 5:
+                return ids
+            offset += len(page["ids"])
+
+    def _chroma_upsert(self, rows: list[sqlite3.Row], on_embedded: Callable[[int], None] | None = None) -> None:
+        """Upsert chunk rows (joined with their document) into Chroma from cached vectors."""
+        if not rows:
+            return
+        self._ensure_vectors([(r["text_hash"], r["embed_text"] or r["text"]) for r in rows], on_embedded)
+        vectors = self._cached_vectors([r["text_hash"] for r in rows])
+        for batch in _chunks_of(rows, _CHROMA_BATCH):
+            metadatas = []
+            for r in batch:
+                meta = {"document": r["document"], "commune": r["commune"], "commune_key": r["commune_key"],
+                        "kind": r["kind"]}
+                if r["year_start"] is not None:
+                    meta["year_start"] = r["year_start"]
+                if r["year_end"] is not None:
+                    meta["year_end"] = r["year_end"]
+                metadatas.append(meta)
+            self._collection.upsert(
+                ids=[r["id"] for r in batch],
+                embeddings=np.stack([vectors[r["text_hash"]] for r in batch]),
+                metadatas=metadatas,
+            )
+
+    def _chunk_rows(self, conn: sqlite3.Connection, where: str = "", params: Sequence = ()) -> list[sqlite3.Row]:
+        return conn.execute(
+            "SELECT c.id, c.document, c.kind, c.text, c.embed_text, c.text_hash, d.commune, d.commune_key, "
+            "d.year_start, d.year_end FROM chunks c JOIN documents d ON d.document = c.document "
+            f"{where} ORDER BY c.document, c.ordinal", params).fetchall()
+
+    def _sync_chroma_document(self, document: str) -> None:
+        rows = self._chunk_rows(self._writer, "WHERE c.document = ?", (document,))
+        wanted = {r["id"] for r in rows}
+        stale = sorted(self.chroma_ids(document) - wanted)
+        for batch in _chunks_of(stale, _CHROMA_BATCH):
+            self._collection.delete(ids=list(batch))
+        self._chroma_upsert(rows)
+
+    def reconcile(self) -> dict[str, int]:
+        """Make Chroma hold exactly SQLite's chunk ids. Returns {"deleted": n, "added": m}."""
+        with self._write_lock:
+            rows = self._chunk_rows(self._writer)
+            wanted = {r["id"] for r in rows}
+            present = self.chroma_ids()
+            extra = sorted(present - wanted)
+            for batch in _chunks_of(extra, _CHROMA_BATCH):
+                self._collection.delete(ids=list(batch))
+            missing = [r for r in rows if r["id"] not in present]
+            self._chroma_upsert(missing)
+            if extra or missing:
+                log.info("reconciled Chroma: %d stale ids deleted, %d ids added", len(extra), len(missing))
+            return {"deleted": len(extra), "added": len(missing)}
+
+    # -- embedding cache ------------------------------------------------------------------
+    def _cached_vectors(self, hashes: Iterable[str], conn: sqlite3.Connection | None = None) -> dict[str, np.ndarray]:
+        conn = conn or self._writer
+        unique = sorted(set(hashes))
+        found: dict[str, np.ndarray] = {}
+        for batch in _chunks_of(unique, _BATCH):
+            marks = ",".join("?" * len(batch))
+            for row in conn.execute(
+                    f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
+                    (self.embedder.name, *batch)):
+                found[row["text_hash"]] = np.frombuffer(row["vector"], dtype=np.float32)
+        return found
+
+    def _missing_hashes(self, items: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """{text_hash: text} for items whose vector is not cached for the current embedder."""
+        by_hash = dict(items)
+        cached = self._cached_vectors(by_hash, conn=self._db())
+        return {h: t for h, t in by_hash.items() if h not in cached}
+
+    def missing_vectors(self, plan: ParsedPlan) -> int:
+        """How many distinct chunk texts of `plan` still need embedding (for progress bars)."""
+        return len(self._missing_hashes((text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks))
+
+    def _ensure_vectors(self, items: Iterable[tuple[str, str]],
+                        on_embedded: Callable[[int], None] | None = None) -> int:
+        """Embed and cache every text whose vector is missing; returns how many were embedded."""
+        missing = list(self._missing_hashes(items).items())
+        size = max(1, int(getattr(self.embedder, "batch_size", 32)))
+        for batch in _chunks_of(missing, size):
+            matrix = self.embedder.embed_passages([t for _, t in batch])
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._writer.executemany(
+                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
+                    [(h, self.embedder.name, int(matrix.shape[1]), np.ascontiguousarray(v, np.float32).tobytes())
+                     for (h, _), v in zip(batch, matrix)])
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            if on_embedded is not None:
+                on_embedded(len(batch))
+        return len(missing)
+
+    # -- write path -----------------------------------------------------------------------
+    def has_hash(self, document: str, content_hash: str) -> bool:
+        """True when `document` is stored from identical bytes, embedder and pipeline version."""
+        row = self._db().execute(
+            "SELECT content_hash, embedder, pipeline_version FROM documents WHERE document = ?",
+            (document,)).fetchone()
+        return bool(row) and row["content_hash"] == content_hash and row["embedder"] == self.embedder.name \
+            and row["pipeline_version"] == _pipeline_version()
+
+    def upsert_plan(self, plan: ParsedPlan, on_embedded: Callable[[int], None] | None = None,
+                    force: bool = False) -> str:
+        """Store a parsed plan. Returns "added", "updated" or "unchanged"."""
+        with self._write_lock:
+            if not force and self.has_hash(plan.document, plan.content_hash):
+                return "unchanged"
+            self._ensure_vectors(((text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks), on_embedded)
+            existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
+                                           (plan.document,)).fetchone() is not None
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete_rows(plan.document)
+                self._insert_plan(plan)
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._sync_chroma_document(plan.document)
+            return "updated" if existed else "added"
+
+    def _delete_rows(self, document: str) -> None:
+        w = self._writer
+        w.execute("DELETE FROM chunks_fts WHERE document = ?", (document,))
+        for table in ("tasks", "targets", "chunks", "documents"):
+            w.execute(f"DELETE FROM {table} WHERE document = ?", (document,))
+
+    def _insert_plan(self, plan: ParsedPlan) -> None:
+        w, meta = self._writer, plan.metadata
+        ckey = commune_key(meta.commune)
+        extra = asdict(meta)
+        extra["warnings"] = list(plan.warnings)
+        w.execute(
+            "INSERT INTO documents(document, title, commune, commune_key, district, province, period, "
+            "year_start, year_end, number, issue_date, signer, signer_title, implements, content_hash, "
+            "embedder, pipeline_version, path, ingested_at, metadata) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (plan.document, meta.title, meta.commune, ckey, meta.district, meta.province, meta.period,
+             meta.year_start, meta.year_end, meta.number, meta.issue_date, meta.signer, meta.signer_title,
+             meta.implements, plan.content_hash, self.embedder.name, _pipeline_version(), str(plan.path),
+             datetime.now(timezone.utc).isoformat(timespec="seconds"), json.dumps(extra, ensure_ascii=False)))
+        w.executemany(
+            "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
+            "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(c.id, plan.document, i, c.kind, c.text, c.embed_text if c.embed_text != c.text else "",
+              c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
+              c.page, text_hash(_embed_text(c))) for i, c in enumerate(plan.chunks)])
+        w.executemany(
+            "INSERT INTO chunks_fts(key, chunk_id, document) VALUES (?,?,?)",
+            [(search_key(f"{c.section} {c.text}"), c.id, plan.document) for c in plan.chunks])
+        w.executemany(
+            "INSERT INTO tasks VALUES (" + ",".join("?" * _TASK_COLUMNS) + ")",
+            [self._task_row(plan.document, i, t) for i, t in enumerate(plan.tasks)])
+        w.executemany(
+            "INSERT INTO targets VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(plan.document, i, t.commune, commune_key(t.commune), t.subject, t.comparator, float(t.value),
+              t.unit, t.text, t.area, t.sentence,
+              json.dumps(list(t.source.section_path) if t.source else [], ensure_ascii=False),
+              t.source.line_start if t.source else 0, t.source.line_end if t.source else 0,
+              t.source.page if t.source else None) for i, t in enumerate(plan.targets)])
+
+    @staticmethod
+    def _task_row(document: str, ordinal: int, t: TaskRecord) -> tuple:
+        leads = t.leads or ([t.lead] if t.lead else [])
+        coordinators = t.coordinator_list or ([t.coordinators] if t.coordinators else [])
+        d, src = t.deadline_norm, t.source
+        return (
+            document, ordinal, t.commune, commune_key(t.commune), t.origin, t.area, t.number, t.task, t.lead,
+            t.coordinators, t.product, t.deadline, t.monitor, t.goal,
+            json.dumps(t.leads, ensure_ascii=False), json.dumps(t.coordinator_list, ensure_ascii=False),
+            "|".join(agency_key(x) for x in leads), "|".join(agency_key(x) for x in coordinators),
+            d.kind if d else "", d.text if d else "", _iso(d.start) if d else None, _iso(d.end) if d else None,
+            d.recurrence if d else "", d.day_of_period if d else None,
+            json.dumps(t.flags, ensure_ascii=False),
+            json.dumps(list(src.section_path) if src else [], ensure_ascii=False),
+            src.line_start if src else 0, src.line_end if src else 0, src.page if src else None,
+            t.chunk_id, " ".join(tokens(" ".join([t.area, t.task, t.product, t.goal]))),
+        )
+
+    def remove(self, document: str) -> bool:
+        with self._write_lock:
+            if self._writer.execute("SELECT 1 FROM documents WHERE document = ?", (document,)).fetchone() is None:
+                return False
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete_rows(document)
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._sync_chroma_document(document)
+            return True
+
+    # -- read path ------------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        return self._document_infos()
+
+    def document(self, document: str) -> DocumentInfo | None:
+        found = self._document_infos("WHERE d.document = ?", (document,))
+        return found[0] if found else None
+
+    def _document_infos(self, where: str = "", params: Sequence = ()) -> list[DocumentInfo]:
+        rows = self._db().execute(
+            "SELECT d.*, "
+            "(SELECT COUNT(*) FROM chunks c WHERE c.document = d.document) AS n_chunks, "
+            "(SELECT COUNT(*) FROM tasks t WHERE t.document = d.document) AS n_tasks, "
+            "(SELECT COUNT(*) FROM targets g WHERE g.document = d.document) AS n_targets "
+            f"FROM documents d {where} ORDER BY d.document", params).fetchall()
+        return [DocumentInfo(
+            document=r["document"], title=r["title"], commune=r["commune"], province=r["province"],
+            district=r["district"], year=_year_label(r), chunks=r["n_chunks"], tasks=r["n_tasks"],
+            targets=r["n_targets"], number=r["number"], issue_date=r["issue_date"], signer=r["signer"],
+            content_hash=r["content_hash"]) for r in rows]
+
+    def communes(self) -> list[str]:
+        """Distinct commune names as the plans write them."""
+        return [r[0] for r in self._db().execute(
+            "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")]
+
+    def _commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
+        if not communes:
+            return "", []
+        keys = sorted({commune_key(c) for c in communes if c and c.strip()})
+        if not keys:
+            return "", []
+        return f" AND {column} IN ({','.join('?' * len(keys))})", keys
+
+    def lexical_search(self, query: str, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
+        """BM25 over folded unigram+bigram keys. Returns [(chunk_id, score)], best first, score > 0."""
+        match = _fts_query(query)
+        if not match or k <= 0:
+            return []
+        clause, params = self._commune_clause(communes, "d.commune_key")
+        rows = self._db().execute(
+            "SELECT f.chunk_id, bm25(chunks_fts) AS rank FROM chunks_fts f "
+            "JOIN documents d ON d.document = f.document "
+            f"WHERE chunks_fts MATCH ?{clause} ORDER BY rank LIMIT ?",
+            (match, *params, k)).fetchall()
+        return [(r["chunk_id"], -float(r["rank"])) for r in rows]
+
+    def dense_search(self, vector, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
+        """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first."""
+        if k <= 0:
+            return []
+        keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+        where = {"commune_key": {"$in": keys}} if keys else None
+        result = self._collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
+            include=["distances"])
+        ids, distances = result["ids"][0], result["distances"][0]
+        known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
+
+    def _existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for batch in _chunks_of(list(ids), _BATCH):
+            marks = ",".join("?" * len(batch))
+            found.update(r[0] for r in self._db().execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch))
+        return found
+
+    def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked; unknown ids are skipped."""
+        by_id: dict[str, StoredChunk] = {}
+        for batch in _chunks_of(list(dict.fromkeys(ids)), _BATCH):
+            marks = ",".join("?" * len(batch))
+            for r in self._db().execute(
+                    "SELECT c.*, d.commune, d.title, d.province, d.period, d.year_start, d.year_end "
+                    f"FROM chunks c JOIN documents d ON d.document = c.document WHERE c.id IN ({marks})", batch):
+                by_id[r["id"]] = StoredChunk(
+                    id=r["id"], document=r["document"], commune=r["commune"], title=r["title"], text=r["text"],
+                    kind=r["kind"], section=r["section"], line_start=r["line_start"], line_end=r["line_end"],
+                    page=r["page"], section_path=tuple(json.loads(r["section_path"])), year=_year_label(r),
+                    province=r["province"], ordinal=r["ordinal"])
+        return [by_id[i] for i in ids if i in by_id]
+
+    def document_chunk_ids(self, document: str) -> list[str]:
+        return [r[0] for r in self._db().execute(
+            "SELECT id FROM chunks WHERE document = ? ORDER BY ordinal", (document,))]
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._db().execute("SELECT id FROM chunks")}
+
     def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
-              query: str | None = None, document: str | None = None) -> list[TaskRecord]: ...
-    def targets(self, commune: str | None = None, document: str | None = None) -> list[Target]: ...
+              query: str | None = None, document: str | None = None, role: str = "lead") -> list[TaskRecord]:
+        """Registry records, filtered; every filter accepts text with or without diacritics.
+
+        `agency` matches the lead (role="lead"; a prose duty also matches its coordinating agency,
+        since the plan states the duty for it), the coordinators ("coordinator") or either ("any").
+        `due` is a period ("2026-03", "Quý I/2026", "2026"); raises ValueError when unreadable.
+        """
+        window = parse_due_query(due) if due else None
+        sql, params = "SELECT * FROM tasks WHERE 1=1", []
+        if commune:
+            clause, keys = self._commune_clause([commune], "commune_key")
+            sql, params = sql + clause, params + keys
+        if document:
+            sql, params = sql + " AND document = ?", params + [document]
+        if agency:
+            # Cheap necessary condition on the folded key columns; agency_matches decides.
+            key = agency_key(agency)
+            sql, params = sql + " AND (instr(lead_keys, ?) > 0 OR instr(coordinator_keys, ?) > 0)", \
+                params + [key, key]
+        rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
+        query_tokens = set(tokens(query)) if query else set()
+        out = []
+        for r in rows:
+            if agency and not _row_matches_agency(r, agency, role):
+                continue
+            if query_tokens and not query_tokens <= set(r["search_key"].split()):
+                continue
+            record = _task_from_row(r)
+            if window is not None and not deadline_overlaps(record.deadline_norm, *window):
+                continue
+            out.append(record)
+        return out
+
+    def targets(self, commune: str | None = None, document: str | None = None) -> list[Target]:
+        sql, params = "SELECT * FROM targets WHERE 1=1", []
+        if commune:
+            clause, keys = self._commune_clause([commune], "commune_key")
+            sql, params = sql + clause, params + keys
+        if document:
+            sql, params = sql + " AND document = ?", params + [document]
+        rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
+        return [Target(document=r["document"], commune=r["commune"], subject=r["subject"],
+                       comparator=r["comparator"], value=r["value"], unit=r["unit"], text=r["text"],
+                       area=r["area"], sentence=r["sentence"],
+                       source=SourceRef(r["document"], tuple(json.loads(r["section_path"])), r["line_start"],
+                                        r["line_end"], r["page"])) for r in rows]
+
+    def stats(self) -> dict[str, int]:
+        db = self._db()
+        return {name: db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
+                for name in ("documents", "chunks", "tasks", "targets", "vectors")} | \
+            {"chroma": self._collection.count()}
+
+
+def _row_matches_agency(r: sqlite3.Row, agency: str, role: str) -> bool:
+    leads = json.loads(r["leads"]) or ([r["lead"]] if r["lead"] else [])
+    coordinators = json.loads(r["coordinator_list"]) or ([r["coordinators"]] if r["coordinators"] else [])
+    check_leads = role in ("lead", "any")
+    check_coordinators = role in ("coordinator", "any") or (role == "lead" and r["origin"] == "prose")
+    return (check_leads and any(agency_matches(agency, name) for name in leads)) or \
+        (check_coordinators and any(agency_matches(agency, name) for name in coordinators))
+
+
+def _year_label(r: sqlite3.Row) -> str:
+    if r["period"]:
+        return r["period"]
+    if r["year_start"] and r["year_end"] and r["year_start"] != r["year_end"]:
+        return f"{r['year_start']}-{r['year_end']}"
+    return str(r["year_start"] or r["year_end"] or "")
+
+
+def _task_from_row(r: sqlite3.Row) -> TaskRecord:
+    deadline = None
+    if r["deadline_kind"]:  # empty when the record had no normalised deadline
+        deadline = Deadline(text=r["deadline_text"], kind=r["deadline_kind"] or "unknown",
+                            start=_parse_date(r["deadline_start"]), end=_parse_date(r["deadline_end"]),
+                            recurrence=r["deadline_recurrence"], day_of_period=r["deadline_day"])
+    return TaskRecord(
+        document=r["document"], commune=r["commune"], origin=r["origin"], area=r["area"], number=r["number"],
+        task=r["task"], lead=r["lead"], coordinators=r["coordinators"], product=r["product"],
+        deadline=r["deadline"], monitor=r["monitor"], goal=r["goal"],
+        source=SourceRef(r["document"], tuple(json.loads(r["section_path"])), r["line_start"], r["line_end"],
+                         r["page"]),
+        leads=json.loads(r["leads"]), coordinator_list=json.loads(r["coordinator_list"]),
+        deadline_norm=deadline, flags=json.loads(r["flags"]), chunk_id=r["chunk_id"])

@@ -1,0 +1,209 @@
+"""Write path: files and folders -> parsed plans -> store, one result per file.
+
+Unchanged files are recognised by content hash before any parsing, so a re-run costs one read
+and one hash per file. One bad file never stops the others and never touches stored documents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ingest.errors import IngestError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+
+Status = Literal["added", "updated", "unchanged", "skipped", "error"]
+
+STATUS_LABELS = {
+    "added": "đã thêm",
+    "updated": "đã cập nhật",
+    "unchanged": "không đổi",
+    "skipped": "bỏ qua",
+    "error": "lỗi",
+}
+
+
+@dataclass
+class IngestResult:
+    file: str
+    document: str = ""
+    status: Status = "error"
+    message: str = ""
+    chunks: int = 0
+    tasks: int = 0
+    targets: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "error"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "document": self.document, "status": self.status, "ok": self.ok,
+                "message": self.message, "chunks": self.chunks, "tasks": self.tasks,
+                "targets": self.targets, "seconds": round(self.seconds, 3), "warnings": self.warnings}
+
+
+def document_id(path: Path) -> str:
+    """A document's id in the store: its file name (NFC)."""
+    return unicodedata.normalize("NFC", path.name)
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]:
+    """Files to ingest (folders expanded recursively, sorted) and results for what is refused."""
+    files: list[Path] = []
+    notes: list[IngestResult] = []
+    seen: set[Path] = set()
+
+    def add(file: Path) -> None:
+        key = file.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(file)
+
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found = False
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = child.relative_to(path)
+                if any(part.startswith(".") for part in rel.parts):
+                    continue  # hidden files and folders (.DS_Store, .git)
+                if child.suffix.lower() in SUPPORTED_SUFFIXES and not child.name.startswith("~$"):
+                    add(child)
+                    found = True
+                else:
+                    notes.append(IngestResult(file=str(child), status="skipped",
+                                              message="định dạng không hỗ trợ (chỉ nhận .txt .md .pdf .docx)"))
+            if not found:
+                notes.append(IngestResult(file=str(path), status="error",
+                                          message="thư mục không có tệp .txt .md .pdf .docx nào"))
+        elif path.is_file():
+            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+                add(path)
+            else:
+                notes.append(IngestResult(
+                    file=str(path), status="error",
+                    message=f"định dạng không hỗ trợ: '{path.suffix or '(không có đuôi)'}' "
+                            "(chỉ nhận .txt .md .pdf .docx)"))
+        else:
+            notes.append(IngestResult(file=str(path), status="error", message="không tìm thấy tệp hoặc thư mục"))
+    return files, notes
+
+
+def _parse(path: Path):
+    from ingest.pipeline import parse_file
+
+    return parse_file(path)
+
+
+def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = False,
+                 force: bool = False) -> list[IngestResult]:
+    """Ingest files/folders into `store`: refused paths first, then one result per file in order.
+
+    `force` re-parses files even when their bytes are unchanged (vectors still come from the cache).
+    """
+    max_bytes = int(float(getattr(settings, "max_file_mb", 20.0)) * 1024 * 1024)
+    files, notes = expand_paths(paths)
+    results: list[IngestResult] = list(notes)
+    pending: list[tuple[IngestResult, object, float]] = []  # (result, plan, seconds spent so far)
+    owners: dict[str, str] = {}  # document id -> file that claimed it in this run
+
+    # Phase 1: hash, skip unchanged, parse. Pure work: nothing is written yet.
+    for path in files:
+        started = time.perf_counter()
+        result = IngestResult(file=str(path), document=document_id(path))
+        results.append(result)
+        try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                result.message = (f"tệp quá lớn: {size / 1024 / 1024:.1f} MB, vượt giới hạn "
+                                  f"{max_bytes / 1024 / 1024:g} MB (CCHC_MAX_FILE_MB)")
+                continue
+            if size == 0:
+                result.message = "tệp rỗng"
+                continue
+            content_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+            if not force and store.has_hash(result.document, content_hash):
+                result.status = "unchanged"
+                _count_stored(store, result)
+                result.seconds = time.perf_counter() - started
+                continue
+            plan = _parse(path)
+            if not plan.content_hash:
+                plan.content_hash = content_hash
+            result.document = plan.document
+            result.warnings = list(plan.warnings)
+            if not plan.chunks:
+                result.message = "không trích xuất được nội dung văn bản nào từ tệp"
+                continue
+            if plan.document in owners:
+                result.message = f"trùng tên văn bản với tệp {owners[plan.document]} trong cùng lượt nạp"
+                continue
+            owners[plan.document] = str(path)
+            pending.append((result, plan, time.perf_counter() - started))
+        except IngestError as exc:
+            result.message = _reason(exc)
+        except OSError as exc:
+            result.message = f"không đọc được tệp: {exc.strerror or exc}"
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
+            result.message = f"lỗi không mong đợi khi đọc tệp: {type(exc).__name__}: {exc}"
+        finally:
+            if result.status == "error":
+                result.seconds = time.perf_counter() - started
+
+    # Phase 2: embed (cached vectors are reused) and store, one transaction per document.
+    total = sum(store.missing_vectors(plan) for _, plan, _ in pending) if pending else 0
+    bar = _progress_bar(total, enabled=progress and total > 0)
+    try:
+        for result, plan, spent in pending:
+            started = time.perf_counter()
+            try:
+                result.status = store.upsert_plan(plan, on_embedded=bar.update, force=force)
+                result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
+            except Exception as exc:  # noqa: BLE001 - the store rolled back; keep going
+                result.status = "error"
+                result.message = f"không lưu được vào kho: {type(exc).__name__}: {exc}"
+            result.seconds = spent + time.perf_counter() - started
+    finally:
+        bar.close()
+    return results
+
+
+def _reason(exc: BaseException) -> str:
+    """The reason alone (the CLI prints the file name itself)."""
+    reason = getattr(exc, "reason_vi", "")
+    if reason:
+        english = getattr(exc, "reason_en", "")
+        return f"{reason} ({english})" if english else reason
+    return str(exc) or type(exc).__name__
+
+
+def _count_stored(store, result: IngestResult) -> None:
+    info = store.document(result.document)
+    if info is not None:
+        result.chunks, result.tasks, result.targets = info.chunks, info.tasks, info.targets
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="Tạo vector", unit="đoạn", file=sys.stderr, dynamic_ncols=True)
