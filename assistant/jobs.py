@@ -1,0 +1,295 @@
+"""Upload intake and the background ingest queue shared by the REST API and the staff tab.
+
+`IngestQueue.submit(filename, data)` checks an upload cheaply and synchronously (name, type,
+size, duplicate content, queue room) and raises `UploadRejected` with a Vietnamese message;
+an accepted file is staged under `<uploads>/.staging/<job id>/<name>` and ingested by one
+worker thread (one writer at a time), then moved to `<uploads>/<name>`. A file whose ingest
+fails never reaches `<uploads>`; the documents already stored stay as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import queue
+import re
+import shutil
+import threading
+import time
+import unicodedata
+import uuid
+import zipfile
+from collections import OrderedDict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from ingest.vntext import nfc
+
+if TYPE_CHECKING:
+    from assistant.service import Assistant
+
+log = logging.getLogger(__name__)
+
+ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+MAX_NAME_CHARS = 120
+STAGING_DIR = ".staging"
+QUEUE_FULL = "Hàng đợi xử lý tài liệu đang đầy, vui lòng thử lại sau."
+
+RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "duplicate", "queue_full"]
+JobState = Literal["queued", "running", "done", "failed"]
+
+
+class UploadRejected(Exception):
+    """An upload refused before it was queued. `reason` maps to an HTTP status in the API."""
+
+    def __init__(self, reason: RejectReason, message: str, existing: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.existing = existing
+
+
+class Job(BaseModel):
+    """State of one background ingest."""
+
+    id: str
+    document: str = Field(description="file name under which the document is stored")
+    state: JobState = "queued"
+    status: str = Field("", description="ingest outcome when finished: added | updated | unchanged | error")
+    message: str = ""
+    size: int = 0
+    sha256: str = ""
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+
+# -- pure checks -----------------------------------------------------------
+
+_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
+
+
+def sanitize_filename(name: str) -> str:
+    """The last path component of `name`, NFC, without control/format characters, reserved
+    punctuation or leading dots. Raises `UploadRejected("bad_name")` if nothing usable is left."""
+    cleaned = nfc(name or "").replace("\\", "/").split("/")[-1]
+    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch)[0] != "C")
+    cleaned = _WINDOWS_RESERVED.sub("_", cleaned)
+    cleaned = re.sub(r"\s+", " ", cleaned).strip(" .")
+    stem, dot, suffix = cleaned.rpartition(".")
+    if not dot:
+        stem, suffix = cleaned, ""
+    stem = stem.strip(" .")[:MAX_NAME_CHARS].rstrip(" .")
+    if not stem:
+        raise UploadRejected("bad_name", f"Tên tệp «{name}» không hợp lệ.")
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def check_content(name: str, data: bytes, max_bytes: int) -> None:
+    """Cheap checks on the bytes of an upload, before anything is written to disk."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise UploadRejected(
+            "unsupported",
+            f"Tệp «{name}»: định dạng không được hỗ trợ; chỉ nhận {', '.join(ALLOWED_SUFFIXES)}.",
+        )
+    if len(data) > max_bytes:
+        raise UploadRejected(
+            "too_large",
+            f"Tệp «{name}» quá lớn ({_mb(len(data))} MB); tối đa {_mb(max_bytes)} MB.",
+        )
+    if not data.strip():
+        raise UploadRejected("empty", f"Tệp «{name}» rỗng.")
+    if suffix == ".pdf" and b"%PDF-" not in data[:1024]:
+        raise UploadRejected("unsupported", f"Tệp «{name}» không phải là tệp PDF hợp lệ.")
+    if suffix == ".docx":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                is_docx = "word/document.xml" in archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            is_docx = False
+        if not is_docx:
+            raise UploadRejected("unsupported", f"Tệp «{name}» không phải là tệp Word (.docx) hợp lệ.")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_048_576:.3g}"
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- the queue ------------------------------------------------------------
+
+class IngestQueue:
+    """Bounded queue of uploads with a single background worker thread."""
+
+    def __init__(self, assistant: "Assistant", uploads_dir: Path, max_queued: int, max_bytes: int,
+                 keep_jobs: int = 500) -> None:
+        self.assistant = assistant
+        self.uploads_dir = Path(uploads_dir)
+        self.max_bytes = max_bytes
+        self._queue: queue.Queue[tuple[Job, Path] | None] = queue.Queue(maxsize=max(1, max_queued))
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._keep = keep_jobs
+        self._lock = threading.Lock()
+        self._hash_cache: dict[Path, tuple[int, int, str]] = {}
+        self._worker: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> "IngestQueue":
+        if self._worker is None or not self._worker.is_alive():
+            shutil.rmtree(self.uploads_dir / STAGING_DIR, ignore_errors=True)  # left by a crash
+            self._worker = threading.Thread(target=self._run, name="cchc-ingest", daemon=True)
+            self._worker.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        worker, self._worker = self._worker, None
+        if worker is None:
+            return
+        self._queue.put(None)  # blocks only while the queue is full; the worker keeps draining it
+        worker.join(timeout)
+
+    # -- intake ------------------------------------------------------------
+    def submit(self, filename: str, data: bytes) -> Job:
+        """Validate, stage and queue one upload. Raises `UploadRejected`."""
+        name = sanitize_filename(filename)
+        check_content(name, data, self.max_bytes)
+        digest = hashlib.sha256(data).hexdigest()
+        with self._lock:
+            existing = self._find_duplicate(digest)
+            if existing is not None:
+                raise UploadRejected(
+                    "duplicate",
+                    f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
+                    existing=existing,
+                )
+            if self._queue.full():
+                raise UploadRejected("queue_full", QUEUE_FULL)
+            job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
+            staged = self.uploads_dir / STAGING_DIR / job.id / name
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
+            try:
+                self._queue.put_nowait((job, staged))
+            except queue.Full:  # only this method puts jobs, under the lock; kept for safety
+                shutil.rmtree(staged.parent, ignore_errors=True)
+                raise UploadRejected("queue_full", QUEUE_FULL) from None
+            self._remember(job)
+        return job.model_copy()
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            return job.model_copy() if job else None
+
+    def wait(self, job_id: str, timeout: float = 120.0, poll: float = 0.2) -> Job | None:
+        """Block until the job finishes (or `timeout`); used by the staff tab."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job is None or job.finished or time.monotonic() >= deadline:
+                return job
+            time.sleep(poll)
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    def discard_upload(self, document: str) -> None:
+        """Delete the stored copy of an uploaded file after its document was removed."""
+        target = self.uploads_dir / sanitize_filename(document)
+        if target.parent == self.uploads_dir and target.is_file():
+            target.unlink(missing_ok=True)
+            self._hash_cache.pop(target, None)
+
+    # -- internals ---------------------------------------------------------
+    def _remember(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        while len(self._jobs) > self._keep:
+            oldest_id = next(iter(self._jobs))
+            if not self._jobs[oldest_id].finished:
+                break
+            self._jobs.popitem(last=False)
+
+    def _find_duplicate(self, digest: str) -> str | None:
+        """Name of a stored or queued document with exactly these bytes, if any."""
+        for job in self._jobs.values():
+            if not job.finished and job.sha256 == digest:
+                return job.document
+        stored = {doc.document: doc for doc in self.assistant.documents()}
+        for name, doc in stored.items():
+            if getattr(doc, "content_hash", "") == digest:
+                return name
+        if self.uploads_dir.is_dir():
+            for path in self.uploads_dir.iterdir():
+                if path.name in stored and path.is_file() and self._cached_hash(path) == digest:
+                    return path.name
+        return None
+
+    def _cached_hash(self, path: Path) -> str:
+        stat = path.stat()
+        cached = self._hash_cache.get(path)
+        if cached and cached[0] == stat.st_mtime_ns and cached[1] == stat.st_size:
+            return cached[2]
+        digest = _sha256_file(path)
+        self._hash_cache[path] = (stat.st_mtime_ns, stat.st_size, digest)
+        return digest
+
+    def _update(self, job_id: str, **changes) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None:
+                self._jobs[job_id] = job.model_copy(update=changes)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            job, staged = item
+            self._update(job.id, state="running", started_at=_now())
+            try:
+                self._ingest(job, staged)
+            except Exception:  # a worker must survive any single bad file
+                log.exception("ingest job %s (%s) crashed", job.id, job.document)
+                self._update(job.id, state="failed", status="error", finished_at=_now(),
+                             message=f"Lỗi khi xử lý tệp «{job.document}».")
+            finally:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def _ingest(self, job: Job, staged: Path) -> None:
+        results = self.assistant.ingest([staged])
+        result = results[0] if results else None
+        if result is None or not result.ok:
+            message = (getattr(result, "message", "") or "").strip() or "không đọc được nội dung"
+            self._update(job.id, state="failed", status=getattr(result, "status", "error") or "error",
+                         finished_at=_now(), message=f"Tệp «{job.document}»: {message}")
+            return
+        target = self.uploads_dir / job.document
+        with self._lock:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(staged), target)
+            self._hash_cache.pop(target, None)
+        status = getattr(result, "status", "") or "added"
+        done_message = {"added": "Đã thêm tài liệu.", "updated": "Đã cập nhật tài liệu.",
+                        "unchanged": "Tài liệu không thay đổi."}.get(status, "Đã xử lý xong.")
+        self._update(job.id, state="done", status=status, finished_at=_now(),
+                     message=(getattr(result, "message", "") or "").strip() or done_message)
