@@ -54,47 +54,48 @@ ABBREVIATIONS: dict[str, str] = {
     "SIPAS": "chỉ số hài lòng",
 }
 
-_TOKEN_RE = re.compile(r"[0-9a-z]+(?:[./][0-9a-z]+)*")
+# "31/01/2026", "09/qd", "1.1" stay one token; "bien che/so luong" splits at the slash.
+_TOKEN_RE = re.compile(r"[0-9a-z]+(?:(?:(?<=[0-9])[./][0-9a-z]+)|(?:[./](?=[0-9])[0-9a-z]+))*")
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-@lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    if ch in "đĐ":
-        return "d"
-    decomposed = unicodedata.normalize("NFD", ch)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn").lower()
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
-    """Lower-case, strip diacritics (đ→d). Length may change only for exotic characters."""
-    return "".join(_fold_char(c) for c in nfc(text))
+    """Lower-case, strip diacritics (đ→d)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return _COMBINING_MARKS.sub("", decomposed).lower()
 
 
-def _abbreviation_patterns() -> list[tuple[re.Pattern[str], str]]:
-    patterns = []
-    for short, long in sorted(ABBREVIATIONS.items(), key=lambda kv: -len(kv[0])):
-        folded_short = re.escape(fold(short))
-        patterns.append((re.compile(rf"(?<![0-9a-z]){folded_short}(?![0-9a-z])"), fold(long)))
-    return patterns
+def _abbreviation_table() -> tuple[re.Pattern[str], dict[str, str]]:
+    expansions = {fold(short): fold(long) for short, long in ABBREVIATIONS.items()}
+    alternation = "|".join(re.escape(s) for s in sorted(expansions, key=len, reverse=True))
+    return re.compile(rf"(?<![0-9a-z])(?:{alternation})(?![0-9a-z])"), expansions
 
 
-_ABBREVIATION_PATTERNS = _abbreviation_patterns()
+_ABBREVIATION_RE, _EXPANSIONS = _abbreviation_table()
 
 
 def expand_abbreviations(folded: str) -> str:
     """Replace abbreviations in already folded text with their folded written-out form."""
-    for pattern, long in _ABBREVIATION_PATTERNS:
-        folded = pattern.sub(long, folded)
-    return folded
+    return _ABBREVIATION_RE.sub(lambda m: _EXPANSIONS[m.group(0)], folded)
+
+
+@lru_cache(maxsize=131072)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(_TOKEN_RE.findall(expand_abbreviations(fold(text))))
 
 
 def tokens(text: str) -> list[str]:
-    """Folded syllable tokens with abbreviations written out."""
-    return _TOKEN_RE.findall(expand_abbreviations(fold(text)))
+    """Folded syllable tokens with abbreviations written out.
+
+    Cached: the answer path re-tokenises the same stored sentences for every question.
+    """
+    return list(_tokens(text))
 
 
 def search_terms(text: str) -> list[str]:

@@ -1,0 +1,39 @@
+from ingest.vntext import expand_abbreviations, fold, nfc, normalise_name, search_key, search_terms, tokens
+
+
+def test_fold_strips_every_vietnamese_mark_and_d_bar():
+    assert fold("Ủy ban nhân dân xã Đại Phước") == "uy ban nhan dan xa dai phuoc"
+    assert fold("Văn hoá – Xã hội") == fold("Văn hóa – Xã hội") == "van hoa – xa hoi"
+    assert fold("ƯỞNG ợ đ") == "uong o d"
+
+
+def test_fold_is_the_same_for_composed_and_decomposed_input():
+    decomposed = "Thu\u0309 tu\u0323c"  # "Thủ tục" typed with combining marks
+    assert fold(decomposed) == fold(nfc(decomposed)) == "thu tuc"
+
+
+def test_abbreviations_and_written_out_forms_give_the_same_tokens():
+    assert tokens("Ai chủ trì TTHC của UBND xã?") == tokens("ai chu tri thu tuc hanh chinh cua uy ban nhan dan xa?")
+    assert tokens("CBCCVC") == tokens("cán bộ, công chức, viên chức")
+    assert tokens("HĐND") == ["hoi", "dong", "nhan", "dan"]
+
+
+def test_abbreviations_expand_only_as_whole_words():
+    assert expand_abbreviations("tthc") == "thu tuc hanh chinh"
+    assert expand_abbreviations("tthcx dvcx") == "tthcx dvcx"
+    assert expand_abbreviations("vbqppl") == "van ban quy pham phap luat"  # longest match wins over qppl
+
+
+def test_search_terms_add_syllable_bigrams():
+    assert search_terms("thủ tục hành chính") == [
+        "thu", "tuc", "hanh", "chinh", "thu_tuc", "tuc_hanh", "hanh_chinh"]
+    assert search_key("Dịch vụ công") == search_key("DVC") == "dich vu cong dich_vu vu_cong"
+
+
+def test_dates_and_numbers_stay_single_tokens():
+    assert "31/01/2026" in tokens("Trước ngày 31/01/2026")
+    assert "2.1" in tokens("2.1. Cải cách thể chế")
+
+
+def test_names_compare_without_marks_or_spacing():
+    assert normalise_name("Lộc  Hòa") == normalise_name("loc hoa") == "loc hoa"
