@@ -220,7 +220,7 @@ def job_state(job_id: str, jobs: JobsDep) -> Job:
     return job
 
 
-_REJECT_STATUS = {"bad_name": 400, "empty": 400, "unsupported": 415, "too_large": 413,
+_REJECT_STATUS = {"bad_name": 400, "empty": 400, "unsupported": 415, "too_large": 413, "unreadable": 422,
                   "duplicate": 409, "queue_full": 503}
 
 

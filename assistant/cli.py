@@ -35,6 +35,11 @@ def _err(message: str) -> None:
     sys.stderr.write(message + "\n")
 
 
+def _shown(text: str) -> str:
+    """Text safe to print on a terminal: control characters (escape sequences) made visible."""
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
+
+
 @contextlib.contextmanager
 def _store(settings: Settings | None = None) -> Iterator:
     """The store alone (no retriever/answerer): cheap for ingest, documents, remove and tasks."""
@@ -74,9 +79,9 @@ def ingest(
             detail = "" if r.status == "skipped" else \
                 f" ({r.chunks} đoạn, {r.tasks} nhiệm vụ, {r.targets} chỉ tiêu, {r.seconds:.1f} s)"
             note = f": {r.message}" if r.message else ""
-            typer.echo(f"{STATUS_LABELS[r.status]:<12} {r.file}{detail}{note}")
+            typer.echo(f"{STATUS_LABELS[r.status]:<12} {_shown(r.file)}{detail}{note}")
         if not r.ok:
-            _err(f"LỖI  {r.file}: {r.message}")
+            _err(f"LỖI  {_shown(r.file)}: {r.message}")
     files = sum(counts[s] for s in ("added", "updated", "unchanged", "error"))
     _err(f"{files} tệp: {counts['added']} thêm mới, {counts['updated']} cập nhật, "
          f"{counts['unchanged']} không đổi, {counts['error']} lỗi "

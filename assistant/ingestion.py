@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,8 +52,10 @@ class IngestResult:
 
 
 def document_id(path: Path) -> str:
-    """A document's id in the store: its file name (NFC)."""
-    return unicodedata.normalize("NFC", path.name)
+    """A document's id in the store: its file name (NFC, control characters removed)."""
+    from ingest.loaders import document_name
+
+    return document_name(path)
 
 
 def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]:
@@ -116,6 +117,7 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
     results: list[IngestResult] = list(notes)
     pending: list[tuple[IngestResult, object, float]] = []  # (result, plan, seconds spent so far)
     owners: dict[str, str] = {}  # document id -> file that claimed it in this run
+    hashes: dict[str, str] = {}  # content hash -> document id that claimed it in this run
 
     # Phase 1: hash, skip unchanged, parse. Pure work: nothing is written yet.
     for path in files:
@@ -137,6 +139,12 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 _count_stored(store, result)
                 result.seconds = time.perf_counter() - started
                 continue
+            twin = store.document_with_hash(content_hash, exclude=result.document) or hashes.get(content_hash)
+            if twin and twin != result.document:
+                result.message = (f"trùng nội dung với văn bản «{twin}» đã có; không lưu bản thứ hai "
+                                  f"(muốn đổi tên thì xóa «{twin}» trước: cchc remove)")
+                continue
+            hashes[content_hash] = result.document
             plan = _parse(path)
             if not plan.content_hash:
                 plan.content_hash = content_hash

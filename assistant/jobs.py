@@ -39,7 +39,7 @@ MAX_NAME_CHARS = 120
 STAGING_DIR = ".staging"
 QUEUE_FULL = "Hàng đợi xử lý tài liệu đang đầy, vui lòng thử lại sau."
 
-RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "duplicate", "queue_full"]
+RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "unreadable", "duplicate", "queue_full"]
 JobState = Literal["queued", "running", "done", "failed"]
 
 
@@ -120,6 +120,21 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
             raise UploadRejected("unsupported", f"Tệp «{name}» không phải là tệp Word (.docx) hợp lệ.")
 
 
+def check_readable(path: Path, name: str) -> None:
+    """Load the staged file (decode text, open PDF/DOCX) so that a file the ingest could never
+    read is refused in the request itself (corrupt, encrypted, scanned, unknown encoding)."""
+    from ingest.errors import IngestError
+    from ingest.loaders import load
+
+    try:
+        load(path)
+    except IngestError as exc:
+        raise UploadRejected("unreadable", f"Tệp «{name}»: {exc.reason_vi}.") from None
+    except Exception:  # noqa: BLE001 - a parser bug on odd bytes: still the file's fault for the user
+        log.exception("loading upload %s failed", name)
+        raise UploadRejected("unreadable", f"Tệp «{name}»: không đọc được nội dung tệp.") from None
+
+
 def _mb(size: int) -> str:
     return f"{size / 1_048_576:.3g}"
 
@@ -175,26 +190,35 @@ class IngestQueue:
         check_content(name, data, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
-            existing = self._find_duplicate(digest)
-            if existing is not None:
-                raise UploadRejected(
-                    "duplicate",
-                    f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
-                    existing=existing,
-                )
-            if self._queue.full():
-                raise UploadRejected("queue_full", QUEUE_FULL)
-            job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
-            staged = self.uploads_dir / STAGING_DIR / job.id / name
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(data)
-            try:
-                self._queue.put_nowait((job, staged))
-            except queue.Full:  # only this method puts jobs, under the lock; kept for safety
-                shutil.rmtree(staged.parent, ignore_errors=True)
-                raise UploadRejected("queue_full", QUEUE_FULL) from None
-            self._remember(job)
+            self._check_room(name, digest)  # cheap refusals before any file work
+        job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
+        staged = self.uploads_dir / STAGING_DIR / job.id / name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_bytes(data)
+        try:
+            check_readable(staged, name)
+            with self._lock:
+                self._check_room(name, digest)  # again: another upload may have been queued meanwhile
+                try:
+                    self._queue.put_nowait((job, staged))
+                except queue.Full:  # only this method puts jobs, under the lock; kept for safety
+                    raise UploadRejected("queue_full", QUEUE_FULL) from None
+                self._remember(job)
+        except BaseException:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+            raise
         return job.model_copy()
+
+    def _check_room(self, name: str, digest: str) -> None:
+        existing = self._find_duplicate(digest)
+        if existing is not None:
+            raise UploadRejected(
+                "duplicate",
+                f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
+                existing=existing,
+            )
+        if self._queue.full():
+            raise UploadRejected("queue_full", QUEUE_FULL)
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

@@ -11,8 +11,10 @@ Crash safety (`upsert_plan`):
   2. ONE SQLite transaction replaces the document row, its chunks, FTS rows, tasks and targets;
   3. Chroma is synced for that document from the cached vectors.
 A kill before 2 leaves the old document intact; a kill after 2 leaves Chroma stale, and
-`open()` reconciles Chroma against SQLite (drops ids SQLite does not know, adds the ones it
-lacks from cached vectors). Dense hits are filtered through SQLite, so readers never see a
+`open()` reconciles Chroma against SQLite: documents whose transaction marked them
+`chroma_pending` are re-synced whole (ids and metadata: an unchanged chunk keeps its id when
+its document's commune changes), then ids SQLite does not know are dropped and the ones
+Chroma lacks are added from cached vectors. Dense hits are filtered through SQLite, so readers never see a
 chunk of a half-written document.
 """
 
@@ -43,6 +45,7 @@ SCHEMA_VERSION = 1
 _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
+_PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
 _COMMUNE_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
 
 _SCHEMA = """
@@ -374,9 +377,22 @@ class Store:
             self._collection.delete(ids=list(batch))
         self._chroma_upsert(rows)
 
+    def _mark_pending(self, document: str) -> None:
+        """Inside the document's transaction: Chroma must be re-synced for it (until `_finish_sync`)."""
+        self._writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_PENDING + document,))
+
+    def _finish_sync(self, document: str) -> None:
+        self._sync_chroma_document(document)
+        self._writer.execute("DELETE FROM meta WHERE key = ?", (_PENDING + document,))
+
     def reconcile(self) -> dict[str, int]:
         """Make Chroma hold exactly SQLite's chunk ids. Returns {"deleted": n, "added": m}."""
         with self._write_lock:
+            pending = [key[len(_PENDING):] for (key,) in self._writer.execute("SELECT key FROM meta")
+                       if key.startswith(_PENDING)]
+            for document in pending:  # a write was interrupted between COMMIT and its Chroma sync
+                log.info("re-syncing Chroma for %s (interrupted write)", document)
+                self._finish_sync(document)
             rows = self._chunk_rows(self._writer)
             wanted = {r["id"] for r in rows}
             present = self.chroma_ids()
@@ -442,6 +458,13 @@ class Store:
         return bool(row) and row["content_hash"] == content_hash and row["embedder"] == self.embedder.name \
             and row["pipeline_version"] == _pipeline_version()
 
+    def document_with_hash(self, content_hash: str, exclude: str = "") -> str | None:
+        """Another stored document made from exactly these bytes, if any."""
+        row = self._db().execute(
+            "SELECT document FROM documents WHERE content_hash = ? AND document != ? ORDER BY document LIMIT 1",
+            (content_hash, exclude)).fetchone()
+        return row["document"] if row else None
+
     def upsert_plan(self, plan: ParsedPlan, on_embedded: Callable[[int], None] | None = None,
                     force: bool = False) -> str:
         """Store a parsed plan. Returns "added", "updated" or "unchanged"."""
@@ -455,11 +478,12 @@ class Store:
             try:
                 self._delete_rows(plan.document)
                 self._insert_plan(plan)
+                self._mark_pending(plan.document)
                 self._writer.execute("COMMIT")
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
-            self._sync_chroma_document(plan.document)
+            self._finish_sync(plan.document)
             return "updated" if existed else "added"
 
     def _delete_rows(self, document: str) -> None:
@@ -527,11 +551,12 @@ class Store:
             self._writer.execute("BEGIN IMMEDIATE")
             try:
                 self._delete_rows(document)
+                self._mark_pending(document)
                 self._writer.execute("COMMIT")
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
-            self._sync_chroma_document(document)
+            self._finish_sync(document)
             return True
 
     # -- read path ------------------------------------------------------------------------

@@ -7,7 +7,9 @@ stage sees one kind of table whatever the source format.
 
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,12 +33,26 @@ _BAD_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _MIN_PDF_CHARS_PER_PAGE = 20
 # Column gap marker for tabs inside DOCX body paragraphs (normalise splits on it).
 _COLUMN_GAP = "     "
+# Every Vietnamese letter (NFC): what non-ASCII text decoded as Windows-1258 must mostly be.
+_VIETNAMESE_LETTERS = frozenset(
+    unicodedata.normalize("NFC", base + tone)
+    for base in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+    for tone in ("", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323")
+) | {"đ", "Đ"}
+
+
+def document_name(path: str | Path) -> str:
+    """A file's document id: its name, NFC, without control or invisible format characters
+    (a name is printed in terminals and pages; escape sequences must not get through)."""
+    name = unicodedata.normalize("NFC", Path(path).name)
+    cleaned = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return " ".join(cleaned.split()) or "(không tên)"
 
 
 def load(path: str | Path) -> LoadedDocument:
     """Load a .txt/.md/.pdf/.docx file. Raises `IngestError` with a clear reason otherwise."""
     path = Path(path)
-    name = path.name
+    name = document_name(path)
     suffix = path.suffix.lower()
     if suffix not in MEDIA_TYPES:
         raise IngestError(
@@ -86,14 +102,27 @@ def decode_text(data: bytes, document: str = "") -> str:
         text = data.decode("cp1258")
     except UnicodeDecodeError:
         text = None
-    if text is None or _BAD_CONTROL_RE.search(text):
+    if text is None or _BAD_CONTROL_RE.search(text) or not _reads_as_vietnamese(text):
         raise IngestError(
             document,
-            "không nhận ra bảng mã của tệp (không phải UTF-8, UTF-16 hay Windows-1258); "
-            "hãy lưu lại tệp dưới dạng UTF-8",
+            "không nhận ra bảng mã của tệp (không phải UTF-8, UTF-16 hay Windows-1258; "
+            "có thể là TCVN3/VNI); hãy lưu lại tệp dưới dạng UTF-8",
             "unknown text encoding (not UTF-8, UTF-16 or cp1258)",
         )
     return text
+
+
+def _reads_as_vietnamese(text: str) -> bool:
+    """Single-byte text decoded as cp1258: real Windows-1258 yields Vietnamese letters and
+    punctuation; TCVN3 or VNI bytes read that way yield symbols (¸ ¹ ®) and stray marks."""
+    foreign = total = 0
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isascii():
+            continue
+        total += 1
+        if ch not in _VIETNAMESE_LETTERS and unicodedata.category(ch)[0] not in "PZ":
+            foreign += 1
+    return foreign <= 0.05 * total
 
 
 def _decode(data: bytes, encoding: str, document: str) -> str:
@@ -142,7 +171,7 @@ def split_lines(text: str, first_page: int | None = None) -> list[LoadedLine]:
 
 
 def _load_text(path: Path) -> tuple[list[LoadedLine], bool]:
-    text = decode_text(path.read_bytes(), path.name)
+    text = decode_text(path.read_bytes(), document_name(path))
     # Form feeds only come from PDF-to-text converters: such text is hard-wrapped.
     return split_lines(text), "\f" in text
 
@@ -154,7 +183,9 @@ def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    name = path.name
+    # pypdf logs its repairs ("EOF marker not found") as warnings; the IngestError says it better.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    name = document_name(path)
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
@@ -201,7 +232,7 @@ def _load_docx(path: Path) -> tuple[list[LoadedLine], bool]:
     try:
         document = docx.Document(str(path))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
-        raise IngestError(path.name, "không đọc được tệp DOCX (tệp hỏng?)", f"unreadable DOCX: {exc}") from exc
+        raise IngestError(document_name(path), "không đọc được tệp DOCX (tệp hỏng?)", f"unreadable DOCX: {exc}") from exc
 
     numbering = _DocxNumbering(document)
     texts: list[str] = []

@@ -157,7 +157,12 @@ def clean_line(raw: str) -> list[str]:
         return ["\t".join(cells)] if any(cells) else []
     if _is_table_text(raw):
         cells = [clean_cell(c) for c in raw.strip(" \r\n").split("\t")]
-        return ["\t".join(cells)] if any(cells) else []
+        if not any(cells):
+            return []
+        row = "\t".join(cells)
+        # A row that cleaning left as "<tab>text" would read as indented prose next time:
+        # treat it as that prose now, so normalising twice changes nothing.
+        return [row] if _is_table_text(row) else clean_line(row)
     if _MD_RULE_RE.match(raw):
         return []
     expanded = _ODD_SPACE_RE.sub(" ", raw.replace("\t", " ")).strip()
@@ -308,7 +313,7 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
             full_width = bool(last and width and last[6] >= 0.9 * width)
             if (last is not None and index == 0 and not last[5]
                     and should_join(last[0], piece, hard_wrapped, full_width=full_width)):
-                last[0] = f"{last[0]} {piece}"
+                last[0] = _clean_spaces(f"{last[0]} {piece}")  # "x" + ": y" must read "x: y"
                 last[2] = line.number
                 last[6] = len(line.text.strip())
             else:
