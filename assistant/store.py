@@ -41,7 +41,7 @@ from ingest.vntext import normalise_name, search_key, search_terms, tokens
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
@@ -89,8 +89,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document, ordinal);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    key, chunk_id UNINDEXED, document UNINDEXED, tokenize = "unicode61 tokenchars '_./'"
+    key, chunk_id UNINDEXED, document UNINDEXED, commune, tokenize = "unicode61 tokenchars '_./'"
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_vocab USING fts5vocab(chunks_fts, row);
+-- end of the lexical index
 CREATE TABLE IF NOT EXISTS vectors (
     text_hash TEXT NOT NULL,
     embedder TEXT NOT NULL,
@@ -191,12 +193,34 @@ def _embed_text(chunk) -> str:
     return chunk.embed_text or chunk.text
 
 
-def _fts_query(query: str) -> str:
-    """OR of the query's folded terms, each quoted so no FTS5 syntax gets through."""
-    seen: dict[str, None] = {}
-    for term in search_terms(query):
-        seen.setdefault(term, None)
-    return " OR ".join('"' + term.replace('"', '""') + '"' for term in seen)
+# A term found in more than this share of chunks carries almost no BM25 weight but makes
+# FTS5 walk most of the index ("chu_tri" is in every appendix row): leave it out.
+_COMMON_TERM_SHARE = 0.2
+_MIN_QUERY_TERMS = 2
+
+
+def _lexical_index_schema() -> list[str]:
+    """The CREATE statements of the FTS table and its vocabulary view, taken from `_SCHEMA`."""
+    start = _SCHEMA.index("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts ")
+    end = _SCHEMA.index("-- end of the lexical index")
+    return [part.strip() for part in _SCHEMA[start:end].split(";") if part.strip()]
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _commune_token(key: str) -> str:
+    """The single FTS token standing for a commune ("c_di_linh")."""
+    return "c_" + key.replace(" ", "_")
+
+
+def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
+    """key:(t1 OR t2 ...) [AND commune:(c_x OR ...)], every term quoted so no FTS5 syntax gets through."""
+    match = "key : (" + " OR ".join(_quoted(t) for t in terms) + ")"
+    if commune_keys:
+        match += " AND commune : (" + " OR ".join(_quoted(_commune_token(k)) for k in commune_keys) + ")"
+    return match
 
 
 def _iso(value: date | None) -> str | None:
@@ -238,12 +262,37 @@ class Store:
     def open(self) -> "Store":
         Path(self.settings.home).mkdir(parents=True, exist_ok=True)
         self._writer = self._connect()
+        self._migrate_fts()
         self._writer.executescript(_SCHEMA)
         self._writer.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
         self._open_chroma()
         self.reconcile()
         return self
+
+    def _migrate_fts(self) -> None:
+        """Stores written before the FTS table had a commune column get it rebuilt from `chunks`."""
+        w = self._writer
+        columns = [r[1] for r in w.execute("PRAGMA table_info(chunks_fts)")]
+        if not columns or "commune" in columns:
+            return
+        log.info("rebuilding the lexical index (schema %s)", SCHEMA_VERSION)
+        w.execute("BEGIN IMMEDIATE")
+        try:
+            w.execute("DROP TABLE IF EXISTS chunks_fts_vocab")
+            w.execute("DROP TABLE chunks_fts")
+            for statement in _lexical_index_schema():
+                w.execute(statement)
+            rows = w.execute("SELECT c.id, c.document, c.section, c.text, d.commune_key FROM chunks c "
+                             "JOIN documents d ON d.document = c.document").fetchall()
+            w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
+                          [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
+                            _commune_token(r["commune_key"])) for r in rows])
+            w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            w.execute("COMMIT")
+        except BaseException:
+            w.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         with self._readers_lock:
@@ -378,8 +427,17 @@ class Store:
         self._chroma_upsert(rows)
 
     def _mark_pending(self, document: str) -> None:
-        """Inside the document's transaction: Chroma must be re-synced for it (until `_finish_sync`)."""
+        """Inside the document's transaction: Chroma must be re-synced for it (until `_finish_sync`).
+
+        Also bumps the store's generation, which readers use to refresh their caches."""
         self._writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_PENDING + document,))
+        self._writer.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
+                             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def generation(self) -> int:
+        """A number that changes with every committed document write (cheap: one row)."""
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
 
     def _finish_sync(self, document: str) -> None:
         self._sync_chroma_document(document)
@@ -513,8 +571,9 @@ class Store:
               c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
               c.page, text_hash(_embed_text(c))) for i, c in enumerate(plan.chunks)])
         w.executemany(
-            "INSERT INTO chunks_fts(key, chunk_id, document) VALUES (?,?,?)",
-            [(search_key(f"{c.section} {c.text}"), c.id, plan.document) for c in plan.chunks])
+            "INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
+            [(search_key(f"{c.section} {c.text}"), c.id, plan.document, _commune_token(ckey))
+             for c in plan.chunks])
         w.executemany(
             "INSERT INTO tasks VALUES (" + ",".join("?" * _TASK_COLUMNS) + ")",
             [self._task_row(plan.document, i, t) for i, t in enumerate(plan.tasks)])
@@ -595,16 +654,29 @@ class Store:
 
     def lexical_search(self, query: str, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
         """BM25 over folded unigram+bigram keys. Returns [(chunk_id, score)], best first, score > 0."""
-        match = _fts_query(query)
-        if not match or k <= 0:
+        terms = list(dict.fromkeys(search_terms(query)))
+        if not terms or k <= 0:
             return []
-        clause, params = self._commune_clause(communes, "d.commune_key")
-        rows = self._db().execute(
-            "SELECT f.chunk_id, bm25(chunks_fts) AS rank FROM chunks_fts f "
-            "JOIN documents d ON d.document = f.document "
-            f"WHERE chunks_fts MATCH ?{clause} ORDER BY rank LIMIT ?",
-            (match, *params, k)).fetchall()
+        db = self._db()
+        keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+        match = _fts_query(self._informative_terms(db, terms), keys)
+        rows = db.execute(
+            "SELECT chunk_id, bm25(chunks_fts, 1.0, 0.0, 0.0, 0.0) AS rank FROM chunks_fts "
+            "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
+
+    @staticmethod
+    def _informative_terms(db: sqlite3.Connection, terms: list[str]) -> list[str]:
+        """The query terms minus those found in most chunks (rarest kept when too few remain)."""
+        total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        marks = ",".join("?" * len(terms))
+        frequency = dict(db.execute(
+            f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", terms).fetchall())
+        known = sorted((t for t in terms if t in frequency), key=frequency.__getitem__)
+        if not known:
+            return terms
+        kept = [t for t in known if frequency[t] <= _COMMON_TERM_SHARE * total]
+        return kept if len(kept) >= _MIN_QUERY_TERMS else known[:_MIN_QUERY_TERMS]
 
     def dense_search(self, vector, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
         """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first."""

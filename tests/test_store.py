@@ -401,3 +401,38 @@ def test_documents_year_is_the_period(loaded):
     years = {d.document: d.year for d in loaded.documents()}
     assert years["di-linh_2026-2030.txt"] == "2026-2030"
     assert years["loc-hoa_2025.txt"] == "2025"
+
+
+def test_lexical_search_leaves_out_terms_found_in_most_chunks(loaded):
+    db = loaded._db()
+    terms = ["chu_tri", "doi_thoai", "doanh_nghiep"]
+    kept = loaded._informative_terms(db, terms)
+    assert "chu_tri" not in kept and "doi_thoai" in kept  # "Chủ trì:" labels every appendix row
+    top = loaded.lexical_search("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp?", k=1, communes=["Di Linh"])
+    assert "đối thoại với người dân" in loaded.get_chunks([top[0][0]])[0].text
+
+
+def test_a_store_with_the_old_lexical_index_is_rebuilt_on_open(tmp_path, parsed_plans):
+    home = tmp_path / "home"
+    s = load_all(home, parsed_plans)
+    before = s.lexical_search("đối thoại doanh nghiệp", k=5, communes=["Di Linh"])
+    w = s._writer
+    w.execute("DROP TABLE chunks_fts_vocab")
+    w.execute("DROP TABLE chunks_fts")
+    w.execute("CREATE VIRTUAL TABLE chunks_fts USING fts5(key, chunk_id UNINDEXED, document UNINDEXED)")
+    s.close()
+    reopened = open_store(home)
+    try:
+        assert reopened.lexical_search("đối thoại doanh nghiệp", k=5, communes=["Di Linh"]) == before
+    finally:
+        reopened.close()
+
+
+def test_generation_changes_with_every_write(writable, parsed_plans):
+    start = writable.generation()
+    assert writable.remove("nam-dan_2026.txt")
+    after_remove = writable.generation()
+    writable.upsert_plan(parsed_plans["nam-dan_2026.txt"])
+    assert start < after_remove < writable.generation()
+    assert writable.upsert_plan(parsed_plans["nam-dan_2026.txt"]) == "unchanged"
+    assert writable.generation() == after_remove + 1
