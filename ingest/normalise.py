@@ -313,7 +313,7 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
             full_width = bool(last and width and last[6] >= 0.9 * width)
             if (last is not None and index == 0 and not last[5]
                     and should_join(last[0], piece, hard_wrapped, full_width=full_width)):
-                last[0] = _clean_spaces(f"{last[0]} {piece}")  # "x" + ": y" must read "x: y"
+                last[0] = clean_text(f"{last[0]} {piece}")  # "x" + ": y" reads "x: y"; "*" + "b" is a bullet
                 last[2] = line.number
                 last[6] = len(line.text.strip())
             else:

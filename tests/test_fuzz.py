@@ -67,6 +67,7 @@ def test_normaliser_never_crashes_and_keeps_line_numbers_in_range(lines, hard_wr
 @FUZZ
 @given(st.lists(any_line, max_size=30))
 @example(["<b>\t:"])  # a row whose first cell was only markup must not turn into prose next time
+@example(["*", "b"])  # a lone "*" joined to the next line makes a markdown bullet
 def test_normalisation_is_idempotent(lines):
     once = normalise_text("\n".join(lines), hard_wrapped=False)
     assert normalise_text(once, hard_wrapped=False) == once
