@@ -429,14 +429,14 @@ class Store:
     def _mark_pending(self, document: str) -> None:
         """Inside the document's transaction: Chroma must be re-synced for it (until `_finish_sync`).
 
-        Also bumps the store's generation, which readers use to refresh their caches."""
+        Also bumps the store's revision, which readers use to refresh their caches."""
         self._writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_PENDING + document,))
-        self._writer.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') "
+        self._writer.execute("INSERT INTO meta(key, value) VALUES ('revision', '1') "
                              "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
-    def generation(self) -> int:
+    def revision(self) -> int:
         """A number that changes with every committed document write (cheap: one row)."""
-        row = self._db().execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        row = self._db().execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
         return int(row[0]) if row else 0
 
     def _finish_sync(self, document: str) -> None:

@@ -428,11 +428,11 @@ def test_a_store_with_the_old_lexical_index_is_rebuilt_on_open(tmp_path, parsed_
         reopened.close()
 
 
-def test_generation_changes_with_every_write(writable, parsed_plans):
-    start = writable.generation()
+def test_revision_changes_with_every_write(writable, parsed_plans):
+    start = writable.revision()
     assert writable.remove("nam-dan_2026.txt")
-    after_remove = writable.generation()
+    after_remove = writable.revision()
     writable.upsert_plan(parsed_plans["nam-dan_2026.txt"])
-    assert start < after_remove < writable.generation()
+    assert start < after_remove < writable.revision()
     assert writable.upsert_plan(parsed_plans["nam-dan_2026.txt"]) == "unchanged"
-    assert writable.generation() == after_remove + 1
+    assert writable.revision() == after_remove + 1
