@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+
+from langchain_core.embeddings import Embeddings
 
 from ingest.vntext import fold
 
@@ -118,3 +121,44 @@ def _match_case(original: str, form: str) -> str:
     if original[:1].isupper():
         return form[:1].upper() + form[1:]
     return form
+
+
+class AccentRestoringEmbeddings(Embeddings):
+    """Wraps an embedder: queries typed without diacritics are restored before embedding.
+
+    The restorer is built from the store's own chunk texts and rebuilt when the store's
+    revision changes (a plan added or removed). Passages go to the wrapped embedder as is.
+    """
+
+    vocabulary_chunks = 5000  # the syllable vocabulary saturates long before this
+
+    def __init__(self, inner, store) -> None:
+        self.inner = inner
+        self.store = store
+        self._restorer: AccentRestorer | None = None
+        self._revision: object = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str):  # name, dim, warm_up, embed_passages ...
+        return getattr(self.inner, name)
+
+    def restorer(self) -> AccentRestorer:
+        revision = self.store.revision()
+        if self._restorer is None or revision != self._revision:
+            with self._lock:
+                if self._restorer is None or revision != self._revision:
+                    self._restorer = AccentRestorer.from_texts(self.store.chunk_texts(self.vocabulary_chunks))
+                    self._revision = revision
+        return self._restorer
+
+    def restore(self, text: str) -> str:
+        return text if has_diacritics(text) else self.restorer().restore(text)
+
+    def embed_query_vector(self, text: str):
+        return self.inner.embed_query_vector(self.restore(text))
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(self.restore(text))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)

@@ -29,6 +29,7 @@ class Assistant:
         with self._lock:
             if self._ready:
                 return self
+            from assistant.accents import AccentRestoringEmbeddings
             from assistant.answer import Answerer
             from assistant.embeddings import make_embedder
             from assistant.retrieval import HybridRetriever
@@ -37,7 +38,8 @@ class Assistant:
             self.settings.home.mkdir(parents=True, exist_ok=True)
             self.embedder = make_embedder(self.settings)
             self.store = Store(self.settings, self.embedder).open()
-            self.retriever = HybridRetriever(store=self.store, embedder=self.embedder)
+            self.retriever = HybridRetriever(store=self.store,
+                                             embedder=AccentRestoringEmbeddings(self.embedder, self.store))
             self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
             self._ready = True
         return self

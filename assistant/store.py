@@ -720,6 +720,11 @@ class Store:
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._db().execute("SELECT id FROM chunks")}
 
+    def chunk_texts(self, limit: int) -> list[str]:
+        """Up to `limit` chunk texts, spread over the documents (for vocabulary building)."""
+        return [r[0] for r in self._db().execute(
+            "SELECT text FROM chunks ORDER BY ordinal, document LIMIT ?", (limit,))]
+
     def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
               query: str | None = None, document: str | None = None, role: str = "lead") -> list[TaskRecord]:
         """Registry records, filtered; every filter accepts text with or without diacritics.

@@ -34,3 +34,40 @@ def test_text_with_any_diacritics_or_unknown_words_is_left_alone(restorer):
 
 def test_has_diacritics():
     assert has_diacritics("đi") and has_diacritics("Ủy") and not has_diacritics("Di Linh 2026")
+
+
+class _RecordingEmbedder:
+    name, dim = "recording", 2
+
+    def __init__(self):
+        self.queries = []
+
+    def embed_query_vector(self, text):
+        self.queries.append(text)
+        return [1.0, 0.0]
+
+
+class _Store:
+    def __init__(self, texts):
+        self.texts, self.rev = texts, 1
+
+    def revision(self):
+        return self.rev
+
+    def chunk_texts(self, limit):
+        return self.texts[:limit]
+
+
+def test_the_wrapper_embeds_the_restored_question_and_follows_store_revisions(parsed_plans):
+    from assistant.accents import AccentRestoringEmbeddings
+
+    store = _Store([c.text for c in parsed_plans["di-linh_2026-2030.txt"].chunks])
+    inner = _RecordingEmbedder()
+    wrapped = AccentRestoringEmbeddings(inner, store)
+    wrapped.embed_query_vector("ai chu tri doi thoai voi doanh nghiep")
+    wrapped.embed_query_vector("Ai chủ trì?")
+    assert inner.queries == ["ai chủ trì đối thoại với doanh nghiệp", "Ai chủ trì?"]
+    assert wrapped.name == "recording" and wrapped.dim == 2
+
+    store.texts, store.rev = ["Lộc Hòa"], 2  # a different corpus after a write
+    assert wrapped.restore("loc hoa") == "lộc hòa"
