@@ -1,0 +1,629 @@
+"""Question understanding: intent, commune, agency, period and residual topic.
+
+Pure and deterministic. Everything is matched on folded text (no diacritics, abbreviations
+written out), so "ai chu tri doi thoai o di linh" and "Ai chủ trì đối thoại ở Di Linh?" give
+the same `Query`. The lists of communes and agencies come from the store, never from code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from difflib import SequenceMatcher
+from functools import lru_cache
+
+from ingest.vntext import expand_abbreviations, fold, nfc, normalise_name, tokens
+
+INTENTS = (
+    "lead", "coordinators", "deadline", "product", "target",
+    "list_by_agency", "due_by_date", "fact", "general",
+)
+FIELD_INTENTS = ("lead", "coordinators", "deadline", "product")
+
+# -- cue phrases (folded) -------------------------------------------------------------------
+# Weight 2 = unambiguous cue, 1 = weak cue that only decides when nothing stronger is present.
+_CUES: dict[str, list[tuple[str, int]]] = {
+    "lead": [
+        ("ai chu tri", 3), ("don vi nao chu tri", 3), ("co quan nao chu tri", 3),
+        ("bo phan nao chu tri", 3), ("phong nao chu tri", 3), ("noi nao chu tri", 3),
+        ("chu tri la ai", 3), ("chu tri boi", 2), ("do ai chu tri", 3),
+        ("chiu trach nhiem chinh", 3), ("chiu trach nhiem", 2), ("ai phu trach", 3), ("phu trach", 1),
+        ("co quan nao", 2), ("don vi nao", 2), ("bo phan nao", 2), ("phong nao", 2),
+        ("ai duoc giao", 3), ("ai tham muu", 3), ("ai trien khai", 3), ("ai to chuc", 3),
+        ("ai huong dan", 3), ("ai theo doi", 3), ("ai la", 2), ("la ai", 2), ("ai co trach nhiem", 3),
+        ("ai giup", 3), ("ai bao cao", 3), ("ai xay dung", 3), ("ai dinh ky", 3), ("ai tiep nhan", 3),
+        ("ai thuc hien", 2), ("ai lam", 2), ("giao cho ai", 3), ("giao cho don vi nao", 3),
+        ("chu tri thuc hien", 1), ("chu tri", 1), ("dau moi", 2), ("ai dam nhiem", 3),
+        ("who leads", 3), ("who is responsible", 3),
+    ],
+    "coordinators": [
+        ("phoi hop", 2), ("ai phoi hop", 4), ("don vi nao phoi hop", 4), ("co quan nao phoi hop", 4),
+        ("don vi phoi hop", 3), ("co quan phoi hop", 3), ("cung voi ai", 2), ("ho tro chu tri", 2),
+    ],
+    "deadline": [
+        ("khi nao", 3), ("bao gio", 3), ("luc nao", 3), ("thoi han", 3), ("han chot", 3),
+        ("thoi gian hoan thanh", 4), ("han hoan thanh", 4), ("hoan thanh truoc", 2),
+        ("thoi diem", 2), ("thoi gian thuc hien", 3), ("den bao gio", 3), ("han cuoi", 3),
+        ("hoan thanh vao", 2), ("deadline", 3), ("when", 2), ("thoi gian nao", 3), ("ngay nao", 3),
+        ("truoc ngay nao", 4), ("thang nao", 3), ("quy nao", 3), ("nam nao", 2), ("vao luc nao", 3),
+        ("cham nhat", 2), ("ky nao", 2), ("bao lau", 2), ("dinh ky", 1),
+    ],
+    "product": [
+        ("san pham", 4), ("ket qua dau ra", 4), ("ket qua gi", 3), ("ket qua la gi", 3),
+        ("ket qua cua nhiem vu", 4), ("ket qua cua viec", 4), ("ket qua cua", 3), ("ket qua can dat", 3),
+        ("ket qua nao", 2), ("dau ra", 2), ("can nop", 2), ("phai nop", 2),
+    ],
+    "target": [
+        ("chi tieu", 3), ("bao nhieu phan tram", 4), ("bao nhieu %", 4), ("may phan tram", 4),
+        ("ty le", 2), ("ti le", 2), ("muc tieu", 1), ("phan tram", 2), ("bao nhieu", 2),
+        ("dat toi thieu", 2), ("toi thieu", 1), ("phan dau dat", 2), ("muc nao", 1), ("dat bao nhieu", 4),
+        ("it nhat bao nhieu", 4), ("so luong", 1),
+    ],
+    "list_by_agency": [
+        ("nhung nhiem vu gi", 3), ("nhiem vu gi", 3), ("nhung nhiem vu nao", 3), ("nhiem vu nao", 1),
+        ("phai lam gi", 3), ("lam nhung gi", 3), ("nhung viec gi", 3), ("viec gi", 2),
+        ("duoc giao gi", 3), ("duoc giao nhung", 3), ("chu tri nhung", 3), ("bao nhieu nhiem vu", 3),
+        ("danh sach nhiem vu", 3), ("cac nhiem vu cua", 3), ("nhung nhiem vu", 2), ("cac nhiem vu", 1),
+        ("lam gi", 2), ("de nghi lam gi", 3), ("co trach nhiem gi", 3), ("lam nhung viec gi", 3),
+        ("phu trach nhung", 3), ("liet ke", 2), ("trach nhiem gi", 3), ("nhung trach nhiem", 3),
+        ("nhiem vu cua", 2),
+    ],
+    "due_by_date": [
+        ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),
+        ("phai hoan thanh trong", 3), ("hoan thanh trong", 2), ("phai xong trong", 4), ("xong trong", 3),
+        ("trong quy", 2), ("trong thang", 2), ("can hoan thanh truoc", 3), ("phai hoan thanh truoc", 3),
+        ("han trong", 3), ("due", 2),
+    ],
+    "fact": [
+        ("ai ky", 5), ("nguoi ky", 5), ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
+        ("ky ten", 4), ("do ai ky", 5), ("so hieu", 5), ("so ky hieu", 5), ("so van ban", 4),
+        ("so ke hoach", 4), ("so quyet dinh", 4), ("ngay ban hanh", 5), ("ban hanh ngay", 5),
+        ("ban hanh vao ngay", 5), ("ngay ky", 5), ("ky ngay", 5), ("can cu", 4), ("can cu nao", 5),
+        ("thuc hien ke hoach nao", 5), ("trien khai ke hoach nao", 5), ("theo ke hoach nao", 5),
+        ("thuc hien quyet dinh nao", 5), ("theo quyet dinh nao", 5), ("cap tren nao", 3),
+        ("kem theo quyet dinh", 3), ("chuc vu nguoi ky", 5), ("ai ban hanh", 4), ("co quan ban hanh", 4),
+        ("ten ke hoach", 4), ("tieu de", 3), ("giai doan nao", 3), ("ap dung cho nam", 3),
+        ("thuoc tinh nao", 5), ("tinh nao", 4), ("thuoc huyen nao", 5), ("huyen nao", 4),
+        ("so may", 4), ("quyet dinh so may", 5), ("ke hoach so may", 5),
+        ("duoc ban hanh vao", 5), ("duoc ban hanh khi nao", 5), ("ban hanh vao thang nao", 5),
+        ("ban hanh vao ngay nao", 5), ("ban hanh thang nao", 5),
+        ("thuc hien van ban nao", 5), ("can cu van ban nao", 5), ("theo van ban nao", 4),
+        ("trien khai van ban nao", 5),
+    ],
+}
+
+# Fact sub-kinds (what metadata field answers it).
+_FACT_KINDS: list[tuple[str, tuple[str, ...]]] = [
+    ("signer", ("ai ky", "nguoi ky", "ky ban hanh", "ky ke hoach", "ky quyet dinh", "ky ten", "do ai ky",
+                "chuc vu nguoi ky", "ai ban hanh")),
+    ("province", ("thuoc tinh nao", "tinh nao")),
+    ("district", ("thuoc huyen nao", "huyen nao")),
+    ("number", ("so hieu", "so ky hieu", "so van ban", "so ke hoach", "so quyet dinh", "so may",
+                "kem theo quyet dinh")),
+    ("issue_date", ("ngay ban hanh", "ban hanh ngay", "ban hanh vao ngay", "ngay ky", "ky ngay",
+                    "duoc ban hanh vao", "duoc ban hanh khi nao", "ban hanh vao thang nao", "ban hanh thang nao")),
+    ("implements", ("thuc hien ke hoach nao", "trien khai ke hoach nao", "theo ke hoach nao",
+                    "thuc hien quyet dinh nao", "theo quyet dinh nao", "cap tren nao", "can cu nao",
+                    "thuc hien van ban nao", "can cu van ban nao", "theo van ban nao", "trien khai van ban nao")),
+    ("basis", ("can cu",)),
+    ("title", ("ten ke hoach", "tieu de")),
+    ("period", ("giai doan nao", "ap dung cho nam")),
+]
+
+# Words that carry no topic: question words, copulas, generic plan vocabulary.
+STOPWORDS = frozenset(
+    """
+    ai gi nao la cua o tai co khong nhung cac cai ve va voi thi ma nhu the nay do day kia
+    duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
+    mot moi nhieu it bao nhieu gio khi luc vay sao xa phuong huyen tinh theo thuoc viec
+    lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
+    lau lan vao xong chiu neu ra
+    """.split()
+)
+
+# Function words as written WITH diacritics. Folding merges words a stop list must keep apart
+# ("bị"/"bí", "đang"/"đảng", "mức"/"mực"), so a question typed with diacritics is filtered on
+# its written words; only a question typed without them falls back to the folded list above.
+ACCENTED_STOPWORDS = frozenset(
+    """
+    gì nào là của ở tại có không những các cái về và với thì mà như thế này đó đây kia được bị sẽ
+    đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
+    lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
+    biết hiện hãy vui lòng thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
+    bao_nhiêu hằng hàng đối_với
+    """.split()
+)
+# Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
+PLAIN_STOPWORDS = frozenset("ai cho khi theo trong sau hay bao sao xin giup nay nao".split())
+# Multi-syllable generic phrases of the genre (folded), removed whatever the spelling.
+GENERIC_PHRASES = (
+    "ke hoach", "nhiem vu", "chu tri", "phoi hop", "don vi", "co quan", "thoi gian", "hoan thanh",
+    "san pham", "ket qua", "chi tieu", "ty le", "ti le", "muc tieu", "thuc hien", "trach nhiem",
+    "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
+    "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
+    "duoc giao", "co the", "hay khong", "co khong",
+)
+PLAN_PHRASES = ("ke hoach cai cach hanh chinh nha nuoc", "ke hoach cai cach hanh chinh")
+BARRIER = "\x00"
+
+
+_COMMUNE_MARKERS = ("xa", "phuong", "thi tran")
+_PLACE_PREPS = ("o", "tai", "cua", "thuoc", "ve")
+# Tokens that can follow "xã" without naming a commune ("xã hội", "cấp xã có", "UBND xã ban hành").
+_NOT_A_NAME = frozenset(
+    """
+    hoi ban co la da se dang nay do thi ma va voi cho tu den trong tren theo thuoc ve phai can duoc
+    nam thang quy ngay can_cu thuc hien chu tri phoi hop nhung cac mot hai ba tat ca ky giao bao
+    gom de trien tham tiep ap thon khu xom lanh dao chu tich pho uy nhan dan hdnd ubnd
+    dat dang cap so huyen tinh chi tieu nhiem vu ke hoach ai gi nao khi phong van hoa kinh te
+    duoc khong
+    """.split()
+)
+
+# Even capitalised, these words after "xã" are not a commune ("Xã Hội", "Xã UBND").
+_NEVER_A_NAME = frozenset({"hoi", "uy", "ubnd", "hdnd", "nhan", "ban", "cap", "doi"})
+
+_QUARTER_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A date window named in a question. `mode` says how a deadline relates to it."""
+
+    start: date
+    end: date
+    text: str
+    mode: str = "within"   # "within" (due inside the window) | "before" (due on or before `end`)
+
+
+@dataclass
+class Query:
+    question: str                      # NFC, as asked
+    folded: str                        # folded, abbreviations written out, tokens joined by spaces
+    intent: str = "general"
+    fields: list[str] = field(default_factory=list)   # every field intent asked ("lead", "deadline")
+    fact_kind: str = ""                # for intent "fact": signer | number | issue_date | implements ...
+    commune: str | None = None         # a commune from the store named in the question
+    communes: list[str] = field(default_factory=list)  # all store communes named
+    unknown_commune: str | None = None  # a commune named that is not in the store (display form)
+    agency: str | None = None          # an agency from the registry named in the question
+    period: Period | None = None
+    year: int | None = None
+    topic: str = ""                    # residual folded text (cue words, commune, agency removed)
+    topic_terms: list[str] = field(default_factory=list)
+
+    @property
+    def is_field(self) -> bool:
+        return self.intent in FIELD_INTENTS
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def fold_question(text: str) -> str:
+    """Folded tokens of `text`, abbreviations expanded, joined by single spaces."""
+    return " ".join(tokens(text))
+
+
+def _contains(haystack: str, phrase: str) -> bool:
+    return f" {phrase} " in f" {haystack} "
+
+
+def _find_all(haystack_tokens: list[str], needle) -> list[int]:
+    needle = list(needle)
+    n = len(needle)
+    if not n:
+        return []
+    return [i for i in range(len(haystack_tokens) - n + 1) if haystack_tokens[i:i + n] == needle]
+
+
+_SEGMENT_RE = re.compile(r"[,;:.!?()\[\]\"“”'/]+")
+_MARKER_WORDS = frozenset({"xa", "phuong", "tran", "o", "tai", "cua", "thuoc"})
+
+
+def _segments(question: str) -> list[list[str]]:
+    """Folded tokens per punctuation-free segment: a name never spans a comma."""
+    return [fold_question(seg).split() for seg in _SEGMENT_RE.split(nfc(question))]
+
+
+def _accent_conflict(question: str, name: str) -> bool:
+    """True when every place the question names `name` spells it with contradicting diacritics.
+
+    "năm dân" is not the commune "Năm Dẫn"; "nam dan" (typed without diacritics) may be, and so
+    is "xã Năm Dăn" (after a commune marker a diacritic slip is forgiven).
+    """
+    n_words = [w.lower() for w in re.findall(r"\w+", nfc(name))]
+    folded_n = [fold(w) for w in n_words]
+    q_words = [w.lower() for w in re.findall(r"\w+", nfc(question))]
+    for i in range(len(q_words) - len(n_words) + 1):
+        window = q_words[i:i + len(n_words)]
+        if [fold(w) for w in window] != folded_n:
+            continue
+        if window == n_words or all(fold(w) == w for w in window):
+            return False
+        if i and fold(q_words[i - 1]) in _MARKER_WORDS:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _name_key(name: str) -> str:
+    return normalise_name(name)
+
+
+def match_commune(question: str, known_communes: list[str]) -> list[str]:
+    """Communes from `known_communes` named in `question`, in order of mention (exact folded
+    match first; failing that, one small typo right after a commune marker)."""
+    segments = _segments(question)
+    found: list[tuple[int, str]] = []
+    for name in known_communes:
+        key = _name_key(name).split()
+        if not key:
+            continue
+        positions = [(si, pos) for si, seg in enumerate(segments) for pos in _find_all(seg, key)]
+        if positions and not _accent_conflict(question, name):
+            found.append((positions[0][0] * 1000 + positions[0][1], name))
+    if found:
+        return [name for _, name in sorted(found)]
+    best: tuple[float, str] | None = None
+    for name in known_communes:
+        key = _name_key(name)
+        n = len(key.split())
+        if not n:
+            continue
+        for q_tokens in segments:
+            for i in range(1, len(q_tokens) - n + 1):
+                prev = q_tokens[i - 1]
+                if prev not in _COMMUNE_MARKERS + _PLACE_PREPS and prev != "tran":
+                    continue
+                window = " ".join(q_tokens[i:i + n])
+                ratio = SequenceMatcher(None, window, key).ratio()
+                if ratio >= 0.86 and (best is None or ratio > best[0]):
+                    best = (ratio, name)
+    return [best[1]] if best else []
+
+
+def _name_after_marker(question: str) -> str | None:
+    """A place name written after "xã/phường/thị trấn" (or "ở/tại" + Capitalised words)."""
+    text = nfc(question)
+    has_capitals = any(c.isupper() for c in text[1:])
+    word = r"[^\W\d_]+"
+    pattern = re.compile(
+        rf"(?i:\b(xã|xa|phường|phuong|thị trấn|thi tran)\s+)((?:{word})(?:\s+{word}){{0,3}})"
+    )
+    for m in pattern.finditer(text):
+        words = m.group(2).split()
+        name: list[str] = []
+        for w in words:
+            if has_capitals:
+                if not w[0].isupper():
+                    break
+            elif fold(w) in _NOT_A_NAME or fold(w) in STOPWORDS:
+                break
+            name.append(w)
+            if len(name) == 3:
+                break
+        if not name:
+            continue
+        if fold(name[0]) in (_NEVER_A_NAME if has_capitals else _NOT_A_NAME):
+            continue
+        if not has_capitals and len(name) < 2:
+            continue      # "xa tan" alone is too weak without capitals
+        return " ".join(name)
+    if has_capitals:
+        prep = re.compile(rf"(?i:\b(ở|tại|o|tai)\s+)((?:{word})(?:\s+{word}){{0,2}})")
+        for m in prep.finditer(text):
+            words: list[str] = []
+            for w in m.group(2).split():
+                if not w[0].isupper():
+                    break
+                words.append(w)
+            if len(words) >= 2:
+                return " ".join(words)
+    return None
+
+
+def match_agency(question_folded: str, known_agencies: list[str]) -> str | None:
+    """The most specific registry agency named in the question (folded token match)."""
+    q_tokens = question_folded.split()
+    best: tuple[int, str] | None = None
+    for agency in known_agencies:
+        key = _agency_tokens(agency)
+        if len(key) < 2:
+            continue
+        if _find_all(q_tokens, key):
+            score = len(key)
+            if best is None or score > best[0]:
+                best = (score, agency)
+    if best:
+        return best[1]
+    # Partial: the question names the distinctive head of an agency ("phòng văn hóa" for
+    # "Phòng Văn hóa - Xã hội", "văn phòng ubnd" for "Văn phòng HĐND và UBND").
+    for agency in sorted(known_agencies, key=len):
+        key = _agency_tokens(agency)
+        if len(key) < 3 or key[0] not in _AGENCY_HEADS:
+            continue
+        for size in range(len(key) - 1, 1, -1):
+            if _find_all(q_tokens, key[:size]) and size >= 2 and key[1] not in ("cac",):
+                return agency
+    return None
+
+
+_AGENCY_HEADS = frozenset({"phong", "van", "trung", "ban", "to", "cong", "uy", "hoi", "doan", "tu", "tai"})
+_GENERIC_AGENCY = re.compile(r"^(cac|nhung)\s")
+
+
+@lru_cache(maxsize=4096)
+def _agency_key(name: str) -> str:
+    try:
+        from ingest.agencies import agency_key
+    except ImportError:
+        return normalise_name(name)
+    return agency_key(name)
+
+
+@lru_cache(maxsize=4096)
+def _agency_tokens(agency: str) -> tuple[str, ...]:
+    key = _agency_key(agency)
+    if _GENERIC_AGENCY.match(key):
+        return ()
+    return tuple(key.split())
+
+
+def _cue_scores(folded: str) -> dict[str, int]:
+    scores: dict[str, int] = {"deadline": 2} if folded.startswith("han ") else {}
+    for intent, cues in _CUES.items():
+        best = 0
+        for phrase, weight in cues:
+            if _contains(folded, phrase):
+                best = max(best, weight)
+        if best:
+            scores[intent] = max(best, scores.get(intent, 0))
+    return scores
+
+
+def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    end = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - timedelta(days=1)
+    return start, end
+
+
+def _month_bounds(year: int, month: int) -> tuple[date, date]:
+    start = date(year, month, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def parse_period(folded: str, today: date) -> Period | None:
+    """A due window named in folded question text, relative to `today` where needed."""
+    s = f" {folded} "
+    before = bool(re.search(r" (truoc|cham nhat|khong muon hon|by|before) ", s))
+    mode = "before" if before else "within"
+
+    m = re.search(r" (?:quy|quarter|q) (iv|iii|ii|i|[1-4])(?: ?/ ?| nam | )?(\d{4})?(?![0-9a-z])", s.replace("/", " / "))
+    if m:
+        quarter = _QUARTER_WORDS[m.group(1)]
+        year = int(m.group(2)) if m.group(2) else today.year
+        start, end = _quarter_bounds(year, quarter)
+        return Period(start, end, m.group(0).strip(), mode)
+    if re.search(r" (quy nay|this quarter|quy hien tai) ", s):
+        q = (today.month - 1) // 3 + 1
+        start, end = _quarter_bounds(today.year, q)
+        return Period(start, end, "quý này", mode)
+    if re.search(r" (quy toi|quy sau|next quarter) ", s):
+        q = (today.month - 1) // 3 + 2
+        year = today.year + (q > 4)
+        start, end = _quarter_bounds(year, (q - 1) % 4 + 1)
+        return Period(start, end, "quý tới", mode)
+    m = re.search(r" (?:truoc |den )?ngay (\d{1,2})/(\d{1,2})(?:/(\d{4}))? ", s)
+    if m:
+        day, month = int(m.group(1)), int(m.group(2))
+        year = int(m.group(3)) if m.group(3) else today.year
+        try:
+            end = date(year, month, day)
+        except ValueError:
+            end = None
+        if end:
+            return Period(end, end, m.group(0).strip(), mode)
+    m = re.search(r" (\d{1,2})/(\d{4}) ", s)
+    if m and 1 <= int(m.group(1)) <= 12:
+        start, end = _month_bounds(int(m.group(2)), int(m.group(1)))
+        return Period(start, end, m.group(0).strip(), mode)
+    m = re.search(r" thang (\d{1,2})(?:(?:/| nam )(\d{4}))? ", s)
+    if m and 1 <= int(m.group(1)) <= 12:
+        year = int(m.group(2)) if m.group(2) else today.year
+        start, end = _month_bounds(year, int(m.group(1)))
+        return Period(start, end, m.group(0).strip(), mode)
+    if re.search(r" (thang nay|this month) ", s):
+        start, end = _month_bounds(today.year, today.month)
+        return Period(start, end, "tháng này", mode)
+    if re.search(r" (6|sau) thang dau nam ", s):
+        return Period(date(today.year, 1, 1), date(today.year, 6, 30), "6 tháng đầu năm", mode)
+    if re.search(r" (6|sau) thang cuoi nam ", s):
+        return Period(date(today.year, 7, 1), date(today.year, 12, 31), "6 tháng cuối năm", mode)
+    if re.search(r" (nam nay|this year) ", s):
+        return Period(date(today.year, 1, 1), date(today.year, 12, 31), "năm nay", mode)
+    m = re.search(r" (?:nam|year|trong nam) (20\d{2}) ", s)
+    if m:
+        year = int(m.group(1))
+        return Period(date(year, 1, 1), date(year, 12, 31), m.group(0).strip(), mode)
+    return None
+
+
+def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
+    """(folded token, written word) pairs; the written word is None when one word expanded into
+    several tokens (an abbreviation). Punctuation becomes a barrier token."""
+    out: list[tuple[str, str | None]] = []
+    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*|[^\w\s]", nfc(text)):
+        if not piece[0].isalnum():
+            out.append((BARRIER, None))
+            continue
+        folded = tokens(piece)
+        if len(folded) == 1:
+            out.append((folded[0], piece))
+        else:
+            out.extend((t, None) for t in folded)
+    return out
+
+
+def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
+    """Replace every occurrence of each folded phrase by barriers, longest phrases first."""
+    seq = [t for t, _ in toks]
+    for phrase in sorted({p for p in phrases if p}, key=lambda p: -len(p.split())):
+        words = phrase.split()
+        n = len(words)
+        for i in range(len(seq) - n + 1):
+            if seq[i:i + n] == words:
+                for k in range(i, i + n):
+                    seq[k] = BARRIER
+                    toks[k] = (BARRIER, None)
+
+
+def _is_stopword(folded: str, written: str | None, accented: bool) -> bool:
+    if folded == BARRIER:
+        return True
+    if re.fullmatch(r"\d{1,2}", folded):
+        return True                       # day/month numbers belong to the period
+    if written is None:
+        return False                      # an expanded abbreviation is content
+    if accented:
+        low = written.lower()
+        if low != fold(low):              # written with diacritics: judge the written word
+            return low in ACCENTED_STOPWORDS
+        if written.isupper() and len(written) > 1:
+            return False                  # an acronym ("AI", "IOC")
+        return low in PLAIN_STOPWORDS
+    return folded in STOPWORDS
+
+
+def topic_tokens(text: str, remove: Sequence[str] = ()) -> list[str]:
+    """Folded topic tokens of `text` with barriers where words were removed: question words,
+    generic phrases and the extra folded phrases in `remove` (cue words, entity names)."""
+    toks = _aligned_tokens(text)
+    _mask_phrases(toks, list(remove) + list(GENERIC_PHRASES))
+    accented = has_diacritics(text)
+    return [BARRIER if _is_stopword(f, w, accented) else f for f, w in toks]
+
+
+def terms_of(topic: list[str]) -> list[str]:
+    """Unigrams plus bigrams of adjacent kept tokens (never across a removed word)."""
+    unigrams = [t for t in topic if t != BARRIER]
+    bigrams = [f"{a}_{b}" for a, b in zip(topic, topic[1:]) if a != BARRIER and b != BARRIER]
+    return unigrams + bigrams
+
+
+def content_terms(text: str) -> list[str]:
+    """Topic-bearing search terms of `text`: unigrams and bigrams without question words."""
+    return terms_of(topic_tokens(text, _REMOVABLE_CUES))
+
+
+# Cue phrases that are removed from the topic: strong ones of two syllables or more ("hạn" or
+# "định kỳ" alone may be the subject: "giải quyết đúng hạn", "báo cáo định kỳ").
+_REMOVABLE_CUES = sorted({p for cues in _CUES.values() for p, w in cues if w >= 2 and " " in p},
+                         key=len, reverse=True)
+_VIETNAMESE_MARKS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]",
+                               re.IGNORECASE)
+
+
+def has_diacritics(text: str) -> bool:
+    """Was the text typed with Vietnamese diacritics (any marked letter)?"""
+    return bool(_VIETNAMESE_MARKS.search(nfc(text)))
+
+
+def question_topic(question: str, communes: Sequence[str] = ()) -> str:
+    """Folded question text without its question words, cue phrases and the names of `communes`
+    (already applied as a filter): the text for the lexical channel."""
+    names = [normalise_name(c) for c in communes]
+    return " ".join(t for t in topic_tokens(question, list(_REMOVABLE_CUES) + names) if t != BARRIER)
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+def understand(question: str, known_communes: list[str], known_agencies: list[str],
+               today: date | None = None) -> Query:
+    today = today or date.today()
+    question = nfc(question).strip()
+    folded = fold_question(question)
+    query = Query(question=question, folded=folded)
+
+    # Entities.
+    communes = match_commune(question, known_communes)
+    query.communes = communes
+    query.commune = communes[0] if communes else None
+    if not communes:
+        named = _name_after_marker(question)
+        if named and normalise_name(named) not in {normalise_name(c) for c in known_communes}:
+            query.unknown_commune = named
+    query.agency = match_agency(folded, known_agencies)
+    query.period = parse_period(expand_abbreviations(fold(question)).replace("?", " "), today)
+    m = re.search(r"\b(20\d{2})\b", folded)
+    query.year = int(m.group(1)) if m else None
+
+    # Intent.
+    scores = _cue_scores(folded)
+    fact_score = scores.get("fact", 0)
+    list_score = scores.get("list_by_agency", 0)
+    due_score = scores.get("due_by_date", 0)
+    field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
+    target_score = scores.get("target", 0)
+
+    if fact_score >= 4:
+        query.intent = "fact"
+    elif query.agency and list_score >= 2 and not (field_scores.get("deadline", 0) >= 3 and list_score < 3):
+        query.intent = "list_by_agency"
+    elif query.period and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
+                           or (field_scores.get("deadline", 0) == 0 and _contains(folded, "nhiem vu nao"))):
+        query.intent = "due_by_date"
+    elif due_score >= 3 and list_score >= 1:
+        query.intent = "due_by_date"
+    else:
+        strong_field = max(field_scores.values(), default=0)
+        if target_score >= 3 and target_score >= strong_field:
+            query.intent = "target"
+        elif strong_field >= 2:
+            order = sorted(field_scores.items(), key=lambda kv: (-kv[1], FIELD_INTENTS.index(kv[0])))
+            query.intent = order[0][0]
+        elif target_score >= 2:
+            query.intent = "target"
+        elif strong_field == 1:
+            query.intent = max(field_scores, key=lambda k: field_scores[k])
+        elif fact_score:
+            query.intent = "fact"
+        elif query.agency and list_score >= 1:
+            query.intent = "list_by_agency"
+        else:
+            query.intent = "general"
+    if query.intent in FIELD_INTENTS:
+        query.fields = [k for k in FIELD_INTENTS if field_scores.get(k, 0) >= 2] or [query.intent]
+        if query.intent not in query.fields:
+            query.fields.insert(0, query.intent)
+    if query.intent == "fact":
+        for kind, phrases in _FACT_KINDS:
+            if any(_contains(folded, p) for p in phrases):
+                query.fact_kind = kind
+                break
+
+    # Residual topic: drop cue phrases (all of the chosen intent's), entity mentions, period
+    # words, question words.
+    removed: list[str] = list(_REMOVABLE_CUES) + [p for p, _ in _CUES.get(query.intent, [])]
+    if query.intent == "deadline":
+        removed += ["han", "thoi han"]
+    if query.intent not in FIELD_INTENTS + ("list_by_agency", "due_by_date"):
+        # Outside task questions, "kế hoạch cải cách hành chính" names the plan itself, not a
+        # subject inside it (in a task question it may be the task: "ban hành kế hoạch CCHC").
+        removed += list(PLAN_PHRASES)
+    for name in communes:
+        key = normalise_name(name)
+        removed += [f"{m} {key}" for m in _COMMUNE_MARKERS] + [key]
+    if query.unknown_commune:
+        removed.append(normalise_name(query.unknown_commune))
+    if query.agency and query.intent != "general":
+        removed.append(_agency_key(query.agency))
+        removed.append(normalise_name(query.agency))
+    if query.period:
+        removed.append(fold_question(query.period.text))
+    topic = topic_tokens(question, removed)
+    query.topic = " ".join(t for t in topic if t != BARRIER)
+    query.topic_terms = terms_of(topic)
+    return query

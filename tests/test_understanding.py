@@ -1,0 +1,160 @@
+"""Question understanding: intents, communes (incl. unknown ones), agencies, periods, topic.
+
+Pure: the commune and agency lists are the ones the bundled plans contain.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.understanding import content_terms, match_commune, parse_period, understand
+
+COMMUNES = ["Di Linh", "Lộc Hòa", "Đại Phước", "Năm Dẫn"]
+AGENCIES = [
+    "Phòng Kinh tế", "Văn phòng HĐND và UBND", "Phòng Văn hóa - Xã hội",
+    "Trung tâm Phục vụ hành chính công", "Các cơ quan, đơn vị", "Tư pháp – Hộ tịch", "Văn phòng UBND xã",
+]
+TODAY = date(2026, 11, 23)
+
+
+def ask(question: str):
+    return understand(question, COMMUNES, AGENCIES, today=TODAY)
+
+
+@pytest.mark.parametrize("question,intent", [
+    ("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp ở Di Linh?", "lead"),
+    ("ai chu tri to chuc doi thoai voi nguoi dan va doanh nghiep o di linh", "lead"),
+    ("Đơn vị nào chủ trì công khai kết quả đánh giá Bộ chỉ số ở Di Linh?", "lead"),
+    ("Cơ quan nào chịu trách nhiệm cải cách tài chính công ở Đại Phước?", "lead"),
+    ("Đơn vị nào phối hợp tổ chức đối thoại ở Di Linh?", "coordinators"),
+    ("Khi nào phải ban hành kế hoạch CCHC năm 2026 ở Năm Dẫn?", "deadline"),
+    ("Thời hạn hoàn thành việc rà soát biên chế ở Di Linh?", "deadline"),
+    ("thoi gian hoan thanh cong bo danh muc van ban het hieu luc o di linh", "deadline"),
+    ("Sản phẩm của nhiệm vụ rà soát biên chế ở Di Linh là gì?", "product"),
+    ("Tỷ lệ hồ sơ trực tuyến toàn trình của xã Di Linh phải đạt bao nhiêu phần trăm?", "target"),
+    ("Chỉ tiêu văn bản được ký số ở Di Linh là bao nhiêu?", "target"),
+    ("Phòng Kinh tế xã Di Linh có những nhiệm vụ gì?", "list_by_agency"),
+    ("phong van hoa xa hoi xa nam dan phai lam gi", "list_by_agency"),
+    ("Những nhiệm vụ nào đến hạn trong quý I/2026 ở Năm Dẫn?", "due_by_date"),
+    ("Việc gì phải xong trước tháng 3 ở Năm Dẫn?", "due_by_date"),
+    ("Ai ký kế hoạch CCHC của xã Lộc Hòa?", "fact"),
+    ("Kế hoạch của Đại Phước thực hiện kế hoạch nào của tỉnh?", "fact"),
+    ("So hieu ke hoach cchc cua xa loc hoa la gi", "fact"),
+    ("Kinh phí thực hiện kế hoạch ở Di Linh lấy từ đâu?", "general"),
+])
+def test_intent(question, intent):
+    assert ask(question).intent == intent
+
+
+def test_diacritic_free_question_is_understood_like_the_written_one():
+    full = ask("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp ở Di Linh?")
+    bare = ask("ai chu tri to chuc doi thoai voi nguoi dan va doanh nghiep o di linh")
+    assert (full.intent, full.commune, full.topic_terms) == (bare.intent, bare.commune, bare.topic_terms)
+
+
+def test_abbreviations_expand_into_the_topic():
+    short = ask("Ai chủ trì niêm yết danh mục TTHC ở Di Linh?")
+    long = ask("Ai chủ trì niêm yết danh mục thủ tục hành chính ở Di Linh?")
+    assert short.topic_terms == long.topic_terms
+
+
+@pytest.mark.parametrize("question,commune", [
+    ("ai chu tri doi thoai o di linh", "Di Linh"),
+    ("Ke hoach cua xa Loc Hoa co bao nhieu chi tieu", "Lộc Hòa"),
+    ("Nhiệm vụ của Đại Phước về tài chính công", "Đại Phước"),
+    ("kế hoạch cchc xã năm dẫn", "Năm Dẫn"),
+    ("Ai chủ trì đối thoại ở xã Di Lin?", "Di Linh"),      # one typo after a commune marker
+])
+def test_commune_detection(question, commune):
+    q = ask(question)
+    assert q.commune == commune
+    assert q.unknown_commune is None
+
+
+@pytest.mark.parametrize("question,name", [
+    ("Ai chủ trì tổ chức đối thoại ở xã Tân Phú?", "Tân Phú"),
+    ("ke hoach cchc cua xa tan phu co nhung nhiem vu gi", "tan phu"),
+    ("Kế hoạch CCHC của phường Bến Thành năm 2026?", "Bến Thành"),
+])
+def test_unknown_commune_is_recognised(question, name):
+    q = ask(question)
+    assert q.commune is None
+    assert q.unknown_commune == name
+
+
+@pytest.mark.parametrize("question", [
+    "Phòng Văn hóa - Xã hội có những nhiệm vụ gì?",        # "xã hội" is not a commune
+    "Cán bộ cấp xã được bồi dưỡng những gì?",
+    "UBND xã ban hành kế hoạch CCHC để làm gì?",
+    "Đóng góp vào phát triển kinh tế - xã hội của xã",
+])
+def test_generic_xa_is_not_a_commune(question):
+    q = ask(question)
+    assert q.commune is None and q.unknown_commune is None
+
+
+def test_diacritics_that_contradict_a_commune_name_do_not_match_it():
+    # "năm dân" is not "Năm Dẫn"; without diacritics the words could be either, so they match.
+    assert match_commune("năm đó dân có quyền gì", COMMUNES) == []
+    assert match_commune("Trong năm, dân được hỗ trợ gì?", COMMUNES) == []
+
+
+@pytest.mark.parametrize("question,agency", [
+    ("Phòng Kinh tế xã Di Linh có những nhiệm vụ gì?", "Phòng Kinh tế"),
+    ("phong kinh te phai lam gi", "Phòng Kinh tế"),
+    ("Trung tâm Phục vụ hành chính công chủ trì những nhiệm vụ nào?", "Trung tâm Phục vụ hành chính công"),
+    ("Văn phòng HĐND và UBND có những nhiệm vụ gì ở Năm Dẫn?", "Văn phòng HĐND và UBND"),
+])
+def test_agency_detection(question, agency):
+    assert ask(question).agency == agency
+
+
+def test_generic_agencies_are_never_detected():
+    assert ask("Các cơ quan, đơn vị có những nhiệm vụ gì?").agency is None
+
+
+@pytest.mark.parametrize("text,start,end,mode", [
+    ("nhung viec den han trong quy i/2026", date(2026, 1, 1), date(2026, 3, 31), "within"),
+    ("quy 2 nam 2026", date(2026, 4, 1), date(2026, 6, 30), "within"),
+    ("viec phai xong truoc thang 3", date(2026, 3, 1), date(2026, 3, 31), "before"),
+    ("nhiem vu trong quy nay", date(2026, 10, 1), date(2026, 12, 31), "within"),
+    ("this quarter", date(2026, 10, 1), date(2026, 12, 31), "within"),
+    ("trong thang 12/2025", date(2025, 12, 1), date(2025, 12, 31), "within"),
+    ("truoc ngay 10/02/2026", date(2026, 2, 10), date(2026, 2, 10), "before"),
+    ("trong nam 2025", date(2025, 1, 1), date(2025, 12, 31), "within"),
+])
+def test_period_parsing(text, start, end, mode):
+    period = parse_period(text, TODAY)
+    assert period is not None
+    assert (period.start, period.end, period.mode) == (start, end, mode)
+
+
+def test_no_period_in_a_plain_question():
+    assert parse_period("ai chu tri doi thoai voi nguoi dan", TODAY) is None
+
+
+def test_topic_drops_cue_words_and_entities():
+    q = ask("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp ở Di Linh?")
+    assert "doi_thoai" in q.topic_terms and "doanh_nghiep" in q.topic_terms
+    assert not {"chu_tri", "di_linh", "ai", "linh"} & set(q.topic_terms)
+
+
+def test_content_terms_skip_stopword_bigrams():
+    terms = content_terms("đối thoại ở xã")
+    assert "doi_thoai" in terms
+    assert "thoai_o" not in terms and "o_xa" not in terms
+
+
+def test_fact_kind():
+    assert ask("Ai ký kế hoạch CCHC của xã Lộc Hòa?").fact_kind == "signer"
+    assert ask("Số hiệu kế hoạch của xã Lộc Hòa là gì?").fact_kind == "number"
+    assert ask("Kế hoạch của xã Di Linh ban hành ngày nào?").fact_kind == "issue_date"
+    assert ask("Kế hoạch của Đại Phước thực hiện kế hoạch nào của tỉnh?").fact_kind == "implements"
+
+
+def test_lead_question_also_asks_for_deadline_when_both_cues_present():
+    q = ask("Ai chủ trì và khi nào phải hoàn thành việc ban hành kế hoạch CCHC ở Năm Dẫn?")
+    assert q.intent == "lead"
+    assert "deadline" in q.fields
