@@ -46,7 +46,10 @@ class DocumentInfo(BaseModel):
     targets: int = 0
     number: str = ""
     issue_date: str = ""
+    issue_date_text: str = ""
     signer: str = ""
+    signer_title: str = ""
+    implements: str = ""
     content_hash: str = ""
 
 

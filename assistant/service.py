@@ -41,6 +41,7 @@ class Assistant:
             self.retriever = HybridRetriever(store=self.store,
                                              embedder=AccentRestoringEmbeddings(self.embedder, self.store))
             self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
+            self.answerer.registry()  # tasks and targets load here, not in the first question
             self._ready = True
         return self
 

@@ -636,7 +636,9 @@ class Store:
         return [DocumentInfo(
             document=r["document"], title=r["title"], commune=r["commune"], province=r["province"],
             district=r["district"], year=_year_label(r), chunks=r["n_chunks"], tasks=r["n_tasks"],
-            targets=r["n_targets"], number=r["number"], issue_date=r["issue_date"], signer=r["signer"],
+            targets=r["n_targets"], number=r["number"], issue_date=r["issue_date"],
+            issue_date_text=json.loads(r["metadata"] or "{}").get("issue_date_text", ""), signer=r["signer"],
+            signer_title=r["signer_title"], implements=r["implements"],
             content_hash=r["content_hash"]) for r in rows]
 
     def communes(self) -> list[str]:
