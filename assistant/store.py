@@ -646,6 +646,16 @@ class Store:
         return [r[0] for r in self._db().execute(
             "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")]
 
+    def _registry_query(self, table: str, commune: str | None, document: str | None) -> tuple[str, list[str]]:
+        """SELECT over a registry table filtered by commune (any spelling) and document."""
+        sql, params = f"SELECT * FROM {table} WHERE 1=1", []
+        if commune:
+            clause, keys = self._commune_clause([commune], "commune_key")
+            sql, params = sql + clause, params + keys
+        if document:
+            sql, params = sql + " AND document = ?", params + [document]
+        return sql, params
+
     def _commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
         if not communes:
             return "", []
@@ -736,12 +746,7 @@ class Store:
         `due` is a period ("2026-03", "Quý I/2026", "2026"); raises ValueError when unreadable.
         """
         window = parse_due_query(due) if due else None
-        sql, params = "SELECT * FROM tasks WHERE 1=1", []
-        if commune:
-            clause, keys = self._commune_clause([commune], "commune_key")
-            sql, params = sql + clause, params + keys
-        if document:
-            sql, params = sql + " AND document = ?", params + [document]
+        sql, params = self._registry_query("tasks", commune, document)
         if agency:
             # Cheap necessary condition on the folded key columns; agency_matches decides.
             key = agency_key(agency)
@@ -762,12 +767,7 @@ class Store:
         return out
 
     def targets(self, commune: str | None = None, document: str | None = None) -> list[Target]:
-        sql, params = "SELECT * FROM targets WHERE 1=1", []
-        if commune:
-            clause, keys = self._commune_clause([commune], "commune_key")
-            sql, params = sql + clause, params + keys
-        if document:
-            sql, params = sql + " AND document = ?", params + [document]
+        sql, params = self._registry_query("targets", commune, document)
         rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
         return [Target(document=r["document"], commune=r["commune"], subject=r["subject"],
                        comparator=r["comparator"], value=r["value"], unit=r["unit"], text=r["text"],
