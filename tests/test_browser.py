@@ -7,13 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from live_server import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
@@ -30,39 +28,13 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_url(assistant):
-    import uvicorn
-
     from assistant.api import create_app
 
     settings = assistant.settings.model_copy(update={"admin_token": TOKEN})
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(assistant, settings), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the app did not become ready on the loopback port")
-        time.sleep(0.2)
-    yield url
-    server.should_exit = True
-    thread.join(15)
+    with live_server(create_app(assistant, settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

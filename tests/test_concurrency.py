@@ -10,7 +10,6 @@ Chroma sync deterministically rather than by luck of timing.
 
 from __future__ import annotations
 
-import socket
 import statistics
 import sys
 import threading
@@ -20,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from assistant.api import create_app
 from assistant.config import Settings
@@ -30,6 +28,7 @@ from ingest.pipeline import parse_file
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fixtures import bad_inputs as bad  # noqa: E402
+from live_server import live_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
@@ -49,12 +48,6 @@ def _upload_text() -> str:
     text = bad.relabelled_plan(NEW_COMMUNE)
     return text.replace("Ban hành kế hoạch CCHC năm 2026.\tPhòng Văn hóa – Xã hội",
                         "Ban hành kế hoạch CCHC năm 2026.\tBan Dân vận xã", 1)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Gate:
@@ -80,25 +73,9 @@ def server(tmp_path, monkeypatch):
             assert gate.release.wait(120), "test never released the write"
 
     monkeypatch.setattr(Store, "_insert_plan", held_insert)
-    port = _free_port()
-    config = uvicorn.Config(create_app(assistant), host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield base, gate, tmp_path
-    gate.release.set()
-    uv.should_exit = True
-    thread.join(30)
+    with live_server(create_app(assistant), ready_timeout=30) as base:
+        yield base, gate, tmp_path
+        gate.release.set()
     assistant.close()
 
 
