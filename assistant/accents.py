@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.vntext import fold
+from ingest.vntext import fold, has_diacritics
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 _SMOOTHING = 0.5
@@ -35,11 +35,6 @@ Những việc nào? Việc gì? Nhiệm vụ nào? Kế hoạch nào? Quyết �
 Tôi muốn hỏi. Cho tôi biết. Xin hỏi. Có thể. Trong quý này. Tháng này. Năm nay.
 """
 _QUESTION_WEIGHT = 3
-
-
-def has_diacritics(text: str) -> bool:
-    """True when any letter carries a Vietnamese mark (or is đ)."""
-    return any(ch.isalpha() and fold(ch) != ch.lower() for ch in text)
 
 
 class AccentRestorer:

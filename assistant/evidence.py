@@ -14,9 +14,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from assistant.understanding import BARRIER, has_diacritics, topic_tokens
+from assistant.understanding import BARRIER, topic_tokens
 from assistant.understanding import _aligned_tokens as _aligned_written
-from ingest.vntext import fold, nfc, search_terms, tokens
+from ingest.vntext import fold, has_diacritics, nfc, search_terms, tokens
 
 # Words every administrative-reform plan repeats ("cải cách hành chính", "Ủy ban nhân dân",
 # "nhà nước"): they say which genre a question is about, not which passage answers it.

@@ -18,7 +18,8 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
 from assistant.schemas import SearchHit
-from assistant.understanding import has_diacritics, match_commune, question_topic
+from assistant.understanding import match_commune, question_topic
+from ingest.vntext import has_diacritics
 
 RRF_K = 60
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from ingest.vntext import expand_abbreviations, fold, nfc, normalise_name, tokens
+from ingest.vntext import expand_abbreviations, fold, has_diacritics, nfc, normalise_name, tokens
 
 INTENTS = (
     "lead", "coordinators", "deadline", "product", "target",
@@ -522,15 +522,6 @@ def content_terms(text: str) -> list[str]:
 # "định kỳ" alone may be the subject: "giải quyết đúng hạn", "báo cáo định kỳ").
 _REMOVABLE_CUES = sorted({p for cues in _CUES.values() for p, w in cues if w >= 2 and " " in p},
                          key=len, reverse=True)
-_VIETNAMESE_MARKS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]",
-                               re.IGNORECASE)
-
-
-def has_diacritics(text: str) -> bool:
-    """Was the text typed with Vietnamese diacritics (any marked letter)?"""
-    return bool(_VIETNAMESE_MARKS.search(nfc(text)))
-
-
 def question_topic(question: str, communes: Sequence[str] = ()) -> str:
     """Folded question text without its question words, cue phrases and the names of `communes`
     (already applied as a filter): the text for the lexical channel."""

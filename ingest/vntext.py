@@ -62,6 +62,15 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_VIETNAMESE_MARKS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]",
+                               re.IGNORECASE)
+
+
+def has_diacritics(text: str) -> bool:
+    """Was the text typed with Vietnamese diacritics (any marked letter)?"""
+    return bool(_VIETNAMESE_MARKS.search(nfc(text)))
+
+
 _COMBINING_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.accents import AccentRestorer, has_diacritics
+from assistant.accents import AccentRestorer
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +30,6 @@ def test_text_with_any_diacritics_or_unknown_words_is_left_alone(restorer):
     assert restorer.restore("Ai chủ trì doi thoai?") == "Ai chủ trì doi thoai?"
     assert restorer.restore("zzz qwx 123") == "zzz qwx 123"
     assert AccentRestorer().restore("ai chu tri") == "ai chu tri"
-
-
-def test_has_diacritics():
-    assert has_diacritics("đi") and has_diacritics("Ủy") and not has_diacritics("Di Linh 2026")
 
 
 class _RecordingEmbedder:

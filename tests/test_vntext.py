@@ -1,4 +1,4 @@
-from ingest.vntext import expand_abbreviations, fold, nfc, normalise_name, search_key, search_terms, tokens
+from ingest.vntext import expand_abbreviations, fold, has_diacritics, nfc, normalise_name, search_key, search_terms, tokens
 
 
 def test_fold_strips_every_vietnamese_mark_and_d_bar():
@@ -37,3 +37,8 @@ def test_dates_and_numbers_stay_single_tokens():
 
 def test_names_compare_without_marks_or_spacing():
     assert normalise_name("Lộc  Hòa") == normalise_name("loc hoa") == "loc hoa"
+
+
+def test_has_diacritics():
+    assert has_diacritics("đi") and has_diacritics("Ủy") and has_diacritics("Thu\u0309")
+    assert not has_diacritics("Di Linh 2026")
