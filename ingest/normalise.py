@@ -167,7 +167,7 @@ def clean_line(raw: str) -> list[str]:
         return []
     expanded = _ODD_SPACE_RE.sub(" ", raw.replace("\t", " ")).strip()
     pieces = [clean_text(part) for part in _COLUMN_GAP_RE.split(expanded)]
-    return [p for p in pieces if p]
+    return [p for p in pieces if p and not _MD_RULE_RE.match(p)]  # "- - - &nbsp;" is a rule once cleaned
 
 
 # -- line classification --------------------------------------------------------------

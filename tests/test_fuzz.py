@@ -7,6 +7,8 @@ The API must answer every request its OpenAPI schema allows (and many it does no
 
 from __future__ import annotations
 
+import os
+
 import unicodedata
 from pathlib import Path
 
@@ -25,7 +27,10 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
 PLANS = sorted(p.name for p in CORPUS.glob("*.txt"))
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Local runs keep exploring new inputs; CI replays a fixed sequence so a landing cannot fail
+# on an input nobody saw before (what local runs find becomes an @example).
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                derandomize=bool(os.environ.get("CI")))
 
 # Text as staff documents contain it: Vietnamese letters (NFC and NFD), plan vocabulary,
 # markers, markup, tabs, odd whitespace and a sprinkle of arbitrary code points.
@@ -76,6 +81,7 @@ def test_normalisation_is_idempotent(lines):
 @FUZZ
 @given(st.lists(any_line, max_size=30))
 @example(["/", ":"])  # a re-joined "x :" must come out as "x:", as cleaning writes it
+@example(["- - - &nbsp;"])  # a markdown rule only once the entity is cleaned away
 def test_pdf_mode_output_is_a_fixed_point_of_plain_normalisation(lines):
     # The PDF re-joiner reads physical line widths and where column splits were, which its own
     # output no longer has; what it promises is clean text that plain normalisation keeps as is.
