@@ -34,8 +34,9 @@ from assistant.evidence import (COUNT, DATE_LINE, GENERIC_TERMS, PERCENT, REFERE
                                 focused, quote, section_context, shorten, split_sentences, term_set)
 from assistant.schemas import Answer, Citation, DocumentInfo
 from assistant.understanding import FIELD_INTENTS, Query, content_terms, understand
+from ingest.agencies import agency_key
 from ingest.models import Target, TaskRecord
-from ingest.vntext import fold, nfc, normalise_name, tokens
+from ingest.vntext import commune_key, fold, nfc, normalise_name, tokens
 
 # -- thresholds (shares of the question's topic weight) -----------------------------------
 # Evidence is accepted when it covers enough of the question's topic weight AND at least some
@@ -71,24 +72,11 @@ def _format_iso(value: str) -> str:
     return f"{int(m[3]):02d}/{int(m[2]):02d}/{m[1]}" if m else value
 
 
-# -- weighted term coverage -----------------------------------------------------------------
-
 # -- the registry cache ---------------------------------------------------------------------
-
-def _commune_key(name: str) -> str:
-    key = normalise_name(name or "")
-    for prefix in ("xa ", "phuong ", "thi tran ", "dac khu "):
-        if key.startswith(prefix):
-            return key[len(prefix):]
-    return key
 
 
 @lru_cache(maxsize=65536)
 def _agency_key(name: str) -> tuple[str, ...]:
-    try:
-        from ingest.agencies import agency_key
-    except ImportError:
-        return tuple(normalise_name(name).split())
     return tuple(agency_key(name).split())
 
 
@@ -133,7 +121,7 @@ class Registry:
         by_chunk: dict[str, list[int]] = defaultdict(list)
         agencies: dict[str, str] = {}
         for i, t in enumerate(tasks):
-            by_commune[_commune_key(t.commune)].append(i)
+            by_commune[commune_key(t.commune)].append(i)
             if t.chunk_id:
                 by_chunk[t.chunk_id].append(i)
             for name in (t.leads or ([t.lead] if t.lead else [])) + (t.coordinator_list or []):
@@ -144,7 +132,7 @@ class Registry:
         target_terms = [term_set(f"{g.subject} {g.sentence} {g.area}") for g in targets]
         targets_by_commune: dict[str, list[int]] = defaultdict(list)
         for i, g in enumerate(targets):
-            targets_by_commune[_commune_key(g.commune)].append(i)
+            targets_by_commune[commune_key(g.commune)].append(i)
         clause_terms = [term_set(f"{g.subject} {clause_with(g.sentence or g.text, g.text)}") for g in targets]
         by_document: dict[str, list[int]] = defaultdict(list)
         for i, g in enumerate(targets):
@@ -158,7 +146,7 @@ class Registry:
             return list(range(len(self.tasks)))
         out: list[int] = []
         for c in communes:
-            out += self.tasks_by_commune.get(_commune_key(c), [])
+            out += self.tasks_by_commune.get(commune_key(c), [])
         return out
 
     def target_ids(self, communes: list[str] | None) -> list[int]:
@@ -166,13 +154,13 @@ class Registry:
             return list(range(len(self.targets)))
         out: list[int] = []
         for c in communes:
-            out += self.targets_by_commune.get(_commune_key(c), [])
+            out += self.targets_by_commune.get(commune_key(c), [])
         return out
 
     def resolve_commune(self, name: str) -> str | None:
-        key = _commune_key(name)
+        key = commune_key(name)
         for c in self.communes:
-            if _commune_key(c) == key:
+            if commune_key(c) == key:
                 return c
         return None
 
@@ -580,8 +568,8 @@ class Answerer:
             return period
         if not ctx.scope or len(ctx.scope) != 1:
             return period
-        keys = {_commune_key(ctx.scope[0])}
-        spans = [year_span(d.year) for d in reg.documents.values() if _commune_key(d.commune) in keys]
+        keys = {commune_key(ctx.scope[0])}
+        spans = [year_span(d.year) for d in reg.documents.values() if commune_key(d.commune) in keys]
         spans = [sp for sp in spans if sp]
         if not spans or any(a <= period.start.year <= b for a, b in spans):
             return period
@@ -644,8 +632,8 @@ class Answerer:
     # -- facts (plan metadata) --------------------------------------------------------------
     def _answer_fact(self, reg: Registry, ctx: _Context) -> Answer:
         q = ctx.query
-        keys = {_commune_key(c) for c in ctx.scope} if ctx.scope else None
-        docs = [d for d in reg.documents.values() if keys is None or _commune_key(d.commune) in keys]
+        keys = {commune_key(c) for c in ctx.scope} if ctx.scope else None
+        docs = [d for d in reg.documents.values() if keys is None or commune_key(d.commune) in keys]
         if len(docs) > 1:
             # Which plan? Let retrieval pick it from the rest of the question.
             ranked = self._retrieve(ctx, k=8)

@@ -37,7 +37,7 @@ from assistant.schemas import DocumentInfo
 from ingest.agencies import agency_key, agency_matches
 from ingest.deadlines import deadline_overlaps, parse_due_query
 from ingest.models import Deadline, ParsedPlan, SourceRef, Target, TaskRecord
-from ingest.vntext import normalise_name, search_key, search_terms, tokens
+from ingest.vntext import commune_key, search_key, search_terms, tokens
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,6 @@ _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
-_COMMUNE_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -176,14 +175,6 @@ class StoredChunk:
 
 # -- keys and small helpers ------------------------------------------------------------------
 
-def commune_key(name: str) -> str:
-    """Comparison key for a commune: folded, without the "xã"/"phường" prefix."""
-    key = normalise_name(name or "")
-    for prefix in _COMMUNE_PREFIXES:
-        if key.startswith(prefix):
-            return key[len(prefix):]
-    return key
-
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -237,11 +228,9 @@ def _chunks_of(seq: Sequence, size: int) -> Iterable[Sequence]:
 
 
 def _pipeline_version() -> str:
-    try:
-        from ingest import pipeline
-    except ImportError:
-        return ""
-    return str(getattr(pipeline, "PIPELINE_VERSION", ""))
+    from ingest.pipeline import PIPELINE_VERSION  # lazily: the read path never needs the parsers
+
+    return PIPELINE_VERSION
 
 
 # -- the store -------------------------------------------------------------------------------

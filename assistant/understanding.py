@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from ingest.agencies import agency_key
 from ingest.vntext import expand_abbreviations, fold, has_diacritics, nfc, normalise_name, tokens
 
 INTENTS = (
@@ -355,17 +356,9 @@ _GENERIC_AGENCY = re.compile(r"^(cac|nhung)\s")
 
 
 @lru_cache(maxsize=4096)
-def _agency_key(name: str) -> str:
-    try:
-        from ingest.agencies import agency_key
-    except ImportError:
-        return normalise_name(name)
-    return agency_key(name)
-
-
 @lru_cache(maxsize=4096)
 def _agency_tokens(agency: str) -> tuple[str, ...]:
-    key = _agency_key(agency)
+    key = agency_key(agency)
     if _GENERIC_AGENCY.match(key):
         return ()
     return tuple(key.split())
@@ -610,7 +603,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if query.unknown_commune:
         removed.append(normalise_name(query.unknown_commune))
     if query.agency and query.intent != "general":
-        removed.append(_agency_key(query.agency))
+        removed.append(agency_key(query.agency))
         removed.append(normalise_name(query.agency))
     if query.period:
         removed.append(fold_question(query.period.text))

@@ -121,3 +121,15 @@ def search_key(text: str) -> str:
 def normalise_name(text: str) -> str:
     """A comparison key for names (communes, agencies): folded tokens joined by spaces."""
     return " ".join(tokens(text))
+
+
+_COMMUNE_PREFIXES = ("xa ", "phuong ", "thi tran ", "dac khu ")
+
+
+def commune_key(name: str) -> str:
+    """Comparison key for a commune: folded, without the "xã"/"phường"/"thị trấn" prefix."""
+    key = normalise_name(name or "")
+    for prefix in _COMMUNE_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix):]
+    return key

@@ -1,4 +1,4 @@
-from ingest.vntext import expand_abbreviations, fold, has_diacritics, nfc, normalise_name, search_key, search_terms, tokens
+from ingest.vntext import commune_key, expand_abbreviations, fold, has_diacritics, nfc, normalise_name, search_key, search_terms, tokens
 
 
 def test_fold_strips_every_vietnamese_mark_and_d_bar():
@@ -42,3 +42,8 @@ def test_names_compare_without_marks_or_spacing():
 def test_has_diacritics():
     assert has_diacritics("đi") and has_diacritics("Ủy") and has_diacritics("Thu\u0309")
     assert not has_diacritics("Di Linh 2026")
+
+
+def test_commune_keys_ignore_the_unit_word_and_marks():
+    assert commune_key("xã Lộc Hòa") == commune_key("Loc Hoa") == commune_key("XÃ LỘC HÒA") == "loc hoa"
+    assert commune_key("Thị trấn Di Linh") == "di linh"
