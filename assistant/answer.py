@@ -28,13 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from assistant.due import deadline_quoted, due_in, period_needles, period_phrase, year_span
 from assistant.evidence import (COUNT, DATE_LINE, GENERIC_TERMS, PERCENT, REFERENCE_RE, TIME_EXPRESSION, YEAR_RE,
                                 TermWeights, accent_mismatch, as_sentence, clause_with, coverage, coverage_parts,
                                 focused, quote, section_context, shorten, split_sentences, term_set)
 from assistant.schemas import Answer, Citation, DocumentInfo
 from assistant.understanding import FIELD_INTENTS, Query, content_terms, understand
 from ingest.agencies import agency_key
+from ingest.periods import DueStatus, due_status, period_needles, period_phrase, year_span
 from ingest.models import Target, TaskRecord
 from ingest.vntext import commune_key, fold, nfc, normalise_name, tokens
 
@@ -538,18 +538,24 @@ class Answerer:
         q = ctx.query
         period = self._plan_period(reg, ctx, q.period)
         asked = f" {q.folded} "
-        ids = []
+        ids, ongoing = [], []
         for i in reg.task_ids(ctx.scope):
             t = reg.tasks[i]
             if q.agency and not any(_agency_matches(q.agency, n) for n in (t.leads or [t.lead])):
                 continue
-            if due_in(t, period) or deadline_quoted(t, asked):
+            status = due_status(t.deadline_norm, period)
+            if status is DueStatus.DUE or _deadline_quoted(t, asked):
                 ids.append(i)
+            elif status is DueStatus.ONGOING:
+                ongoing.append(i)
         ids = self._focus(reg, q, ids)
         label = period_phrase(period)
         if ids:
-            return self._list_answer(reg, ctx, ids, f"nhiệm vụ có thời hạn hoàn thành {label}".rstrip(),
-                                     sort_by_due=True, count_first=True)
+            found = self._list_answer(reg, ctx, ids, f"nhiệm vụ có thời hạn hoàn thành {label}".rstrip(),
+                                      sort_by_due=True, count_first=True)
+            if ongoing:
+                found.answer += f"\nThường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
+            return found
         # No registry record falls due then: a sentence of the plan that names the date itself.
         needles = period_needles(period)
         if needles:
@@ -558,13 +564,15 @@ class Answerer:
             if not found.abstained:
                 return found
         where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
-        return Answer(answer=f"Các kế hoạch{where} không có nhiệm vụ nào có thời hạn hoàn thành {label}.",
-                      abstained=True)
+        text = f"Các kế hoạch{where} không có nhiệm vụ nào có thời hạn hoàn thành {label}."
+        if ongoing:
+            text += f" Thường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
+        return Answer(answer=text, abstained=True)
 
     def _plan_period(self, reg: Registry, ctx: _Context, period):
         """A period typed without a year ("quý II") means that quarter of the plan's own year
         when the one plan in scope does not cover the current year."""
-        if period is None or re.search(r"\d{4}", period.text) or re.search(r"\b(nay|toi|sau|này|tới)\b", period.text):
+        if period is None or period.explicit_year or period.relative:
             return period
         if not ctx.scope or len(ctx.scope) != 1:
             return period
@@ -573,13 +581,7 @@ class Answerer:
         spans = [sp for sp in spans if sp]
         if not spans or any(a <= period.start.year <= b for a, b in spans):
             return period
-        year = spans[0][0]
-        shift = year - period.start.year
-        try:
-            return replace(period, start=period.start.replace(year=period.start.year + shift),
-                           end=period.end.replace(year=period.end.year + shift))
-        except ValueError:
-            return period
+        return period.shifted_to_year(spans[0][0])
 
     def _list_answer(self, reg: Registry, ctx: _Context, ids: list[int], subject: str,
                      sort_by_due: bool, count_first: bool = False) -> Answer:
@@ -882,6 +884,12 @@ class Answerer:
 
 
 # -- module helpers -----------------------------------------------------------------------------
+
+def _deadline_quoted(t: TaskRecord, asked: str) -> bool:
+    """The question repeats the record's deadline wording ("trước ngày 31/01 năm liền kề")."""
+    key = " ".join(tokens(t.deadline or ""))
+    return len(key) >= 12 and f" {key} " in asked
+
 
 def _origin_of(kind: str) -> str | None:
     return {"table_row": "table", "prose": "prose", "metadata": "metadata"}.get(kind)

@@ -8,11 +8,8 @@ are refused outright (403) when no token is configured.
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import threading
-from collections.abc import Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
 
@@ -25,6 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
+from assistant.export import tasks_csv_text
 from assistant.jobs import IngestQueue, Job, UploadRejected
 from assistant.schemas import Answer, DocumentInfo, SearchHit, TaskOut
 from assistant.security import (
@@ -36,15 +34,12 @@ from assistant.security import (
     token_matches,
 )
 from assistant.service import Assistant
+from ingest.periods import PeriodError
 from ingest.vntext import nfc
 
 log = logging.getLogger(__name__)
 
 MULTIPART_OVERHEAD = 256 * 1024  # form boundaries and headers around the file itself
-TASK_CSV_COLUMNS = ("document", "commune", "origin", "area", "number", "task", "lead", "coordinators",
-                    "product", "deadline", "monitor", "source")
-
-
 # -- request / response models --------------------------------------------
 
 class AskRequest(BaseModel):
@@ -144,19 +139,6 @@ def question_or_400(text: str, settings: Settings) -> str:
         raise HTTPException(400, str(exc)) from None
 
 
-def tasks_to_csv(tasks: Iterable[TaskOut], columns: Iterable[str] = TASK_CSV_COLUMNS,
-                 headers: Iterable[str] | None = None) -> str:
-    """CSV text with a UTF-8 BOM so spreadsheet programs read the Vietnamese correctly."""
-    columns = list(columns)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(list(headers) if headers is not None else columns)
-    for task in tasks:
-        row = task.model_dump()
-        writer.writerow([row.get(column, "") if row.get(column) is not None else "" for column in columns])
-    return "\ufeff" + buffer.getvalue()
-
-
 # -- routes ----------------------------------------------------------------
 
 read_router = APIRouter(prefix="/api", tags=["hỏi đáp"])
@@ -190,17 +172,17 @@ def tasks(assistant: AssistantDep,
           agency: Annotated[str | None, Query(description="Cơ quan chủ trì hoặc phối hợp")] = None,
           due: Annotated[str | None, Query(description="Thời hạn: 2026, quý II/2026, 2026-06, 30/6/2026")] = None,
           query: Annotated[str | None, Query(description="Từ khoá trong nội dung nhiệm vụ")] = None,
+          ongoing: Annotated[bool, Query(description="Với `due`: thêm các nhiệm vụ thường xuyên "
+                                                     "(due_status=ongoing) sau các nhiệm vụ đến hạn")] = False,
           format: Annotated[Literal["json", "csv"], Query(description="json hoặc csv")] = "json"):
     due = clean_optional(due)
     try:
         found = assistant.tasks(commune=clean_optional(commune), agency=clean_optional(agency), due=due,
-                                query=clean_optional(query))
-    except ValueError as exc:  # a `due` period the parser does not understand
-        if due is None:
-            raise
-        raise HTTPException(400, f"{exc}. Ví dụ hợp lệ: 2026, quý II/2026, tháng 6/2026, 30/6/2026.") from None
+                                query=clean_optional(query), include_ongoing=ongoing)
+    except PeriodError as exc:  # a `due` period the parser does not understand
+        raise HTTPException(400, str(exc)) from None
     if format == "csv":
-        return Response(tasks_to_csv(found), media_type="text/csv; charset=utf-8",
+        return Response(tasks_csv_text(found), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})
     return found
 

@@ -42,17 +42,25 @@ def _shown(text: str) -> str:
 
 @contextlib.contextmanager
 def _store(settings: Settings | None = None) -> Iterator:
-    """The store alone (no retriever/answerer): cheap for ingest, documents, remove and tasks."""
-    from assistant.embeddings import make_embedder
-    from assistant.store import Store
+    """The composition root with only its store open (cheap for ingest, documents, remove, tasks)."""
+    from assistant.service import Assistant
 
-    settings = settings or Settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
-    store = Store(settings, make_embedder(settings)).open()
+    assistant = Assistant(settings or Settings()).open()
     try:
-        yield store
+        yield assistant.store
     finally:
-        store.close()
+        assistant.close()
+
+
+@contextlib.contextmanager
+def _assistant(settings: Settings | None = None) -> Iterator:
+    from assistant.service import Assistant
+
+    assistant = Assistant(settings or Settings()).open()
+    try:
+        yield assistant
+    finally:
+        assistant.close()
 
 
 # -- write path ---------------------------------------------------------------------------------
@@ -145,20 +153,24 @@ def tasks(
     query: Annotated[Optional[str], typer.Option("--query", help="Từ khóa trong nội dung nhiệm vụ.")] = None,
     document: Annotated[Optional[str], typer.Option("--document", help="Chỉ một văn bản.")] = None,
     role: Annotated[Role, typer.Option("--role", help="Vai trò của --agency: lead, coordinator, any.")] = Role.lead,
+    ongoing: Annotated[bool, typer.Option("--ongoing", help="Với --due: in thêm nhiệm vụ thường xuyên (xếp sau).")] = False,
     fmt: Annotated[TaskFormat, typer.Option("--format", help="text, json hoặc csv.")] = TaskFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Ghi ra tệp thay vì stdout.")] = None,
 ) -> None:
     """Tra sổ nhiệm vụ: ai chủ trì, phối hợp, sản phẩm, thời hạn."""
-    from assistant.registry import source_label, task_to_out, write_tasks_csv
+    from assistant.export import source_label, task_to_out, write_tasks_csv
 
-    with _store() as store:
+    with _assistant() as assistant:
         try:
-            records = store.tasks(commune=commune, agency=agency, due=due, query=query, document=document,
-                                  role=role.value)
-        except ValueError as exc:
+            selection = assistant.task_selection(commune=commune, agency=agency, due=due, query=query,
+                                                 document=document, role=role.value)
+        except ValueError as exc:  # PeriodError: a `--due` period that cannot be read
             _err(str(exc))
             raise typer.Exit(2)
-    rows = [task_to_out(t) for t in records]
+    status = "due" if due else ""
+    records = selection.tasks + (selection.ongoing if ongoing else [])
+    rows = [task_to_out(t, status) for t in selection.tasks] + \
+        ([task_to_out(t, "ongoing") for t in selection.ongoing] if ongoing else [])
     if as_json:
         fmt = TaskFormat.json
     with (output.open("w", encoding="utf-8-sig" if fmt is TaskFormat.csv else "utf-8", newline="")
@@ -169,7 +181,9 @@ def tasks(
             for row in rows:
                 stream.write(json.dumps(row.model_dump(), ensure_ascii=False) + "\n")
         else:
-            for row, record in zip(rows, records):
+            for n, (row, record) in enumerate(zip(rows, records)):
+                if n == len(selection.tasks):
+                    stream.write("\nThường xuyên (không tính là đến hạn):\n")
                 number = f"{row.number}. " if row.number else ""
                 stream.write(f"[{row.commune or row.document}] {number}{row.task}\n")
                 for label, value in (("Chủ trì", row.lead), ("Phối hợp", row.coordinators),
@@ -177,7 +191,10 @@ def tasks(
                                      ("Nguồn", f"{row.document} › {source_label(record.source)}")):
                     if value:
                         stream.write(f"    {label}: {value}\n")
-    _err(f"{len(rows)} nhiệm vụ")
+    summary = f"{len(selection.tasks)} nhiệm vụ"
+    if due:
+        summary += f" đến hạn; thường xuyên: {len(selection.ongoing)}" + ("" if ongoing else " (xem: --ongoing)")
+    _err(summary)
 
 
 @app.command()

@@ -6,12 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Intent = Literal[
-    "lead", "coordinators", "deadline", "product", "target",
-    "list_by_agency", "due_by_date", "fact", "general",
-]
-
-
 class Citation(BaseModel):
     document: str
     title: str = ""
@@ -70,6 +64,7 @@ class TaskOut(BaseModel):
     deadline_start: str | None = None
     deadline_end: str | None = None
     flags: list[str] = Field(default_factory=list)
+    due_status: str = Field("", description='with a `due` filter: "due" or "ongoing" (ingest.periods)')
 
 
 class SearchHit(BaseModel):

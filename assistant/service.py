@@ -21,23 +21,34 @@ class Assistant:
         self._ready = False
         self.embedder = None
         self.store = None
+        self.registry = None
         self.retriever = None
         self.answerer = None
 
     # -- lifecycle -------------------------------------------------------
+    def open(self) -> "Assistant":
+        """Embedder, store and registry only (what ingest, documents, remove and tasks need)."""
+        with self._lock:
+            if self.store is None:
+                from assistant.embeddings import make_embedder
+                from assistant.registry import Registry
+                from assistant.store import Store
+
+                self.settings.home.mkdir(parents=True, exist_ok=True)
+                self.embedder = make_embedder(self.settings)
+                self.store = Store(self.settings, self.embedder).open()
+                self.registry = Registry(self.store)
+        return self
+
     def warm_up(self) -> "Assistant":
+        self.open()
         with self._lock:
             if self._ready:
                 return self
             from assistant.accents import AccentRestoringEmbeddings
             from assistant.answer import Answerer
-            from assistant.embeddings import make_embedder
             from assistant.retrieval import HybridRetriever
-            from assistant.store import Store
 
-            self.settings.home.mkdir(parents=True, exist_ok=True)
-            self.embedder = make_embedder(self.settings)
-            self.store = Store(self.settings, self.embedder).open()
             self.retriever = HybridRetriever(store=self.store,
                                              embedder=AccentRestoringEmbeddings(self.embedder, self.store))
             self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
@@ -52,6 +63,7 @@ class Assistant:
     def close(self) -> None:
         if self.store is not None:
             self.store.close()
+        self.store = None
         self._ready = False
 
     # -- write path ------------------------------------------------------
@@ -71,12 +83,29 @@ class Assistant:
         self.warm_up()
         return self.store.documents()
 
-    def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
-              query: str | None = None) -> list[TaskOut]:
-        from assistant.registry import task_to_out
+    def task_selection(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
+                       query: str | None = None, role: str = "lead", origin: str | None = None,
+                       document: str | None = None):
+        """The registry filter every surface uses (`assistant.registry`); `due` parsed by `ingest.periods`
+        (raises `PeriodError`, a ValueError with a Vietnamese message)."""
+        self.open()
+        return self.registry.tasks(commune=commune, agency=agency, due=due, query=query, role=role,
+                                   origin=origin, document=document)
 
-        self.warm_up()
-        return [task_to_out(t) for t in self.store.tasks(commune=commune, agency=agency, due=due, query=query)]
+    def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
+              query: str | None = None, role: str = "lead", origin: str | None = None,
+              document: str | None = None, include_ongoing: bool = False) -> list[TaskOut]:
+        """Tasks as the contract's `TaskOut`. With `due`: the tasks due in it (`due_status="due"`),
+        then, when `include_ongoing`, the standing duties during it (`due_status="ongoing"`)."""
+        from assistant.export import task_to_out
+
+        selection = self.task_selection(commune=commune, agency=agency, due=due, query=query, role=role,
+                                        origin=origin, document=document)
+        status = "due" if due else ""
+        out = [task_to_out(t, status) for t in selection.tasks]
+        if include_ongoing:
+            out += [task_to_out(t, "ongoing") for t in selection.ongoing]
+        return out
 
     def search(self, query: str, commune: str | None = None, k: int = 10) -> list[SearchHit]:
         self.warm_up()

@@ -34,9 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from assistant.schemas import DocumentInfo
-from ingest.agencies import agency_key, agency_matches
-from ingest.deadlines import deadline_overlaps, parse_due_query
-from ingest.models import Deadline, ParsedPlan, SourceRef, Target, TaskRecord
+from ingest.agencies import agency_key
+from ingest.models import ParsedPlan, Target, TaskRecord
 from ingest.vntext import commune_key, search_key, search_terms, tokens
 
 log = logging.getLogger(__name__)
@@ -216,10 +215,6 @@ def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _parse_date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
 
 
 def _chunks_of(seq: Sequence, size: int) -> Iterable[Sequence]:
@@ -635,17 +630,7 @@ class Store:
         return [r[0] for r in self._db().execute(
             "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")]
 
-    def _registry_query(self, table: str, commune: str | None, document: str | None) -> tuple[str, list[str]]:
-        """SELECT over a registry table filtered by commune (any spelling) and document."""
-        sql, params = f"SELECT * FROM {table} WHERE 1=1", []
-        if commune:
-            clause, keys = self._commune_clause([commune], "commune_key")
-            sql, params = sql + clause, params + keys
-        if document:
-            sql, params = sql + " AND document = ?", params + [document]
-        return sql, params
-
-    def _commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
+    def commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
         if not communes:
             return "", []
         keys = sorted({commune_key(c) for c in communes if c and c.strip()})
@@ -726,43 +711,20 @@ class Store:
         return [r[0] for r in self._db().execute(
             "SELECT text FROM chunks ORDER BY ordinal, document LIMIT ?", (limit,))]
 
-    def tasks(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
-              query: str | None = None, document: str | None = None, role: str = "lead") -> list[TaskRecord]:
-        """Registry records, filtered; every filter accepts text with or without diacritics.
+    def query_rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        """Rows of a read query (the registry engine's SQL runs here)."""
+        return self._db().execute(sql, list(params)).fetchall()
 
-        `agency` matches the lead (role="lead"; a prose duty also matches its coordinating agency,
-        since the plan states the duty for it), the coordinators ("coordinator") or either ("any").
-        `due` is a period ("2026-03", "Quý I/2026", "2026"); raises ValueError when unreadable.
-        """
-        window = parse_due_query(due) if due else None
-        sql, params = self._registry_query("tasks", commune, document)
-        if agency:
-            # Cheap necessary condition on the folded key columns; agency_matches decides.
-            key = agency_key(agency)
-            sql, params = sql + " AND (instr(lead_keys, ?) > 0 OR instr(coordinator_keys, ?) > 0)", \
-                params + [key, key]
-        rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
-        query_tokens = set(tokens(query)) if query else set()
-        out = []
-        for r in rows:
-            if agency and not _row_matches_agency(r, agency, role):
-                continue
-            if query_tokens and not query_tokens <= set(r["search_key"].split()):
-                continue
-            record = _task_from_row(r)
-            if window is not None and not deadline_overlaps(record.deadline_norm, *window):
-                continue
-            out.append(record)
-        return out
+    def tasks(self, **filters) -> list[TaskRecord]:
+        """Registry records (see `assistant.registry.Registry.tasks` for the filters)."""
+        from assistant.registry import Registry
+
+        return Registry(self).tasks(**filters).tasks
 
     def targets(self, commune: str | None = None, document: str | None = None) -> list[Target]:
-        sql, params = self._registry_query("targets", commune, document)
-        rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
-        return [Target(document=r["document"], commune=r["commune"], subject=r["subject"],
-                       comparator=r["comparator"], value=r["value"], unit=r["unit"], text=r["text"],
-                       area=r["area"], sentence=r["sentence"],
-                       source=SourceRef(r["document"], tuple(json.loads(r["section_path"])), r["line_start"],
-                                        r["line_end"], r["page"])) for r in rows]
+        from assistant.registry import Registry
+
+        return Registry(self).targets(commune=commune, document=document)
 
     def stats(self) -> dict[str, int]:
         db = self._db()
@@ -771,34 +733,9 @@ class Store:
             {"chroma": self._collection.count()}
 
 
-def _row_matches_agency(r: sqlite3.Row, agency: str, role: str) -> bool:
-    leads = json.loads(r["leads"]) or ([r["lead"]] if r["lead"] else [])
-    coordinators = json.loads(r["coordinator_list"]) or ([r["coordinators"]] if r["coordinators"] else [])
-    check_leads = role in ("lead", "any")
-    check_coordinators = role in ("coordinator", "any") or (role == "lead" and r["origin"] == "prose")
-    return (check_leads and any(agency_matches(agency, name) for name in leads)) or \
-        (check_coordinators and any(agency_matches(agency, name) for name in coordinators))
-
-
 def _year_label(r: sqlite3.Row) -> str:
     if r["period"]:
         return r["period"]
     if r["year_start"] and r["year_end"] and r["year_start"] != r["year_end"]:
         return f"{r['year_start']}-{r['year_end']}"
     return str(r["year_start"] or r["year_end"] or "")
-
-
-def _task_from_row(r: sqlite3.Row) -> TaskRecord:
-    deadline = None
-    if r["deadline_kind"]:  # empty when the record had no normalised deadline
-        deadline = Deadline(text=r["deadline_text"], kind=r["deadline_kind"] or "unknown",
-                            start=_parse_date(r["deadline_start"]), end=_parse_date(r["deadline_end"]),
-                            recurrence=r["deadline_recurrence"], day_of_period=r["deadline_day"])
-    return TaskRecord(
-        document=r["document"], commune=r["commune"], origin=r["origin"], area=r["area"], number=r["number"],
-        task=r["task"], lead=r["lead"], coordinators=r["coordinators"], product=r["product"],
-        deadline=r["deadline"], monitor=r["monitor"], goal=r["goal"],
-        source=SourceRef(r["document"], tuple(json.loads(r["section_path"])), r["line_start"], r["line_end"],
-                         r["page"]),
-        leads=json.loads(r["leads"]), coordinator_list=json.loads(r["coordinator_list"]),
-        deadline_norm=deadline, flags=json.loads(r["flags"]), chunk_id=r["chunk_id"])

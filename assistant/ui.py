@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import gradio as gr
 from fastapi import FastAPI
 
+from assistant.export import tasks_csv_text
 from assistant.jobs import UploadRejected
 from assistant.schemas import Answer, Citation, DocumentInfo, TaskOut
 from assistant.security import InvalidQuestion, clean_optional, clean_question, token_matches
@@ -46,10 +47,6 @@ STAFF_EXAMPLES = [
 
 TASK_HEADERS = ["Xã", "Lĩnh vực", "STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời hạn", "Sản phẩm",
                 "Tài liệu"]
-TASK_CSV_COLUMNS = ("commune", "area", "number", "task", "lead", "coordinators", "deadline",
-                    "product", "monitor", "origin", "document", "source")
-TASK_CSV_HEADERS = ("Xã", "Lĩnh vực", "STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời hạn",
-                    "Sản phẩm", "Theo dõi", "Nguồn gốc", "Tài liệu", "Vị trí")
 DOC_HEADERS = ["Tài liệu", "Xã", "Tỉnh", "Năm", "Tiêu đề", "Đoạn", "Nhiệm vụ"]
 
 # Upload status markers: plain words (no emoji, which many office PCs render as empty boxes).
@@ -134,6 +131,14 @@ def commune_filter(choice: str | None) -> str | None:
     return None if not choice or choice == ALL_COMMUNES else clean_optional(choice)
 
 
+def task_count_label(tasks: list[TaskOut]) -> str:
+    """"**12** nhiệm vụ" or, with a period, "**12** nhiệm vụ đến hạn · Thường xuyên: 30" (listed after)."""
+    ongoing = sum(1 for t in tasks if t.due_status == "ongoing")
+    if not ongoing:
+        return f"**{len(tasks)}** nhiệm vụ"
+    return f"**{len(tasks) - ongoing}** nhiệm vụ đến hạn · Thường xuyên: {ongoing} (xếp sau)"
+
+
 def task_rows(tasks: Iterable[TaskOut]) -> list[list[str]]:
     return [[t.commune, t.area, t.number, t.task, t.lead, t.coordinators, t.deadline, t.product,
              t.document] for t in tasks]
@@ -166,8 +171,6 @@ class _CsvFiles:
 
 def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue",
              limiter: "RateLimiter") -> gr.Blocks:
-    from assistant.api import tasks_to_csv
-
     csv_files = _CsvFiles()
     staff_enabled = bool(settings.admin_token)
 
@@ -207,13 +210,13 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue",
     def filter_tasks(commune: str, agency: str, due: str, query: str):
         try:
             found = assistant.tasks(commune=commune_filter(commune), agency=clean_optional(agency),
-                                    due=clean_optional(due), query=clean_optional(query))
-        except ValueError as exc:  # a deadline period the parser does not understand
-            gr.Warning(f"{exc}. Ví dụ: 2026, quý II/2026, tháng 6/2026.")
+                                    due=clean_optional(due), query=clean_optional(query), include_ongoing=True)
+        except ValueError as exc:  # a deadline period the parser does not understand (PeriodError)
+            gr.Warning(str(exc))
             return "Không lọc được theo thời hạn này.", [], None
         key = "|".join([commune or "", agency or "", due or "", query or ""])
-        path = csv_files.write(tasks_to_csv(found, TASK_CSV_COLUMNS, TASK_CSV_HEADERS), key)
-        return f"**{len(found)}** nhiệm vụ", task_rows(found), path
+        path = csv_files.write(tasks_csv_text(found), key)
+        return task_count_label(found), task_rows(found), path
 
     def refresh_communes(chat_commune: str, task_commune: str):
         choices = commune_choices(assistant.documents())

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from difflib import SequenceMatcher
 from functools import lru_cache
 
 from ingest.agencies import agency_key
-from ingest.vntext import expand_abbreviations, fold, has_diacritics, nfc, normalise_name, tokens
+from ingest.periods import Period, find_period
+from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
 
 INTENTS = (
     "lead", "coordinators", "deadline", "product", "target",
@@ -165,18 +166,6 @@ _NOT_A_NAME = frozenset(
 
 # Even capitalised, these words after "xã" are not a commune ("Xã Hội", "Xã UBND").
 _NEVER_A_NAME = frozenset({"hoi", "uy", "ubnd", "hdnd", "nhan", "ban", "cap", "doi"})
-
-_QUARTER_WORDS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-
-
-@dataclass(frozen=True)
-class Period:
-    """A date window named in a question. `mode` says how a deadline relates to it."""
-
-    start: date
-    end: date
-    text: str
-    mode: str = "within"   # "within" (due inside the window) | "before" (due on or before `end`)
 
 
 @dataclass
@@ -376,74 +365,6 @@ def _cue_scores(folded: str) -> dict[str, int]:
     return scores
 
 
-def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    start = date(year, 3 * quarter - 2, 1)
-    end = (date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)) - timedelta(days=1)
-    return start, end
-
-
-def _month_bounds(year: int, month: int) -> tuple[date, date]:
-    start = date(year, month, 1)
-    end = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
-    return start, end
-
-
-def parse_period(folded: str, today: date) -> Period | None:
-    """A due window named in folded question text, relative to `today` where needed."""
-    s = f" {folded} "
-    before = bool(re.search(r" (truoc|cham nhat|khong muon hon|by|before) ", s))
-    mode = "before" if before else "within"
-
-    m = re.search(r" (?:quy|quarter|q) (iv|iii|ii|i|[1-4])(?: ?/ ?| nam | )?(\d{4})?(?![0-9a-z])", s.replace("/", " / "))
-    if m:
-        quarter = _QUARTER_WORDS[m.group(1)]
-        year = int(m.group(2)) if m.group(2) else today.year
-        start, end = _quarter_bounds(year, quarter)
-        return Period(start, end, m.group(0).strip(), mode)
-    if re.search(r" (quy nay|this quarter|quy hien tai) ", s):
-        q = (today.month - 1) // 3 + 1
-        start, end = _quarter_bounds(today.year, q)
-        return Period(start, end, "quý này", mode)
-    if re.search(r" (quy toi|quy sau|next quarter) ", s):
-        q = (today.month - 1) // 3 + 2
-        year = today.year + (q > 4)
-        start, end = _quarter_bounds(year, (q - 1) % 4 + 1)
-        return Period(start, end, "quý tới", mode)
-    m = re.search(r" (?:truoc |den )?ngay (\d{1,2})/(\d{1,2})(?:/(\d{4}))? ", s)
-    if m:
-        day, month = int(m.group(1)), int(m.group(2))
-        year = int(m.group(3)) if m.group(3) else today.year
-        try:
-            end = date(year, month, day)
-        except ValueError:
-            end = None
-        if end:
-            return Period(end, end, m.group(0).strip(), mode)
-    m = re.search(r" (\d{1,2})/(\d{4}) ", s)
-    if m and 1 <= int(m.group(1)) <= 12:
-        start, end = _month_bounds(int(m.group(2)), int(m.group(1)))
-        return Period(start, end, m.group(0).strip(), mode)
-    m = re.search(r" thang (\d{1,2})(?:(?:/| nam )(\d{4}))? ", s)
-    if m and 1 <= int(m.group(1)) <= 12:
-        year = int(m.group(2)) if m.group(2) else today.year
-        start, end = _month_bounds(year, int(m.group(1)))
-        return Period(start, end, m.group(0).strip(), mode)
-    if re.search(r" (thang nay|this month) ", s):
-        start, end = _month_bounds(today.year, today.month)
-        return Period(start, end, "tháng này", mode)
-    if re.search(r" (6|sau) thang dau nam ", s):
-        return Period(date(today.year, 1, 1), date(today.year, 6, 30), "6 tháng đầu năm", mode)
-    if re.search(r" (6|sau) thang cuoi nam ", s):
-        return Period(date(today.year, 7, 1), date(today.year, 12, 31), "6 tháng cuối năm", mode)
-    if re.search(r" (nam nay|this year) ", s):
-        return Period(date(today.year, 1, 1), date(today.year, 12, 31), "năm nay", mode)
-    m = re.search(r" (?:nam|year|trong nam) (20\d{2}) ", s)
-    if m:
-        year = int(m.group(1))
-        return Period(date(year, 1, 1), date(year, 12, 31), m.group(0).strip(), mode)
-    return None
-
-
 def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
     """(folded token, written word) pairs; the written word is None when one word expanded into
     several tokens (an abbreviation). Punctuation becomes a barrier token."""
@@ -540,7 +461,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         if named and normalise_name(named) not in {normalise_name(c) for c in known_communes}:
             query.unknown_commune = named
     query.agency = match_agency(folded, known_agencies)
-    query.period = parse_period(expand_abbreviations(fold(question)).replace("?", " "), today)
+    query.period = find_period(question, today)
     m = re.search(r"\b(20\d{2})\b", folded)
     query.year = int(m.group(1)) if m else None
 

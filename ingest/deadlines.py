@@ -14,12 +14,7 @@ Windows (`start`..`end`):
   on-demand ("Khi có yêu cầu") carry no window unless the text names a year.
 Text without a year uses the plan period passed in (`plan_year_start`..`plan_year_end`).
 
-`deadline_overlaps(d, start, end)` answers "does this fall due within [start, end]":
-windows that intersect the query count, so a task due "Quý I/2026" is listed for
-2026-03, a monthly task for every month of its plan, "Hàng năm" in a 2026-2030 plan for any
-month of 2026-2030. Continuous tasks are listed for every query inside the plan period: they
-are standing obligations a staff member must keep doing in that month. On-demand and
-relative rules without a resolvable date are never listed (their timing is unknown).
+Which deadlines fall due in a period asked about is decided in one place: `ingest.periods`.
 """
 
 from __future__ import annotations
@@ -27,10 +22,11 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
 from ingest.models import Deadline
+from ingest.periods import month_end, quarter_window
 from ingest.vntext import nfc
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -52,20 +48,11 @@ def fold_aligned(text: str) -> str:
     return "".join(_fold_one(ch) for ch in text)
 
 
-def _month_end(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
     except ValueError:
         return None
-
-
-def _quarter_window(year: int, quarter: int) -> tuple[date, date]:
-    first = 3 * (quarter - 1) + 1
-    return date(year, first, 1), _month_end(year, first + 2)
 
 
 def _period(plan_year_start: int | None, plan_year_end: int | None) -> tuple[int | None, int | None]:
@@ -150,7 +137,7 @@ def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end:
     m = _MONTH_YEAR.search(f)
     if m and 1 <= int(m.group(1)) <= 12:
         year, month = int(m.group(2)), int(m.group(1))
-        d.kind, d.start, d.end = "month", date(year, month, 1), _month_end(year, month)
+        d.kind, d.start, d.end = "month", date(year, month, 1), month_end(year, month)
         return d
 
     # 5. A month every year: "trong tháng 12 hàng năm".
@@ -159,7 +146,7 @@ def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end:
         month = int(m.group(1))
         d.kind, d.recurrence = "month", "yearly"
         if y0 is not None:
-            d.start, d.end = date(y0, month, 1), _month_end(y1, month)
+            d.start, d.end = date(y0, month, 1), month_end(y1, month)
         return d
 
     # 6. A quarter: "Quý I/2026", "quý 1 năm 2026", "quý II" (plan year).
@@ -169,10 +156,10 @@ def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end:
         year = int(m.group(2)) if m.group(2) else None
         d.kind = "quarter"
         if year is not None:
-            d.start, d.end = _quarter_window(year, quarter)
+            d.start, d.end = quarter_window(year, quarter)
         elif y0 is not None:
-            d.start = _quarter_window(y0, quarter)[0]
-            d.end = _quarter_window(y1, quarter)[1]
+            d.start = quarter_window(y0, quarter)[0]
+            d.end = quarter_window(y1, quarter)[1]
             if y1 != y0:
                 d.recurrence = "yearly"
         return d
@@ -186,7 +173,7 @@ def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end:
         d.kind = "half_year"
         if years[0] is not None:
             d.start = date(years[0], 1 if first else 7, 1)
-            d.end = _month_end(years[1], 6 if first else 12)
+            d.end = month_end(years[1], 6 if first else 12)
             if years[0] != years[1]:
                 d.recurrence = "yearly"
         return d
@@ -250,7 +237,7 @@ def parse_deadline(text: str, plan_year_start: int | None = None, plan_year_end:
     m = _MONTH_ONLY.search(f)
     if m and 1 <= int(m.group(1)) <= 12 and y0 is not None:
         month = int(m.group(1))
-        d.kind, d.start, d.end = "month", date(y0, month, 1), _month_end(y1, month)
+        d.kind, d.start, d.end = "month", date(y0, month, 1), month_end(y1, month)
         if y1 != y0:
             d.recurrence = "yearly"
         return d
@@ -294,107 +281,3 @@ def find_deadline_phrase(sentence: str) -> str:
     if best is None:
         return ""
     return text[best[0] : best[1]].strip(" ,;.")
-
-
-# ------------------------------------------------------------------------ period queries
-
-
-def _add_months(d: date, months: int) -> date:
-    month = d.month - 1 + months
-    year = d.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
-def _intersects(a0: date, a1: date, b0: date, b1: date) -> bool:
-    return a0 <= b1 and b0 <= a1
-
-
-def _occurrences(d: Deadline):
-    """Windows (start, end) a recurring deadline falls in, over its plan period."""
-    assert d.start is not None and d.end is not None
-    if d.recurrence == "monthly":
-        cursor = date(d.start.year, d.start.month, 1)
-        while cursor <= d.end:
-            if d.day_of_period:
-                day = date(cursor.year, cursor.month, min(d.day_of_period, calendar.monthrange(cursor.year, cursor.month)[1]))
-                yield day, day
-            else:
-                yield cursor, _month_end(cursor.year, cursor.month)
-            cursor = _add_months(cursor, 1)
-        return
-    if d.recurrence == "yearly" and d.kind in ("month", "date", "relative", "quarter", "half_year"):
-        if d.kind == "month":
-            span_months = 1
-        elif d.kind == "quarter":
-            span_months = 3
-        elif d.kind == "half_year":
-            span_months = 6
-        else:
-            span_months = 0
-        for year in range(d.start.year, d.end.year + 1):
-            first = _safe_date(year, d.start.month, d.start.day) or _month_end(year, d.start.month)
-            if span_months:
-                last = _add_months(date(year, d.start.month, 1), span_months) - timedelta(days=1)
-            else:
-                last = first
-            yield first, last
-        return
-    # weekly / quarterly / half-yearly / yearly without an anchor cover the whole period
-    yield d.start, d.end
-
-
-def deadline_overlaps(deadline: Deadline | None, start: date, end: date) -> bool:
-    """Does the deadline fall due within [start, end]? See the module docstring for the rules."""
-    if deadline is None or deadline.kind in ("unknown", "on_demand"):
-        return False
-    if deadline.start is None or deadline.end is None:
-        # Recurring and continuous rules with no plan period apply to every period.
-        return deadline.kind in ("recurring", "continuous") or (
-            deadline.kind == "year" and deadline.recurrence == "yearly"
-        )
-    if deadline.recurrence:
-        return any(_intersects(s, e, start, end) for s, e in _occurrences(deadline))
-    return _intersects(deadline.start, deadline.end, start, end)
-
-
-_Q_PATTERNS = (
-    re.compile(r"^(?:q|quy)\s*(iv|iii|ii|i|[1-4])\s*(?:/|-|\s|nam)\s*" + _Y + "$"),
-    re.compile("^" + _Y + r"\s*-?\s*q([1-4])$"),
-)
-
-
-def parse_due_query(text: str) -> tuple[date, date]:
-    """A period typed by a user: "2026-03", "Q1/2026", "quý I/2026", "tháng 3/2026", "2026".
-
-    Raises ValueError when the text names no period.
-    """
-    f = re.sub(r"\s+", " ", fold_aligned(nfc(text or "")).strip())
-    f = re.sub(r"\s*nam\s*", " nam ", f).strip()
-    if m := re.fullmatch(_Y + r"-(\d{1,2})-(\d{1,2})", f):
-        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-        return day, day
-    if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})/" + _Y, f):
-        day = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        return day, day
-    if m := re.fullmatch(_Y + r"-(\d{1,2})", f):
-        year, month = int(m.group(1)), int(m.group(2))
-        return date(year, month, 1), _month_end(year, month)
-    if m := re.fullmatch(r"(?:thang\s*)?(\d{1,2})\s*(?:/|-| nam )\s*" + _Y, f):
-        month, year = int(m.group(1)), int(m.group(2))
-        if 1 <= month <= 12:
-            return date(year, month, 1), _month_end(year, month)
-    for pattern in _Q_PATTERNS:
-        if m := pattern.fullmatch(f):
-            a, b = m.group(1), m.group(2)
-            quarter_text, year_text = (a, b) if not a.isdigit() or len(a) == 1 else (b, a)
-            quarter = _ROMAN.get(quarter_text) or int(quarter_text)
-            return _quarter_window(int(year_text), quarter)
-    if m := re.fullmatch(r"(?:h|6 thang (dau|cuoi) nam)\s*([12])?\s*(?:/|\s)?\s*" + _Y, f):
-        first = (m.group(1) == "dau") if m.group(1) else m.group(2) == "1"
-        year = int(m.group(3))
-        return (date(year, 1, 1), date(year, 6, 30)) if first else (date(year, 7, 1), date(year, 12, 31))
-    if m := re.fullmatch(r"(?:nam\s*)?" + _Y, f):
-        year = int(m.group(1))
-        return date(year, 1, 1), date(year, 12, 31)
-    raise ValueError(f"Không hiểu khoảng thời gian: {text!r}")

@@ -13,6 +13,8 @@ import pytest
 
 from live_server import live_server
 
+from assistant.export import CSV_COLUMNS
+
 CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -115,8 +117,8 @@ def test_chat_answers_with_sources_and_tasks_tab_filters(page):
     with page.expect_download() as download:
         page.locator("#task-csv").click()
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
-    assert rows[0][0] == "Xã" and len(rows) - 1 == filtered
-    assert {row[0] for row in rows[1:]} == {"Di Linh"}
+    assert tuple(rows[0]) == CSV_COLUMNS and len(rows) - 1 == filtered   # one column set for every surface
+    assert {row[CSV_COLUMNS.index("commune")] for row in rows[1:]} == {"Di Linh"}
 
 
 def test_staff_tab_needs_the_token_then_uploads_and_deletes(page, tmp_path, assistant):

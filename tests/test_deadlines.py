@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ingest.deadlines import deadline_overlaps, find_deadline_phrase, parse_deadline, parse_due_query
+from ingest.deadlines import find_deadline_phrase, parse_deadline
 
 D = date
 
@@ -91,67 +91,3 @@ def test_without_a_plan_period_text_years_still_resolve():
 ])
 def test_deadline_phrase_found_in_a_sentence(sentence, phrase):
     assert find_deadline_phrase(sentence) == phrase
-
-
-def q(text):
-    return parse_due_query(text)
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("2026-03", (D(2026, 3, 1), D(2026, 3, 31))),
-    ("tháng 3/2026", (D(2026, 3, 1), D(2026, 3, 31))),
-    ("thang 3 nam 2026", (D(2026, 3, 1), D(2026, 3, 31))),
-    ("03/2026", (D(2026, 3, 1), D(2026, 3, 31))),
-    ("Q1/2026", (D(2026, 1, 1), D(2026, 3, 31))),
-    ("quý I/2026", (D(2026, 1, 1), D(2026, 3, 31))),
-    ("quy 2 nam 2026", (D(2026, 4, 1), D(2026, 6, 30))),
-    ("2026-Q4", (D(2026, 10, 1), D(2026, 12, 31))),
-    ("2026", (D(2026, 1, 1), D(2026, 12, 31))),
-    ("năm 2025", (D(2025, 1, 1), D(2025, 12, 31))),
-    ("2026-03-15", (D(2026, 3, 15), D(2026, 3, 15))),
-])
-def test_due_queries(text, expected):
-    assert q(text) == expected
-
-
-def test_due_query_rejects_nonsense():
-    with pytest.raises(ValueError):
-        q("sớm nhất có thể")
-
-
-def test_overlaps_follow_the_documented_rules():
-    march = q("2026-03")
-    assert deadline_overlaps(parse_deadline("Định kỳ hàng tháng", 2026, 2030), *march)
-    assert deadline_overlaps(parse_deadline("Quý I/2026", 2026), *march)
-    assert not deadline_overlaps(parse_deadline("Quý I/2026", 2026), *q("2026-04"))
-    # a 2026-2030 plan's "Hàng năm" falls due in every month of the period, not after it
-    yearly = parse_deadline("Hàng năm", 2026, 2030)
-    assert deadline_overlaps(yearly, *march) and deadline_overlaps(yearly, *q("2029-07"))
-    assert not deadline_overlaps(yearly, *q("2031-01"))
-    # continuous duties are standing obligations inside the plan period
-    assert deadline_overlaps(parse_deadline("Thường xuyên", 2025), *q("2025-06"))
-    assert not deadline_overlaps(parse_deadline("Thường xuyên", 2025), *march)
-    # on demand and unresolved relative rules never fall due
-    assert not deadline_overlaps(parse_deadline("Khi có yêu cầu", 2026, 2030), *march)
-    assert not deadline_overlaps(parse_deadline("Theo quy định của cấp trên", 2026, 2030), *march)
-    # anchored yearly and monthly rules
-    rule = parse_deadline("Trước ngày 31/01 năm liền kề", 2026, 2030)
-    assert deadline_overlaps(rule, *q("2027-01")) and not deadline_overlaps(rule, *march)
-    december = parse_deadline("Ban hành kế hoạch trong tháng 12 hàng năm và tổ chức thực hiện", 2026, 2030)
-    assert deadline_overlaps(december, *q("2028-12")) and not deadline_overlaps(december, *q("2028-11"))
-    fifteenth = parse_deadline("chậm nhất ngày 15 hàng tháng", 2026)
-    assert deadline_overlaps(fifteenth, D(2026, 3, 15), D(2026, 3, 15))
-    assert not deadline_overlaps(fifteenth, D(2026, 3, 1), D(2026, 3, 10))
-    assert deadline_overlaps(parse_deadline("trước ngày 10/02/2026", 2026), *q("2026-02"))
-    assert not deadline_overlaps(parse_deadline("trước ngày 10/02/2026", 2026), *march)
-
-
-def test_tasks_due_in_a_month_of_a_real_plan(parsed_plans):
-    """nam-dan: 44 rows have a deadline (Quý I/2026, Năm 2026 or Thường xuyên); 3 are due in Q1."""
-    tasks = [r for r in parsed_plans["nam-dan_2026.txt"].tasks if r.origin == "table"]
-    due_march = [r for r in tasks if deadline_overlaps(r.deadline_norm, *q("2026-03"))]
-    due_april = [r for r in tasks if deadline_overlaps(r.deadline_norm, *q("2026-04"))]
-    assert len(due_march) == 44
-    assert len(due_april) == 41
-    assert {r.number for r in due_march} - {r.number for r in due_april} == {"1", "17", "18"}
-    assert not [r for r in tasks if deadline_overlaps(r.deadline_norm, *q("2027-01"))]

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from assistant.due import due_in, period_needles, period_phrase
 from assistant.evidence import (TermWeights, accent_mismatch, coverage, coverage_parts, focused, quote,
                                 split_sentences, term_set)
-from assistant.understanding import Period, content_terms
-from ingest.deadlines import parse_deadline
-from ingest.models import TaskRecord
+from assistant.understanding import content_terms
+from ingest.periods import Period, parse_period, period_needles, period_phrase
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 
@@ -62,25 +60,8 @@ def test_focused_quote_keeps_the_matching_clause_in_view():
     assert quote("a\nb", 10) == "a\nb"
 
 
-def record(deadline: str, year_start: int = 2026, year_end: int = 2026) -> TaskRecord:
-    return TaskRecord(document="x", commune="X", origin="table", area="", number="1", task="t", lead="L",
-                      deadline=deadline, deadline_norm=parse_deadline(deadline, year_start, year_end))
-
-
-def test_due_in_a_quarter_and_before_a_date():
-    q1 = Period(date(2026, 1, 1), date(2026, 3, 31), "quý I/2026")
-    assert due_in(record("Quý I/2026"), q1)
-    assert not due_in(record("Năm 2026"), q1)             # due at the end of the year
-    assert not due_in(record("Thường xuyên"), q1)         # never "due"
-    before = Period(date(2026, 2, 10), date(2026, 2, 10), "truoc ngay 10/02/2026", mode="before")
-    assert due_in(record("Trước ngày 20/01/2026"), before)
-    assert not due_in(record("Quý I/2026"), before)
-    yearly = record("Ban hành kế hoạch trong tháng 12 hàng năm", 2026, 2030)
-    assert due_in(yearly, Period(date(2027, 12, 1), date(2027, 12, 31), "tháng 12/2027"))
-
-
 def test_period_spellings_for_sentence_search():
-    day = Period(date(2026, 2, 10), date(2026, 2, 10), "x", mode="before")
+    day = parse_period("trước 10/02/2026")
     assert "10/02/2026" in period_needles(day)
     assert "quy i/2026" in period_needles(Period(date(2026, 1, 1), date(2026, 3, 31), "x"))
     assert period_phrase(day) == "trước ngày 10/02/2026"

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ingest.deadlines import parse_deadline, parse_due_query
+from ingest.deadlines import parse_deadline
+from ingest.periods import PeriodError, parse_period
 from ingest.loaders import split_lines
 from ingest.normalise import normalise_lines, normalise_text
 from ingest.structure import parse_structure
@@ -132,12 +133,12 @@ def test_deadline_parser_never_crashes_and_keeps_the_text_verbatim(text, years):
 
 @FUZZ
 @given(deadline_text)
-def test_due_query_parser_raises_only_value_error(text):
+def test_period_parser_raises_only_its_typed_error(text):
     try:
-        start, end = parse_due_query(text)
-    except ValueError:
+        period = parse_period(text)
+    except PeriodError:
         return
-    assert start <= end
+    assert period.start <= period.end or period.mode == "before"
 
 
 # -- vntext -------------------------------------------------------------------------------

@@ -383,17 +383,15 @@ def test_tasks_query_and_document_filters(loaded, parsed_plans):
 
 
 def test_tasks_due_filter(loaded):
-    from datetime import date
-
-    from ingest.deadlines import deadline_overlaps
+    from ingest.periods import PeriodError, is_due, parse_period
 
     all_tasks = loaded.tasks()
     due = loaded.tasks(due="2026-03")
     assert due and len(due) < len(all_tasks)
-    assert due == [t for t in all_tasks if deadline_overlaps(t.deadline_norm, date(2026, 3, 1), date(2026, 3, 31))]
+    assert due == [t for t in all_tasks if is_due(t.deadline_norm, parse_period("2026-03"))]
     assert loaded.tasks(due="tháng 3/2026") == due
     assert "loc-hoa_2025.txt" in {t.document for t in loaded.tasks(due="2025")}
-    with pytest.raises(ValueError):
+    with pytest.raises(PeriodError):
         loaded.tasks(due="không phải ngày tháng")
 
 

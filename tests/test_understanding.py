@@ -9,7 +9,8 @@ from datetime import date
 
 import pytest
 
-from assistant.understanding import content_terms, match_commune, parse_period, understand
+from assistant.understanding import content_terms, match_commune, understand
+from ingest.periods import find_period
 
 COMMUNES = ["Di Linh", "Lộc Hòa", "Đại Phước", "Năm Dẫn"]
 AGENCIES = [
@@ -126,13 +127,13 @@ def test_generic_agencies_are_never_detected():
     ("trong nam 2025", date(2025, 1, 1), date(2025, 12, 31), "within"),
 ])
 def test_period_parsing(text, start, end, mode):
-    period = parse_period(text, TODAY)
+    period = find_period(text, TODAY)
     assert period is not None
-    assert (period.start, period.end, period.mode) == (start, end, mode)
+    assert (period.anchor_start, period.anchor_end, period.mode) == (start, end, mode)
 
 
 def test_no_period_in_a_plain_question():
-    assert parse_period("ai chu tri doi thoai voi nguoi dan", TODAY) is None
+    assert find_period("ai chu tri doi thoai voi nguoi dan", TODAY) is None
 
 
 def test_topic_drops_cue_words_and_entities():
