@@ -24,6 +24,7 @@ class Assistant:
         self.registry = None
         self.retriever = None
         self.answerer = None
+        self.chain = None
 
     # -- lifecycle -------------------------------------------------------
     def open(self) -> "Assistant":
@@ -46,13 +47,15 @@ class Assistant:
             if self._ready:
                 return self
             from assistant.accents import AccentRestoringEmbeddings
-            from assistant.answer import Answerer
-            from assistant.retrieval import HybridRetriever
+            from assistant.qa.answerer import Answerer
+            from assistant.qa.chain import answer_chain
+            from assistant.qa.retrieve import HybridRetriever
 
             self.retriever = HybridRetriever(store=self.store,
                                              embedder=AccentRestoringEmbeddings(self.embedder, self.store))
             self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
-            self.answerer.registry()  # tasks and targets load here, not in the first question
+            self.chain = answer_chain(self.answerer)
+            self.answerer.index()  # tasks and targets load here, not in the first question
             self._ready = True
         return self
 
@@ -111,10 +114,16 @@ class Assistant:
         self.warm_up()
         return self.retriever.search(query, communes=[commune] if commune else None, k=k)
 
-    def ask(self, question: str, commune: str | None = None) -> Answer:
+    def ask(self, question: str, commune: str | None = None, history: list[dict] | None = None) -> Answer:
+        """One question through the chain; `history` = earlier turns `[{"question", "answer"}]`."""
         self.warm_up()
-        return self.answerer.answer(question, commune=commune)
+        return self.chain.invoke({"question": question, "commune": commune, "history": history or []})
 
-    def ask_batch(self, questions: Iterable[str], commune: str | None = None) -> list[Answer]:
+    def ask_batch(self, questions: Iterable[str], commune: str | None = None,
+                  history: list[dict] | None = None) -> list[Answer]:
+        """Independent questions, in order (LangChain `batch`; each sees the same `history`)."""
         self.warm_up()
-        return [self.answerer.answer(q, commune=commune) for q in questions]
+        requests = [{"question": q, "commune": commune, "history": history or []} for q in questions]
+        if not requests:
+            return []
+        return self.chain.batch(requests, config={"max_concurrency": 1})

@@ -131,6 +131,13 @@ def commune_filter(choice: str | None) -> str | None:
     return None if not choice or choice == ALL_COMMUNES else clean_optional(choice)
 
 
+def filtered_tasks(assistant: "Assistant", commune: str | None, agency: str | None, due: str | None,
+                   query: str | None) -> list[TaskOut]:
+    """The "Nhiệm vụ" tab's filter: the registry engine, due tasks first, then ongoing ones."""
+    return assistant.tasks(commune=commune_filter(commune), agency=clean_optional(agency),
+                           due=clean_optional(due), query=clean_optional(query), include_ongoing=True)
+
+
 def task_count_label(tasks: list[TaskOut]) -> str:
     """"**12** nhiệm vụ" or, with a period, "**12** nhiệm vụ đến hạn · Thường xuyên: 30" (listed after)."""
     ongoing = sum(1 for t in tasks if t.due_status == "ongoing")
@@ -209,8 +216,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue",
     # -- tasks --
     def filter_tasks(commune: str, agency: str, due: str, query: str):
         try:
-            found = assistant.tasks(commune=commune_filter(commune), agency=clean_optional(agency),
-                                    due=clean_optional(due), query=clean_optional(query), include_ongoing=True)
+            found = filtered_tasks(assistant, commune, agency, due, query)
         except ValueError as exc:  # a deadline period the parser does not understand (PeriodError)
             gr.Warning(str(exc))
             return "Không lọc được theo thời hạn này.", [], None

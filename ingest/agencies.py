@@ -207,10 +207,15 @@ def agency_key(name: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=65536)
+def _key_tokens(name: str) -> tuple[str, ...]:
+    return tuple(agency_key(name).split())
+
+
 def agency_matches(query: str, name: str) -> bool:
-    """True when the query's key is a contiguous run of the name's key ("phong kinh te")."""
-    q = agency_key(query).split()
-    n = agency_key(name).split()
+    """True when the query's key is a contiguous run of the name's key ("phong kinh te").
+    Keys are memoised: answer lists test every record of a plan."""
+    q, n = _key_tokens(query), _key_tokens(name)
     if not q or not n:
         return False
     return any(n[i : i + len(q)] == q for i in range(len(n) - len(q) + 1))

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import ANSWER_BUDGET, split_sentences
+from assistant.qa.evidence import split_sentences
+from assistant.qa.policy import DEFAULT_POLICY
+
 from ingest.vntext import fold
 
 pytestmark = pytest.mark.slow
@@ -131,7 +133,7 @@ def test_list_by_agency_counts_and_lists_the_registry_records(assistant):
     records = [t for t in assistant.store.tasks(commune="Di Linh", agency="Phòng Kinh tế") if t.origin == "table"]
     answer = assistant.ask("Phòng Kinh tế xã Di Linh chủ trì những nhiệm vụ nào?")
     assert answer.intent == "list_by_agency" and not answer.abstained
-    assert len(answer.answer) <= ANSWER_BUDGET + 10
+    assert len(answer.answer) <= DEFAULT_POLICY.answer_budget + 10
     listed = re.findall(r"^\d+\. (.+?)(?: — .*)?$", answer.answer, flags=re.M)
     assert listed
     for line in listed:

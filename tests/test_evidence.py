@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from assistant.evidence import (TermWeights, accent_mismatch, coverage, coverage_parts, focused, quote,
+from assistant.qa.evidence import (TermWeights, accent_mismatch, coverage, coverage_parts, focused, quote,
                                 split_sentences, term_set)
-from assistant.understanding import content_terms
+from assistant.qa.understand import content_terms
 from ingest.periods import Period, parse_period, period_needles, period_phrase
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"

@@ -18,7 +18,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from assistant.answer import Answerer
+from assistant.qa.answerer import Answerer
 from assistant.config import Settings
 from assistant.prompts import load_prompt
 from assistant.service import Assistant

@@ -115,7 +115,7 @@ def test_no_provider_means_no_model():
 
 def test_answerer_uses_the_chat_model_end_to_end(tmp_path):
     """The Answerer hands its extractive answer and sources to the model and checks the result."""
-    from assistant.answer import Answerer
+    from assistant.qa.answerer import Answerer
 
     class OneShot:
         def __init__(self):
@@ -126,10 +126,9 @@ def test_answerer_uses_the_chat_model_end_to_end(tmp_path):
             return AIMessage(content="Phòng Kinh tế [1].")
 
     answerer = Answerer(store=None, retriever=None, settings=Settings(home=tmp_path), llm=OneShot())
-    from assistant.answer import _Context
-    from assistant.understanding import Query
+    from assistant.qa.context import Context
+    from assistant.qa.query import Query
 
-    ctx = _Context(query=Query(question="?", folded="?"), scope=None)
-    answerer.registry = lambda: None  # not needed: the extractive answer already has its citation
+    ctx = Context(query=Query(question="?", folded="?"), scope=None, index=None, store=None, retriever=None)
     out = answerer._maybe_generate("Ai chủ trì?", ctx, EXTRACTIVE)
     assert out.generator == "llm" and out.answer == "Phòng Kinh tế [1]."

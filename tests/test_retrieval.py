@@ -13,7 +13,8 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.retrieval import HybridRetriever, reciprocal_rank_fusion
+from assistant.qa.policy import Policy
+from assistant.qa.retrieve import HybridRetriever, reciprocal_rank_fusion
 from assistant.schemas import DocumentInfo, SearchHit
 
 # -- fusion ------------------------------------------------------------------------------------
@@ -106,7 +107,7 @@ class VectorDouble:
 
 @pytest.fixture()
 def retriever():
-    return HybridRetriever(store=StoreDouble(), embedder=VectorDouble(), k=3, dense_weight=1.0)
+    return HybridRetriever(store=StoreDouble(), embedder=VectorDouble(), k=3, policy=Policy(dense_weight=1.0))
 
 
 def test_is_a_langchain_retriever_returning_documents_with_metadata(retriever):
@@ -171,6 +172,6 @@ def test_questions_without_diacritics_use_the_dense_channel_when_the_embedder_re
         def restore(self, text):
             return text
 
-    retriever = HybridRetriever(store=StoreDouble(), embedder=Restoring(), dense_weight=1.0)
+    retriever = HybridRetriever(store=StoreDouble(), embedder=Restoring(), policy=Policy(dense_weight=1.0))
     retriever.search("doi thoai")
     assert retriever.embedder.queries == ["doi thoai"]

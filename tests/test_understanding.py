@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from assistant.understanding import content_terms, match_commune, understand
+from assistant.qa.understand import content_terms, match_commune, understand
 from ingest.periods import find_period
 
 COMMUNES = ["Di Linh", "Lộc Hòa", "Đại Phước", "Năm Dẫn"]

@@ -17,11 +17,14 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, PrivateAttr
 
+from assistant.qa.policy import DEFAULT_POLICY, Policy
+from assistant.qa.query import Query
 from assistant.schemas import SearchHit
-from assistant.understanding import match_commune, question_topic
+from assistant.qa.understand import match_commune, question_topic
+from ingest.periods import year_span
 from ingest.vntext import has_diacritics
 
-RRF_K = 60
+RRF_K = DEFAULT_POLICY.rrf_k
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = RRF_K,
@@ -70,15 +73,9 @@ class RankedChunk:
             page_content=c.text,
             metadata={"chunk_id": c.id, "document": c.document, "commune": c.commune,
                       "title": c.title, "section": c.section, "kind": c.kind,
-                      "line_start": c.line_start, "line_end": c.line_end, "score": self.score},
+                      "line_start": c.line_start, "line_end": c.line_end, "score": self.score,
+                      "ranked": self},
         )
-
-
-def _year_span(year_text: str) -> tuple[int, int] | None:
-    digits = [int(p) for p in str(year_text).replace("–", "-").split("-") if p.strip().isdigit()]
-    if not digits:
-        return None
-    return min(digits), max(digits)
 
 
 class HybridRetriever(BaseRetriever):
@@ -89,16 +86,12 @@ class HybridRetriever(BaseRetriever):
     store: Any
     embedder: Any
     k: int = 8
-    fetch_k: int = 40            # candidates taken from each channel before fusion
-    rrf_k: int = RRF_K
-    # Weights measured on eval/questions.jsonl: the folded lexical channel is the stronger one on
-    # this domain. e5 embeddings of text typed without diacritics are close to noise, so such
-    # questions use the dense channel only when the embedder restores diacritics first (it has
-    # a `restore` method, see assistant.accents); otherwise it is skipped, saving the embedding.
-    dense_weight: float = 0.2
-    lexical_weight: float = 1.0
-    unaccented_dense_weight: float = 0.0
-    # Restrict to the commune a query names ("… ở Di Linh") when no filter is given.
+    policy: Policy = DEFAULT_POLICY
+    # Weights measured on eval/questions.jsonl (see Policy): the folded lexical channel is the
+    # stronger one on this domain. e5 embeddings of text typed without diacritics are close to
+    # noise, so such questions use the dense channel only when the embedder restores diacritics
+    # first (it has a `restore` method, see assistant.accents); otherwise it is skipped.
+    # Restrict to the commune a raw text query names ("… ở Di Linh") when no filter is given.
     detect_commune: bool = True
 
     _vectors: OrderedDict = PrivateAttr(default_factory=OrderedDict)
@@ -106,8 +99,26 @@ class HybridRetriever(BaseRetriever):
     # -- LangChain ----------------------------------------------------------------------
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
                                 communes: list[str] | None = None, k: int | None = None,
-                                year: int | None = None) -> list[Document]:
-        return [r.to_document() for r in self.retrieve(query, communes=communes, k=k or self.k, year=year)]
+                                year: int | None = None, parsed: Query | None = None,
+                                lexical_extra: str = "") -> list[Document]:
+        """`invoke(text, parsed=Query, communes=…)`: with a parsed `Query`, its communes and topic
+        are used as they are (no re-parsing); each Document carries its `RankedChunk` in
+        metadata["ranked"] for the answer strategies."""
+        if parsed is not None:
+            ranked = self.retrieve_query(parsed, communes=communes, k=k or self.k, lexical_extra=lexical_extra)
+        else:
+            ranked = self.retrieve(query, communes=communes, k=k or self.k, year=year)
+        return [r.to_document() for r in ranked]
+
+    def retrieve_query(self, query: Query, communes: list[str] | None = None, k: int = 10,
+                       lexical_extra: str = "") -> list[RankedChunk]:
+        """Top-`k` chunks for an understood question: `communes` (default: those it names) filter,
+        its topic feeds the lexical channel."""
+        lexical = query.lexical_text
+        if lexical_extra:
+            lexical = f"{lexical} {lexical_extra}"
+        scope = communes if communes is not None else (list(query.communes) or None)
+        return self.retrieve(query.question, communes=scope, k=k, lexical_query=lexical, detect=False)
 
     # -- public API ---------------------------------------------------------------------
     def search(self, query: str, communes: list[str] | None = None, k: int = 10,
@@ -123,33 +134,35 @@ class HybridRetriever(BaseRetriever):
         embed = getattr(self.embedder, "embed_query_vector", None)
         vector = embed(text) if embed is not None else self.embedder.embed_query(text)
         self._vectors[text] = vector
-        if len(self._vectors) > 256:
+        if len(self._vectors) > self.policy.query_vector_cache:
             self._vectors.popitem(last=False)
         return vector
 
     def retrieve(self, query: str, communes: list[str] | None = None, k: int = 10,
-                 year: int | None = None, lexical_query: str | None = None) -> list[RankedChunk]:
+                 year: int | None = None, lexical_query: str | None = None,
+                 detect: bool | None = None) -> list[RankedChunk]:
         """Top-`k` chunks for `query`, restricted to `communes` (and plans covering `year`)."""
         query = (query or "").strip()
         if not query:
             return []
         communes = [c for c in (communes or []) if c] or None
         named: list[str] = []
-        if communes is None and self.detect_commune:
+        if communes is None and (self.detect_commune if detect is None else detect):
             named = self._communes_named(query) or []
             communes = named or None
-        fetch = max(self.fetch_k, k)
+        policy = self.policy
+        fetch = max(policy.fetch_k, k)
         if year is not None:
             fetch *= 2            # filtering by year happens after retrieval
         restores = callable(getattr(self.embedder, "restore", None))
-        dense_weight = self.dense_weight if has_diacritics(query) or restores else self.unaccented_dense_weight
+        dense_weight = policy.dense_weight if has_diacritics(query) or restores else policy.unaccented_dense_weight
         dense = self.store.dense_search(self.query_vector(query), k=fetch, communes=communes) \
             if dense_weight > 0 else []
         lexical = self.store.lexical_search(lexical_query or question_topic(query, communes or named) or query,
                                             k=fetch, communes=communes)
         fused = reciprocal_rank_fusion(
             [[cid for cid, _ in dense], [cid for cid, _ in lexical]],
-            k=self.rrf_k, weights=[dense_weight or 1.0, self.lexical_weight],
+            k=policy.rrf_k, weights=[dense_weight or 1.0, policy.lexical_weight],
         )
         dense_info = {cid: (rank, score) for rank, (cid, score) in enumerate(dense, start=1)}
         lexical_info = {cid: (rank, score) for rank, (cid, score) in enumerate(lexical, start=1)}
@@ -183,7 +196,7 @@ class HybridRetriever(BaseRetriever):
     def _documents_covering(self, year: int) -> set[str] | None:
         """Documents whose period covers `year`; None (no filter) when no plan states a year at all."""
         docs = self.store.documents()
-        spans = {d.document: _year_span(d.year) for d in docs}
+        spans = {d.document: year_span(d.year) for d in docs}
         if not any(spans.values()):
             return None
         return {doc for doc, span in spans.items() if span and span[0] <= year <= span[1]}

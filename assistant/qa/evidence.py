@@ -14,8 +14,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from assistant.understanding import BARRIER, topic_tokens
-from assistant.understanding import _aligned_tokens as _aligned_written
+from assistant.qa.understand import BARRIER, topic_tokens
+from assistant.qa.understand import _aligned_tokens as _aligned_written
 from ingest.vntext import fold, has_diacritics, nfc, search_terms, tokens
 
 # Words every administrative-reform plan repeats ("cải cách hành chính", "Ủy ban nhân dân",

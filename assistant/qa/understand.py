@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from assistant.qa.intents import FIELD_INTENTS, TASK_INTENTS, Intent
+from assistant.qa.query import Query
 from ingest.agencies import agency_key
-from ingest.periods import Period, find_period
+from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
-
-INTENTS = (
-    "lead", "coordinators", "deadline", "product", "target",
-    "list_by_agency", "due_by_date", "fact", "general",
-)
-FIELD_INTENTS = ("lead", "coordinators", "deadline", "product")
 
 # -- cue phrases (folded) -------------------------------------------------------------------
 # Weight 2 = unambiguous cue, 1 = weak cue that only decides when nothing stronger is present.
@@ -166,27 +161,6 @@ _NOT_A_NAME = frozenset(
 
 # Even capitalised, these words after "xã" are not a commune ("Xã Hội", "Xã UBND").
 _NEVER_A_NAME = frozenset({"hoi", "uy", "ubnd", "hdnd", "nhan", "ban", "cap", "doi"})
-
-
-@dataclass
-class Query:
-    question: str                      # NFC, as asked
-    folded: str                        # folded, abbreviations written out, tokens joined by spaces
-    intent: str = "general"
-    fields: list[str] = field(default_factory=list)   # every field intent asked ("lead", "deadline")
-    fact_kind: str = ""                # for intent "fact": signer | number | issue_date | implements ...
-    commune: str | None = None         # a commune from the store named in the question
-    communes: list[str] = field(default_factory=list)  # all store communes named
-    unknown_commune: str | None = None  # a commune named that is not in the store (display form)
-    agency: str | None = None          # an agency from the registry named in the question
-    period: Period | None = None
-    year: int | None = None
-    topic: str = ""                    # residual folded text (cue words, commune, agency removed)
-    topic_terms: list[str] = field(default_factory=list)
-
-    @property
-    def is_field(self) -> bool:
-        return self.intent in FIELD_INTENTS
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -499,6 +473,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
             query.intent = "list_by_agency"
         else:
             query.intent = "general"
+    query.intent = Intent(query.intent)
     if query.intent in FIELD_INTENTS:
         query.fields = [k for k in FIELD_INTENTS if field_scores.get(k, 0) >= 2] or [query.intent]
         if query.intent not in query.fields:
@@ -514,7 +489,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     removed: list[str] = list(_REMOVABLE_CUES) + [p for p, _ in _CUES.get(query.intent, [])]
     if query.intent == "deadline":
         removed += ["han", "thoi han"]
-    if query.intent not in FIELD_INTENTS + ("list_by_agency", "due_by_date"):
+    if query.intent not in TASK_INTENTS:
         # Outside task questions, "kế hoạch cải cách hành chính" names the plan itself, not a
         # subject inside it (in a task question it may be the task: "ban hành kế hoạch CCHC").
         removed += list(PLAN_PHRASES)

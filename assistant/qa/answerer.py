@@ -1,0 +1,165 @@
+"""The answerer: a question in, a short grounded answer with citations out (or an abstention).
+
+`understand` gives a typed `Query`; the strategy for its intent (`STRATEGIES`) composes the
+answer from the registry index and retrieved passages; the optional LLM may then rephrase it
+from the same sources. A strategy is a function `(Context) -> Answer`; to add an intent, add it
+to `intents.Intent`, teach `understand` its cues, and map it here.
+
+Evidence strength is measured the same way everywhere: the share of the question's topic weight
+that the chosen passage covers (`Policy.min_coverage` and friends). Several communes and none
+named: field/target/general answers are given per commune (at most `Policy.max_communes`); list
+answers give per-commune counts and ask to narrow.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+
+from assistant.qa.context import Context
+from assistant.qa.index import AnswerIndex
+from assistant.qa.intents import Intent
+from assistant.qa.policy import DEFAULT_POLICY, Policy
+from assistant.qa.query import Query
+from assistant.qa.strategies.abstain import unknown_commune
+from assistant.qa.strategies.due import answer_due
+from assistant.qa.strategies.fact import answer_fact
+from assistant.qa.strategies.field import answer_field
+from assistant.qa.strategies.general import answer_general
+from assistant.qa.strategies.listing import answer_list_by_agency
+from assistant.qa.strategies.target import answer_target
+from assistant.qa.understand import understand
+from assistant.registry import Registry
+from assistant.schemas import Answer
+from ingest.vntext import nfc, tokens
+
+Strategy = Callable[[Context], Answer]
+
+STRATEGIES: dict[Intent, Strategy] = {
+    Intent.LEAD: answer_field,
+    Intent.COORDINATORS: answer_field,
+    Intent.DEADLINE: answer_field,
+    Intent.PRODUCT: answer_field,
+    Intent.TARGET: answer_target,
+    Intent.LIST_BY_AGENCY: answer_list_by_agency,
+    Intent.DUE_BY_DATE: answer_due,
+    Intent.FACT: answer_fact,
+    Intent.GENERAL: answer_general,
+}
+
+
+class Answerer:
+    """Shared, thread-safe: the only state is the index cache (rebuilt when the store changes)."""
+
+    def __init__(self, store, retriever, settings=None, today: date | None = None, llm=None,
+                 policy: Policy = DEFAULT_POLICY) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.settings = settings
+        self.today = today
+        self.policy = policy
+        self._index: AnswerIndex | None = None
+        self._lock = threading.Lock()
+        self._llm = llm                    # a LangChain chat model; built from settings when None
+        self._llm_checked = llm is not None
+
+    # -- caches ---------------------------------------------------------------------------
+    def _signature(self):
+        revision = getattr(self.store, "revision", None)
+        if revision is not None:
+            return revision() if callable(revision) else revision
+        return tuple((d.document, d.content_hash) for d in self.store.documents())
+
+    def index(self) -> AnswerIndex:
+        signature = self._signature()
+        index = self._index
+        if index is None or index.signature != signature:
+            with self._lock:
+                index = self._index
+                if index is None or index.signature != signature:
+                    index = AnswerIndex.load(self.store, signature)
+                    self._index = index
+        return index
+
+    registry = index   # the name the service warms up with
+
+    # -- entry points ---------------------------------------------------------------------
+    def understand(self, question: str) -> Query | None:
+        """The typed query of a question (None when there is nothing to understand)."""
+        question = self._clean(question)
+        if not tokens(question):
+            return None
+        index = self.index()
+        return understand(question, index.communes, index.agencies, today=self.today or date.today())
+
+    def _clean(self, question: str) -> str:
+        limit = getattr(self.settings, "max_question_chars", 1000) or 1000
+        return nfc(question or "").strip()[:limit]
+
+    def answer(self, question: str, commune: str | None = None) -> Answer:
+        question = self._clean(question)
+        if not tokens(question):
+            return Answer(answer="Vui lòng nhập câu hỏi về kế hoạch cải cách hành chính.", abstained=True)
+        index = self.index()
+        if not index.documents:
+            return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
+                          abstained=True)
+        q = understand(question, index.communes, index.agencies, today=self.today or date.today())
+        return self.answer_query(q, commune=commune)
+
+    def answer_query(self, q: Query, commune: str | None = None) -> Answer:
+        index = self.index()
+        scope: list[str] | None
+        if commune:
+            resolved = index.resolve_commune(commune)
+            if resolved is None:
+                return unknown_commune(index, q, commune)
+            scope = [resolved]
+            q.commune = resolved
+        elif q.communes:
+            scope = list(q.communes)
+        elif q.unknown_commune:
+            return unknown_commune(index, q, q.unknown_commune)
+        else:
+            scope = None
+        ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
+                      registry=Registry(self.store), policy=self.policy, trace={"query": q})
+        result = STRATEGIES.get(q.intent, answer_general)(ctx)
+        result.intent = q.intent.value
+        if result.commune is None and scope and len(scope) == 1:
+            result.commune = scope[0]
+        return self._maybe_generate(q.question, ctx, result)
+
+    # -- optional generation ----------------------------------------------------------------
+    def _chat_model(self):
+        if not self._llm_checked:
+            with self._lock:
+                if not self._llm_checked:
+                    if self.settings is not None and getattr(self.settings, "llm_provider", "none") != "none":
+                        from assistant.llm import make_chat_model
+
+                        try:
+                            self._llm = make_chat_model(self.settings)
+                        except Exception:  # a missing optional package: stay extractive
+                            self._llm = None
+                    self._llm_checked = True
+        return self._llm
+
+    def _maybe_generate(self, question: str, ctx: Context, result: Answer) -> Answer:
+        if result.abstained or not result.citations:
+            return result
+        model = self._chat_model()
+        if model is None:
+            return result
+        from assistant.llm import LLMGenerator
+        from assistant.qa.common import citation
+
+        sources = list(result.citations)
+        seen = {c.chunk_id for c in sources}
+        limit = self.policy.generation_sources
+        for r in ctx.ranked[:limit]:
+            if r.chunk.id not in seen and len(sources) < limit:
+                sources.append(citation(ctx.index, r.chunk))
+                seen.add(r.chunk.id)
+        return LLMGenerator(model).generate(question, sources, result)

@@ -1,0 +1,93 @@
+"""Every threshold, weight and length budget of retrieval and answering, in one frozen object.
+
+Coverage is the share of the question's topic weight (idf-weighted folded terms) that a passage
+or record covers (see `assistant.qa.evidence`). Unless noted, values were calibrated on the gold
+set `eval/questions.jsonl` (`cchc eval`): answered in-scope questions sit at coverage >= 0.6,
+out-of-scope ones at <= 0.5 with a pair share near 0, and no out-of-scope question reaches e5
+cosine 0.895 together with coverage 0.4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Policy:
+    # -- when evidence is strong enough (eval/questions.jsonl, abstention recall 1.0) ----------
+    min_coverage: float = 0.55              # topic share needed to answer; in-scope >= 0.6, out <= 0.5
+    min_pair_share: float = 0.15            # word pairs covered too, so scattered words do not count
+    semantic_min_coverage: float = 0.4      # lower coverage accepted only with a very close passage ...
+    semantic_min_similarity: float = 0.895  # ... by e5 cosine; no out-of-scope question reaches both
+    semantic_top_passages: int = 5          # the passages whose cosine is checked
+
+    # -- several communes, none named (eval: per-commune questions) -----------------------------
+    per_commune_ratio: float = 0.9          # other communes answered too when this close to the best
+    max_communes: int = 3                   # answers per commune at most, to stay concise
+
+    # -- lengths (eval concise_accuracy: answers under the gold budget) -------------------------
+    answer_budget: int = 590                # characters of one answer
+    list_shown: int = 8                     # list items written out; the rest counted
+    list_cited: int = 5                     # citations of a list answer
+    list_item_min: int = 60                 # characters per list item, lower bound ...
+    list_item_max: int = 300                # ... and upper bound
+    list_deadline_chars: int = 40           # a list item's deadline, shortened to this
+    list_header_reserve: int = 40           # characters kept for the list header's margin
+    list_item_overhead: int = 25            # numbering and deadline marker of one item
+    list_tail_reserve: int = 30             # characters kept for "… và N nhiệm vụ khác."
+    field_task_min: int = 60                # quoted task text in a field answer, lower bound ...
+    field_task_max: int = 220               # ... upper bound
+    field_task_reserve: int = 200           # characters kept for the fields after the task text
+    general_sentences: int = 3              # sentences quoted for a general answer at most
+    general_piece_min: int = 120            # a quoted sentence is never cut shorter than this
+    general_header_reserve: int = 60        # characters kept for "Theo Kế hoạch …:"
+    per_commune_piece_min: int = 80         # per-commune quotes, lower bound
+    per_commune_header: int = 90            # characters kept per commune for its header
+    generation_sources: int = 6             # passages handed to the optional LLM
+
+    # -- retrieval (eval recall_at_5 / mrr_at_10) ----------------------------------------------
+    rrf_k: int = 60                         # reciprocal rank fusion constant (Cormack et al. default)
+    fetch_k: int = 40                       # candidates from each channel before fusion
+    dense_weight: float = 0.2               # folded lexical channel is the stronger one on this domain
+    lexical_weight: float = 1.0
+    unaccented_dense_weight: float = 0.0    # e5 on text without diacritics is close to noise
+    query_vector_cache: int = 256           # memoised query embeddings
+    field_k: int = 20                       # chunks retrieved for field and target questions
+    sentence_k: int = 12                    # chunks whose sentences are scored
+    fact_k: int = 8                         # chunks to pick the plan a fact question means
+    large_store: int = 3000                 # above this many records, score only what retrieval found (bench_query)
+
+    # -- ranking registry records -----------------------------------------------------------------
+    prose_area_factor: float = 0.85         # a prose duty may match through its section heading, discounted
+    record_rank_bonus: float = 0.15         # records of the top retrieved chunk gain this ...
+    record_rank_decay: float = 3.0          # ... decaying with the chunk's rank
+    deadline_record_bonus: float = 0.05     # a deadline question prefers a record stating one
+    agency_record_bonus: float = 0.1        # records involving the agency the question names
+    length_penalty: float = 0.02            # long records cover many words by chance ...
+    length_free_terms: int = 60             # ... beyond this many terms ...
+    length_penalty_scale: float = 20.0      # ... growing with log1p(extra / scale)
+    prose_over_record_margin: float = 0.2   # a prose sentence must beat the best record by this
+
+    # -- ranking targets ----------------------------------------------------------------------------
+    target_sentence_factor: float = 0.75    # the whole sentence counts less than the quoted clause
+    target_tie_weight: float = 0.05         # the rest of the sentence only breaks ties
+
+    # -- ranking sentences --------------------------------------------------------------------------
+    section_factor: float = 0.8             # coverage through the section heading, discounted
+    sentence_rank_bonus: float = 0.12       # sentences of the top chunk gain this ...
+    sentence_rank_decay: float = 2.0        # ... decaying with the chunk's rank
+    heading_bonus: float = 0.08             # times the heading's own coverage
+    time_bonus: float = 0.1                 # a time expression, when a deadline is asked
+    reference_bonus: float = 0.15           # a sentence naming a document, when a basis is asked
+    trigram_bonus: float = 0.03             # per three-word run shared with the question ...
+    trigram_bonus_max: float = 0.15         # ... at most
+    metadata_bonus: float = 0.1             # the plan's opening, for metadata questions
+    companion_min_coverage: float = 0.6     # extra sentences must cover this much ...
+    companion_ratio: float = 0.85           # ... and this share of the best one's coverage
+
+    # -- lists --------------------------------------------------------------------------------------
+    focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject
+    focus_min_terms: int = 2                # only when it names this many specific words
+
+
+DEFAULT_POLICY = Policy()

@@ -1,0 +1,34 @@
+"""The typed `Query` that understanding produces and every later step reads (never the raw text again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.qa.intents import FIELD_INTENTS, Intent
+from ingest.periods import Period
+
+
+@dataclass
+class Query:
+    question: str                      # NFC, as asked
+    folded: str                        # folded, abbreviations written out, tokens joined by spaces
+    intent: Intent = Intent.GENERAL
+    fields: list[Intent] = field(default_factory=list)   # every field intent asked ("lead", "deadline")
+    fact_kind: str = ""                # for intent "fact": signer | number | issue_date | implements ...
+    commune: str | None = None         # a commune from the store named in the question
+    communes: list[str] = field(default_factory=list)  # all store communes named
+    unknown_commune: str | None = None  # a commune named that is not in the store (display form)
+    agency: str | None = None          # an agency from the registry named in the question
+    period: Period | None = None       # ingest.periods: the one period model
+    year: int | None = None
+    topic: str = ""                    # residual folded text (cue words, commune, agency removed)
+    topic_terms: list[str] = field(default_factory=list)
+
+    @property
+    def is_field(self) -> bool:
+        return self.intent in FIELD_INTENTS
+
+    @property
+    def lexical_text(self) -> str:
+        """What the lexical channel searches: the topic when there is one, else the question."""
+        return self.topic if self.topic_terms else self.question

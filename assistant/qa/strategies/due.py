@@ -1,0 +1,81 @@
+"""Due questions ("Trong quý II/2025 xã Lộc Hòa phải hoàn thành những nhiệm vụ nào?"): the records
+the one due rule (ingest.periods) finds due, counted and listed; ongoing duties counted apart."""
+
+from __future__ import annotations
+
+from assistant.qa.common import retrieve
+from assistant.qa.context import Context
+from assistant.qa.strategies.general import answer_general
+from assistant.qa.strategies.listing import focus, list_answer
+from assistant.registry import TaskFilter, TaskSelection
+from assistant.schemas import Answer
+from ingest.models import TaskRecord
+from ingest.periods import Period, period_needles, period_phrase, year_span
+from ingest.vntext import commune_key, tokens
+
+
+def answer_due(ctx: Context) -> Answer:
+    reg = ctx.index
+    q = ctx.query
+    period = plan_period(ctx, q.period)
+    selection = due_selection(ctx, period)
+    due_ids = {reg.index_of(t) for t in selection.tasks}
+    asked = f" {q.folded} "
+    # Also the records whose deadline wording the question repeats ("trước ngày 31/01 năm liền kề").
+    ids = [i for i in reg.task_ids(ctx.scope) if i in due_ids or deadline_quoted(reg.tasks[i], asked)]
+    ongoing = selection.ongoing
+    ids = focus(reg, q, ids, ctx.policy)
+    label = period_phrase(period)
+    if ids:
+        found = list_answer(ctx, ids, f"nhiệm vụ có thời hạn hoàn thành {label}".rstrip(),
+                                  sort_by_due=True, count_first=True)
+        if ongoing:
+            found.answer += f"\nThường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
+        return found
+    # No registry record falls due then: a sentence of the plan that names the date itself.
+    needles = period_needles(period)
+    if needles:
+        retrieve(ctx, k=ctx.policy.sentence_k, lexical_extra=" ".join(needles))
+        found = answer_general(ctx, needles=needles)
+        if not found.abstained:
+            return found
+    where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
+    text = f"Các kế hoạch{where} không có nhiệm vụ nào có thời hạn hoàn thành {label}."
+    if ongoing:
+        text += f" Thường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
+    return Answer(answer=text, abstained=True)
+
+
+def due_selection(ctx: Context, period: Period | None) -> TaskSelection:
+    """What the registry engine finds due (and ongoing) in the period, over the context's scope:
+    the same query `cchc tasks --due`, `/api/tasks?due=` and the page run."""
+    if period is None:
+        return TaskSelection()
+    out = TaskSelection()
+    for commune in ctx.scope or [None]:
+        found = ctx.registry.select(TaskFilter(commune=commune, agency=ctx.query.agency, due=period))
+        out.tasks += found.tasks
+        out.ongoing += found.ongoing
+    return out
+
+
+def plan_period(ctx: Context, period: Period | None) -> Period | None:
+    """A period typed without a year ("quý II") means that quarter of the plan's own year
+    when the one plan in scope does not cover the current year."""
+    reg = ctx.index
+    if period is None or period.explicit_year or period.relative:
+        return period
+    if not ctx.scope or len(ctx.scope) != 1:
+        return period
+    keys = {commune_key(ctx.scope[0])}
+    spans = [year_span(d.year) for d in reg.documents.values() if commune_key(d.commune) in keys]
+    spans = [sp for sp in spans if sp]
+    if not spans or any(a <= period.start.year <= b for a, b in spans):
+        return period
+    return period.shifted_to_year(spans[0][0])
+
+
+def deadline_quoted(t: TaskRecord, asked: str) -> bool:
+    """The question repeats the record's deadline wording ("trước ngày 31/01 năm liền kề")."""
+    key = " ".join(tokens(t.deadline or ""))
+    return len(key) >= 12 and f" {key} " in asked

@@ -1,0 +1,164 @@
+"""Fact questions about the plan itself (signer, number, date, title, period, the plan it implements),
+cited from the preamble or the signature."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.qa.common import citation as cite_chunk
+from assistant.qa.common import format_iso, period_label, plan_label, retrieve
+from assistant.qa.context import Context
+from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, YEAR_RE, as_sentence, shorten, split_sentences
+from assistant.qa.strategies.abstain import abstain
+from assistant.qa.strategies.general import answer_general
+from assistant.schemas import Answer, Citation
+from ingest.vntext import commune_key, fold, tokens
+
+
+def answer_fact(ctx: Context) -> Answer:
+    reg = ctx.index
+    q = ctx.query
+    keys = {commune_key(c) for c in ctx.scope} if ctx.scope else None
+    docs = [d for d in reg.documents.values() if keys is None or commune_key(d.commune) in keys]
+    if len(docs) > 1:
+        # Which plan? Let retrieval pick it from the rest of the question.
+        ranked = retrieve(ctx, k=ctx.policy.fact_k)
+        if ranked:
+            top_doc = ranked[0].chunk.document
+            docs = [d for d in docs if d.document == top_doc] or docs[:1]
+    if not docs:
+        return abstain(ctx)
+    doc = docs[0]
+    plan = plan_label(reg, doc.document)
+    kind = q.fact_kind
+    ids = ctx.store.document_chunk_ids(doc.document) if hasattr(ctx.store, "document_chunk_ids") else []
+    chunks = ctx.store.get_chunks(ids) if ids else []
+    # Verbatim plan text first (preamble, signature); the metadata digest only as a last resort.
+    prose = [c for c in chunks if c.kind != "metadata"]
+    ordered = [c for c in prose if not c.section] + [c for c in prose if c.section] + \
+              [c for c in chunks if c.kind == "metadata"]
+
+    def cite(*needles: str, last: bool = False) -> Citation | None:
+        pool = list(reversed(ordered[:-1])) + ordered[-1:] if last and ordered else ordered
+        for needle in needles:
+            key = " ".join(tokens(needle))
+            if not key:
+                continue
+            for c in pool:
+                if f" {key} " in f" {' '.join(tokens(c.text))} ":
+                    return cite_chunk(reg, c)
+        return None
+
+    def answer(text: str, citation: Citation | None) -> Answer:
+        return Answer(answer=text, citations=[citation] if citation else [], commune=doc.commune)
+
+    if kind == "signer" and doc.signer:
+        citation = cite(doc.signer, last=True)
+        title = getattr(doc, "signer_title", "") or (_signer_title(citation.text, doc.signer) if citation else "")
+        who = f"{doc.signer} ({title})" if title else doc.signer
+        return answer(f"{plan} do {who} ký.", citation)
+    if kind == "number" and doc.number:
+        if doc.number.startswith("/"):
+            text = f"{plan} chưa ghi số cụ thể (văn bản chỉ ghi ký hiệu “Số: {doc.number}”)."
+        else:
+            text = f"{plan} có số hiệu {doc.number}."
+        return answer(text, cite(doc.number))
+    if kind in ("province", "district"):
+        place = doc.province if kind == "province" else doc.district
+        level = "tỉnh" if kind == "province" else "huyện"
+        if place:
+            return answer(f"Theo {plan}, xã {doc.commune} thuộc {level} {place}.",
+                          cite(f"{level} {place}", place))
+    if kind == "issue_date" and not doc.issue_date:
+        for c in ordered:
+            if c.section or c.kind == "metadata":
+                continue
+            for line in c.text.split("\n"):
+                if DATE_LINE.search(line):
+                    return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
+    if kind == "issue_date" and doc.issue_date:
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", doc.issue_date)
+        needles = []
+        if m:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
+            needles = [f"ngày {d:02d} tháng {mo:02d} năm {y}", f"ngày {d} tháng {mo} năm {y}",
+                       f"{d:02d}/{mo:02d}/{y}", f"{d}/{mo}/{y}"]
+        return answer(f"{plan} được ban hành ngày {_format_iso(doc.issue_date)}.", cite(*needles))
+    # "Theo quyết định nào?" about a particular subject ("bộ phận một cửa") is not about the
+    # plan's own legal basis: quote the sentence naming a document on that subject instead.
+    plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS
+                      and not YEAR_RE.fullmatch(t)]) <= 1
+    if kind in ("implements", "basis") and not plan_level:
+        ctx.scope = [doc.commune] if doc.commune else ctx.scope
+        ctx.ranked = []
+        return answer_general(ctx, prefer_reference=True)
+    if kind in ("implements", "basis"):
+        found = _basis_sentences(ordered, prefer_implementing=(kind == "implements"))
+        if found:
+            sentence, chunk = found[0] if kind == "implements" else found[0]
+            picked = found[:1] if kind == "implements" else found[:3]
+            budget = (ctx.policy.answer_budget - len(plan) - len('Theo : ')) // len(picked)
+            text = f"Theo {plan}: " + " ".join(as_sentence(shorten(s_, budget)) for s_, _ in picked)
+            citations, seen = [], set()
+            for _, c in picked:
+                if c.id not in seen:
+                    citations.append(cite_chunk(reg, c))
+                    seen.add(c.id)
+            return Answer(answer=shorten(text, ctx.policy.answer_budget), citations=citations, commune=doc.commune)
+    if kind == "title" and doc.title:
+        return answer(f"Tên văn bản: {doc.title} (xã {doc.commune}).", cite(doc.title))
+    if kind == "period" and doc.year:
+        return answer(f"{plan} áp dụng cho {_period_label(doc.year)}.", cite(doc.title) if doc.title else None)
+    # Everything else (and missing metadata): quote sentences, preferring the plan's opening.
+    ctx.scope = [doc.commune] if doc.commune else ctx.scope
+    ctx.ranked = []
+    return answer_general(ctx, prefer_metadata=True)
+
+
+_BASIS_RE = re.compile(r"^(Căn cứ|Thực hiện|Triển khai|Theo)\b", re.IGNORECASE)
+_HIGHER_DOC_RE = re.compile(r"\b(Kế hoạch|Quyết định|Chỉ thị|Nghị quyết|Chương trình|Công văn)\s+(số\b|\d)",
+                            re.IGNORECASE)
+
+
+def _basis_sentences(chunks: Sequence, prefer_implementing: bool) -> list[tuple[str, object]]:
+    """Sentences of the plan's opening that cite the documents it is based on or implements.
+
+    "Thực hiện …" (the plan it implements) ranks first when asked what it implements; the last
+    "Căn cứ …" naming a provincial/district document comes next (the closest higher-level plan).
+    """
+    found: list[tuple[int, str, object]] = []
+    for c in chunks:
+        if c.kind == "metadata" or c.section:
+            continue
+        for sentence in split_sentences(c.text, long_piece=10_000):
+            if _BASIS_RE.match(sentence) and _HIGHER_DOC_RE.search(sentence):
+                found.append((len(found), sentence, c))
+    if not found:
+        return []
+    if prefer_implementing:
+        def rank(item):
+            order, sentence, _ = item
+            folded = fold(sentence)
+            implementing = folded.startswith(("thuc hien", "trien khai"))
+            higher = bool(re.search(r"\b(tinh|huyen)\b", folded)) and "ke hoach" in folded
+            return (not implementing, not higher, -order)
+        found.sort(key=rank)
+    return [(sentence, c) for _, sentence, c in found]
+
+
+def _signer_title(text: str, signer: str) -> str:
+    """The upper-case title lines right above the signer's name ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH")."""
+    lines = [l.strip(" *") for l in text.split("\n")]
+    key = fold(signer)
+    for i, line in enumerate(lines):
+        if key and key in fold(line):
+            title = []
+            for prev in reversed(lines[max(0, i - 3):i]):
+                letters = [ch for ch in prev if ch.isalpha()]
+                if prev and letters and all(ch.isupper() for ch in letters) and len(prev) < 60:
+                    title.insert(0, prev)
+                elif title or prev:
+                    break
+            return " ".join(title)
+    return ""

@@ -1,0 +1,116 @@
+"""List questions: what an agency leads or coordinates, as a compact counted list (also used by
+the due strategy)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from assistant.qa.common import plan_label, task_citation
+from assistant.qa.context import Context
+from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, shorten
+from assistant.qa.index import AnswerIndex
+from assistant.qa.policy import DEFAULT_POLICY, Policy
+from assistant.qa.query import Query
+from assistant.qa.strategies.general import answer_general
+from assistant.registry import AgencyRole
+from assistant.schemas import Answer
+from ingest.agencies import agency_matches
+
+
+def agency_tasks(ctx: Context, role: AgencyRole) -> list[int]:
+    """Records of the index whose lead (or coordinators) the question's agency names."""
+    reg = ctx.index
+    q = ctx.query
+    out = []
+    for i in reg.task_ids(ctx.scope):
+        t = reg.tasks[i]
+        if role is AgencyRole.COORDINATOR:
+            names = t.coordinator_list or ([t.coordinators] if t.coordinators else [])
+        else:
+            names = t.leads or ([t.lead] if t.lead else [])
+        if any(agency_matches(q.agency, n) for n in names):
+            out.append(i)
+    return out
+
+
+def answer_list_by_agency(ctx: Context) -> Answer:
+    reg = ctx.index
+    q = ctx.query
+    role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
+    ids = agency_tasks(ctx, role)
+    ids = focus(reg, q, ids, ctx.policy)
+    ids.sort(key=lambda i: (reg.tasks[i].origin != "prose", i))   # stated duties first, then the table
+    verb = "phối hợp thực hiện" if role is AgencyRole.COORDINATOR else "chủ trì"
+    if not ids:
+        # No record names it as lead: the plan may still state its duties in prose.
+        found = answer_general(ctx, extra_topic=q.agency)
+        if not found.abstained:
+            return found
+        where = f" trong kế hoạch của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
+        return Answer(answer=f"Xin lỗi, không tìm thấy nhiệm vụ nào do {q.agency} {verb}{where}.",
+                      abstained=True)
+    return list_answer(ctx, ids, f"{q.agency} {verb}", sort_by_due=False)
+
+
+def list_answer(ctx: Context, ids: list[int], subject: str,
+                 sort_by_due: bool, count_first: bool = False) -> Answer:
+    reg, p = ctx.index, ctx.policy
+    by_commune: dict[str, list[int]] = defaultdict(list)
+    for i in ids:
+        by_commune[reg.tasks[i].commune].append(i)
+    if sort_by_due:
+        key = lambda i: (reg.tasks[i].deadline_norm.end or date.max) if reg.tasks[i].deadline_norm else date.max
+        for c in by_commune:
+            by_commune[c].sort(key=lambda i: (key(i), i))
+    if len(by_commune) > 1:
+        # Several plans and none named: counts per commune, then ask to narrow.
+        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
+        text = (f"Có {len(ids)} {subject if count_first else 'nhiệm vụ do ' + subject} trong "
+                f"{len(by_commune)} kế hoạch ({'; '.join(parts)}). "
+                "Vui lòng nêu tên xã để xem danh sách chi tiết.")
+        first = [v[0] for v in by_commune.values()][:ctx.policy.max_communes]
+        chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in first])}
+        return Answer(answer=shorten(text, ctx.policy.answer_budget),
+                      citations=[task_citation(reg, reg.tasks[i], chunks) for i in first])
+    list_topic = ctx.query.topic_terms
+    commune, items = next(iter(by_commune.items()))
+    doc = reg.tasks[items[0]].document
+    plan = plan_label(reg, doc)
+    if count_first:
+        header = f"Theo {plan}, có {len(items)} {subject}:"
+    else:
+        header = f"Theo {plan}, {subject} {len(items)} nhiệm vụ:"
+    lines: list[str] = []
+    length = len(header)
+    shown = max(1, min(len(items), p.list_shown))
+    per_item = max(p.list_item_min, min(p.list_item_max, (p.answer_budget - len(header) - p.list_header_reserve)
+                                        // shown - p.list_item_overhead))
+    for n, i in enumerate(items[:ctx.policy.list_shown], start=1):
+        t = reg.tasks[i]
+        line = f"{n}. {focused(t.task, list_topic, per_item)}"
+        if t.deadline:
+            line += f" — {shorten(t.deadline, p.list_deadline_chars)}"
+        if length + len(line) + 1 > p.answer_budget - p.list_tail_reserve and lines:
+            break
+        lines.append(line)
+        length += len(line) + 1
+    rest = len(items) - len(lines)
+    text = header + "\n" + "\n".join(lines)
+    if rest > 0:
+        text += f"\n… và {rest} nhiệm vụ khác."
+    cited = items[:p.list_cited]
+    chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
+    return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],
+                  commune=commune)
+
+
+def focus(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int]:
+    """Narrow a list to the records about the question's subject ("… về tài chính công"),
+    when the question names one (two or more specific words) and some records match it."""
+    specific = [t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
+    if len(specific) < policy.focus_min_terms or not ids:
+        return list(ids)
+    focused = [i for i in ids if coverage(q.topic_terms, reg.task_terms[i] | reg.task_area_terms[i],
+                                          reg.task_weights) >= policy.focus_min_coverage]
+    return focused or list(ids)
