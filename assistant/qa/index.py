@@ -40,10 +40,15 @@ class AnswerIndex:
 
     @classmethod
     def load(cls, store, signature) -> "AnswerIndex":
-        docs = {d.document: d for d in store.documents()}
-        communes = sorted({d.commune for d in docs.values() if d.commune})
         registry = Registry(store)
-        tasks = registry.tasks().tasks
+        return cls.build(signature, store.documents(), registry.tasks().tasks, registry.targets())
+
+    @classmethod
+    def build(cls, signature, documents: list[DocumentInfo], tasks: list[TaskRecord],
+              targets: list[Target]) -> "AnswerIndex":
+        """The index over given records (a store's, or a test's own)."""
+        docs = {d.document: d for d in documents}
+        communes = sorted({d.commune for d in docs.values() if d.commune})
         task_terms = [term_set(f"{t.task} {t.product} {t.goal}") for t in tasks]
         area_terms = [term_set(t.area) for t in tasks]
         by_commune: dict[str, list[int]] = defaultdict(list)
@@ -57,7 +62,6 @@ class AnswerIndex:
                 key = normalise_name(name)
                 if key and len(key) < 80:
                     agencies.setdefault(key, name)
-        targets = registry.targets()
         target_terms = [term_set(f"{g.subject} {g.sentence} {g.area}") for g in targets]
         targets_by_commune: dict[str, list[int]] = defaultdict(list)
         for i, g in enumerate(targets):
