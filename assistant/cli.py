@@ -109,6 +109,15 @@ def remove(document: Annotated[str, typer.Argument(help="Tên văn bản, như t
     typer.echo(f"Đã xóa {name}")
 
 
+@app.command()
+def reindex() -> None:
+    """Dựng lại chỉ mục vector từ SQLite (chỉ mục cũ vẫn dùng được cho đến khi chỉ mục mới xong)."""
+    started = time.perf_counter()
+    with _store() as store:
+        count = store.reindex()
+    _err(f"Đã dựng lại chỉ mục vector: {count} đoạn ({time.perf_counter() - started:.1f} s)")
+
+
 # -- read path ----------------------------------------------------------------------------------
 
 @app.command()

@@ -17,7 +17,8 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import HashEmbeddings
 from assistant.ingestion import ingest_paths
-from assistant.store import Store, commune_key
+from assistant.store import Store
+from ingest.vntext import commune_key
 from ingest.pipeline import parse_file
 from ingest.vntext import fold
 
@@ -434,3 +435,35 @@ def test_revision_changes_with_every_write(writable, parsed_plans):
     assert start < after_remove < writable.revision()
     assert writable.upsert_plan(parsed_plans["nam-dan_2026.txt"]) == "unchanged"
     assert writable.revision() == after_remove + 1
+
+
+def test_an_unopenable_vector_index_is_never_deleted(tmp_path, parsed_plans, monkeypatch):
+    """A Chroma open error (full disk, permissions) raises; the index files stay; reindex rebuilds."""
+    from assistant.config import Settings
+    from assistant.embeddings import make_embedder
+    from assistant.store import VectorIndexError
+    from assistant.store.vectors import ChromaIndex
+
+    settings = Settings(home=tmp_path, embedder="hash")
+    embedder = make_embedder(settings)
+    plan = parsed_plans["loc-hoa_2025.txt"]
+    with Store(settings, embedder) as s:
+        s.upsert_plan(plan)
+        before = s.stats()["chroma"]
+    files = sorted(p.name for p in settings.chroma_path.iterdir())
+    assert before > 0 and files
+
+    def full_disk(self, path=None):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(ChromaIndex, "_make_client", full_disk)
+        with pytest.raises(VectorIndexError, match="Không mở được chỉ mục vector"):
+            Store(settings, embedder).open()
+    assert sorted(p.name for p in settings.chroma_path.iterdir()) == files   # nothing deleted
+
+    with Store(settings, embedder) as s:
+        assert s.stats()["chroma"] == before
+        assert s.reindex() == before                       # explicit rebuild, swapped in when complete
+        assert s.chroma_ids() == {c.id for c in plan.chunks}
+        assert s.dense_search(embedder.embed_query("cải cách hành chính"), k=3)

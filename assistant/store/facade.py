@@ -1,4 +1,5 @@
-"""One facade over SQLite (source of truth) and Chroma (a derived vector index).
+"""The `Store` facade over SQLite (source of truth, schema in `schema.py`) and Chroma (a derived
+vector index, `vectors.py`).
 
 SQLite (WAL) holds documents, chunks (+ folded search keys in an FTS5 table), the embedding
 cache, tasks and targets. Chroma holds one vector per chunk with metadata
@@ -23,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -34,124 +34,19 @@ from pathlib import Path
 import numpy as np
 
 from assistant.schemas import DocumentInfo
+from assistant.store.schema import commune_token, connect, migrate
+from assistant.store.vectors import ChromaIndex
 from ingest.agencies import agency_key
 from ingest.models import ParsedPlan, Target, TaskRecord
 from ingest.vntext import commune_key, search_key, search_terms, tokens
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
 _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    document TEXT PRIMARY KEY,
-    title TEXT NOT NULL DEFAULT '',
-    commune TEXT NOT NULL DEFAULT '',
-    commune_key TEXT NOT NULL DEFAULT '',
-    district TEXT NOT NULL DEFAULT '',
-    province TEXT NOT NULL DEFAULT '',
-    period TEXT NOT NULL DEFAULT '',
-    year_start INTEGER,
-    year_end INTEGER,
-    number TEXT NOT NULL DEFAULT '',
-    issue_date TEXT NOT NULL DEFAULT '',
-    signer TEXT NOT NULL DEFAULT '',
-    signer_title TEXT NOT NULL DEFAULT '',
-    implements TEXT NOT NULL DEFAULT '',
-    content_hash TEXT NOT NULL,
-    embedder TEXT NOT NULL,
-    pipeline_version TEXT NOT NULL DEFAULT '',
-    path TEXT NOT NULL DEFAULT '',
-    ingested_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
-CREATE TABLE IF NOT EXISTS chunks (
-    id TEXT PRIMARY KEY,
-    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    embed_text TEXT NOT NULL DEFAULT '',
-    section TEXT NOT NULL DEFAULT '',
-    section_path TEXT NOT NULL DEFAULT '[]',
-    line_start INTEGER NOT NULL DEFAULT 0,
-    line_end INTEGER NOT NULL DEFAULT 0,
-    page INTEGER,
-    text_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document, ordinal);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    key, chunk_id UNINDEXED, document UNINDEXED, commune, tokenize = "unicode61 tokenchars '_./'"
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_vocab USING fts5vocab(chunks_fts, row);
--- end of the lexical index
-CREATE TABLE IF NOT EXISTS vectors (
-    text_hash TEXT NOT NULL,
-    embedder TEXT NOT NULL,
-    dim INTEGER NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (text_hash, embedder)
-);
-CREATE TABLE IF NOT EXISTS tasks (
-    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    commune TEXT NOT NULL DEFAULT '',
-    commune_key TEXT NOT NULL DEFAULT '',
-    origin TEXT NOT NULL,
-    area TEXT NOT NULL DEFAULT '',
-    number TEXT NOT NULL DEFAULT '',
-    task TEXT NOT NULL,
-    lead TEXT NOT NULL DEFAULT '',
-    coordinators TEXT NOT NULL DEFAULT '',
-    product TEXT NOT NULL DEFAULT '',
-    deadline TEXT NOT NULL DEFAULT '',
-    monitor TEXT NOT NULL DEFAULT '',
-    goal TEXT NOT NULL DEFAULT '',
-    leads TEXT NOT NULL DEFAULT '[]',
-    coordinator_list TEXT NOT NULL DEFAULT '[]',
-    lead_keys TEXT NOT NULL DEFAULT '',          -- '|'-separated agency keys of the leads
-    coordinator_keys TEXT NOT NULL DEFAULT '',
-    deadline_kind TEXT NOT NULL DEFAULT '',      -- '' when the record has no normalised deadline
-    deadline_text TEXT NOT NULL DEFAULT '',
-    deadline_start TEXT,
-    deadline_end TEXT,
-    deadline_recurrence TEXT NOT NULL DEFAULT '',
-    deadline_day INTEGER,
-    flags TEXT NOT NULL DEFAULT '[]',
-    section_path TEXT NOT NULL DEFAULT '[]',
-    line_start INTEGER NOT NULL DEFAULT 0,
-    line_end INTEGER NOT NULL DEFAULT 0,
-    page INTEGER,
-    chunk_id TEXT NOT NULL DEFAULT '',
-    search_key TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (document, ordinal)
-);
-CREATE INDEX IF NOT EXISTS tasks_commune ON tasks(commune_key);
-CREATE TABLE IF NOT EXISTS targets (
-    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    commune TEXT NOT NULL DEFAULT '',
-    commune_key TEXT NOT NULL DEFAULT '',
-    subject TEXT NOT NULL DEFAULT '',
-    comparator TEXT NOT NULL DEFAULT '',
-    value REAL NOT NULL,
-    unit TEXT NOT NULL DEFAULT '',
-    text TEXT NOT NULL DEFAULT '',
-    area TEXT NOT NULL DEFAULT '',
-    sentence TEXT NOT NULL DEFAULT '',
-    section_path TEXT NOT NULL DEFAULT '[]',
-    line_start INTEGER NOT NULL DEFAULT 0,
-    line_end INTEGER NOT NULL DEFAULT 0,
-    page INTEGER,
-    PRIMARY KEY (document, ordinal)
-);
-"""
 
 
 @dataclass
@@ -189,27 +84,15 @@ _COMMON_TERM_SHARE = 0.2
 _MIN_QUERY_TERMS = 2
 
 
-def _lexical_index_schema() -> list[str]:
-    """The CREATE statements of the FTS table and its vocabulary view, taken from `_SCHEMA`."""
-    start = _SCHEMA.index("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts ")
-    end = _SCHEMA.index("-- end of the lexical index")
-    return [part.strip() for part in _SCHEMA[start:end].split(";") if part.strip()]
-
-
 def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
-
-
-def _commune_token(key: str) -> str:
-    """The single FTS token standing for a commune ("c_di_linh")."""
-    return "c_" + key.replace(" ", "_")
 
 
 def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
     """key:(t1 OR t2 ...) [AND commune:(c_x OR ...)], every term quoted so no FTS5 syntax gets through."""
     match = "key : (" + " OR ".join(_quoted(t) for t in terms) + ")"
     if commune_keys:
-        match += " AND commune : (" + " OR ".join(_quoted(_commune_token(k)) for k in commune_keys) + ")"
+        match += " AND commune : (" + " OR ".join(_quoted(commune_token(k)) for k in commune_keys) + ")"
     return match
 
 
@@ -239,44 +122,16 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
-        self._client = None
-        self._collection = None
+        self.vectors: ChromaIndex | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
         Path(self.settings.home).mkdir(parents=True, exist_ok=True)
-        self._writer = self._connect()
-        self._migrate_fts()
-        self._writer.executescript(_SCHEMA)
-        self._writer.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                             (str(SCHEMA_VERSION),))
+        self._writer = connect(self.settings.db_path)
+        migrate(self._writer)
         self._open_chroma()
         self.reconcile()
         return self
-
-    def _migrate_fts(self) -> None:
-        """Stores written before the FTS table had a commune column get it rebuilt from `chunks`."""
-        w = self._writer
-        columns = [r[1] for r in w.execute("PRAGMA table_info(chunks_fts)")]
-        if not columns or "commune" in columns:
-            return
-        log.info("rebuilding the lexical index (schema %s)", SCHEMA_VERSION)
-        w.execute("BEGIN IMMEDIATE")
-        try:
-            w.execute("DROP TABLE IF EXISTS chunks_fts_vocab")
-            w.execute("DROP TABLE chunks_fts")
-            for statement in _lexical_index_schema():
-                w.execute(statement)
-            rows = w.execute("SELECT c.id, c.document, c.section, c.text, d.commune_key FROM chunks c "
-                             "JOIN documents d ON d.document = c.document").fetchall()
-            w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
-                          [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
-                            _commune_token(r["commune_key"])) for r in rows])
-            w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            w.execute("COMMIT")
-        except BaseException:
-            w.execute("ROLLBACK")
-            raise
 
     def close(self) -> None:
         with self._readers_lock:
@@ -287,8 +142,8 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-        self._collection = None
-        self._client = None
+        if self.vectors is not None:
+            self.vectors.close()
 
     def __enter__(self) -> "Store":
         return self.open()
@@ -296,71 +151,38 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.settings.db_path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
-        return conn
-
     def _db(self) -> sqlite3.Connection:
         """This thread's read connection (WAL readers see only committed transactions)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             if self._writer is None:
                 raise RuntimeError("Store is not open")
-            conn = self._connect()
+            conn = connect(self.settings.db_path)
             self._local.conn = conn
             with self._readers_lock:
                 self._readers.append(conn)
         return conn
 
-    # -- Chroma ---------------------------------------------------------------------------
-    def _make_client(self):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        if self.settings.chroma_mode == "http":
-            return chromadb.HttpClient(host=self.settings.chroma_host, port=self.settings.chroma_port,
-                                       settings=chroma_settings)
-        Path(self.settings.chroma_path).mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(self.settings.chroma_path), settings=chroma_settings)
+    # -- Chroma (derived index, assistant.store.vectors) -----------------------------------
+    @property
+    def _collection(self):
+        return self.vectors.collection
 
     def _open_chroma(self) -> None:
-        try:
-            self._client = self._make_client()
-            self._collection = self._get_collection()
-        except Exception as exc:  # noqa: BLE001 - a local index is derived data: rebuild it
-            if self.settings.chroma_mode == "http":
-                raise
-            log.warning("Chroma index unreadable (%s); rebuilding it from SQLite", exc)
-            from chromadb.api.client import SharedSystemClient
+        self.vectors = ChromaIndex(self.settings, self.embedder.name)
+        self.vectors.open(rebuild=self._fill)
 
-            SharedSystemClient.clear_system_cache()
-            shutil.rmtree(self.settings.chroma_path, ignore_errors=True)
-            self._client = self._make_client()
-            self._collection = self._get_collection()
+    def _fill(self, index: ChromaIndex) -> None:
+        """Every chunk of SQLite into `index` (from cached vectors; missing ones are embedded)."""
+        self._chroma_upsert(self._chunk_rows(self._writer), collection=index.collection)
 
-    def _get_collection(self):
-        name = self.settings.chroma_collection
-        wanted = {"embedder": self.embedder.name}
-        try:
-            collection = self._client.get_collection(name, embedding_function=None)
-        except Exception:  # noqa: BLE001 - NotFoundError's import path moved across chroma versions
-            collection = None
-        if collection is not None and (collection.metadata or {}).get("embedder") != self.embedder.name:
-            # Vectors of another model live in another space: start the index over.
-            self._client.delete_collection(name)
-            collection = None
-        if collection is None:
-            collection = self._client.create_collection(
-                name, metadata=wanted, configuration={"hnsw": {"space": "cosine"}},
-                embedding_function=None)
-        return collection
+    def reindex(self) -> int:
+        """Rebuild the vector index from SQLite; the old one serves until the new one is complete.
+        Returns the number of vectors in the new index."""
+        with self._write_lock:
+            self.vectors.rebuild_collection(self._fill)
+            self._writer.execute("DELETE FROM meta WHERE key LIKE ?", (_PENDING + "%",))
+            return self._collection.count()
 
     def chroma_ids(self, document: str | None = None) -> set[str]:
         """Ids present in the Chroma collection (all, or one document's)."""
@@ -374,10 +196,12 @@ class Store:
                 return ids
             offset += len(page["ids"])
 
-    def _chroma_upsert(self, rows: list[sqlite3.Row], on_embedded: Callable[[int], None] | None = None) -> None:
+    def _chroma_upsert(self, rows: list[sqlite3.Row], on_embedded: Callable[[int], None] | None = None,
+                       collection=None) -> None:
         """Upsert chunk rows (joined with their document) into Chroma from cached vectors."""
         if not rows:
             return
+        collection = collection if collection is not None else self._collection
         self._ensure_vectors([(r["text_hash"], r["embed_text"] or r["text"]) for r in rows], on_embedded)
         vectors = self._cached_vectors([r["text_hash"] for r in rows])
         for batch in _chunks_of(rows, _CHROMA_BATCH):
@@ -390,7 +214,7 @@ class Store:
                 if r["year_end"] is not None:
                     meta["year_end"] = r["year_end"]
                 metadatas.append(meta)
-            self._collection.upsert(
+            collection.upsert(
                 ids=[r["id"] for r in batch],
                 embeddings=np.stack([vectors[r["text_hash"]] for r in batch]),
                 metadatas=metadatas,
@@ -556,7 +380,7 @@ class Store:
               c.page, text_hash(_embed_text(c))) for i, c in enumerate(plan.chunks)])
         w.executemany(
             "INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
-            [(search_key(f"{c.section} {c.text}"), c.id, plan.document, _commune_token(ckey))
+            [(search_key(f"{c.section} {c.text}"), c.id, plan.document, commune_token(ckey))
              for c in plan.chunks])
         w.executemany(
             "INSERT INTO tasks VALUES (" + ",".join("?" * _TASK_COLUMNS) + ")",

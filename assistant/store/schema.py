@@ -1,0 +1,175 @@
+"""SQLite schema of the source of truth: documents, chunks (+ FTS5 over folded keys), the
+embedding cache, tasks and targets; migrations of older stores."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from ingest.vntext import search_key
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    document TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    district TEXT NOT NULL DEFAULT '',
+    province TEXT NOT NULL DEFAULT '',
+    period TEXT NOT NULL DEFAULT '',
+    year_start INTEGER,
+    year_end INTEGER,
+    number TEXT NOT NULL DEFAULT '',
+    issue_date TEXT NOT NULL DEFAULT '',
+    signer TEXT NOT NULL DEFAULT '',
+    signer_title TEXT NOT NULL DEFAULT '',
+    implements TEXT NOT NULL DEFAULT '',
+    content_hash TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    pipeline_version TEXT NOT NULL DEFAULT '',
+    path TEXT NOT NULL DEFAULT '',
+    ingested_at TEXT NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT PRIMARY KEY,
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    embed_text TEXT NOT NULL DEFAULT '',
+    section TEXT NOT NULL DEFAULT '',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document, ordinal);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    key, chunk_id UNINDEXED, document UNINDEXED, commune, tokenize = "unicode61 tokenchars '_./'"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_vocab USING fts5vocab(chunks_fts, row);
+-- end of the lexical index
+CREATE TABLE IF NOT EXISTS vectors (
+    text_hash TEXT NOT NULL,
+    embedder TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (text_hash, embedder)
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    origin TEXT NOT NULL,
+    area TEXT NOT NULL DEFAULT '',
+    number TEXT NOT NULL DEFAULT '',
+    task TEXT NOT NULL,
+    lead TEXT NOT NULL DEFAULT '',
+    coordinators TEXT NOT NULL DEFAULT '',
+    product TEXT NOT NULL DEFAULT '',
+    deadline TEXT NOT NULL DEFAULT '',
+    monitor TEXT NOT NULL DEFAULT '',
+    goal TEXT NOT NULL DEFAULT '',
+    leads TEXT NOT NULL DEFAULT '[]',
+    coordinator_list TEXT NOT NULL DEFAULT '[]',
+    lead_keys TEXT NOT NULL DEFAULT '',          -- '|'-separated agency keys of the leads
+    coordinator_keys TEXT NOT NULL DEFAULT '',
+    deadline_kind TEXT NOT NULL DEFAULT '',      -- '' when the record has no normalised deadline
+    deadline_text TEXT NOT NULL DEFAULT '',
+    deadline_start TEXT,
+    deadline_end TEXT,
+    deadline_recurrence TEXT NOT NULL DEFAULT '',
+    deadline_day INTEGER,
+    flags TEXT NOT NULL DEFAULT '[]',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    chunk_id TEXT NOT NULL DEFAULT '',
+    search_key TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (document, ordinal)
+);
+CREATE INDEX IF NOT EXISTS tasks_commune ON tasks(commune_key);
+CREATE TABLE IF NOT EXISTS targets (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    commune TEXT NOT NULL DEFAULT '',
+    commune_key TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    comparator TEXT NOT NULL DEFAULT '',
+    value REAL NOT NULL,
+    unit TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    area TEXT NOT NULL DEFAULT '',
+    sentence TEXT NOT NULL DEFAULT '',
+    section_path TEXT NOT NULL DEFAULT '[]',
+    line_start INTEGER NOT NULL DEFAULT 0,
+    line_end INTEGER NOT NULL DEFAULT 0,
+    page INTEGER,
+    PRIMARY KEY (document, ordinal)
+);
+"""
+
+
+def commune_token(key: str) -> str:
+    """The single FTS token standing for a commune ("c_di_linh")."""
+    return "c_" + key.replace(" ", "_")
+
+
+def lexical_index_schema() -> list[str]:
+    """The CREATE statements of the FTS table and its vocabulary view, taken from `SCHEMA`."""
+    start = SCHEMA.index("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts ")
+    end = SCHEMA.index("-- end of the lexical index")
+    return [part.strip() for part in SCHEMA[start:end].split(";") if part.strip()]
+
+
+
+def connect(db_path) -> sqlite3.Connection:
+    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def migrate(w: sqlite3.Connection) -> None:
+    """Bring a store of any earlier schema up to date (one transaction per migration), then
+    create whatever is missing."""
+    _migrate_fts(w)
+    w.executescript(SCHEMA)
+    w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+def _migrate_fts(w: sqlite3.Connection) -> None:
+    """Stores written before the FTS table had a commune column get it rebuilt from `chunks`."""
+    columns = [r[1] for r in w.execute("PRAGMA table_info(chunks_fts)")]
+    if not columns or "commune" in columns:
+        return
+    log.info("rebuilding the lexical index (schema %s)", SCHEMA_VERSION)
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        w.execute("DROP TABLE IF EXISTS chunks_fts_vocab")
+        w.execute("DROP TABLE chunks_fts")
+        for statement in lexical_index_schema():
+            w.execute(statement)
+        rows = w.execute("SELECT c.id, c.document, c.section, c.text, d.commune_key FROM chunks c "
+                         "JOIN documents d ON d.document = c.document").fetchall()
+        w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
+                      [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
+                        commune_token(r["commune_key"])) for r in rows])
+        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
