@@ -168,6 +168,10 @@ class Store:
     def _collection(self):
         return self.vectors.collection
 
+    @_collection.setter
+    def _collection(self, collection) -> None:     # tests wrap the live collection to inject faults
+        self.vectors.collection = collection
+
     def _open_chroma(self) -> None:
         self.vectors = ChromaIndex(self.settings, self.embedder.name)
         self.vectors.open(rebuild=self._fill)
