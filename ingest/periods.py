@@ -285,8 +285,8 @@ def due_days(d: Deadline, lower: date, upper: date) -> Iterator[date]:
         lower = max(lower, d.start)
     if d.end is not None:
         upper = min(upper, d.end)
-    if lower > upper:
-        return
+    if lower > upper or d.kind == "continuous":
+        return                        # a standing duty has no due day (it is ongoing)
     if d.recurrence in _STEP_MONTHS and d.kind == "recurring":
         step = _STEP_MONTHS[d.recurrence]
         # Occurrences close each step-long block of the calendar year (month, quarter, half).

@@ -7,7 +7,6 @@ store), not against strings typed here, except the issue's acceptance example.
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest

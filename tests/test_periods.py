@@ -94,6 +94,8 @@ def test_recurring_and_anchored_yearly_deadlines_fall_due_on_their_occurrences()
     assert not is_due(quarterly, parse_period("2026-02")) and is_due(quarterly, parse_period("2026-03"))
     assert due_status(parse_deadline("Năm 2026", 2026), parse_period("2026")) is DueStatus.DUE
     assert not is_due(parse_deadline("Hàng tháng", 2026, 2030), parse_period("2031-01"))
+    # a standing duty is never due, even asked about its whole plan year
+    assert due_status(parse_deadline("Thường xuyên", 2025), parse_period("năm 2025")) is DueStatus.ONGOING
 
 
 def test_a_real_plan_quarter_splits_into_due_and_ongoing(parsed_plans):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from assistant.qa.common import retrieve
 from assistant.qa.context import Context
 from assistant.qa.strategies.general import answer_general
-from assistant.qa.strategies.listing import focus, list_answer
+from assistant.qa.strategies.listing import focus, list_answer, on_subject
 from assistant.registry import TaskFilter, TaskSelection
 from assistant.schemas import Answer
 from ingest.models import TaskRecord
@@ -24,8 +24,15 @@ def answer_due(ctx: Context) -> Answer:
     # Also the records whose deadline wording the question repeats ("trước ngày 31/01 năm liền kề").
     ids = [i for i in reg.task_ids(ctx.scope) if i in due_ids or deadline_quoted(reg.tasks[i], asked)]
     ongoing = selection.ongoing
-    ids = focus(reg, q, ids, ctx.policy)
     label = period_phrase(period)
+    needles = period_needles(period)
+    if ids and needles and on_subject(reg, q, ids, ctx.policy) == []:
+        # The question names a subject ("phải báo cáo việc gì …") no due record is about: a
+        # sentence of the plan naming both the subject and the date answers it better.
+        found = _dated_sentence(ctx, needles)
+        if found is not None:
+            return found
+    ids = focus(reg, q, ids, ctx.policy)
     if ids:
         found = list_answer(ctx, ids, f"nhiệm vụ có thời hạn hoàn thành {label}".rstrip(),
                                   sort_by_due=True, count_first=True)
@@ -33,17 +40,21 @@ def answer_due(ctx: Context) -> Answer:
             found.answer += f"\nThường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
         return found
     # No registry record falls due then: a sentence of the plan that names the date itself.
-    needles = period_needles(period)
-    if needles:
-        retrieve(ctx, k=ctx.policy.sentence_k, lexical_extra=" ".join(needles))
-        found = answer_general(ctx, needles=needles)
-        if not found.abstained:
-            return found
+    found = _dated_sentence(ctx, needles) if needles else None
+    if found is not None:
+        return found
     where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
     text = f"Các kế hoạch{where} không có nhiệm vụ nào có thời hạn hoàn thành {label}."
     if ongoing:
         text += f" Thường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
     return Answer(answer=text, abstained=True)
+
+
+def _dated_sentence(ctx: Context, needles: list[str]) -> Answer | None:
+    """A supported sentence of the plans that names the period itself, or None."""
+    retrieve(ctx, k=ctx.policy.sentence_k, lexical_extra=" ".join(needles))
+    found = answer_general(ctx, needles=needles)
+    return None if found.abstained else found
 
 
 def due_selection(ctx: Context, period: Period | None) -> TaskSelection:

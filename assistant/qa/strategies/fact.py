@@ -84,7 +84,7 @@ def answer_fact(ctx: Context) -> Answer:
             y, mo, d = int(m[1]), int(m[2]), int(m[3])
             needles = [f"ngày {d:02d} tháng {mo:02d} năm {y}", f"ngày {d} tháng {mo} năm {y}",
                        f"{d:02d}/{mo:02d}/{y}", f"{d}/{mo}/{y}"]
-        return answer(f"{plan} được ban hành ngày {_format_iso(doc.issue_date)}.", cite(*needles))
+        return answer(f"{plan} được ban hành ngày {format_iso(doc.issue_date)}.", cite(*needles))
     # "Theo quyết định nào?" about a particular subject ("bộ phận một cửa") is not about the
     # plan's own legal basis: quote the sentence naming a document on that subject instead.
     plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS
@@ -109,7 +109,7 @@ def answer_fact(ctx: Context) -> Answer:
     if kind == "title" and doc.title:
         return answer(f"Tên văn bản: {doc.title} (xã {doc.commune}).", cite(doc.title))
     if kind == "period" and doc.year:
-        return answer(f"{plan} áp dụng cho {_period_label(doc.year)}.", cite(doc.title) if doc.title else None)
+        return answer(f"{plan} áp dụng cho {period_label(doc.year)}.", cite(doc.title) if doc.title else None)
     # Everything else (and missing metadata): quote sentences, preferring the plan's opening.
     ctx.scope = [doc.commune] if doc.commune else ctx.scope
     ctx.ranked = []

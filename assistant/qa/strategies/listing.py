@@ -105,12 +105,17 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
                   commune=commune)
 
 
-def focus(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int]:
-    """Narrow a list to the records about the question's subject ("… về tài chính công"),
-    when the question names one (two or more specific words) and some records match it."""
+def on_subject(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int] | None:
+    """The records about the question's subject ("… về tài chính công"); None when the question
+    names no subject (fewer than `policy.focus_min_terms` specific words)."""
     specific = [t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
-    if len(specific) < policy.focus_min_terms or not ids:
-        return list(ids)
-    focused = [i for i in ids if coverage(q.topic_terms, reg.task_terms[i] | reg.task_area_terms[i],
-                                          reg.task_weights) >= policy.focus_min_coverage]
-    return focused or list(ids)
+    if len(specific) < policy.focus_min_terms:
+        return None
+    return [i for i in ids if coverage(q.topic_terms, reg.task_terms[i] | reg.task_area_terms[i],
+                                       reg.task_weights) >= policy.focus_min_coverage]
+
+
+def focus(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int]:
+    """Narrow a list to the records about the question's subject, when it names one and some
+    records match it; otherwise the whole list."""
+    return on_subject(reg, q, ids, policy) or list(ids)
