@@ -75,20 +75,10 @@ class AnswerIndex:
                    dict(targets_by_commune), clause_terms, TermWeights(target_terms), dict(by_document))
 
     def task_ids(self, communes: list[str] | None) -> list[int]:
-        if not communes:
-            return list(range(len(self.tasks)))
-        out: list[int] = []
-        for c in communes:
-            out += self.tasks_by_commune.get(commune_key(c), [])
-        return out
+        return _ids_in(communes, len(self.tasks), self.tasks_by_commune)
 
     def target_ids(self, communes: list[str] | None) -> list[int]:
-        if not communes:
-            return list(range(len(self.targets)))
-        out: list[int] = []
-        for c in communes:
-            out += self.targets_by_commune.get(commune_key(c), [])
-        return out
+        return _ids_in(communes, len(self.targets), self.targets_by_commune)
 
     def index_of(self, task: TaskRecord) -> int | None:
         """The position of a record (as the registry engine returns it) in this index."""
@@ -102,6 +92,13 @@ class AnswerIndex:
             if commune_key(c) == key:
                 return c
         return None
+
+
+def _ids_in(communes: list[str] | None, total: int, by_commune: dict[str, list[int]]) -> list[int]:
+    """Positions of the records of `communes` (all `total` when none is given)."""
+    if not communes:
+        return list(range(total))
+    return [i for c in communes for i in by_commune.get(commune_key(c), [])]
 
 
 def _record_key(t: TaskRecord) -> tuple:
