@@ -1,0 +1,456 @@
+"""Procedure questions without a store: which facet is asked, which procedure is meant, and
+the short, exact answer quoted from the record.
+
+Pure functions over parsed `Procedure`s (from `ingest.procedures`). The matcher scores
+procedure names by folded-token overlap, widened by the everyday-name lexicon; the lead can
+fuse `rank_procedures` with dense retrieval. Answers quote the record verbatim and say
+plainly when the record does not give the fact ("hồ sơ không ghi …").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.procedure_lexicon import LexiconEntry, load_lexicon, matching_entries
+from assistant.schemas import Answer, Citation
+from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
+from ingest.vntext import fold, tokens
+
+INTENT = "procedure"
+MAX_ANSWER_CHARS = 600
+
+# ---------------------------------------------------------------------------------------
+# facets
+
+FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+          "legal", "applicants")
+# Folded cue phrases per facet (matched on whole words of the folded question).
+_FACET_CUES: dict[str, tuple[str, ...]] = {
+    "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
+                  "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
+                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi"),
+    "time": ("may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
+             "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
+             "bao nhieu lau", "may tuan"),
+    "fee": ("le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
+            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
+    "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
+              "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
+              "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
+    "steps": ("cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
+              "ra sao", "thu tuc lam", "tien hanh"),
+    "conditions": ("dieu kien", "yeu cau", "can dieu kien", "du dieu kien"),
+    "result": ("nhan duoc gi", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
+    "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
+               "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
+    "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
+              "thong tu", "theo luat", "van ban phap luat"),
+    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai"),
+}
+_CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
+            for facet, cues in _FACET_CUES.items()}
+_CUE_WORDS = {t for cues in _FACET_CUES.values() for cue in cues for t in cue.split()}
+
+
+def detect_facets(question: str) -> list[str]:
+    """The facets a question asks about, most specific first ([] for a general question)."""
+    folded = " ".join(tokens(question))
+    found = [(m.start(), facet) for facet, regex in _CUE_RES.items() for m in [regex.search(folded)] if m]
+    facets = [facet for _, facet in sorted(found)]
+    # "nộp online được không" is about where, not the fee/time words it may also carry.
+    if "steps" in facets and len(facets) > 1:
+        facets.remove("steps")   # "như thế nào" rides along with more specific asks
+    return facets
+
+
+# ---------------------------------------------------------------------------------------
+# matching procedures
+
+# (Not "tu" or "so": folded, they are also "tử" in khai tử and "sổ" in sổ hộ tịch.)
+_NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "doi", "voi", "tai", "trong", "mot", "theo",
+                   "thuc", "hien", "o", "nhung", "da", "co", "cho", "la", "ve", "den", "hoac"}
+# Question words that say nothing about which procedure is meant.
+_QUESTION_STOPWORDS = _NAME_STOPWORDS | _CUE_WORDS | {
+    "lam", "can", "gi", "khong", "toi", "em", "minh", "nha", "a", "oi", "muon", "phai", "duoc", "the",
+    "nao", "bao", "nhieu", "may", "ai", "dau", "xin", "hoi", "cho", "voi", "roi", "thi", "se", "sao",
+    "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "voi",
+}
+
+
+@dataclass(frozen=True)
+class ProcedureMatch:
+    procedure: Procedure
+    score: float
+    coverage: float              # share of the name's weight the question covers
+    matched: tuple[str, ...]
+
+
+@dataclass
+class ProcedureIndex:
+    """Name keys of the catalogue, built once per set of procedures."""
+
+    procedures: list[Procedure]
+    lexicon: tuple[LexiconEntry, ...]
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, procedures: Sequence[Procedure],
+              lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
+        index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
+        index.names = [tuple(t for t in tokens(p.name) if t not in _NAME_STOPWORDS) for p in procedures]
+        df = Counter(t for name in index.names for t in set(name))
+        n = max(len(procedures), 1)
+        index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        return index
+
+
+def _bigrams(toks: Sequence[str]) -> set[str]:
+    return {f"{a}_{b}" for a, b in zip(toks, toks[1:])}
+
+
+def _naming_tokens(question: str) -> list[str]:
+    """The question's tokens without the facet cue phrases ("giấy tờ", "mất mấy ngày"), so
+    "cần giấy tờ gì" does not match a procedure named "… giấy tờ cá nhân"."""
+    folded = " ".join(tokens(question))
+    for regex in _CUE_RES.values():
+        folded = regex.sub(" ", folded)
+    return folded.split()
+
+
+def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
+    """Procedures best matching the question's wording, the common case first."""
+    q_tokens = _naming_tokens(question)
+    entries = matching_entries(q_tokens, index.lexicon)
+    terms = set(q_tokens)
+    bigrams = _bigrams(q_tokens)
+    for entry in entries:
+        terms |= set(entry.target_tokens)
+        bigrams |= _bigrams(entry.target_tokens)
+    matches = []
+    for procedure, name in zip(index.procedures, index.names):
+        if not name:
+            continue
+        weights = {t: index.idf.get(t, 1.0) for t in name}
+        total = sum(weights.values())
+        hit = [t for t in dict.fromkeys(name) if t in terms]
+        if not hit:
+            continue
+        matched = sum(weights[t] for t in hit)
+        missed = total - matched
+        pair_hits = len(_bigrams(name) & bigrams)
+        name_set = set(name)
+        # An everyday name whose target is wholly in this procedure's name vouches for it
+        # ("làm sổ đỏ" -> "… cấp Giấy chứng nhận quyền sử dụng đất …").
+        vouched = any(set(e.target_tokens) - _NAME_STOPWORDS <= name_set for e in entries)
+        # Unmatched name words cost: "khai sinh" prefers "Thủ tục đăng ký khai sinh" over
+        # "… khai sinh có yếu tố nước ngoài" (the common case), but a question that names
+        # "nước ngoài" covers the variant's extra words and prefers it.
+        score = matched + 0.5 * pair_hits - 0.35 * missed + (3.0 if vouched else 0.0)
+        coverage = matched / total if total else 0.0
+        matches.append(ProcedureMatch(procedure, score, max(coverage, 0.75) if vouched else coverage,
+                                      tuple(hit)))
+    # Same name under different codes (local variants): the most complete record first.
+    matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
+                                len(m.procedure.name)))
+    return matches[:k]
+
+
+def _question_content(question: str) -> list[str]:
+    return [t for t in tokens(question) if t not in _QUESTION_STOPWORDS and not t.isdigit()]
+
+
+# Below this share of the name's weight, the question names some other procedure.
+MIN_COVERAGE = 0.5
+MIN_SCORE = 2.0
+
+
+def is_confident(match: ProcedureMatch, question: str, index: ProcedureIndex) -> bool:
+    if match.coverage < MIN_COVERAGE or match.score < MIN_SCORE:
+        return False
+    # A distinctive question word that is in no procedure name and not in the lexicon means
+    # the citizen asks for something the catalogue does not hold ("hộ chiếu lần đầu").
+    content = _question_content(question)
+    if not content:
+        return True
+    entries = matching_entries(_naming_tokens(question), index.lexicon)
+    explained = set(match.matched) | {t for e in entries for t in e.phrase_tokens + e.target_tokens}
+    name_terms = set(index.names[index.procedures.index(match.procedure)])
+    unexplained = [t for t in content if t not in explained and t not in name_terms]
+    rare_unexplained = [t for t in unexplained if t in index.idf and index.idf[t] > 3.0]
+    return len(rare_unexplained) < 2
+
+
+# ---------------------------------------------------------------------------------------
+# answer text
+
+_SHORT_DOC = 80
+
+
+def _short(text: str, limit: int = _SHORT_DOC) -> str:
+    """The first clause of a long cell, cut at a sentence or clause end when one is near."""
+    text = " ".join(text.split()).lstrip("-+• ").strip()
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    cut = max(window.rfind(". "), window.rfind("; "), window.rfind(", "))
+    return (window[:cut] if cut > limit // 2 else window.rstrip()) + "…"
+
+
+def _group_label(kind: str, group: str) -> str:
+    if kind == "present":
+        return "Phải xuất trình"
+    if kind == "submit":
+        return "Phải nộp"
+    return _short(group, 80)
+
+
+def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
+    docs = [d for d in procedure.documents if d.group_kind != "note"]
+    if not docs:
+        return "hồ sơ không ghi thành phần hồ sơ.", ""
+    # Documents everyone needs first; "Trường hợp …" rows only if there is room.
+    group_order = {"submit": 0, "present": 1, "case": 2}
+    ordered = sorted(docs, key=lambda d: (d.conditional, not (d.originals or d.copies),
+                                          group_order.get(d.group_kind, 3)))
+    lines: list[str] = []
+    quoted: list[str] = []
+    shown: set[int] = set()
+    used = 0
+    for doc in ordered:
+        line = f"☐ {_short(doc.name)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
+        if used + len(line) > budget and lines:
+            break
+        lines.append((id(doc), doc, line))  # type: ignore[arg-type]
+        shown.add(id(doc))
+        used += len(line) + 1
+    # Print in the record's order, under the record's group headings.
+    out = []
+    current = None
+    for doc in docs:
+        if id(doc) not in shown:
+            continue
+        label = _group_label(doc.group_kind, doc.group)
+        if label != current:
+            out.append(f"{label}:")
+            current = label
+        line = next(l for i, d, l in lines if i == id(doc))  # type: ignore[misc]
+        out.append(line)
+        quoted.append(doc.name)
+    rest = len(docs) - len(shown)
+    if rest:
+        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp).")
+    return "\n".join(out), "\n".join(quoted)
+
+
+def _group_ways(ways: Sequence[SubmissionWay], render) -> list[str]:
+    """"Trực tuyến, Trực tiếp: 3 Ngày làm việc" — channels with the same value share a line."""
+    groups: dict[str, list[str]] = {}
+    for way in ways:
+        groups.setdefault(render(way), [])
+        if way.channel_text not in groups[render(way)]:
+            groups[render(way)].append(way.channel_text)
+    return [f"{', '.join(channels)}: {value}" for value, channels in groups.items()]
+
+
+def _time_value(way: SubmissionWay) -> str:
+    time = way.time
+    if not time.known:
+        return "hồ sơ không ghi thời gian giải quyết"
+    if not time.unit_given:
+        return f"{time.text} (hồ sơ không ghi đơn vị: ngày hay ngày làm việc)"
+    return time.text
+
+
+def _fee_value(way: SubmissionWay, note: bool = True) -> str:
+    fee = way.fee
+    if fee.kind == "unknown" and not fee.note:
+        return "hồ sơ không ghi lệ phí"
+    text = fee.text if fee.kind != "unknown" else "hồ sơ không ghi mức lệ phí"
+    if fee.per:
+        text += f" {fee.per}"
+    if fee.note and note:
+        text += f" ({_short(fee.note, 120)})"
+    elif fee.set_by_council:
+        text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
+    return text
+
+
+def _time_text(procedure: Procedure) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi thời gian giải quyết."
+    lines = _group_ways(procedure.ways, _time_value)
+    if all(not w.time.known for w in procedure.ways):
+        described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+        if described:
+            lines.append(f"Mô tả trong hồ sơ: {_short(described, 200)}")
+    return "Thời gian giải quyết:\n" + "\n".join(lines)
+
+
+def _fee_text(procedure: Procedure) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi lệ phí."
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, _fee_value))
+
+
+def _where_text(procedure: Procedure, question: str) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi hình thức nộp."
+    channels = list(dict.fromkeys(w.channel_text for w in procedure.ways))
+    folded = fold(question)
+    lines = [f"Hình thức nộp: {', '.join(channels)}."]
+    if re.search(r"online|truc tuyen|qua mang|tren mang|dich vu cong|vneid|internet|qua app", folded) \
+            and "truc_tuyen" not in procedure.channels:
+        lines.insert(0, "Hồ sơ không ghi hình thức nộp trực tuyến.")
+    if re.search(r"buu dien|buu chinh|gui qua", folded) and "buu_chinh" not in procedure.channels:
+        lines.insert(0, "Hồ sơ không ghi hình thức nộp qua dịch vụ bưu chính.")
+    if procedure.agency:
+        lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
+    return "\n".join(lines)
+
+
+def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) -> tuple[str, str, str, bool]:
+    """(text, cited field label, quoted text, record lacks the fact)."""
+    if facet == "documents":
+        text, quoted = _documents_text(procedure, budget)
+        return text, "Thành phần hồ sơ", quoted, not quoted
+    if facet == "time":
+        lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
+        return _time_text(procedure), "Cách thức thực hiện › Thời gian", \
+            "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
+    if facet == "fee":
+        lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
+        return _fee_text(procedure), "Cách thức thực hiện › Phí, lệ phí", \
+            "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
+    if facet == "where":
+        return _where_text(procedure, question), "Cách thức thực hiện › Hình thức nộp", \
+            ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways)), not procedure.ways
+    if facet == "steps":
+        if not procedure.steps:
+            return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
+        return "Trình tự thực hiện: " + _short(procedure.steps, budget), "Trình tự thực hiện", \
+            _short(procedure.steps, budget).rstrip("…"), False
+    if facet == "conditions":
+        if not procedure.conditions:
+            return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
+        return "Yêu cầu, điều kiện: " + _short(procedure.conditions, budget), "Yêu cầu, điều kiện", \
+            _short(procedure.conditions, budget).rstrip("…"), False
+    if facet == "result":
+        if not procedure.result_text:
+            return "hồ sơ không ghi kết quả thực hiện.", "Kết quả thực hiện", "", True
+        return "Kết quả: " + _short(procedure.result_text, budget), "Kết quả thực hiện", \
+            _short(procedure.result_text, budget).rstrip("…"), False
+    if facet == "agency":
+        if not procedure.agency:
+            return "hồ sơ không ghi cơ quan thực hiện (Không có thông tin).", "Cơ quan thực hiện", "", True
+        return f"Cơ quan thực hiện: {_short(procedure.agency, 200)}", "Cơ quan thực hiện", procedure.agency, False
+    if facet == "legal":
+        if not procedure.legal_bases:
+            return "hồ sơ không ghi căn cứ pháp lý.", "Căn cứ pháp lý", "", True
+        items = [f"- {b.code + ': ' if b.code and b.code not in b.title else ''}{_short(b.title, 90)}"
+                 for b in procedure.legal_bases[:4]]
+        more = len(procedure.legal_bases) - 4
+        if more > 0:
+            items.append(f"… và {more} văn bản khác.")
+        return "Căn cứ pháp lý:\n" + "\n".join(items), "Căn cứ pháp lý", \
+            "\n".join(b.title for b in procedure.legal_bases[:4]), False
+    if facet == "applicants":
+        if not procedure.applicants:
+            return "hồ sơ không ghi đối tượng thực hiện.", "Đối tượng thực hiện", "", True
+        return f"Đối tượng thực hiện: {_short(procedure.applicants, 200)}", "Đối tượng thực hiện", \
+            procedure.applicants, False
+    raise ValueError(facet)
+
+
+def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
+    parts = []
+    if procedure.ways:
+        parts.append("Hình thức nộp: " + ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways)) + ".")
+        parts.append(_time_text(procedure))
+        parts.append("Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note=False))))
+    docs = [d for d in procedure.documents if d.group_kind != "note"]
+    if docs:
+        parts.append(f"Hồ sơ gồm {len(docs)} loại giấy tờ (hỏi \"cần giấy tờ gì\" để xem danh sách).")
+    return "\n".join(parts) or "hồ sơ không ghi cách thức thực hiện.", "Cách thức thực hiện", \
+        "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
+
+
+def _header(procedure: Procedure) -> str:
+    return f"{procedure.name} (mã {procedure.code})"
+
+
+def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
+    lines = []
+    if others:
+        lines.append("Thủ tục gần giống: " + "; ".join(f"{_short(o.name, 50)} ({o.code})" for o in others) + ".")
+    if procedure.url:
+        lines.append(f"Xem trên Cổng Dịch vụ công: {procedure.url}")
+    return "\n".join(lines)
+
+
+def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
+                     others: Sequence[Procedure] = ()) -> Answer:
+    """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
+    facets = list(facets if facets is not None else detect_facets(question))[:2]
+    header = _header(procedure)
+    footer = _footer(procedure, others)
+    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 280) // max(len(facets), 1)
+    bodies = [_facet_body(f, procedure, question, budget) for f in facets] if facets else [_overview_body(procedure)]
+    lacks_all = all(lacks for *_, lacks in bodies)
+    text_parts = [f"{header}:"]
+    for body, *_ in bodies:
+        if body.startswith("hồ sơ không ghi"):
+            body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
+        text_parts.append(body)
+    if footer:
+        text_parts.append(footer)
+    citations = [
+        Citation(document=procedure.document, title=procedure.name, section=f"{procedure.name} › {label}",
+                 text=quoted or label, origin="procedure", url=procedure.url or None, code=procedure.code)
+        for _, label, quoted, _ in bodies
+    ]
+    return Answer(answer="\n".join(text_parts), abstained=lacks_all, intent=INTENT, citations=citations)
+
+
+NOT_IN_CATALOGUE = ("Danh mục thủ tục hành chính cấp xã hiện có không có thủ tục này, nên không trả lời được. "
+                    "Hãy thử gọi tên thủ tục khác đi (ví dụ \"đăng ký khai sinh\") hoặc tra trên Cổng Dịch vụ công quốc gia.")
+
+
+def abstain_not_in_catalogue(near: Sequence[Procedure] = ()) -> Answer:
+    text = NOT_IN_CATALOGUE
+    if near:
+        text += " Thủ tục gần nhất trong danh mục: " + "; ".join(f"{p.name} ({p.code})" for p in near[:2]) + "."
+    return Answer(answer=text, abstained=True, intent=INTENT, citations=[])
+
+
+def _others(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
+    """Other fitting procedures to name: they share the words that matched, under another name."""
+    best_name = set(tokens(best.procedure.name)) - _NAME_STOPWORDS
+    out: list[Procedure] = []
+    for m in ranked:
+        if m.procedure is best.procedure or m.procedure.name == best.procedure.name:
+            continue
+        # A variant: its name holds the whole common name and more ("… có yếu tố nước ngoài").
+        if best_name <= set(tokens(m.procedure.name)) and m.procedure.name not in {o.name for o in out}:
+            out.append(m.procedure)
+    return out[:2]
+
+
+def answer_question(question: str, index: ProcedureIndex) -> Answer:
+    """Match the question to a procedure and answer it, or abstain (not in the catalogue)."""
+    ranked = rank_procedures(question, index, k=8)
+    if not ranked or not is_confident(ranked[0], question, index):
+        return abstain_not_in_catalogue()
+    best = ranked[0]
+    return answer_procedure(best.procedure, question, others=_others(best, ranked))
+
+
+__all__ = [
+    "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
+    "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
+    "is_confident", "rank_procedures", "RequiredDocument",
+]
