@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.procedure_lexicon import LexiconEntry, load_lexicon, matching_entries
+from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.vntext import fold, tokens
@@ -43,8 +43,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
     "steps": ("cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh"),
-    "conditions": ("dieu kien", "yeu cau", "can dieu kien", "du dieu kien"),
-    "result": ("nhan duoc gi", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
+    "conditions": ("dieu kien", "yeu cau", "can dieu kien", "du dieu kien", "truoc bao lau"),
+    "result": ("nhan duoc gi", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
@@ -147,10 +147,12 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # An everyday name whose target is wholly in this procedure's name vouches for it
         # ("làm sổ đỏ" -> "… cấp Giấy chứng nhận quyền sử dụng đất …").
         vouched = any(set(e.target_tokens) - _NAME_STOPWORDS <= name_set for e in entries)
+        # … and more so when the name says it in the same words, in the same order.
+        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in entries)
         # Unmatched name words cost: "khai sinh" prefers "Thủ tục đăng ký khai sinh" over
         # "… khai sinh có yếu tố nước ngoài" (the common case), but a question that names
         # "nước ngoài" covers the variant's extra words and prefers it.
-        score = matched + 0.5 * pair_hits - 0.35 * missed + (3.0 if vouched else 0.0)
+        score = matched + 0.5 * pair_hits - 0.35 * missed + (3.0 if vouched else 0.0) + (3.0 if verbatim else 0.0)
         coverage = matched / total if total else 0.0
         matches.append(ProcedureMatch(procedure, score, max(coverage, 0.75) if vouched else coverage,
                                       tuple(hit)))

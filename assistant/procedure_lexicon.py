@@ -50,7 +50,7 @@ def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> tuple[LexiconEntry, ...]
     return tuple(parse_lexicon(path.read_text(encoding="utf-8-sig"), path.name))
 
 
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
     n = len(needle)
     return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
@@ -59,4 +59,4 @@ def matching_entries(question_tokens: list[str] | tuple[str, ...],
                      lexicon: tuple[LexiconEntry, ...]) -> list[LexiconEntry]:
     """Entries whose phrase occurs (as consecutive folded tokens) in the question."""
     toks = tuple(question_tokens)
-    return [entry for entry in lexicon if _contains(toks, entry.phrase_tokens)]
+    return [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)]
