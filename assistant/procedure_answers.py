@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import zip_longest
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -43,7 +44,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
     "steps": ("cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh"),
-    "conditions": ("dieu kien", "yeu cau", "can dieu kien", "du dieu kien", "truoc bao lau"),
+    "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
+                   "truoc bao lau", "phai lam trong"),
     "result": ("nhan duoc gi", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
@@ -70,14 +72,20 @@ def detect_facets(question: str) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # matching procedures
 
-# (Not "tu" or "so": folded, they are also "tử" in khai tử and "sổ" in sổ hộ tịch.)
-_NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "doi", "voi", "tai", "trong", "mot", "theo",
+# (Not "tu", "so" or "doi": folded, they are also "tử" in khai tử, "sổ" in sổ hộ tịch and
+# "đổi" in cấp đổi.)
+_NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "voi", "tai", "trong", "mot", "theo",
                    "thuc", "hien", "o", "nhung", "da", "co", "cho", "la", "ve", "den", "hoac"}
 # Question words that say nothing about which procedure is meant.
-_QUESTION_STOPWORDS = _NAME_STOPWORDS | _CUE_WORDS | {
+# (The facet cue phrases are cut out before this applies; their single words, like "thành"
+# or "hộ", still name procedures.)
+_QUESTION_STOPWORDS = _NAME_STOPWORDS | {
     "lam", "can", "gi", "khong", "toi", "em", "minh", "nha", "a", "oi", "muon", "phai", "duoc", "the",
     "nao", "bao", "nhieu", "may", "ai", "dau", "xin", "hoi", "cho", "voi", "roi", "thi", "se", "sao",
     "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "voi",
+    "dap", "ung", "di", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
+    "xong", "sau", "luc", "nhe", "thoi", "luon", "xa", "phuong", "huyen", "tinh", "nguoi", "nha",
+    "con", "be", "chau", "vo", "chong", "bo", "me",
 }
 
 
@@ -85,8 +93,10 @@ _QUESTION_STOPWORDS = _NAME_STOPWORDS | _CUE_WORDS | {
 class ProcedureMatch:
     procedure: Procedure
     score: float
-    coverage: float              # share of the name's weight the question covers
+    coverage: float              # share of the name's head (its weight) the question covers
     matched: tuple[str, ...]
+    question_coverage: float = 0.0   # share of the question's naming words the match explains
+    vouched: bool = False        # an everyday name in the lexicon points at this procedure
 
 
 @dataclass
@@ -96,21 +106,44 @@ class ProcedureIndex:
     procedures: list[Procedure]
     lexicon: tuple[LexiconEntry, ...]
     names: list[tuple[str, ...]] = field(default_factory=list)
+    heads: list[tuple[str, ...]] = field(default_factory=list)
     idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 1.0
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
               lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
-        index.names = [tuple(t for t in tokens(p.name) if t not in _NAME_STOPWORDS) for p in procedures]
+        index.names = [_content(p.name) for p in procedures]
+        index.heads = [_content(_HEAD_END.split(p.name, maxsplit=1)[0]) for p in procedures]
         df = Counter(t for name in index.names for t in set(name))
+        df.update(b for name in index.names for b in _bigrams(name))
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        index.max_idf = math.log(1 + n)
         return index
+
+    def weight(self, token: str) -> float:
+        """Rare name words weigh more; a word in no name at all weighs most."""
+        return self.idf.get(token, self.max_idf)
+
+
+# A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
+# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
+_HEAD_END = re.compile(r"[,;:(]")
+
+
+def _content(text: str) -> tuple[str, ...]:
+    return tuple(t for t in tokens(text) if t not in _NAME_STOPWORDS)
 
 
 def _bigrams(toks: Sequence[str]) -> set[str]:
     return {f"{a}_{b}" for a, b in zip(toks, toks[1:])}
+
+
+# How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
+# to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
+_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc|thu tuc|nop)(?![0-9a-z])")
 
 
 def _naming_tokens(question: str) -> list[str]:
@@ -119,7 +152,17 @@ def _naming_tokens(question: str) -> list[str]:
     folded = " ".join(tokens(question))
     for regex in _CUE_RES.values():
         folded = regex.sub(" ", folded)
-    return folded.split()
+    return _FILLER_RE.sub(" ", folded).split()
+
+
+def _question_content(q_tokens: Sequence[str]) -> list[str]:
+    return [t for t in q_tokens if t not in _QUESTION_STOPWORDS and not t.isdigit()]
+
+
+# Citizens ask; among equally fitting procedures, one a citizen can apply for comes first.
+_CITIZEN = "công dân việt nam"
+# The catalogue is the commune's: "(thực hiện tại cấp xã)" beats the district twin.
+_COMMUNE_LEVEL = "cap xa"
 
 
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
@@ -131,76 +174,81 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     for entry in entries:
         terms |= set(entry.target_tokens)
         bigrams |= _bigrams(entry.target_tokens)
+    # The question's naming words, plus its compounds that some name uses ("ly_hon",
+    # "lai_xe"): "ly hôn" must not pass for "kết hôn" on the strength of "hôn".
+    words = _question_content(q_tokens)
+    content = words + [b for b in _bigrams(q_tokens) if b in index.idf]
+    # A word no procedure name uses names something outside the catalogue ("kết nạp Đảng",
+    # "công ty"): it weighs double, unless the lexicon explains it.
+    known = {t for e in entries for t in e.phrase_tokens}
+    weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
+    content_weight = sum(weights[t] for t in content)
     matches = []
-    for procedure, name in zip(index.procedures, index.names):
-        if not name:
-            continue
-        weights = {t: index.idf.get(t, 1.0) for t in name}
-        total = sum(weights.values())
+    for procedure, name, head in zip(index.procedures, index.names, index.heads):
         hit = [t for t in dict.fromkeys(name) if t in terms]
         if not hit:
             continue
-        matched = sum(weights[t] for t in hit)
-        missed = total - matched
+        matched = sum(index.weight(t) for t in hit)
+        head_weight = sum(index.weight(t) for t in set(head)) or 1.0
+        head_missed = sum(index.weight(t) for t in set(head) if t not in terms)
+        rest_missed = sum(index.weight(t) for t in set(name) - set(head) if t not in terms)
         pair_hits = len(_bigrams(name) & bigrams)
         name_set = set(name)
-        # An everyday name whose target is wholly in this procedure's name vouches for it
-        # ("làm sổ đỏ" -> "… cấp Giấy chứng nhận quyền sử dụng đất …").
-        vouched = any(set(e.target_tokens) - _NAME_STOPWORDS <= name_set for e in entries)
-        # … and more so when the name says it in the same words, in the same order.
-        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in entries)
-        # Unmatched name words cost: "khai sinh" prefers "Thủ tục đăng ký khai sinh" over
-        # "… khai sinh có yếu tố nước ngoài" (the common case), but a question that names
+        mine = [e for e in entries if set(e.target_tokens) - _NAME_STOPWORDS <= name_set]
+        # An everyday name whose target is wholly in this name vouches for it ("làm sổ đỏ"
+        # -> "… cấp Giấy chứng nhận quyền sử dụng đất …"), more so in the same word order.
+        vouched = bool(mine)
+        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in mine)
+        explained = name_set | _bigrams(name) | {t for e in mine for t in e.phrase_tokens}
+        explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
+        q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
+                 if content_weight else 1.0)
+        # Unmatched head words cost: "khai sinh" prefers "Thủ tục đăng ký khai sinh" over
+        # "… khai sinh có yếu tố nước ngoài" (the common case), while a question that says
         # "nước ngoài" covers the variant's extra words and prefers it.
-        score = matched + 0.5 * pair_hits - 0.35 * missed + (3.0 if vouched else 0.0) + (3.0 if verbatim else 0.0)
-        coverage = matched / total if total else 0.0
-        matches.append(ProcedureMatch(procedure, score, max(coverage, 0.75) if vouched else coverage,
-                                      tuple(hit)))
+        # Qualifiers after the head cost less, and only so much: a long legal name is not
+        # a worse match for being long.
+        score = (matched + 0.5 * pair_hits - 0.35 * head_missed - min(0.1 * rest_missed, 1.5)
+                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov
+                 + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
+                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
+        coverage = 1.0 - head_missed / head_weight
+        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
 
 
-def _question_content(question: str) -> list[str]:
-    return [t for t in tokens(question) if t not in _QUESTION_STOPWORDS and not t.isdigit()]
-
-
-# Below this share of the name's weight, the question names some other procedure.
-MIN_COVERAGE = 0.5
+# The question's naming words must be mostly explained by the procedure (or the lexicon),
+# and the procedure's head mostly said, or the citizen asks for something else.
+MIN_QUESTION_COVERAGE = 0.6
+MIN_HEAD_COVERAGE = 0.34
 MIN_SCORE = 2.0
 
 
-def is_confident(match: ProcedureMatch, question: str, index: ProcedureIndex) -> bool:
-    if match.coverage < MIN_COVERAGE or match.score < MIN_SCORE:
+def is_confident(match: ProcedureMatch, question: str = "", index: ProcedureIndex | None = None) -> bool:
+    if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
         return False
-    # A distinctive question word that is in no procedure name and not in the lexicon means
-    # the citizen asks for something the catalogue does not hold ("hộ chiếu lần đầu").
-    content = _question_content(question)
-    if not content:
-        return True
-    entries = matching_entries(_naming_tokens(question), index.lexicon)
-    explained = set(match.matched) | {t for e in entries for t in e.phrase_tokens + e.target_tokens}
-    name_terms = set(index.names[index.procedures.index(match.procedure)])
-    unexplained = [t for t in content if t not in explained and t not in name_terms]
-    rare_unexplained = [t for t in unexplained if t in index.idf and index.idf[t] > 3.0]
-    return len(rare_unexplained) < 2
+    return match.vouched or match.coverage >= MIN_HEAD_COVERAGE
 
 
 # ---------------------------------------------------------------------------------------
 # answer text
 
-_SHORT_DOC = 80
+_SHORT_DOC = 65
 
 
 def _short(text: str, limit: int = _SHORT_DOC) -> str:
-    """The first clause of a long cell, cut at a sentence or clause end when one is near."""
+    """A long cell cut near `limit`: at a sentence end when one is close, else between words."""
     text = " ".join(text.split()).lstrip("-+• ").strip()
     if len(text) <= limit:
         return text
     window = text[:limit]
-    cut = max(window.rfind(". "), window.rfind("; "), window.rfind(", "))
-    return (window[:cut] if cut > limit // 2 else window.rstrip()) + "…"
+    cut = max(window.rfind(". "), window.rfind("; "))
+    if cut < limit * 0.6:
+        cut = window.rfind(" ")
+    return (window[:cut] if cut > limit // 3 else window).rstrip(" ,;:") + "…"
 
 
 def _group_label(kind: str, group: str) -> str:
@@ -215,35 +263,38 @@ def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
         return "hồ sơ không ghi thành phần hồ sơ.", ""
-    # Documents everyone needs first; "Trường hợp …" rows only if there is room.
+    # The documents everyone brings first; "Trường hợp …" rows only when few others exist.
     group_order = {"submit": 0, "present": 1, "case": 2}
-    ordered = sorted(docs, key=lambda d: (d.conditional, not (d.originals or d.copies),
-                                          group_order.get(d.group_kind, 3)))
-    lines: list[str] = []
-    quoted: list[str] = []
-    shown: set[int] = set()
+    everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]
+    # One from each group in turn, so "phải nộp" and "phải xuất trình" both show.
+    by_group: dict[str, list[RequiredDocument]] = {}
+    for doc in sorted(everyone, key=lambda d: group_order.get(d.group_kind, 3)):
+        by_group.setdefault(doc.group, []).append(doc)
+    ordered = [doc for layer in zip_longest(*by_group.values()) for doc in layer if doc is not None]
+    if len(ordered) < 2:
+        ordered += [d for d in docs if d not in ordered]
+    lines: dict[int, str] = {}
     used = 0
     for doc in ordered:
         line = f"☐ {_short(doc.name)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
         if used + len(line) > budget and lines:
             break
-        lines.append((id(doc), doc, line))  # type: ignore[arg-type]
-        shown.add(id(doc))
+        lines[id(doc)] = line
         used += len(line) + 1
-    # Print in the record's order, under the record's group headings.
-    out = []
+    # Printed in the record's order, under the record's group headings.
+    out: list[str] = []
+    quoted: list[str] = []
     current = None
     for doc in docs:
-        if id(doc) not in shown:
+        if id(doc) not in lines:
             continue
         label = _group_label(doc.group_kind, doc.group)
         if label != current:
             out.append(f"{label}:")
             current = label
-        line = next(l for i, d, l in lines if i == id(doc))  # type: ignore[misc]
-        out.append(line)
+        out.append(lines[id(doc)])
         quoted.append(doc.name)
-    rest = len(docs) - len(shown)
+    rest = len(docs) - len(lines)
     if rest:
         out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp).")
     return "\n".join(out), "\n".join(quoted)
@@ -353,13 +404,17 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) ->
     if facet == "legal":
         if not procedure.legal_bases:
             return "hồ sơ không ghi căn cứ pháp lý.", "Căn cứ pháp lý", "", True
-        items = [f"- {b.code + ': ' if b.code and b.code not in b.title else ''}{_short(b.title, 90)}"
-                 for b in procedure.legal_bases[:4]]
-        more = len(procedure.legal_bases) - 4
+        items = []
+        for basis in procedure.legal_bases:
+            item = f"- {basis.code + ': ' if basis.code and basis.code not in basis.title else ''}{_short(basis.title, 60)}"
+            if items and sum(len(i) + 1 for i in items) + len(item) > budget:
+                break
+            items.append(item)
+        more = len(procedure.legal_bases) - len(items)
         if more > 0:
             items.append(f"… và {more} văn bản khác.")
         return "Căn cứ pháp lý:\n" + "\n".join(items), "Căn cứ pháp lý", \
-            "\n".join(b.title for b in procedure.legal_bases[:4]), False
+            "\n".join(b.title for b in procedure.legal_bases[:len(items)]), False
     if facet == "applicants":
         if not procedure.applicants:
             return "hồ sơ không ghi đối tượng thực hiện.", "Đối tượng thực hiện", "", True
@@ -388,7 +443,7 @@ def _header(procedure: Procedure) -> str:
 def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
     lines = []
     if others:
-        lines.append("Thủ tục gần giống: " + "; ".join(f"{_short(o.name, 50)} ({o.code})" for o in others) + ".")
+        lines.append("Thủ tục gần giống: " + "; ".join(f"{_short(o.name, 45)} ({o.code})" for o in others) + ".")
     if procedure.url:
         lines.append(f"Xem trên Cổng Dịch vụ công: {procedure.url}")
     return "\n".join(lines)
@@ -400,16 +455,21 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     facets = list(facets if facets is not None else detect_facets(question))[:2]
     header = _header(procedure)
     footer = _footer(procedure, others)
-    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 280) // max(len(facets), 1)
-    bodies = [_facet_body(f, procedure, question, budget) for f in facets] if facets else [_overview_body(procedure)]
+    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
+    while True:
+        bodies = ([_facet_body(f, procedure, question, budget) for f in facets] if facets
+                  else [_overview_body(procedure)])
+        text_parts = [f"{header}:"]
+        for body, *_ in bodies:
+            if body.startswith("hồ sơ không ghi"):
+                body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
+            text_parts.append(body)
+        if footer:
+            text_parts.append(footer)
+        if len("\n".join(text_parts)) <= MAX_ANSWER_CHARS or budget <= 120:
+            break
+        budget -= 60           # a shorter checklist, the facts stay verbatim
     lacks_all = all(lacks for *_, lacks in bodies)
-    text_parts = [f"{header}:"]
-    for body, *_ in bodies:
-        if body.startswith("hồ sơ không ghi"):
-            body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
-        text_parts.append(body)
-    if footer:
-        text_parts.append(footer)
     citations = [
         Citation(document=procedure.document, title=procedure.name, section=f"{procedure.name} › {label}",
                  text=quoted or label, origin="procedure", url=procedure.url or None, code=procedure.code)

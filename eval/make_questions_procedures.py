@@ -54,7 +54,7 @@ Q = [
     ("giấy xác nhận tình trạng hôn nhân có mất phí không", "1.004873", [["Miễn phí"]], "fee", False),
     ("đăng ký kết hôn có yếu tố nước ngoài mất bao nhiêu ngày", "2.000806", None, "time", False),
     # --- nhận cha mẹ con, giám hộ
-    ("đăng ký nhận cha mẹ con cần giấy tờ gì", "1.001022", [["Chứng cứ chứng minh quan hệ cha, con"]], "documents", False),
+    ("đăng ký nhận cha mẹ con cần giấy tờ gì", "1.001022", [["Tờ khai đăng ký đăng ký nhận cha, mẹ, con"]], "documents", False),
     ("nhan cha cho con co mat phi khong", "1.001022", [["Miễn phí"]], "fee", False),
     ("đăng ký giám hộ mất mấy ngày", "1.004837", [["3 Ngày làm việc"]], "time", False),
     ("dang ky giam ho co mat phi khong", "1.004837", [["Miễn phí"]], "fee", False),

@@ -221,6 +221,8 @@ _QUANTITY_RE = re.compile(r"(\d+) bản (chính|sao)(?:\s*,\s*(\d+) bản (chín
 _FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt|zip)$", re.IGNORECASE)
 _CONDITIONAL_RE = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(trường hợp|nếu|lưu ý|đối với trường hợp)",
                              re.IGNORECASE)
+# "… trong trường hợp ủy quyền …", "(nếu có)": a document needed only in that case.
+_CASE_CLAUSE_RE = re.compile(r"trong trường hợp|đối với trường hợp|\(nếu có\)", re.IGNORECASE)
 _GROUP_KINDS = (  # folded cue in the group heading -> kind (first match wins)
     ("xuat trinh", "present"),
     ("luu y", "note"),
@@ -300,7 +302,7 @@ def parse_documents(raw: str, flags: list[str]) -> list[RequiredDocument]:
             documents.append(RequiredDocument(
                 name=name, group=group, group_kind=kind, originals=counts["chính"],
                 copies=counts["sao"], quantity_text=q.group(0), form=form,
-                conditional=bool(_CONDITIONAL_RE.match(name)),
+                conditional=bool(_CONDITIONAL_RE.match(name) or _CASE_CLAUSE_RE.search(name)),
             ))
         tail = body[cursor:].strip()
         # What follows the last quantity is the next group's heading (kept by group_start).
