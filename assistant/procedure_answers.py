@@ -55,7 +55,6 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
 }
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
             for facet, cues in _FACET_CUES.items()}
-_CUE_WORDS = {t for cues in _FACET_CUES.values() for cue in cues for t in cue.split()}
 
 
 def detect_facets(question: str) -> list[str]:
@@ -227,7 +226,8 @@ MIN_HEAD_COVERAGE = 0.34
 MIN_SCORE = 2.0
 
 
-def is_confident(match: ProcedureMatch, question: str = "", index: ProcedureIndex | None = None) -> bool:
+def is_confident(match: ProcedureMatch) -> bool:
+    """Is the best match the procedure the citizen means (else: not in the catalogue)?"""
     if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
         return False
     return match.vouched or match.coverage >= MIN_HEAD_COVERAGE
@@ -505,7 +505,7 @@ def _others(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Proc
 def answer_question(question: str, index: ProcedureIndex) -> Answer:
     """Match the question to a procedure and answer it, or abstain (not in the catalogue)."""
     ranked = rank_procedures(question, index, k=8)
-    if not ranked or not is_confident(ranked[0], question, index):
+    if not ranked or not is_confident(ranked[0]):
         return abstain_not_in_catalogue()
     best = ranked[0]
     return answer_procedure(best.procedure, question, others=_others(best, ranked))
@@ -514,5 +514,5 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
-    "is_confident", "rank_procedures", "RequiredDocument",
+    "is_confident", "rank_procedures",
 ]

@@ -670,6 +670,7 @@ def build_procedure_chunks(procedure: Procedure) -> list[Chunk]:
 
 def summary_counts(parsed: Iterable[ParsedProcedures]) -> dict[str, Any]:
     """Counts for a closing note: records, ways, documents, legal bases, flags by reason."""
+    parsed = list(parsed)
     procedures = [p for item in parsed for p in item.procedures]
     flags: dict[str, int] = {}
     for procedure in procedures:
@@ -681,7 +682,7 @@ def summary_counts(parsed: Iterable[ParsedProcedures]) -> dict[str, Any]:
         "documents": sum(len(p.documents) for p in procedures),
         "legal_bases": sum(len(p.legal_bases) for p in procedures),
         "results": sum(len(p.results) for p in procedures),
-        "chunks": sum(len(item.chunks) for item in parsed) if isinstance(parsed, list) else None,
+        "chunks": sum(len(item.chunks) for item in parsed),
         "flagged_records": sum(1 for p in procedures if p.flags),
         "flags": dict(sorted(flags.items(), key=lambda kv: (-kv[1], kv[0]))),
     }

@@ -87,3 +87,15 @@ def test_lexicon_file_loads_and_rejects_bad_lines():
     assert any(e.phrase == "làm sổ đỏ" for e in entries)
     with pytest.raises(LexiconError, match="Tab"):
         parse_lexicon("chỉ một cột\n")
+
+
+def test_listing_shape_and_search(index):
+    from assistant.procedure_views import procedure_to_dict, search_procedures
+
+    hits = search_procedures(index, query="khai sinh", field="ho tich")
+    assert hits[0].code == "1.001193" and all(p.field == "Hộ tịch" for p in hits)
+    row = procedure_to_dict(hits[0])
+    assert {"code", "name", "field", "agency", "ways", "documents", "url"} <= set(row)
+    assert row["ways"][0]["channel"] == "Trực tuyến" and row["ways"][0]["time_unit"] is None
+    assert row["ways"][0]["fee_kind"] == "free"
+    assert len(search_procedures(index, field="Chứng thực")) == 12
