@@ -322,7 +322,9 @@ def parse_documents(raw: str, flags: list[str]) -> list[RequiredDocument]:
 _LEGAL_HEADERS = ("Tên văn bản pháp lý", "Mã văn bản")
 # "85/2019/TT-BTC", "66.7/2025/NQ-CP", "24/2021/QĐ-TTg", "2754/BHXH-CSXH".
 _CODE_CORE = r"\d+(?:\.\d+)?/(?:\d{4}/)?[A-ZĐ](?:TTg|[A-ZĐ0-9-])*?"
-_CODE_END = rf"(?=[A-ZĐ][{_LOWER}]|\s+[A-ZĐ][{_LOWER}]|\s*$)(?!Tg)"
+# Titles written in capitals start with a document type ("LUẬT …", "BAN HÀNH …").
+_CAPITAL_TITLE = r"(?:LUẬT|BỘ LUẬT|BAN HÀNH|NGHỊ ĐỊNH|NGHỊ QUYẾT|THÔNG TƯ|QUYẾT ĐỊNH|VĂN BẢN|CÔNG VĂN)\b"
+_CODE_END = rf"(?=[A-ZĐ][{_LOWER}]|\s+[A-ZĐ][{_LOWER}]|\s*$|{_CAPITAL_TITLE})(?!Tg)"
 # A code cell fused to its title: no space before it, and the next title (capitalised) or
 # the end after it. Codes inside titles ("Nghị định số 123/2015/NĐ-CP ngày …") have a space
 # before them and lower-case words after.
@@ -331,6 +333,9 @@ _CODE_CELL_RE = re.compile(rf"(?:(?<=[^\s\d./])|(?<=[^\s\d]\.))({_CODE_CORE}){_C
 # previous cell, a capitalised word first.
 _SPACED_CODE_CELL_RE = re.compile(
     rf"(?<=[^\s])([A-ZĐ][{_LOWER}]*(?:\s+[^\s\d]+){{0,3}}\s+{_CODE_CORE}){_CODE_END}")
+# A code cell fused to a year that ends its title ("Luật … năm 201335/2013/QH13"), or on a
+# line of its own.
+_YEAR_FUSED_CODE_RE = re.compile(rf"(?:(?<=[\s/][12][09]\d\d)|(?<=\n))({_CODE_CORE}){_CODE_END}")
 _TITLE_CODE_RE = re.compile(rf"{_CODE_CORE}$")
 
 
@@ -343,6 +348,7 @@ def parse_legal_bases(raw: str, flags: list[str]) -> list[LegalBasis]:
     cells = sorted(
         [(m.start(1), m.end(1)) for m in _CODE_CELL_RE.finditer(body)]
         + [(m.start(1), m.end(1)) for m in _SPACED_CODE_CELL_RE.finditer(body)]
+        + [(m.start(1), m.end(1)) for m in _YEAR_FUSED_CODE_RE.finditer(body)]
     )
     bases: list[LegalBasis] = []
     cursor = 0

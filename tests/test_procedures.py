@@ -153,6 +153,17 @@ def test_bhxh_documents_recovered_from_page_text_1_001613():
     assert "documents_recovered_from_page" in p.flags
     assert any(d.name.startswith("b) Đơn đề nghị (Mẫu số 14-HSB)") for d in p.documents)
     assert p.steps.startswith("Bước 1. Lập, nộp hồ sơ") and "Bước 3" in p.steps
+    # titles in capitals and a code without a year still split at their cells
+    bases = {b.code: b.title for b in p.legal_bases}
+    assert bases["58/2014/QH13"] == "LUẬT Bảo hiểm xã hội"
+    assert bases["2222/QĐ-BHXH"].startswith("BAN HÀNH QUY TRÌNH GIẢI QUYẾT")
+    assert len(p.legal_bases) == 11
+
+
+def test_hoa_giai_code_fused_to_a_year_2_000424():
+    p = proc("2.000424")
+    assert p.field == "Hòa giải ở cơ sở"
+    assert ("Luật Hòa giải ở cơ sở năm 2013", "35/2013/QH13") in [(b.title, b.code) for b in p.legal_bases]
 
 
 def test_xuat_nhap_canh_conditions_1_010386():
