@@ -34,10 +34,10 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
                   "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi"),
-    "time": ("may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
+    "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan"),
-    "fee": ("le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
+    "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
             "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
@@ -71,10 +71,10 @@ def detect_facets(question: str) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # matching procedures
 
-# (Not "tu", "so" or "doi": folded, they are also "tử" in khai tử, "sổ" in sổ hộ tịch and
-# "đổi" in cấp đổi.)
+# (Not "tu", "so", "doi" or "thuc": folded, they are also "tử" in khai tử, "sổ" in sổ hộ
+# tịch, "đổi" in cấp đổi and "thực" in chứng thực.)
 _NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "voi", "tai", "trong", "mot", "theo",
-                   "thuc", "hien", "o", "nhung", "da", "co", "cho", "la", "ve", "den", "hoac"}
+                   "o", "nhung", "da", "co", "cho", "la", "ve", "den", "hoac"}
 # Question words that say nothing about which procedure is meant.
 # (The facet cue phrases are cut out before this applies; their single words, like "thành"
 # or "hộ", still name procedures.)
@@ -82,7 +82,7 @@ _QUESTION_STOPWORDS = _NAME_STOPWORDS | {
     "lam", "can", "gi", "khong", "toi", "em", "minh", "nha", "a", "oi", "muon", "phai", "duoc", "the",
     "nao", "bao", "nhieu", "may", "ai", "dau", "xin", "hoi", "cho", "voi", "roi", "thi", "se", "sao",
     "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "voi",
-    "dap", "ung", "di", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
+    "dap", "ung", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
     "xong", "sau", "luc", "nhe", "thoi", "luon", "xa", "phuong", "huyen", "tinh", "nguoi", "nha",
     "con", "be", "chau", "vo", "chong", "bo", "me",
 }
@@ -96,6 +96,7 @@ class ProcedureMatch:
     matched: tuple[str, ...]
     question_coverage: float = 0.0   # share of the question's naming words the match explains
     vouched: bool = False        # an everyday name in the lexicon points at this procedure
+    question_words: int = 0      # how many naming words the question has
 
 
 @dataclass
@@ -176,7 +177,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     # The question's naming words, plus its compounds that some name uses ("ly_hon",
     # "lai_xe"): "ly hôn" must not pass for "kết hôn" on the strength of "hôn".
     words = _question_content(q_tokens)
-    content = words + [b for b in _bigrams(q_tokens) if b in index.idf]
+    content = words + [b for b in _bigrams(words) if b in index.idf]
     # A word no procedure name uses names something outside the catalogue ("kết nạp Đảng",
     # "công ty"): it weighs double, unless the lexicon explains it.
     known = {t for e in entries for t in e.phrase_tokens}
@@ -207,12 +208,12 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # "nước ngoài" covers the variant's extra words and prefers it.
         # Qualifiers after the head cost less, and only so much: a long legal name is not
         # a worse match for being long.
-        score = (matched + 0.5 * pair_hits - 0.35 * head_missed - min(0.1 * rest_missed, 1.5)
+        score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
                  + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov
                  + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                  + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
         coverage = 1.0 - head_missed / head_weight
-        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched))
+        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words))))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
@@ -226,11 +227,18 @@ MIN_HEAD_COVERAGE = 0.34
 MIN_SCORE = 2.0
 
 
+# When the question says a lot (three naming words or more) and all of it is in the name,
+# a long head may be said in part.
+MIN_HEAD_COVERAGE_FULL_QUESTION = 0.25
+
+
 def is_confident(match: ProcedureMatch) -> bool:
     """Is the best match the procedure the citizen means (else: not in the catalogue)?"""
     if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
         return False
-    return match.vouched or match.coverage >= MIN_HEAD_COVERAGE
+    says_a_lot = match.question_coverage >= 0.9 and match.question_words >= 3
+    head_needed = MIN_HEAD_COVERAGE_FULL_QUESTION if says_a_lot else MIN_HEAD_COVERAGE
+    return match.vouched or match.coverage >= head_needed
 
 
 # ---------------------------------------------------------------------------------------

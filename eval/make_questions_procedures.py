@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.vntext import fold, has_diacritics
+from ingest.vntext import fold, has_diacritics, nfc
 
 REPO = Path(__file__).resolve().parent.parent
 RECORDS = REPO / "data" / "procedures"
@@ -193,7 +193,7 @@ VARIANTS_OF = {
 
 def _record_text(code: str) -> str:
     data = json.loads((RECORDS / f"{code}.json").read_text(encoding="utf-8"))
-    return "\n".join(str(v) for v in data.values())
+    return nfc("\n".join(str(v) for v in data.values()))
 
 
 def main() -> None:
