@@ -247,9 +247,14 @@ def is_confident(match: ProcedureMatch) -> bool:
 _SHORT_DOC = 65
 
 
-def _short(text: str, limit: int = _SHORT_DOC) -> str:
-    """A long cell cut near `limit`: at a sentence end when one is close, else between words."""
+def _short(text: str, limit: int = _SHORT_DOC, first_clause: bool = False) -> str:
+    """A long cell cut near `limit`: at a sentence end when one is close, else between words.
+    `first_clause`: a checklist item ends at its first "; " ("Giấy chứng sinh; trường hợp …")."""
     text = " ".join(text.split()).lstrip("-+• ").strip()
+    if first_clause:
+        clause = min((i for i in (text.find("; "), text.find(". ")) if i >= 12), default=-1)
+        if 0 < clause < limit:
+            return text[:clause] + "…"
     if len(text) <= limit:
         return text
     window = text[:limit]
@@ -284,7 +289,7 @@ def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
     lines: dict[int, str] = {}
     used = 0
     for doc in ordered:
-        line = f"☐ {_short(doc.name)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
+        line = f"☐ {_short(doc.name, first_clause=True)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line

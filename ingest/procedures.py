@@ -219,7 +219,7 @@ _DOC_HEADER_RE = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số l
 # The quantity cell closes every row: "1 bản chính", "0 bản chính,1 bản sao".
 _QUANTITY_RE = re.compile(r"(\d+) bản (chính|sao)(?:\s*,\s*(\d+) bản (chính|sao))?", re.IGNORECASE)
 _FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt|zip)$", re.IGNORECASE)
-_CONDITIONAL_RE = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(trường hợp|nếu|lưu ý|đối với trường hợp)",
+_CONDITIONAL_RE = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(trường hợp|nếu|lưu ý|đối với)",
                              re.IGNORECASE)
 # "… trong trường hợp ủy quyền …", "(nếu có)": a document needed only in that case.
 _CASE_CLAUSE_RE = re.compile(r"trong trường hợp|đối với trường hợp|\(nếu có\)", re.IGNORECASE)
@@ -241,6 +241,8 @@ def _group_kind(heading: str) -> str:
     for cue, kind in _GROUP_KINDS:
         if cue in key:
             return kind
+    if re.match(r"(?:ho so|thanh phan)\b.*\bgom\b", key.strip(" -*")):   # "Hồ sơ đăng ký tạm trú gồm:"
+        return "submit"
     return "case"
 
 
