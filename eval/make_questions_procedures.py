@@ -144,6 +144,16 @@ Q = [
     ("giai quyet to cao co online duoc khong", "1.004327", [["Dịch vụ bưu chính", "Trực tiếp"]], "where_not_online", False),
     ("yêu cầu bồi thường nhà nước mất mấy ngày", "2.002165", [["1"]], "time_no_unit", False),
     ("khiếu nại quyết định hành chính mất bao lâu", "1.004335", None, "time", False),
+    # --- steps, applicants, legal basis
+    ("thủ tục đăng ký thường trú gồm những bước nào", "1.004222", [["Cá nhân, tổ chức chuẩn bị hồ sơ theo quy định của pháp luật"]], "steps", False),
+    ("dang ky ket hon thi lam the nao", "1.000894", [["người yêu cầu đăng ký kết hôn nộp hồ sơ đăng ký kết hôn"]], "steps", False),
+    ("mất căn cước thì các bước làm lại ra sao", "1.014064", [["Công dân đến Công an cấp xã"]], "steps", False),
+    ("hoa giai tranh chap dat dai quy trinh the nao", "1.012812", [["Người đề nghị nộp đơn yêu cầu hòa giải tranh chấp đất đai tại Ủy ban nhân dân cấp xã"]], "steps", False),
+    ("công nhận hộ nghèo hằng năm trình tự thực hiện ra sao", "1.011607", [["Gửi hồ sơ"]], "steps", False),
+    ("ai được đăng ký thường trú", "1.004222", [["Công dân Việt Nam"]], "applicants", False),
+    ("doi tuong nao duoc chung thuc di chuc", "2.001019", [["Công dân Việt Nam"]], "applicants", False),
+    ("đăng ký tạm trú căn cứ văn bản pháp luật nào", "1.004194", [["53/2025/TT-BCA"]], "legal", False),
+    ("khai tu theo luat nao", "1.000656", [["123/2015/NĐ-CP"]], "legal", False),
     # --- conditions missing (record says Không có thông tin)
     ("đăng ký khai sinh cần điều kiện gì", "1.001193", [["Không có thông tin"]], "conditions_missing", True),
     ("dang ky ket hon can dieu kien gi", "1.000894", [["Không có thông tin"]], "conditions_missing", True),
