@@ -15,8 +15,10 @@ class Citation(BaseModel):
     line_start: int | None = None
     line_end: int | None = None
     page: int | None = None
-    origin: Literal["table", "prose", "metadata"] | None = None
+    origin: Literal["table", "prose", "metadata", "procedure"] | None = None
     chunk_id: str | None = None
+    url: str | None = None          # a procedure's portal page
+    code: str | None = None         # a procedure's code (mã thủ tục)
 
 
 class Answer(BaseModel):

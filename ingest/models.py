@@ -151,7 +151,7 @@ class Target:
     source: SourceRef | None = None
 
 
-ChunkKind = Literal["prose", "table_row", "metadata"]
+ChunkKind = Literal["prose", "table_row", "metadata", "procedure"]
 
 
 @dataclass

@@ -1,0 +1,531 @@
+"""Procedure questions without a store: which facet is asked, which procedure is meant, and
+the short, exact answer quoted from the record.
+
+Pure functions over parsed `Procedure`s (from `ingest.procedures`). The matcher scores
+procedure names by folded-token overlap, widened by the everyday-name lexicon; the lead can
+fuse `rank_procedures` with dense retrieval. Answers quote the record verbatim and say
+plainly when the record does not give the fact ("hồ sơ không ghi …").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from itertools import zip_longest
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
+from assistant.schemas import Answer, Citation
+from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
+from ingest.vntext import fold, tokens
+
+INTENT = "procedure"
+MAX_ANSWER_CHARS = 600
+
+# ---------------------------------------------------------------------------------------
+# facets
+
+FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+          "legal", "applicants")
+# Folded cue phrases per facet (matched on whole words of the folded question).
+_FACET_CUES: dict[str, tuple[str, ...]] = {
+    "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
+                  "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
+                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi"),
+    "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
+             "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
+             "bao nhieu lau", "may tuan"),
+    "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
+            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
+    "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
+              "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
+              "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
+    "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
+              "ra sao", "thu tuc lam", "tien hanh"),
+    "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
+                   "truoc bao lau", "phai lam trong"),
+    "result": ("nhan duoc gi", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
+    "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
+               "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
+    "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
+              "thong tu", "theo luat", "van ban phap luat"),
+    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai"),
+}
+_CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
+            for facet, cues in _FACET_CUES.items()}
+
+
+def detect_facets(question: str) -> list[str]:
+    """The facets a question asks about, most specific first ([] for a general question)."""
+    folded = " ".join(tokens(question))
+    found = [(m.start(), facet) for facet, regex in _CUE_RES.items() for m in [regex.search(folded)] if m]
+    facets = [facet for _, facet in sorted(found)]
+    # "nộp online được không" is about where, not the fee/time words it may also carry.
+    if "steps" in facets and len(facets) > 1:
+        facets.remove("steps")   # "như thế nào" rides along with more specific asks
+    return facets
+
+
+# ---------------------------------------------------------------------------------------
+# matching procedures
+
+# (Not "tu", "so", "doi" or "thuc": folded, they are also "tử" in khai tử, "sổ" in sổ hộ
+# tịch, "đổi" in cấp đổi and "thực" in chứng thực.)
+_NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "voi", "tai", "trong", "mot", "theo",
+                   "o", "nhung", "da", "co", "cho", "la", "ve", "den", "hoac"}
+# Question words that say nothing about which procedure is meant.
+# (The facet cue phrases are cut out before this applies; their single words, like "thành"
+# or "hộ", still name procedures.)
+_QUESTION_STOPWORDS = _NAME_STOPWORDS | {
+    "lam", "can", "gi", "khong", "toi", "em", "minh", "nha", "a", "oi", "muon", "phai", "duoc", "the",
+    "nao", "bao", "nhieu", "may", "ai", "dau", "xin", "hoi", "cho", "voi", "roi", "thi", "se", "sao",
+    "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "voi",
+    "dap", "ung", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
+    "xong", "sau", "luc", "nhe", "thoi", "luon", "xa", "phuong", "huyen", "tinh", "nguoi", "nha",
+    "con", "be", "chau", "vo", "chong", "bo", "me",
+}
+
+
+@dataclass(frozen=True)
+class ProcedureMatch:
+    procedure: Procedure
+    score: float
+    coverage: float              # share of the name's head (its weight) the question covers
+    matched: tuple[str, ...]
+    question_coverage: float = 0.0   # share of the question's naming words the match explains
+    vouched: bool = False        # an everyday name in the lexicon points at this procedure
+    question_words: int = 0      # how many naming words the question has
+
+
+@dataclass
+class ProcedureIndex:
+    """Name keys of the catalogue, built once per set of procedures."""
+
+    procedures: list[Procedure]
+    lexicon: tuple[LexiconEntry, ...]
+    names: list[tuple[str, ...]] = field(default_factory=list)
+    heads: list[tuple[str, ...]] = field(default_factory=list)
+    idf: dict[str, float] = field(default_factory=dict)
+    max_idf: float = 1.0
+
+    @classmethod
+    def build(cls, procedures: Sequence[Procedure],
+              lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
+        index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
+        index.names = [_content(p.name) for p in procedures]
+        index.heads = [_content(_HEAD_END.split(p.name, maxsplit=1)[0]) for p in procedures]
+        df = Counter(t for name in index.names for t in set(name))
+        df.update(b for name in index.names for b in _bigrams(name))
+        n = max(len(procedures), 1)
+        index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        index.max_idf = math.log(1 + n)
+        return index
+
+    def weight(self, token: str) -> float:
+        """Rare name words weigh more; a word in no name at all weighs most."""
+        return self.idf.get(token, self.max_idf)
+
+
+# A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
+# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
+_HEAD_END = re.compile(r"[,;:(]")
+
+
+def _content(text: str) -> tuple[str, ...]:
+    return tuple(t for t in tokens(text) if t not in _NAME_STOPWORDS)
+
+
+def _bigrams(toks: Sequence[str]) -> set[str]:
+    return {f"{a}_{b}" for a, b in zip(toks, toks[1:])}
+
+
+# How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
+# to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
+_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc|thu tuc|nop)(?![0-9a-z])")
+
+
+def _naming_tokens(question: str) -> list[str]:
+    """The question's tokens without the facet cue phrases ("giấy tờ", "mất mấy ngày"), so
+    "cần giấy tờ gì" does not match a procedure named "… giấy tờ cá nhân"."""
+    folded = " ".join(tokens(question))
+    for regex in _CUE_RES.values():
+        folded = regex.sub(" ", folded)
+    return _FILLER_RE.sub(" ", folded).split()
+
+
+def _question_content(q_tokens: Sequence[str]) -> list[str]:
+    return [t for t in q_tokens if t not in _QUESTION_STOPWORDS and not t.isdigit()]
+
+
+# Citizens ask; among equally fitting procedures, one a citizen can apply for comes first.
+_CITIZEN = "công dân việt nam"
+# The catalogue is the commune's: "(thực hiện tại cấp xã)" beats the district twin.
+_COMMUNE_LEVEL = "cap xa"
+
+
+def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
+    """Procedures best matching the question's wording, the common case first."""
+    q_tokens = _naming_tokens(question)
+    entries = matching_entries(q_tokens, index.lexicon)
+    terms = set(q_tokens)
+    bigrams = _bigrams(q_tokens)
+    for entry in entries:
+        terms |= set(entry.target_tokens)
+        bigrams |= _bigrams(entry.target_tokens)
+    # The question's naming words, plus its compounds that some name uses ("ly_hon",
+    # "lai_xe"): "ly hôn" must not pass for "kết hôn" on the strength of "hôn".
+    words = _question_content(q_tokens)
+    content = words + [b for b in _bigrams(words) if b in index.idf]
+    # A word no procedure name uses names something outside the catalogue ("kết nạp Đảng",
+    # "công ty"): it weighs double, unless the lexicon explains it.
+    known = {t for e in entries for t in e.phrase_tokens}
+    weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
+    content_weight = sum(weights[t] for t in content)
+    matches = []
+    for procedure, name, head in zip(index.procedures, index.names, index.heads):
+        hit = [t for t in dict.fromkeys(name) if t in terms]
+        if not hit:
+            continue
+        matched = sum(index.weight(t) for t in hit)
+        head_weight = sum(index.weight(t) for t in set(head)) or 1.0
+        head_missed = sum(index.weight(t) for t in set(head) if t not in terms)
+        rest_missed = sum(index.weight(t) for t in set(name) - set(head) if t not in terms)
+        pair_hits = len(_bigrams(name) & bigrams)
+        name_set = set(name)
+        mine = [e for e in entries if set(e.target_tokens) - _NAME_STOPWORDS <= name_set]
+        # An everyday name whose target is wholly in this name vouches for it ("làm sổ đỏ"
+        # -> "… cấp Giấy chứng nhận quyền sử dụng đất …"), more so in the same word order.
+        vouched = bool(mine)
+        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in mine)
+        explained = name_set | _bigrams(name) | {t for e in mine for t in e.phrase_tokens}
+        explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
+        q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
+                 if content_weight else 1.0)
+        # Unmatched head words cost: "khai sinh" prefers "Thủ tục đăng ký khai sinh" over
+        # "… khai sinh có yếu tố nước ngoài" (the common case), while a question that says
+        # "nước ngoài" covers the variant's extra words and prefers it.
+        # Qualifiers after the head cost less, and only so much: a long legal name is not
+        # a worse match for being long.
+        score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
+                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov
+                 + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
+                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
+        coverage = 1.0 - head_missed / head_weight
+        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words))))
+    # Same name under different codes (local variants): the most complete record first.
+    matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
+                                len(m.procedure.name)))
+    return matches[:k]
+
+
+# The question's naming words must be mostly explained by the procedure (or the lexicon),
+# and the procedure's head mostly said, or the citizen asks for something else.
+MIN_QUESTION_COVERAGE = 0.6
+MIN_HEAD_COVERAGE = 0.34
+MIN_SCORE = 2.0
+
+
+# When the question says a lot (three naming words or more) and all of it is in the name,
+# a long head may be said in part.
+MIN_HEAD_COVERAGE_FULL_QUESTION = 0.25
+
+
+def is_confident(match: ProcedureMatch) -> bool:
+    """Is the best match the procedure the citizen means (else: not in the catalogue)?"""
+    if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
+        return False
+    says_a_lot = match.question_coverage >= 0.9 and match.question_words >= 3
+    head_needed = MIN_HEAD_COVERAGE_FULL_QUESTION if says_a_lot else MIN_HEAD_COVERAGE
+    return match.vouched or match.coverage >= head_needed
+
+
+# ---------------------------------------------------------------------------------------
+# answer text
+
+_SHORT_DOC = 65
+
+
+def _short(text: str, limit: int = _SHORT_DOC, first_clause: bool = False) -> str:
+    """A long cell cut near `limit`: at a sentence end when one is close, else between words.
+    `first_clause`: a checklist item ends at its first "; " ("Giấy chứng sinh; trường hợp …")."""
+    text = " ".join(text.split()).lstrip("-+• ").strip()
+    if first_clause:
+        clause = min((i for i in (text.find("; "), text.find(". ")) if i >= 12), default=-1)
+        if 0 < clause < limit:
+            return text[:clause] + "…"
+    if len(text) <= limit:
+        return text
+    window = text[:limit]
+    cut = max(window.rfind(". "), window.rfind("; "))
+    if cut < limit * 0.6:
+        cut = window.rfind(" ")
+    return (window[:cut] if cut > limit // 3 else window).rstrip(" ,;:") + "…"
+
+
+def _group_label(kind: str, group: str) -> str:
+    if kind == "present":
+        return "Phải xuất trình"
+    if kind == "submit":
+        return "Phải nộp"
+    return _short(group, 80)
+
+
+def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
+    docs = [d for d in procedure.documents if d.group_kind != "note"]
+    if not docs:
+        return "hồ sơ không ghi thành phần hồ sơ.", ""
+    # The documents everyone brings first; "Trường hợp …" rows only when few others exist.
+    group_order = {"submit": 0, "present": 1, "case": 2}
+    everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]
+    # One from each group in turn, so "phải nộp" and "phải xuất trình" both show.
+    by_group: dict[str, list[RequiredDocument]] = {}
+    for doc in sorted(everyone, key=lambda d: group_order.get(d.group_kind, 3)):
+        by_group.setdefault(doc.group, []).append(doc)
+    ordered = [doc for layer in zip_longest(*by_group.values()) for doc in layer if doc is not None]
+    if len(ordered) < 2:
+        ordered += [d for d in docs if d not in ordered]
+    lines: dict[int, str] = {}
+    used = 0
+    for doc in ordered:
+        line = f"☐ {_short(doc.name, first_clause=True)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
+        if used + len(line) > budget and lines:
+            break
+        lines[id(doc)] = line
+        used += len(line) + 1
+    # Printed in the record's order, under the record's group headings.
+    out: list[str] = []
+    quoted: list[str] = []
+    current = None
+    for doc in docs:
+        if id(doc) not in lines:
+            continue
+        label = _group_label(doc.group_kind, doc.group)
+        if label != current:
+            out.append(f"{label}:")
+            current = label
+        out.append(lines[id(doc)])
+        quoted.append(doc.name)
+    rest = len(docs) - len(lines)
+    if rest:
+        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp).")
+    return "\n".join(out), "\n".join(quoted)
+
+
+def _group_ways(ways: Sequence[SubmissionWay], render) -> list[str]:
+    """"Trực tuyến, Trực tiếp: 3 Ngày làm việc" — channels with the same value share a line."""
+    groups: dict[str, list[str]] = {}
+    for way in ways:
+        groups.setdefault(render(way), [])
+        if way.channel_text not in groups[render(way)]:
+            groups[render(way)].append(way.channel_text)
+    return [f"{', '.join(channels)}: {value}" for value, channels in groups.items()]
+
+
+def _time_value(way: SubmissionWay) -> str:
+    time = way.time
+    if not time.known:
+        return "hồ sơ không ghi thời gian giải quyết"
+    if not time.unit_given:
+        return f"{time.text} (hồ sơ không ghi đơn vị: ngày hay ngày làm việc)"
+    return time.text
+
+
+def _fee_value(way: SubmissionWay, note: bool = True) -> str:
+    fee = way.fee
+    if fee.kind == "unknown" and not fee.note:
+        return "hồ sơ không ghi lệ phí"
+    text = fee.text if fee.kind != "unknown" else "hồ sơ không ghi mức lệ phí"
+    if fee.per:
+        text += f" {fee.per}"
+    if fee.note and note:
+        text += f" ({_short(fee.note, 120)})"
+    elif fee.set_by_council:
+        text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
+    return text
+
+
+def _time_text(procedure: Procedure) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi thời gian giải quyết."
+    lines = _group_ways(procedure.ways, _time_value)
+    if all(not w.time.known for w in procedure.ways):
+        described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+        if described:
+            lines.append(f"Mô tả trong hồ sơ: {_short(described, 200)}")
+    return "Thời gian giải quyết:\n" + "\n".join(lines)
+
+
+def _fee_text(procedure: Procedure) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi lệ phí."
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, _fee_value))
+
+
+def _where_text(procedure: Procedure, question: str) -> str:
+    if not procedure.ways:
+        return "hồ sơ không ghi hình thức nộp."
+    channels = list(dict.fromkeys(w.channel_text for w in procedure.ways))
+    folded = fold(question)
+    lines = [f"Hình thức nộp: {', '.join(channels)}."]
+    if re.search(r"online|truc tuyen|qua mang|tren mang|dich vu cong|vneid|internet|qua app", folded) \
+            and "truc_tuyen" not in procedure.channels:
+        lines.insert(0, "Hồ sơ không ghi hình thức nộp trực tuyến.")
+    if re.search(r"buu dien|buu chinh|gui qua", folded) and "buu_chinh" not in procedure.channels:
+        lines.insert(0, "Hồ sơ không ghi hình thức nộp qua dịch vụ bưu chính.")
+    if procedure.agency:
+        lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
+    return "\n".join(lines)
+
+
+def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) -> tuple[str, str, str, bool]:
+    """(text, cited field label, quoted text, record lacks the fact)."""
+    if facet == "documents":
+        text, quoted = _documents_text(procedure, budget)
+        return text, "Thành phần hồ sơ", quoted, not quoted
+    if facet == "time":
+        lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
+        return _time_text(procedure), "Cách thức thực hiện › Thời gian", \
+            "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
+    if facet == "fee":
+        lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
+        return _fee_text(procedure), "Cách thức thực hiện › Phí, lệ phí", \
+            "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
+    if facet == "where":
+        return _where_text(procedure, question), "Cách thức thực hiện › Hình thức nộp", \
+            ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways)), not procedure.ways
+    if facet == "steps":
+        if not procedure.steps:
+            return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
+        return "Trình tự thực hiện: " + _short(procedure.steps, budget), "Trình tự thực hiện", \
+            _short(procedure.steps, budget).rstrip("…"), False
+    if facet == "conditions":
+        if not procedure.conditions:
+            return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
+        return "Yêu cầu, điều kiện: " + _short(procedure.conditions, budget), "Yêu cầu, điều kiện", \
+            _short(procedure.conditions, budget).rstrip("…"), False
+    if facet == "result":
+        if not procedure.result_text:
+            return "hồ sơ không ghi kết quả thực hiện.", "Kết quả thực hiện", "", True
+        return "Kết quả: " + _short(procedure.result_text, budget), "Kết quả thực hiện", \
+            _short(procedure.result_text, budget).rstrip("…"), False
+    if facet == "agency":
+        if not procedure.agency:
+            return "hồ sơ không ghi cơ quan thực hiện (Không có thông tin).", "Cơ quan thực hiện", "", True
+        return f"Cơ quan thực hiện: {_short(procedure.agency, 200)}", "Cơ quan thực hiện", procedure.agency, False
+    if facet == "legal":
+        if not procedure.legal_bases:
+            return "hồ sơ không ghi căn cứ pháp lý.", "Căn cứ pháp lý", "", True
+        items = []
+        for basis in procedure.legal_bases:
+            item = f"- {basis.code + ': ' if basis.code and basis.code not in basis.title else ''}{_short(basis.title, 60)}"
+            if items and sum(len(i) + 1 for i in items) + len(item) > budget:
+                break
+            items.append(item)
+        more = len(procedure.legal_bases) - len(items)
+        if more > 0:
+            items.append(f"… và {more} văn bản khác.")
+        return "Căn cứ pháp lý:\n" + "\n".join(items), "Căn cứ pháp lý", \
+            "\n".join(b.title for b in procedure.legal_bases[:len(items)]), False
+    if facet == "applicants":
+        if not procedure.applicants:
+            return "hồ sơ không ghi đối tượng thực hiện.", "Đối tượng thực hiện", "", True
+        return f"Đối tượng thực hiện: {_short(procedure.applicants, 200)}", "Đối tượng thực hiện", \
+            procedure.applicants, False
+    raise ValueError(facet)
+
+
+def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
+    parts = []
+    if procedure.ways:
+        parts.append("Hình thức nộp: " + ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways)) + ".")
+        parts.append(_time_text(procedure))
+        parts.append("Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note=False))))
+    docs = [d for d in procedure.documents if d.group_kind != "note"]
+    if docs:
+        parts.append(f"Hồ sơ gồm {len(docs)} loại giấy tờ (hỏi \"cần giấy tờ gì\" để xem danh sách).")
+    return "\n".join(parts) or "hồ sơ không ghi cách thức thực hiện.", "Cách thức thực hiện", \
+        "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
+
+
+def _header(procedure: Procedure) -> str:
+    return f"{procedure.name} (mã {procedure.code})"
+
+
+def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
+    lines = []
+    if others:
+        lines.append("Thủ tục gần giống: " + "; ".join(f"{_short(o.name, 45)} ({o.code})" for o in others) + ".")
+    if procedure.url:
+        lines.append(f"Xem trên Cổng Dịch vụ công: {procedure.url}")
+    return "\n".join(lines)
+
+
+def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
+                     others: Sequence[Procedure] = ()) -> Answer:
+    """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
+    facets = list(facets if facets is not None else detect_facets(question))[:2]
+    header = _header(procedure)
+    footer = _footer(procedure, others)
+    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
+    while True:
+        bodies = ([_facet_body(f, procedure, question, budget) for f in facets] if facets
+                  else [_overview_body(procedure)])
+        text_parts = [f"{header}:"]
+        for body, *_ in bodies:
+            if body.startswith("hồ sơ không ghi"):
+                body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
+            text_parts.append(body)
+        if footer:
+            text_parts.append(footer)
+        if len("\n".join(text_parts)) <= MAX_ANSWER_CHARS or budget <= 120:
+            break
+        budget -= 60           # a shorter checklist, the facts stay verbatim
+    lacks_all = all(lacks for *_, lacks in bodies)
+    citations = [
+        Citation(document=procedure.document, title=procedure.name, section=f"{procedure.name} › {label}",
+                 text=quoted or label, origin="procedure", url=procedure.url or None, code=procedure.code)
+        for _, label, quoted, _ in bodies
+    ]
+    return Answer(answer="\n".join(text_parts), abstained=lacks_all, intent=INTENT, citations=citations)
+
+
+NOT_IN_CATALOGUE = ("Danh mục thủ tục hành chính cấp xã hiện có không có thủ tục này, nên không trả lời được. "
+                    "Hãy thử gọi tên thủ tục khác đi (ví dụ \"đăng ký khai sinh\") hoặc tra trên Cổng Dịch vụ công quốc gia.")
+
+
+def abstain_not_in_catalogue(near: Sequence[Procedure] = ()) -> Answer:
+    text = NOT_IN_CATALOGUE
+    if near:
+        text += " Thủ tục gần nhất trong danh mục: " + "; ".join(f"{p.name} ({p.code})" for p in near[:2]) + "."
+    return Answer(answer=text, abstained=True, intent=INTENT, citations=[])
+
+
+def _others(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
+    """Other fitting procedures to name: they share the words that matched, under another name."""
+    best_name = set(tokens(best.procedure.name)) - _NAME_STOPWORDS
+    out: list[Procedure] = []
+    for m in ranked:
+        if m.procedure is best.procedure or m.procedure.name == best.procedure.name:
+            continue
+        # A variant: its name holds the whole common name and more ("… có yếu tố nước ngoài").
+        if best_name <= set(tokens(m.procedure.name)) and m.procedure.name not in {o.name for o in out}:
+            out.append(m.procedure)
+    return out[:2]
+
+
+def answer_question(question: str, index: ProcedureIndex) -> Answer:
+    """Match the question to a procedure and answer it, or abstain (not in the catalogue)."""
+    ranked = rank_procedures(question, index, k=8)
+    if not ranked or not is_confident(ranked[0]):
+        return abstain_not_in_catalogue()
+    best = ranked[0]
+    return answer_procedure(best.procedure, question, others=_others(best, ranked))
+
+
+__all__ = [
+    "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
+    "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
+    "is_confident", "rank_procedures",
+]

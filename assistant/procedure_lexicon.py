@@ -1,0 +1,62 @@
+"""The lexicon of everyday names for procedures (`data/lexicon/procedures.tsv`).
+
+A tab-separated file a non-programmer can extend: "everyday phrase<TAB>procedure name or
+keyword". Matching is on folded tokens, so "lam so do" and "làm sổ đỏ" are the same phrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.vntext import nfc, tokens
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "procedures.tsv"
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    phrase: str                  # as written in the file
+    target: str                  # procedure name or keyword, as written
+    phrase_tokens: tuple[str, ...]
+    target_tokens: tuple[str, ...]
+
+
+class LexiconError(ValueError):
+    pass
+
+
+def parse_lexicon(text: str, source: str = "procedures.tsv") -> list[LexiconEntry]:
+    entries = []
+    for number, line in enumerate(nfc(text).splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("\t")]
+        if len(parts) < 2 or not parts[0] or not parts[1]:
+            raise LexiconError(f"{source}, dòng {number}: cần hai cột cách nhau bằng phím Tab "
+                               "(cụm từ người dân nói, tên thủ tục)")
+        phrase_tokens, target_tokens = tuple(tokens(parts[0])), tuple(tokens(parts[1]))
+        if phrase_tokens and target_tokens:
+            entries.append(LexiconEntry(parts[0], parts[1], phrase_tokens, target_tokens))
+    return entries
+
+
+@lru_cache(maxsize=8)
+def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> tuple[LexiconEntry, ...]:
+    path = Path(path)
+    if not path.is_file():
+        return ()
+    return tuple(parse_lexicon(path.read_text(encoding="utf-8-sig"), path.name))
+
+
+def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    n = len(needle)
+    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+
+
+def matching_entries(question_tokens: list[str] | tuple[str, ...],
+                     lexicon: tuple[LexiconEntry, ...]) -> list[LexiconEntry]:
+    """Entries whose phrase occurs (as consecutive folded tokens) in the question."""
+    toks = tuple(question_tokens)
+    return [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)]

@@ -1,0 +1,77 @@
+"""The public JSON shape of a procedure (CLI `cchc procedures --json`, `/api/procedures`) and
+the catalogue search behind both. Add fields freely, never remove or rename."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.procedure_answers import ProcedureIndex, is_confident, rank_procedures
+from ingest.procedure_models import Procedure, SubmissionWay
+from ingest.vntext import fold
+
+
+def way_to_dict(way: SubmissionWay) -> dict[str, Any]:
+    return {
+        "channel": way.channel_text,
+        "channel_id": way.channel,
+        "time": way.time.text,
+        "time_value": way.time.value,
+        "time_unit": way.time.unit,            # null when the record gives no unit
+        "time_unit_given": way.time.unit_given,
+        "fee": way.fee.text,
+        "fee_kind": way.fee.kind,              # free | amount | council | unknown
+        "fee_amount": way.fee.amount,
+        "fee_currency": way.fee.currency or None,
+        "fee_per": way.fee.per or None,
+        "fee_note": way.fee.note or None,
+        "description": way.description or None,
+    }
+
+
+def procedure_to_dict(procedure: Procedure, *, full: bool = False) -> dict[str, Any]:
+    """The listing object; `full` adds steps, conditions, results and legal bases."""
+    out: dict[str, Any] = {
+        "code": procedure.code,
+        "name": procedure.name,
+        "field": procedure.field,
+        "agency": procedure.agency,
+        "level": procedure.level,
+        "ways": [way_to_dict(w) for w in procedure.ways],
+        "documents": [
+            {"name": d.name, "group": d.group, "group_kind": d.group_kind, "originals": d.originals,
+             "copies": d.copies, "quantity": d.quantity_text, "form": d.form or None,
+             "conditional": d.conditional}
+            for d in procedure.documents
+        ],
+        "url": procedure.url,
+        "document": procedure.document,
+        "flags": procedure.flags,
+    }
+    if full:
+        out.update({
+            "applicants": procedure.applicants,
+            "competent_agency": procedure.competent_agency,
+            "implementing_agency": procedure.implementing_agency,
+            "decision": procedure.decision,
+            "steps": procedure.steps,
+            "conditions": procedure.conditions,
+            "results": [{"name": r.name, "code": r.code} for r in procedure.results],
+            "result": procedure.result_text,
+            "legal_bases": [{"title": b.title, "code": b.code} for b in procedure.legal_bases],
+        })
+    return out
+
+
+def search_procedures(index: ProcedureIndex, query: str = "", field: str = "",
+                      limit: int = 50) -> list[Procedure]:
+    """Catalogue listing: filtered by field (folded substring), ranked by the query's wording."""
+    pool = index.procedures
+    if field:
+        key = fold(field).strip()
+        pool = [p for p in pool if key in fold(p.field)]
+    if not query.strip():
+        return sorted(pool, key=lambda p: (p.field, p.name, p.code))[:limit]
+    allowed = {id(p) for p in pool}
+    ranked = rank_procedures(query, index, k=len(index.procedures))
+    hits = [m for m in ranked if id(m.procedure) in allowed and (is_confident(m) or m.question_coverage >= 0.5)]
+    return [m.procedure for m in hits][:limit]

@@ -1,0 +1,128 @@
+"""Pure procedure matching and answers over the bundled records (no store, no embedder)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.procedure_answers import (
+    MAX_ANSWER_CHARS,
+    ProcedureIndex,
+    answer_question,
+    detect_facets,
+    rank_procedures,
+)
+from assistant.procedure_lexicon import LexiconError, load_lexicon, parse_lexicon
+from ingest.procedures import parse_procedure_file
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def index() -> ProcedureIndex:
+    files = sorted((REPO / "data" / "procedures").glob("*.json"))
+    return ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+
+
+def test_facets_with_and_without_diacritics():
+    assert detect_facets("làm giấy khai sinh cần giấy tờ gì") == ["documents"]
+    assert detect_facets("lam giay khai sinh can giay to gi") == ["documents"]
+    assert detect_facets("đăng ký thường trú mất mấy ngày") == ["time"]
+    assert detect_facets("dang ky tam tru co mat phi khong") == ["fee"]
+    assert detect_facets("nop online duoc khong") == ["where"]
+    assert detect_facets("khai tử theo nghị định nào") == ["legal"]
+
+
+def test_khai_sinh_documents_checklist_with_link(index):
+    answer = answer_question("lam giay khai sinh cho con can giay to gi", index)
+    assert not answer.abstained and answer.intent == "procedure"
+    assert "Thủ tục đăng ký khai sinh (mã 1.001193)" in answer.answer
+    assert "☐" in answer.answer and "Giấy chứng sinh" in answer.answer
+    assert "https://dichvucong.gov.vn/" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+    citation = answer.citations[0]
+    assert citation.document == "1.001193.json" and citation.code == "1.001193"
+    assert citation.section == "Thủ tục đăng ký khai sinh › Thành phần hồ sơ"
+
+
+def test_common_case_first_and_variants_named(index):
+    ranked = rank_procedures("khai sinh", index)
+    assert ranked[0].procedure.code == "1.001193"
+    answer = answer_question("đăng ký khai sinh có mất phí không", index)
+    assert "Thủ tục gần giống" in answer.answer
+    foreign = rank_procedures("khai sinh có yếu tố nước ngoài", index)[0]
+    assert "có yếu tố nước ngoài" in foreign.procedure.name
+
+
+def test_lexicon_everyday_names(index):
+    assert rank_procedures("mở quán tạp hóa thì đăng ký gì", index)[0].procedure.code == "1.001612"
+    assert rank_procedures("nhap ho khau cho con", index)[0].procedure.code == "1.004222"
+    assert rank_procedures("bố tôi mất thì báo tử thế nào", index)[0].procedure.code == "1.000656"
+
+
+def test_time_per_channel_and_fee_amounts(index):
+    answer = answer_question("đăng ký thường trú mất mấy ngày", index)
+    assert "7 Ngày làm việc" in answer.answer
+    fee = answer_question("dang ky tam tru co mat phi khong", index)
+    assert "7,000 Việt Nam Đồng" in fee.answer and "10,000 Việt Nam Đồng" in fee.answer
+
+
+def test_time_without_unit_said_plainly(index):
+    answer = answer_question("đăng ký khai sinh mất mấy ngày", index)
+    assert "không ghi đơn vị" in answer.answer and not answer.abstained
+
+
+def test_missing_fact_abstains_with_citation(index):
+    answer = answer_question("đăng ký khai sinh cần điều kiện gì", index)
+    assert answer.abstained and "không ghi" in answer.answer
+    assert answer.citations[0].document == "1.001193.json"
+
+
+def test_not_in_catalogue_abstains(index):
+    for question in ("làm hộ chiếu lần đầu cần giấy tờ gì", "doi giay phep lai xe o to mat bao nhieu tien"):
+        answer = answer_question(question, index)
+        assert answer.abstained and not answer.citations and "không có thủ tục này" in answer.answer
+
+
+def test_lexicon_file_loads_and_rejects_bad_lines():
+    entries = load_lexicon()
+    assert any(e.phrase == "làm sổ đỏ" for e in entries)
+    with pytest.raises(LexiconError, match="Tab"):
+        parse_lexicon("chỉ một cột\n")
+
+
+def test_listing_shape_and_search(index):
+    from assistant.procedure_views import procedure_to_dict, search_procedures
+
+    hits = search_procedures(index, query="khai sinh", field="ho tich")
+    assert hits[0].code == "1.001193" and all(p.field == "Hộ tịch" for p in hits)
+    row = procedure_to_dict(hits[0])
+    assert {"code", "name", "field", "agency", "ways", "documents", "url"} <= set(row)
+    assert row["ways"][0]["channel"] == "Trực tuyến" and row["ways"][0]["time_unit"] is None
+    assert row["ways"][0]["fee_kind"] == "free"
+    assert len(search_procedures(index, field="Chứng thực")) == 12
+
+
+def _record_text(document: str) -> str:
+    import json
+
+    from ingest.vntext import nfc
+
+    data = json.loads((REPO / "data" / "procedures" / document).read_text(encoding="utf-8"))
+    # the portal's text is not always NFC; the parser normalises it on the way in
+    return " ".join(" ".join(nfc(str(v)).replace("\u00a0", " ").split()) for v in data.values())
+
+
+@pytest.mark.parametrize("question", [
+    "lam giay khai sinh cho con can giay to gi",
+    "đăng ký thường trú cần điều kiện gì",
+    "gia hạn tạm trú có mất phí không",
+    "khai tử xong được cấp giấy gì",
+    "đăng ký khai sinh theo nghị định nào",
+])
+def test_citations_quote_the_record_verbatim(index, question):
+    answer = answer_question(question, index)
+    record = _record_text(answer.citations[0].document)
+    for citation in answer.citations:
+        for line in citation.text.split("\n"):
+            for piece in line.split("; "):
+                piece = piece.split(": ", 1)[-1] if piece.startswith(("Trực", "Dịch")) else piece
+                assert " ".join(piece.split()) in record, piece
