@@ -211,15 +211,9 @@ class Numbering:
 
 
 def set_numbering(paragraph, num_id: int, level: int) -> None:
-    ppr = paragraph._p.get_or_add_pPr()
-    num_pr = OxmlElement("w:numPr")
-    ilvl = OxmlElement("w:ilvl")
-    ilvl.set(qn("w:val"), str(level))
-    num = OxmlElement("w:numId")
-    num.set(qn("w:val"), str(num_id))
-    num_pr.append(ilvl)
-    num_pr.append(num)
-    ppr.insert(0, num_pr)
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = level
+    num_pr.get_or_add_numId().val = num_id
 
 
 # -- tables -------------------------------------------------------------------------------
@@ -232,7 +226,13 @@ def borderless(table) -> None:
         el = OxmlElement(f"w:{edge}")
         el.set(qn("w:val"), "nil")
         borders.append(el)
-    tbl_pr.append(borders)
+    # schema order: tblBorders comes before shd, tblLayout, tblCellMar and tblLook
+    later = [tbl_pr.find(qn(f"w:{tag}")) for tag in ("shd", "tblLayout", "tblCellMar", "tblLook")]
+    following = next((el for el in later if el is not None), None)
+    if following is not None:
+        following.addprevious(borders)
+    else:
+        tbl_pr.append(borders)
 
 
 def fill_cell(cell, lines: list[str], *, bold: bool = False, italic_last: bool = False,
@@ -335,7 +335,7 @@ class Writer:
         meta = self.plan.metadata
         title_lines = []
         if meta.signer_title:
-            title_lines = _SIGNER_TITLE_SPLIT_RE.split(meta.signer_title)
+            title_lines = _SIGNER_TITLE_SPLIT_RE.split(meta.signer_title, maxsplit=1)
         else:
             title_lines = ["CHỦ TỊCH"]
         left: list[str] = []
@@ -554,6 +554,18 @@ def to_pdf(docx_files: list[Path], out_dir: Path, timeout: int = 300) -> None:
         )
 
 
+def to_doc(docx: Path, out_dir: Path, timeout: int = 300) -> Path:
+    """A legacy Word 97-2003 .doc of a rendition. LibreOffice's direct DOCX->DOC export drops
+    the appendix table of these files; through ODT it keeps every table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = f"-env:UserInstallation=file://{tmp}/profile"
+        subprocess.run([soffice(), profile, "--headless", "--convert-to", "odt", "--outdir", tmp, str(docx)],
+                       check=True, timeout=timeout, stdout=subprocess.DEVNULL)
+        subprocess.run([soffice(), profile, "--headless", "--convert-to", "doc", "--outdir", str(out_dir),
+                        str(Path(tmp) / f"{docx.stem}.odt")], check=True, timeout=timeout, stdout=subprocess.DEVNULL)
+    return out_dir / f"{docx.stem}.doc"
+
+
 def page_count(pdf: Path) -> int:
     from pypdf import PdfReader
 
@@ -619,7 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--scan-plan", default="di-linh_2026-2030")
     parser.add_argument("--scan-pages", type=int, default=2, help="appendix pages to rasterise")
-    parser.add_argument("--no-pdf", action="store_true")
+    parser.add_argument("--doc-plan", default="nam-dan_2026", help="plan also saved as a legacy .doc")
+    parser.add_argument("--no-pdf", action="store_true", help="only the .docx files")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -634,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_pdf:
         to_pdf([r.docx for r in renditions], out)
         manifest["pdf"] = [r.docx.with_suffix(".pdf").name for r in renditions]
+        manifest["doc"] = [to_doc(out / f"{args.doc_plan}.docx", out).name]
         pdf = out / f"{args.scan_plan}.pdf"
         pages = appendix_pages(pdf)[: args.scan_pages]
         pngs = rasterise(pdf, pages, out, args.scan_plan)
