@@ -13,8 +13,9 @@ import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, NeedsOcr
 from ingest.models import LoadedDocument, LoadedLine
+from ingest.ocr import IMAGE_EXTENSIONS, IMAGE_MEDIA_TYPES, ProgressCallback
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -23,6 +24,7 @@ MEDIA_TYPES = {
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".doc": "application/msword",
+    **IMAGE_MEDIA_TYPES,
 }
 SUPPORTED_EXTENSIONS = tuple(MEDIA_TYPES)
 
@@ -47,8 +49,10 @@ def document_name(path: str | Path) -> str:
     return " ".join(cleaned.split()) or "(không tên)"
 
 
-def load(path: str | Path) -> LoadedDocument:
-    """Load a .txt/.md/.pdf/.docx file. Raises `IngestError` with a clear reason otherwise."""
+def load(path: str | Path, *, progress: ProgressCallback | None = None) -> LoadedDocument:
+    """Load a .txt/.md/.pdf/.docx/.doc file or a scan (.pdf without text, .png/.jpg/.tif, read
+    with OCR; `progress(done, pages)` follows its pages). Raises `IngestError` with a clear
+    reason otherwise."""
     path = Path(path)
     name = document_name(path)
     suffix = path.suffix.lower()
@@ -61,6 +65,8 @@ def load(path: str | Path) -> LoadedDocument:
         )
     if not path.is_file():
         raise IngestError(name, "không tìm thấy tệp", "file not found")
+    if suffix in IMAGE_EXTENSIONS:
+        return _ocr_document(path, name, suffix, progress)
     loader: Callable[[Path], tuple[list[LoadedLine], bool]] = {
         ".txt": _load_text,
         ".md": _load_text,
@@ -69,7 +75,15 @@ def load(path: str | Path) -> LoadedDocument:
         ".docx": _load_docx,
         ".doc": _load_doc,
     }[suffix]
-    lines, from_pdf = loader(path)
+    try:
+        lines, from_pdf = loader(path)
+    except NeedsOcr as exc:
+        from ingest.ocr import INSTALL_HINT, ocr_available
+
+        if not ocr_available():
+            raise IngestError(name, f"{exc.reason_vi}; máy chưa cài Tesseract OCR (cài: {INSTALL_HINT})",
+                              exc.reason_en) from exc
+        return _ocr_document(path, name, suffix, progress)
     if not any(line.text.strip() for line in lines):
         raise IngestError(name, "tệp không có nội dung văn bản", "file contains no text")
     return LoadedDocument(
@@ -207,7 +221,7 @@ def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
         raise IngestError(name, "tệp PDF không có trang nào", "PDF has no pages")
     visible = sum(len("".join(t.split())) for t in page_texts)
     if visible < _MIN_PDF_CHARS_PER_PAGE * len(page_texts):
-        raise IngestError(
+        raise NeedsOcr(
             name,
             "tệp PDF không có lớp văn bản (bản quét ảnh); cần nhận dạng ký tự (OCR) trước khi nạp",
             "PDF has no text layer; it needs OCR",
@@ -217,6 +231,26 @@ def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
         for part in _NEWLINE_RE.split(page_text):
             lines.append(LoadedLine(number=len(lines) + 1, text=part, page=page_number))
     return lines, True
+
+
+# -- scans and photos (OCR) ------------------------------------------------------------
+
+
+def _ocr_document(path: Path, name: str, suffix: str, progress: ProgressCallback | None) -> LoadedDocument:
+    from ingest.ocr import ocr_image_file, ocr_pdf
+
+    reader = ocr_pdf if suffix == ".pdf" else ocr_image_file
+    result = reader(path, name, progress=progress)
+    texts = [(text, page.page) for page in result.pages for text in page.lines]
+    return LoadedDocument(
+        document=name,
+        path=str(path),
+        media_type=MEDIA_TYPES[suffix],
+        lines=[LoadedLine(number=i, text=text, page=page) for i, (text, page) in enumerate(texts, start=1)],
+        from_pdf_text=True,  # recognised lines are hard-wrapped like a PDF's
+        ocr=True,
+        ocr_confidence=round(result.mean_confidence, 1),
+    )
 
 
 # -- DOCX and legacy DOC ---------------------------------------------------------------
