@@ -48,6 +48,9 @@ ProgressCallback = Callable[[int, int], None]  # (pages done, pages in all)
 # A rule is a run of dark pixels at least this long (in pixels at 200 dpi; ~0.6 cm):
 # far longer than any glyph stroke, shorter than the narrowest column ("STT").
 _MIN_RULE_PX = 48
+# Vertical rules may be short where a one-line header row sits on a group row that spans the
+# columns; 30 px (~4 mm) is still taller than any stroke of 14 pt text.
+_MIN_VERTICAL_RULE_PX = 30
 _DARK = 140
 
 
@@ -184,7 +187,7 @@ def find_tables(gray) -> tuple[list[_Table], object]:
 
     dark = gray < _DARK
     hmask = _runs_mask(dark, 1, _MIN_RULE_PX)
-    vmask = _runs_mask(dark, 0, _MIN_RULE_PX)
+    vmask = _runs_mask(dark, 0, _MIN_VERTICAL_RULE_PX)
     height, width = gray.shape
     h_rows = np.nonzero(hmask.sum(axis=1) >= max(_MIN_RULE_PX * 2, width // 8))[0]
     v_cols = np.nonzero(vmask.sum(axis=0) >= _MIN_RULE_PX)[0]
