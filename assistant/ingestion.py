@@ -70,10 +70,12 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
             seen.add(key)
             files.append(file)
 
+    accepted = " ".join(SUPPORTED_SUFFIXES)
     for path in paths:
         path = Path(path)
         if path.is_dir():
             found = False
+            skipped: list[str] = []
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
@@ -82,11 +84,15 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
                     add(child)
                     found = True
                 else:
+                    skipped.append(str(rel))
                     notes.append(IngestResult(file=str(child), status="skipped",
-                                              message="định dạng không hỗ trợ (chỉ nhận .txt .md .pdf .docx)"))
+                                              message=f"định dạng không hỗ trợ (chỉ nhận {accepted})"))
             if not found:
-                notes.append(IngestResult(file=str(path), status="error",
-                                          message="thư mục không có tệp .txt .md .pdf .docx nào"))
+                listed = ", ".join(skipped[:10]) + (f" và {len(skipped) - 10} tệp khác" if len(skipped) > 10 else "")
+                notes.append(IngestResult(
+                    file=str(path), status="error",
+                    message=f"thư mục không có tệp {accepted} nào"
+                            + (f"; đã bỏ qua: {listed}" if skipped else "")))
         elif path.is_file():
             if path.suffix.lower() in SUPPORTED_SUFFIXES:
                 add(path)
@@ -94,7 +100,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
                 notes.append(IngestResult(
                     file=str(path), status="error",
                     message=f"định dạng không hỗ trợ: '{path.suffix or '(không có đuôi)'}' "
-                            "(chỉ nhận .txt .md .pdf .docx)"))
+                            f"(chỉ nhận {accepted})"))
         else:
             notes.append(IngestResult(file=str(path), status="error", message="không tìm thấy tệp hoặc thư mục"))
     return files, notes

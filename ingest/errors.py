@@ -24,3 +24,7 @@ class IngestError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+class NeedsOcr(IngestError):
+    """A PDF without a usable text layer (a scan): the loader may read it with OCR instead."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, NeedsOcr
 from ingest.models import LoadedDocument, LoadedLine
+from ingest.ocr import IMAGE_EXTENSIONS, IMAGE_MEDIA_TYPES, ProgressCallback
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -23,6 +23,8 @@ MEDIA_TYPES = {
     ".markdown": "text/markdown",
     ".pdf": "application/pdf",
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    **IMAGE_MEDIA_TYPES,
 }
 SUPPORTED_EXTENSIONS = tuple(MEDIA_TYPES)
 
@@ -31,8 +33,6 @@ _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 _BAD_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Fewer non-blank characters than this per page means the PDF has no usable text layer.
 _MIN_PDF_CHARS_PER_PAGE = 20
-# Column gap marker for tabs inside DOCX body paragraphs (normalise splits on it).
-_COLUMN_GAP = "     "
 # Every Vietnamese letter (NFC): what non-ASCII text decoded as Windows-1258 must mostly be.
 _VIETNAMESE_LETTERS = frozenset(
     unicodedata.normalize("NFC", base + tone)
@@ -49,8 +49,10 @@ def document_name(path: str | Path) -> str:
     return " ".join(cleaned.split()) or "(không tên)"
 
 
-def load(path: str | Path) -> LoadedDocument:
-    """Load a .txt/.md/.pdf/.docx file. Raises `IngestError` with a clear reason otherwise."""
+def load(path: str | Path, *, progress: ProgressCallback | None = None) -> LoadedDocument:
+    """Load a .txt/.md/.pdf/.docx/.doc file or a scan (.pdf without text, .png/.jpg/.tif, read
+    with OCR; `progress(done, pages)` follows its pages). Raises `IngestError` with a clear
+    reason otherwise."""
     path = Path(path)
     name = document_name(path)
     suffix = path.suffix.lower()
@@ -63,14 +65,25 @@ def load(path: str | Path) -> LoadedDocument:
         )
     if not path.is_file():
         raise IngestError(name, "không tìm thấy tệp", "file not found")
+    if suffix in IMAGE_EXTENSIONS:
+        return _ocr_document(path, name, suffix, progress)
     loader: Callable[[Path], tuple[list[LoadedLine], bool]] = {
         ".txt": _load_text,
         ".md": _load_text,
         ".markdown": _load_text,
         ".pdf": _load_pdf,
         ".docx": _load_docx,
+        ".doc": _load_doc,
     }[suffix]
-    lines, from_pdf = loader(path)
+    try:
+        lines, from_pdf = loader(path)
+    except NeedsOcr as exc:
+        from ingest.ocr import INSTALL_HINT, ocr_available
+
+        if not ocr_available():
+            raise IngestError(name, f"{exc.reason_vi}; máy chưa cài Tesseract OCR (cài: {INSTALL_HINT})",
+                              exc.reason_en) from exc
+        return _ocr_document(path, name, suffix, progress)
     if not any(line.text.strip() for line in lines):
         raise IngestError(name, "tệp không có nội dung văn bản", "file contains no text")
     return LoadedDocument(
@@ -208,7 +221,7 @@ def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
         raise IngestError(name, "tệp PDF không có trang nào", "PDF has no pages")
     visible = sum(len("".join(t.split())) for t in page_texts)
     if visible < _MIN_PDF_CHARS_PER_PAGE * len(page_texts):
-        raise IngestError(
+        raise NeedsOcr(
             name,
             "tệp PDF không có lớp văn bản (bản quét ảnh); cần nhận dạng ký tự (OCR) trước khi nạp",
             "PDF has no text layer; it needs OCR",
@@ -220,144 +233,38 @@ def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
     return lines, True
 
 
-# -- DOCX -----------------------------------------------------------------------------
+# -- scans and photos (OCR) ------------------------------------------------------------
 
 
-def _load_docx(path: Path) -> tuple[list[LoadedLine], bool]:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
+def _ocr_document(path: Path, name: str, suffix: str, progress: ProgressCallback | None) -> LoadedDocument:
+    from ingest.ocr import ocr_image_file, ocr_pdf
 
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError) as exc:
-        raise IngestError(document_name(path), "không đọc được tệp DOCX (tệp hỏng?)", f"unreadable DOCX: {exc}") from exc
+    reader = ocr_pdf if suffix == ".pdf" else ocr_image_file
+    result = reader(path, name, progress=progress)
+    texts = [(text, page.page) for page in result.pages for text in page.lines]
+    return LoadedDocument(
+        document=name,
+        path=str(path),
+        media_type=MEDIA_TYPES[suffix],
+        lines=[LoadedLine(number=i, text=text, page=page) for i, (text, page) in enumerate(texts, start=1)],
+        from_pdf_text=True,  # recognised lines are hard-wrapped like a PDF's
+        ocr=True,
+        ocr_confidence=round(result.mean_confidence, 1),
+    )
 
-    numbering = _DocxNumbering(document)
-    texts: list[str] = []
-    for item in document.iter_inner_content():
-        if isinstance(item, Paragraph):
-            prefix = numbering.label(item)
-            text = item.text.replace("\t", _COLUMN_GAP)
-            for i, part in enumerate(text.split("\n")):
-                texts.append(f"{prefix}{part}" if i == 0 and prefix else part)
-        elif isinstance(item, Table):
-            texts.extend(_docx_table_rows(item))
+
+# -- DOCX and legacy DOC ---------------------------------------------------------------
+
+
+def _load_docx(path: Path, original: Path | None = None) -> tuple[list[LoadedLine], bool]:
+    from ingest.docx import read_docx
+
+    texts = read_docx(path, document_name(original or path))
     return [LoadedLine(number=i, text=t) for i, t in enumerate(texts, start=1)], False
 
 
-def _docx_table_rows(table) -> Iterable[str]:
-    """Each row as tab-separated cells; a merged cell's text appears once, in its first column."""
-    from docx.table import _Cell
+def _load_doc(path: Path) -> tuple[list[LoadedLine], bool]:
+    from ingest.docx import converted_from_doc
 
-    for tr in table._tbl.tr_lst:
-        cells: list[str] = []
-        for tc in tr.tc_lst:
-            continued = tc.vMerge == "continue"
-            text = "" if continued else _Cell(tc, table).text
-            cells.append(" ".join(text.split()))
-            cells.extend([""] * (max(tc.grid_span, 1) - 1))
-        if any(cells):
-            yield "\t".join(cells)
-
-
-class _DocxNumbering:
-    """Renders Word's automatic list numbering ("I.", "1.", "a)", bullets) as text.
-
-    Word keeps these numbers out of the paragraph text; without them headings lose their markers.
-    """
-
-    _BULLETS = ("-", "+", "+")
-
-    def __init__(self, document) -> None:
-        from docx.oxml.ns import qn
-
-        self._qn = qn
-        self._levels: dict[str, dict[int, tuple[str, str, int]]] = {}
-        self._counters: dict[str, list[int]] = {}
-        try:
-            root = document.part.numbering_part.element
-        except (NotImplementedError, KeyError, AttributeError):
-            return
-        abstract: dict[str, dict[int, tuple[str, str, int]]] = {}
-        for node in root.findall(qn("w:abstractNum")):
-            levels = {}
-            for lvl in node.findall(qn("w:lvl")):
-                ilvl = int(lvl.get(qn("w:ilvl"), "0"))
-                fmt = self._val(lvl, "w:numFmt") or "decimal"
-                text = self._val(lvl, "w:lvlText") or ""
-                start = int(self._val(lvl, "w:start") or "1")
-                levels[ilvl] = (fmt, text, start)
-            abstract[node.get(qn("w:abstractNumId"))] = levels
-        for num in root.findall(qn("w:num")):
-            ref = num.find(qn("w:abstractNumId"))
-            if ref is not None:
-                self._levels[num.get(qn("w:numId"))] = abstract.get(ref.get(qn("w:val")), {})
-
-    def _val(self, node, tag: str) -> str | None:
-        child = node.find(self._qn(tag))
-        return None if child is None else child.get(self._qn("w:val"))
-
-    def _num_pr(self, paragraph):
-        qn = self._qn
-        for holder in (paragraph._p, getattr(paragraph.style, "element", None) if paragraph.style else None):
-            if holder is None:
-                continue
-            ppr = holder.find(qn("w:pPr"))
-            num_pr = ppr.find(qn("w:numPr")) if ppr is not None else None
-            if num_pr is not None:
-                num_id = self._val(num_pr, "w:numId")
-                ilvl = int(self._val(num_pr, "w:ilvl") or "0")
-                return num_id, ilvl
-        return None
-
-    def label(self, paragraph) -> str:
-        if not self._levels or not paragraph.text.strip():
-            return ""
-        found = self._num_pr(paragraph)
-        if not found or found[0] not in self._levels or found[0] == "0":
-            return ""
-        num_id, ilvl = found
-        levels = self._levels[num_id]
-        if ilvl not in levels:
-            return ""
-        fmt, template, start = levels[ilvl]
-        if fmt == "bullet":
-            return f"{self._BULLETS[min(ilvl, 2)]} "
-        if fmt == "none":
-            return ""
-        counters = self._counters.setdefault(num_id, [0] * 9)
-        for deeper in range(ilvl + 1, 9):
-            counters[deeper] = 0
-        counters[ilvl] = counters[ilvl] + 1 if counters[ilvl] else start
-
-        def render(match: re.Match[str]) -> str:
-            level = int(match.group(1)) - 1
-            level_fmt = levels.get(level, ("decimal", "", 1))[0]
-            value = counters[level] or levels.get(level, ("", "", 1))[2]
-            return _format_number(value, level_fmt)
-
-        text = re.sub(r"%(\d)", render, template)
-        return f"{text} " if text else ""
-
-
-def _format_number(value: int, fmt: str) -> str:
-    if fmt in ("upperRoman", "lowerRoman"):
-        roman = _to_roman(value)
-        return roman if fmt == "upperRoman" else roman.lower()
-    if fmt in ("lowerLetter", "upperLetter"):
-        letter = chr(ord("a") + (value - 1) % 26)
-        return letter if fmt == "lowerLetter" else letter.upper()
-    return str(value)
-
-
-def _to_roman(value: int) -> str:
-    numerals = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-    out = []
-    for number, numeral in numerals:
-        while value >= number:
-            out.append(numeral)
-            value -= number
-    return "".join(out)
+    with converted_from_doc(path, document_name(path)) as converted:
+        return _load_docx(converted, original=path)

@@ -56,6 +56,8 @@ class LoadedDocument:
     media_type: str        # "text/plain", "text/markdown", "application/pdf", "application/vnd...docx"
     lines: list[LoadedLine]
     from_pdf_text: bool = False  # hard-wrapped text (a PDF or text extracted from one)
+    ocr: bool = False            # text recognised from page images (a scan or a photo)
+    ocr_confidence: float | None = None  # mean Tesseract word confidence, 0-100, when `ocr`
 
 
 @dataclass
@@ -183,3 +185,5 @@ class ParsedPlan:
     tasks: list[TaskRecord] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ocr: bool = False                       # see LoadedDocument.ocr
+    ocr_confidence: float | None = None

@@ -47,6 +47,9 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
     chunks = build_chunks(document, blocks, tasks, metadata)
 
     warnings = []
+    if loaded.ocr:
+        warnings.append(f"Văn bản nhận dạng từ ảnh quét (OCR), độ tin cậy trung bình "
+                        f"{loaded.ocr_confidence or 0:.0f}%: hãy đối chiếu với bản gốc.")
     if not any(b.kind == "heading" for b in blocks):
         warnings.append("Không nhận ra đề mục nào (I., 1., a)); văn bản được chia đoạn theo độ dài.")
     for label, value in (("tên xã", metadata.commune), ("năm/giai đoạn", metadata.period)):
@@ -63,6 +66,8 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
         tasks=tasks,
         targets=targets,
         warnings=warnings,
+        ocr=loaded.ocr,
+        ocr_confidence=loaded.ocr_confidence,
     )
 
 

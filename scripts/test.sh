@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up .venv with the test extras, installs Debian's Chromium for the browser test
-# when it is missing and we can, then runs the whole test suite.
+# Sets up .venv with the test extras, installs Debian's Chromium for the browser test and
+# Tesseract (Vietnamese) + poppler for the OCR tests when they are missing and we can, then
+# runs the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
@@ -15,5 +16,13 @@ fi
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; browser tests will be skipped" >&2
+fi
+# OCR of scans (ingest/ocr.py): Tesseract with Vietnamese data and poppler's pdftoppm; without them
+# the OCR tests are skipped.
+if ! { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie \
+       && command -v pdftoppm >/dev/null 2>&1; } && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      tesseract-ocr tesseract-ocr-vie poppler-utils >/dev/null) \
+    || echo "warning: could not install tesseract-ocr/poppler-utils; OCR tests will be skipped" >&2
 fi
 exec .venv/bin/python -m pytest "$@"
