@@ -234,6 +234,7 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
         t = time.perf_counter()
         assistant.embedder.embed_query_vector(q.text)
         embed_ms.append((time.perf_counter() - t) * 1000)
+    profile_split: list[dict] = []
     if profile_path:   # a separate pass, so profiling overhead never enters the timings above
         from pyinstrument import Profiler
 
@@ -244,6 +245,7 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
             assistant.ask(q.text)
         profiler.stop()
         Path(profile_path).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+        profile_split = profile_by_source(profiler.last_session.root_frame())
     docs = assistant.documents()
     assistant.close()
 
@@ -265,8 +267,42 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
         "oos_abstained": _share([r["abstained"] for r in rows if r["kind"] == "out_of_scope"]),
         "right_commune": _share([r["right_commune"] for r in named_in_scope]),
         "right_commune_synthetic": _share([r["right_commune"] for r in named_in_scope if r["synthetic"]]),
-        "by_kind": by_kind,
+        "by_kind": by_kind, "profile_split": profile_split,
     }
+
+
+def profile_by_source(root, top: int = 12) -> list[dict]:
+    """Self time of a pyinstrument profile summed by source file (built-in calls such as
+    SQLite's fetchall count for the file that made them), as a share of the profiled time."""
+    totals: dict[str, float] = {}
+
+    def source(frame, inherited: str) -> str:
+        path = getattr(frame, "file_path", None) or ""
+        if not path or path.startswith("<"):
+            return inherited
+        for marker in ("site-packages/", str(REPO) + "/"):
+            if marker in path:
+                path = path.split(marker, 1)[1]
+                break
+        if path.startswith("/"):
+            return "python stdlib"
+        package = path.split("/")[0]
+        return path if package in ("assistant", "ingest", "eval") else package
+
+    def walk(frame, inherited: str) -> None:
+        where = source(frame, inherited)
+        children = list(frame.children)
+        own = frame.time - sum(c.time for c in children)
+        totals[where] = totals.get(where, 0.0) + max(own, 0.0)
+        for child in children:
+            walk(child, where)
+
+    if root is None:
+        return []
+    walk(root, "other")
+    total = sum(totals.values()) or 1.0
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return [{"where": where, "s": seconds, "share": seconds / total} for where, seconds in ranked]
 
 
 def current_rss_mb() -> float:
@@ -626,6 +662,13 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         out.append(("Procedure catalogue", ["records", "factor", "parse s", "records/s", "note"],
                     [[_f(pr.get("records")), _f(pr.get("factor")), _f(pr.get("parse_s"), 1),
                       _f(pr.get("records_per_s"), 0), pr.get("skipped", "")]]))
+    profiled = [r for r in results["query"] if r.get("profile_split")]
+    if profiled:
+        places = list(dict.fromkeys(x["where"] for r in profiled for x in r["profile_split"]))
+        out.append(("Where warm-ask time goes (pyinstrument self time by source, share of the profiled asks)",
+                    ["source"] + [_plans_label(r["size"], r) for r in profiled],
+                    [[place] + [next((_pct(x["share"]) for x in r["profile_split"] if x["where"] == place), "–")
+                                for r in profiled] for place in places]))
     kinds = sorted({k for r in results["query"] for k in r["by_kind"]})
     out.append(("Ask latency by question kind (p50 / p95 ms)",
                 ["plans"] + kinds,
