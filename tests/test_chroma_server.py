@@ -185,3 +185,20 @@ def test_pending_resync_after_a_killed_ingest(chroma_server, tmp_path, stage):
         assert [r.status for r in rerun] == ["unchanged"]
     finally:
         assistant.close()
+
+
+def test_two_serving_processes_share_one_store_through_the_server(chroma_server, tmp_path):
+    """With the vectors in a Chroma server, two `cchc serve` processes on one $CCHC_HOME see each
+    other's writes: a plan uploaded through one is answered through the other, a delete too."""
+    from test_workers import serve, stop, store_without_the_upload, upload_through_one_answer_through_other
+
+    home = tmp_path / "home"
+    env = {k: v for k, v in _env(chroma_server, home, "cchc_server_workers").items() if k.startswith("CCHC_CHROMA")}
+    store_without_the_upload(home, env)
+    first, url_a = serve(home, env=env)
+    second, url_b = serve(home, env=env)
+    try:
+        upload_through_one_answer_through_other(url_a, url_b)
+    finally:
+        stop(first)
+        stop(second)
