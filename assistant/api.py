@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.config import Settings, get_settings
 from assistant.export import tasks_csv_text
 from assistant.jobs import IngestQueue, Job, UploadRejected
+from assistant.locking import StoreBusy, store_write
 from assistant.schemas import Answer, DocumentInfo, SearchHit, TaskOut
 from assistant.security import (
     DeclaredBodyLimit,
@@ -226,7 +227,12 @@ def upload_document(file: UploadFile, response: Response, _: AdminDep, jobs: Job
                      responses=_errors(401, 403, 404, 503))
 def delete_document(name: str, _: AdminDep, assistant: AssistantDep, jobs: JobsDep) -> RemovedOut:
     document = nfc(name).strip()
-    if not assistant.remove(document):
+    try:
+        with store_write(assistant.settings):   # one writer across worker processes
+            removed = assistant.remove(document)
+    except StoreBusy as exc:
+        raise HTTPException(503, str(exc), headers={"Retry-After": "10"}) from None
+    if not removed:
         raise HTTPException(404, f"Không có tài liệu «{document}».")
     jobs.discard_upload(document)
     return RemovedOut(document=document)
@@ -285,7 +291,9 @@ async def _server_error(request: Request, exc: Exception):
 
 def create_app(assistant: Assistant | None = None, settings: Settings | None = None) -> FastAPI:
     """The API + chat page. Without arguments it reads settings from the environment (CCHC_*)
-    and owns (warms up, later closes) its Assistant; a given assistant is shared, not closed."""
+    and owns (warms up, later closes) its Assistant; a given assistant is shared, not closed.
+    Called without arguments it is the app factory of `cchc serve --workers N`
+    (`uvicorn --factory assistant.api:create_app`): one Assistant per worker process."""
     settings = settings or (assistant.settings if assistant is not None else get_settings())
     owns_assistant = assistant is None
     assistant = assistant if assistant is not None else Assistant(settings)

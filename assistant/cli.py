@@ -253,11 +253,19 @@ def ask(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Địa chỉ lắng nghe.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Cổng.")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1,
+                                         help="Số tiến trình phục vụ dùng chung một kho dữ liệu.")] = 1,
 ) -> None:
     """Chạy API (/api/...) và trang hỏi đáp (/)."""
     import uvicorn
 
     from assistant.api import create_app
+
+    if workers > 1:
+        # Every worker process builds its own app and Assistant from the CCHC_* environment;
+        # writes are serialised across them by the writer lock in $CCHC_HOME (assistant/locking.py).
+        uvicorn.run("assistant.api:create_app", factory=True, host=host, port=port, workers=workers)
+        return
 
     settings = Settings()
     params = inspect.signature(create_app).parameters

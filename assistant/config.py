@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     max_body_kb: int = 64
     rate_limit_per_minute: int = 0    # 0 = off
     ingest_queue_size: int = 4
+    write_lock_timeout: float = 30.0  # seconds a writer waits for another process's write
 
     admin_token: str = ""             # CCHC_ADMIN_TOKEN; empty = write endpoints disabled
     cors_origins: list[str] = Field(default_factory=list)

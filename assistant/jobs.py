@@ -2,7 +2,7 @@
 
 `IngestQueue.submit(filename, data)` checks an upload cheaply and synchronously (name, type,
 size, duplicate content, queue room) and raises `UploadRejected` with a Vietnamese message;
-an accepted file is staged under `<uploads>/.staging/<job id>/<name>` and ingested by one
+an accepted file is staged under `<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one
 worker thread (one writer at a time), then moved to `<uploads>/<name>`. A file whose ingest
 fails never reaches `<uploads>`; the documents already stored stay as they were.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import queue
 import re
 import shutil
@@ -147,6 +148,27 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _remove_dead_staging(staging: Path) -> None:
+    """Staged uploads of processes that are gone. Each serving process stages under its pid, so
+    a worker (re)starting beside others never deletes their queued files."""
+    if not staging.is_dir():
+        return
+    for folder in staging.iterdir():
+        if folder.name.isdigit() and int(folder.name) != os.getpid() and _alive(int(folder.name)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -171,7 +193,7 @@ class IngestQueue:
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "IngestQueue":
         if self._worker is None or not self._worker.is_alive():
-            shutil.rmtree(self.uploads_dir / STAGING_DIR, ignore_errors=True)  # left by a crash
+            _remove_dead_staging(self.uploads_dir / STAGING_DIR)  # left by a crash
             self._worker = threading.Thread(target=self._run, name="cchc-ingest", daemon=True)
             self._worker.start()
         return self
@@ -192,7 +214,7 @@ class IngestQueue:
         with self._lock:
             self._check_room(name, digest)  # cheap refusals before any file work
         job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
-        staged = self.uploads_dir / STAGING_DIR / job.id / name
+        staged = self.uploads_dir / STAGING_DIR / str(os.getpid()) / job.id / name
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(data)
         try:
@@ -300,7 +322,15 @@ class IngestQueue:
                 shutil.rmtree(staged.parent, ignore_errors=True)
 
     def _ingest(self, job: Job, staged: Path) -> None:
-        results = self.assistant.ingest([staged])
+        from assistant.locking import StoreBusy, store_write
+
+        try:
+            with store_write(self.assistant.settings):   # one writer across processes
+                results = self.assistant.ingest([staged])
+        except StoreBusy as exc:
+            self._update(job.id, state="failed", status="error", finished_at=_now(),
+                         message=f"Tệp «{job.document}»: {exc}")
+            return
         result = results[0] if results else None
         if result is None or not result.ok:
             message = (getattr(result, "message", "") or "").strip() or "không đọc được nội dung"

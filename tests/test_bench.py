@@ -157,3 +157,103 @@ def test_a_larger_run_extends_a_smaller_one(plans):
     both = synthesize_corpus(plans, 10, seed=5)
     assert [c.plan.document for c in small + tail] == [c.plan.document for c in both]
     assert [c.plan.content_hash for c in small] == [c.plan.content_hash for c in both[:6]]
+
+
+def test_enough_distinct_names_for_a_national_store(plans):
+    """5,000 plans need 5,000 communes whose names never match a real one or plan wording."""
+    names = generate_commune_names(5000, random.Random(7), exclude=[p.metadata.commune for p in plans],
+                                   avoid_text="\n".join(p.text for p in plans))
+    assert len({normalise_name(n) for n in names}) == 5000
+
+
+def test_bulk_writer_stores_what_upsert_plan_would(plans, tmp_path):
+    """The bench's bulk path (one transaction per group, Chroma in large batches) leaves the same
+    store as the public write path: rows, FTS, cached vectors, Chroma ids and their metadata."""
+    from assistant.config import Settings
+    from assistant.embeddings import make_embedder
+    from assistant.store import Store
+    from eval.scale import add_synthetic_plans, bulk_path_available
+
+    copies = synthesize_corpus(plans, 6, seed=11)
+    embedder = make_embedder(Settings(embedder="hash"))
+    originals = {}
+    for plan in plans:
+        originals.update(zip((c.id for c in plan.chunks), embedder.embed_passages(
+            [c.embed_text or c.text for c in plan.chunks])))
+    with_vectors = [(c.plan, synthetic_vectors(c, originals, seed=11)) for c in copies]
+
+    bulk_home, public_home = tmp_path / "bulk", tmp_path / "public"
+    bulk = Store(Settings(home=bulk_home, embedder="hash"), embedder).open()
+    assert bulk_path_available(bulk)
+    assert add_synthetic_plans(bulk, with_vectors, embedder.name) == {
+        "added": 6, "chunks": sum(len(p.chunks) for p, _ in with_vectors)}
+    with pytest.raises(ValueError):
+        add_synthetic_plans(bulk, with_vectors[:1], embedder.name)   # never a silent duplicate
+
+    from eval.scale import PrecomputedEmbedder
+
+    lookup = PrecomputedEmbedder(embedder)
+    public = Store(Settings(home=public_home, embedder="hash"), lookup).open()
+    for plan, vectors in with_vectors:
+        lookup.register((c.embed_text or c.text, vectors[c.id]) for c in plan.chunks)
+        assert public.upsert_plan(plan) == "added"
+    assert lookup.passages_embedded_for_real == 0
+    try:
+        assert [d.model_dump(exclude={"content_hash"}) for d in bulk.documents()] == \
+            [d.model_dump(exclude={"content_hash"}) for d in public.documents()]
+        assert bulk.chroma_ids() == bulk.chunk_ids() == public.chunk_ids()
+        assert bulk.reconcile() == {"deleted": 0, "added": 0}
+        for store in (bulk, public):
+            assert len(store.tasks()) == sum(len(p.tasks) for p, _ in with_vectors)
+        ids = sorted(bulk.chunk_ids())[:50]
+        got = bulk._collection.get(ids=ids, include=["metadatas", "embeddings"])
+        want = public._collection.get(ids=ids, include=["metadatas", "embeddings"])
+        assert dict(zip(got["ids"], got["metadatas"])) == dict(zip(want["ids"], want["metadatas"]))
+        assert np.allclose(np.asarray(got["embeddings"]), np.asarray(want["embeddings"]), atol=1e-6)
+        commune = with_vectors[0][0].metadata.commune
+        hits = bulk.lexical_search(f"đối thoại {commune}", k=5, communes=[commune])
+        assert hits and all(h.startswith(with_vectors[0][0].document) for h, _ in hits)
+    finally:
+        bulk.close()
+        public.close()
+
+
+def test_procedure_records_multiply_without_repeating_a_code_or_name():
+    from eval.scale import synthesize_procedure_records
+
+    records = [{"ma_thu_tuc": "1.000080", "ten_thu_tuc": "Thủ tục đăng ký nhận cha, mẹ, con", "linh_vuc": "Hộ tịch"},
+               {"ma_thu_tuc": "1.001022", "ten_thu_tuc": "Thủ tục đăng ký khai sinh lưu động", "linh_vuc": "Hộ tịch"}]
+    copies = synthesize_procedure_records(records, 10, seed=1)
+    assert len(copies) == 20 and copies[:2] == records
+    assert len({c["ma_thu_tuc"] for c in copies}) == 20
+    assert len({c["ten_thu_tuc"] for c in copies}) > 10
+    assert all(c["linh_vuc"] == "Hộ tịch" for c in copies)
+    assert synthesize_procedure_records(records, 10, seed=1) == copies
+
+
+def test_quick_bench_runs_end_to_end_without_embedding_copies(tmp_path):
+    """`cchc bench --quick` (what CI can afford): every stage runs, the copies are never
+    embedded, and every figure the table prints is there."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    work = tmp_path / "bench"
+    subprocess.run([sys.executable, str(repo / "eval" / "bench.py"), "--quick", "--sizes", "1,8", "--queries", "10",
+                    "--keep", str(work), "--no-save"],
+                   env={**os.environ, "PYTHONPATH": str(repo), "CCHC_EMBEDDER": "hash"}, check=True,
+                   stdout=subprocess.DEVNULL, timeout=900)
+    results = json.loads((work / "bench-results.json").read_text())
+    [build] = results["build"]
+    assert build["plans"] == 8 and build["added"] == 4 and build["embedded_for_real"] == 0 and build["bulk"]
+    by_size = {r["size"]: r for r in results["query"]}
+    assert by_size[1]["plans"] == 4 and by_size[8]["plans"] == 8
+    assert by_size[8]["chunks"] > by_size[1]["chunks"]
+    for row in by_size.values():
+        for key in ("open_s", "first_ask_s", "ask_p50", "ask_p95", "search_p50", "search_p95", "embed_p50",
+                    "peak_rss_mb", "sqlite_mb", "chroma_mb"):
+            assert row[key] is not None and row[key] > 0, (key, row[key])
+        assert row["ask_p95"] >= row["ask_p50"]

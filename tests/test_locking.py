@@ -1,0 +1,169 @@
+"""One writer at a time across processes (issue 16 item 2, issue 15 item 5): the writer lock in
+$CCHC_HOME between real processes (one holds it, another waits or times out, SIGKILL of the holder
+frees it), re-entrancy and thread serialisation inside a process, and the store generation that
+readers poll to know another process completed a write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings
+from assistant.locking import GenerationWatch, StoreBusy, WriterLock, store_write, writer_lock
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "data" / "plans"
+
+
+def _holder(home: Path, hold_s: float) -> subprocess.Popen:
+    """Another process that takes the lock, says so on stdout, and holds it for `hold_s`."""
+    code = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from assistant.locking import writer_lock
+        with writer_lock(Path({str(home)!r})):
+            print("held", flush=True)
+            time.sleep({hold_s})
+        print("released", flush=True)
+    """)
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_second_process_times_out_with_a_vietnamese_message_naming_the_holder(tmp_path):
+    holder = _holder(tmp_path, 30)
+    try:
+        lock = WriterLock(tmp_path)
+        started = time.monotonic()
+        with pytest.raises(StoreBusy) as raised:
+            lock.acquire(timeout=0.5)
+        assert time.monotonic() - started >= 0.5
+        message = str(raised.value)
+        assert "kho dữ liệu đang được ghi bởi tiến trình khác" in message
+        assert f"pid {holder.pid}" in message
+        assert not lock.held
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_waiting_process_gets_the_lock_when_the_holder_releases(tmp_path):
+    holder = _holder(tmp_path, 1.0)
+    try:
+        lock = WriterLock(tmp_path)
+        with lock.acquire(timeout=30):
+            assert lock.held
+            # the holder finished its critical section before we got in
+            assert holder.stdout.readline().strip() == "released"
+            assert lock.holder()["pid"] == os.getpid()
+        assert not lock.held
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_killing_the_holder_frees_the_lock(tmp_path):
+    holder = _holder(tmp_path, 300)
+    lock = WriterLock(tmp_path)
+    with pytest.raises(StoreBusy):
+        lock.acquire(timeout=0.2)
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(timeout=30)
+    assert holder.returncode == -signal.SIGKILL
+    with lock.acquire(timeout=5):
+        assert lock.held
+
+
+def test_reentrant_in_a_thread_and_exclusive_between_threads(tmp_path):
+    lock = writer_lock(tmp_path)
+    assert writer_lock(tmp_path) is lock, "one instance per data directory and process"
+    order: list[str] = []
+    with lock:
+        with lock:                       # a store write inside a job that holds the lock
+            assert lock.held
+        assert lock.held
+
+        def other() -> None:
+            with lock:
+                order.append("other")
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        time.sleep(0.2)
+        order.append("first")            # the other thread is still waiting
+    thread.join(timeout=10)
+    assert order == ["first", "other"]
+    assert not lock.held
+    with pytest.raises(RuntimeError):
+        lock.release()
+
+
+def _store_with_one_plan(home: Path) -> Settings:
+    from assistant.service import Assistant
+
+    settings = Settings(home=home, embedder="hash")
+    assistant = Assistant(settings)
+    try:
+        assert all(r.ok for r in assistant.ingest([CORPUS / "loc-hoa_2025.txt"]))
+    finally:
+        assistant.close()
+    return settings
+
+
+def test_generation_changes_once_per_completed_write_in_another_process(tmp_path):
+    settings = _store_with_one_plan(tmp_path / "home")
+    watch = GenerationWatch(settings.db_path)
+    try:
+        assert not watch.changed()
+        before = watch.generation
+        code = textwrap.dedent(f"""
+            from pathlib import Path
+            from assistant.config import Settings
+            from assistant.locking import store_write
+            from assistant.service import Assistant
+            settings = Settings(home=Path({str(settings.home)!r}), embedder="hash")
+            assistant = Assistant(settings)
+            with store_write(settings):
+                results = assistant.ingest([Path({str(CORPUS / "nam-dan_2026.txt")!r})])
+                with store_write(settings):   # nested: one bump for the whole write
+                    pass
+            assert all(r.ok for r in results), results
+            assistant.close()
+        """)
+        subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+                       timeout=120)
+        assert watch.changed()
+        assert watch.generation == before + 1
+        assert not watch.changed(), "reported once"
+
+        # A commit that is not a completed write (e.g. the vector cache) does not ask for a reload.
+        import sqlite3
+
+        conn = sqlite3.connect(settings.db_path)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('unrelated', 'x')")
+        conn.commit()
+        conn.close()
+        assert not watch.changed()
+    finally:
+        watch.close()
+
+
+def test_store_write_times_out_while_another_process_writes(tmp_path):
+    settings = Settings(home=tmp_path, embedder="hash", write_lock_timeout=0.3)
+    holder = _holder(tmp_path, 30)
+    try:
+        with pytest.raises(StoreBusy):
+            with store_write(settings):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
