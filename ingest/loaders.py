@@ -7,15 +7,16 @@ stage sees one kind of table whatever the source format.
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ingest.errors import IngestError, NeedsOcr
 from ingest.models import LoadedDocument, LoadedLine
 from ingest.ocr import IMAGE_EXTENSIONS, IMAGE_MEDIA_TYPES, ProgressCallback
+from ingest.pdf import DEFAULT_MAX_PAGES, load_pdf
+from ingest.quality import require_readable
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -31,8 +32,8 @@ SUPPORTED_EXTENSIONS = tuple(MEDIA_TYPES)
 _NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 # Control characters that never occur in real text; their presence means a wrong decoding.
 _BAD_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-# Fewer non-blank characters than this per page means the PDF has no usable text layer.
-_MIN_PDF_CHARS_PER_PAGE = 20
+# Characters per document: beyond this parsing work is refused, not attempted.
+DEFAULT_MAX_CHARS = 5_000_000
 # Every Vietnamese letter (NFC): what non-ASCII text decoded as Windows-1258 must mostly be.
 _VIETNAMESE_LETTERS = frozenset(
     unicodedata.normalize("NFC", base + tone)
@@ -49,10 +50,15 @@ def document_name(path: str | Path) -> str:
     return " ".join(cleaned.split()) or "(không tên)"
 
 
-def load(path: str | Path, *, progress: ProgressCallback | None = None) -> LoadedDocument:
+def load(path: str | Path, *, progress: ProgressCallback | None = None,
+         max_pages: int = DEFAULT_MAX_PAGES, max_chars: int = DEFAULT_MAX_CHARS) -> LoadedDocument:
     """Load a .txt/.md/.pdf/.docx/.doc file or a scan (.pdf without text, .png/.jpg/.tif, read
     with OCR; `progress(done, pages)` follows its pages). Raises `IngestError` with a clear
-    reason otherwise."""
+    reason otherwise.
+
+    Every format passes the same text-quality gate (`ingest.quality`) and the same limits
+    (pages for PDFs, characters for all) before anything is parsed or indexed.
+    """
     path = Path(path)
     name = document_name(path)
     suffix = path.suffix.lower()
@@ -66,33 +72,53 @@ def load(path: str | Path, *, progress: ProgressCallback | None = None) -> Loade
     if not path.is_file():
         raise IngestError(name, "không tìm thấy tệp", "file not found")
     if suffix in IMAGE_EXTENSIONS:
-        return _ocr_document(path, name, suffix, progress)
-    loader: Callable[[Path], tuple[list[LoadedLine], bool]] = {
-        ".txt": _load_text,
-        ".md": _load_text,
-        ".markdown": _load_text,
-        ".pdf": _load_pdf,
-        ".docx": _load_docx,
-        ".doc": _load_doc,
-    }[suffix]
+        return _ocr_document(path, name, suffix, progress, max_chars)
+    extractor = suffix.lstrip(".")
     try:
-        lines, from_pdf = loader(path)
+        if suffix == ".pdf":
+            pdf = load_pdf(path, name, max_pages=max_pages)
+            lines, from_pdf, extractor = pdf.lines, True, pdf.extractor
+        else:
+            loader: Callable[[Path], tuple[list[LoadedLine], bool]] = {
+                ".txt": _load_text,
+                ".md": _load_text,
+                ".markdown": _load_text,
+                ".docx": _load_docx,
+                ".doc": _load_doc,
+            }[suffix]
+            lines, from_pdf = loader(path)
     except NeedsOcr as exc:
         from ingest.ocr import INSTALL_HINT, ocr_available
 
         if not ocr_available():
             raise IngestError(name, f"{exc.reason_vi}; máy chưa cài Tesseract OCR (cài: {INSTALL_HINT})",
                               exc.reason_en) from exc
-        return _ocr_document(path, name, suffix, progress)
+        return _ocr_document(path, name, suffix, progress, max_chars)
     if not any(line.text.strip() for line in lines):
         raise IngestError(name, "tệp không có nội dung văn bản", "file contains no text")
+    check_size(lines, name, max_chars)
+    quality = require_readable("\n".join(line.text for line in lines), name)
     return LoadedDocument(
         document=name,
         path=str(path),
         media_type=MEDIA_TYPES[suffix],
         lines=lines,
         from_pdf_text=from_pdf,
+        text_quality=quality.score,
+        extractor=extractor,
     )
+
+
+def check_size(lines: Iterable[LoadedLine], document: str, max_chars: int = DEFAULT_MAX_CHARS) -> int:
+    """Characters in the document; refuse it when over `max_chars` (bounded parsing work)."""
+    total = sum(len(line.text) + 1 for line in lines)
+    if total > max_chars:
+        raise IngestError(
+            document,
+            f"văn bản quá dài ({total:,} ký tự, giới hạn {max_chars:,} ký tự cho một văn bản)".replace(",", "."),
+            f"document has {total} characters, over the limit of {max_chars}",
+        )
+    return total
 
 
 # -- plain text -----------------------------------------------------------------------
@@ -192,64 +218,34 @@ def _load_text(path: Path) -> tuple[list[LoadedLine], bool]:
 # -- PDF ------------------------------------------------------------------------------
 
 
-def _load_pdf(path: Path) -> tuple[list[LoadedLine], bool]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    # pypdf logs its repairs ("EOF marker not found") as warnings; the IngestError says it better.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    name = document_name(path)
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                unlocked = reader.decrypt("")
-            except Exception:  # noqa: BLE001 - any failure means we cannot read it
-                unlocked = 0
-            if not unlocked:
-                raise IngestError(
-                    name,
-                    "tệp PDF được mã hóa bằng mật khẩu; hãy gỡ mật khẩu rồi nạp lại",
-                    "PDF is encrypted",
-                )
-        page_texts = [page.extract_text() or "" for page in reader.pages]
-    except IngestError:
-        raise
-    except (PdfReadError, OSError, ValueError, KeyError) as exc:
-        raise IngestError(name, "không đọc được tệp PDF (tệp hỏng?)", f"unreadable PDF: {exc}") from exc
-    if not page_texts:
-        raise IngestError(name, "tệp PDF không có trang nào", "PDF has no pages")
-    visible = sum(len("".join(t.split())) for t in page_texts)
-    if visible < _MIN_PDF_CHARS_PER_PAGE * len(page_texts):
-        raise NeedsOcr(
-            name,
-            "tệp PDF không có lớp văn bản (bản quét ảnh); cần nhận dạng ký tự (OCR) trước khi nạp",
-            "PDF has no text layer; it needs OCR",
-        )
-    lines: list[LoadedLine] = []
-    for page_number, page_text in enumerate(page_texts, start=1):
-        for part in _NEWLINE_RE.split(page_text):
-            lines.append(LoadedLine(number=len(lines) + 1, text=part, page=page_number))
-    return lines, True
+# PDF extraction lives in `ingest.pdf` (text layer, extractors) and `ingest.pdf_tables`.
 
 
 # -- scans and photos (OCR) ------------------------------------------------------------
 
 
-def _ocr_document(path: Path, name: str, suffix: str, progress: ProgressCallback | None) -> LoadedDocument:
+def _ocr_document(path: Path, name: str, suffix: str, progress: ProgressCallback | None,
+                  max_chars: int = DEFAULT_MAX_CHARS) -> LoadedDocument:
     from ingest.ocr import ocr_image_file, ocr_pdf
 
     reader = ocr_pdf if suffix == ".pdf" else ocr_image_file
     result = reader(path, name, progress=progress)
     texts = [(text, page.page) for page in result.pages for text in page.lines]
+    lines = [LoadedLine(number=i, text=text, page=page) for i, (text, page) in enumerate(texts, start=1)]
+    check_size(lines, name, max_chars)
+    # The same gate as every format: recognised text that is too short or not Vietnamese is refused.
+    quality = require_readable("\n".join(line.text for line in lines), name,
+                               hint="bản quét đã qua nhận dạng chữ (OCR)")
     return LoadedDocument(
         document=name,
         path=str(path),
         media_type=MEDIA_TYPES[suffix],
-        lines=[LoadedLine(number=i, text=text, page=page) for i, (text, page) in enumerate(texts, start=1)],
+        lines=lines,
         from_pdf_text=True,  # recognised lines are hard-wrapped like a PDF's
         ocr=True,
         ocr_confidence=round(result.mean_confidence, 1),
+        text_quality=quality.score,
+        extractor="tesseract",
     )
 
 

@@ -58,6 +58,8 @@ class LoadedDocument:
     from_pdf_text: bool = False  # hard-wrapped text (a PDF or text extracted from one)
     ocr: bool = False            # text recognised from page images (a scan or a photo)
     ocr_confidence: float | None = None  # mean Tesseract word confidence, 0-100, when `ocr`
+    text_quality: float | None = None  # `ingest.quality` score of the text (None: not assessed)
+    extractor: str = ""          # what produced the text: "txt", "md", "docx", "pdfplumber", "pdftotext", ...
 
 
 @dataclass
@@ -187,3 +189,5 @@ class ParsedPlan:
     warnings: list[str] = field(default_factory=list)
     ocr: bool = False                       # see LoadedDocument.ocr
     ocr_confidence: float | None = None
+    text_quality: float | None = None  # from the loader: how plausibly Vietnamese the text reads
+    extractor: str = ""                # from the loader: which extractor produced the text

@@ -68,6 +68,8 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
         warnings=warnings,
         ocr=loaded.ocr,
         ocr_confidence=loaded.ocr_confidence,
+        text_quality=loaded.text_quality,
+        extractor=loaded.extractor,
     )
 
 

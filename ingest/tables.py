@@ -297,6 +297,7 @@ class _TableParser:
         self.last_page: int | None = None
         self.top_group_start = 0  # index in drafts where the current roman group began
         self.table_start = 0  # index in drafts where the current table began
+        self.open_group_row: _Group | None = None  # the group the last row opened, if it did
 
     # ------------------------------------------------------------------ driving
     def feed(self, block: Block) -> None:
@@ -321,11 +322,22 @@ class _TableParser:
             return
         if self.layout is None or not any(cells):
             return
-        self._row(cells, block)
+        group = self.open_group_row
+        self.open_group_row = None
+        if group is not None and self.page_break and self._is_title_tail(cells):
+            group.title = f"{group.title} {cells[1]}".strip()  # a group row split by a page break
+            self.open_group_row = group
+        else:
+            self._row(cells, block)
         self.page_break = False
+
+    @staticmethod
+    def _is_title_tail(cells: list[str]) -> bool:
+        return not cells[0] and bool(cells[1:2] and cells[1]) and not any(cells[2:])
 
     def end_table(self) -> None:
         self.layout, self.groups, self.page_break = None, [], False
+        self.open_group_row = None
         self.last_line = self.last_page = None
 
     def _row(self, cells: list[str], block: Block) -> None:
@@ -360,6 +372,7 @@ class _TableParser:
     # ------------------------------------------------------------------ groups
     def _open_group(self, number: str, title: str) -> None:
         group = _Group(number=number, title=title.strip(" .:"), roman=bool(_ROMAN_RE.match(number)))
+        self.open_group_row = group
         if group.roman:
             self.groups = [group]
             self.top_group_start = len(self.drafts)
@@ -534,8 +547,9 @@ class _TableParser:
         if name in AGENCY_FIELDS:
             if not head:
                 return cls == "A"
-            # the tail of a split name ("Trung tâm Phục vụ Hành chính" + "Công") or a further agency
-            return cls == "A" or (cls == "T" and tail[:1].isupper() and _syllables(tail) <= 3)
+            # the tail of a split name ("Trung tâm Phục vụ Hành chính" + "Công", "Các cơ quan,
+            # đơn vị" + "liên quan" when a PDF page break cuts the cell) or a further agency
+            return cls == "A" or (cls == "T" and (_syllables(tail) <= 3 or tail.startswith("(")))
         if name == DEADLINE:
             return cls != "A" and (bool(head) or cls in ("D", "d"))
         if name in TEXT_FIELDS:
