@@ -203,12 +203,24 @@ def starts_unit(text: str, hard_wrapped: bool = False) -> bool:
 
 def is_standalone(text: str) -> bool:
     """Lines that are never part of a wrapped paragraph: titles, motto, number/date lines."""
+    return is_upper_text(text) or _standalone_head(text[:_HEAD], len(text))
+
+
+def _standalone_head(head: str, length: int) -> bool:
+    """The motto, number and place-date rules: all decided by a line's first characters
+    (a place-date line is short), so joining stays linear in the paragraph's length."""
     return bool(
-        is_upper_text(text)
-        or MOTTO_RE.match(text)
-        or NUMBER_LINE_RE.match(text)
-        or PLACE_DATE_RE.match(text)
+        (length <= _HEAD and MOTTO_RE.match(head))
+        or NUMBER_LINE_RE.match(head)
+        or PLACE_DATE_RE.match(head)
     )
+
+
+def looks_like_person_name(text: str) -> bool:
+    """Two to four capitalised words and nothing else ("Hồ Quốc Tân"): a signer's name."""
+    words = text.split()
+    return 2 <= len(words) <= 4 and all(
+        w.isalpha() and w[0].isupper() and (len(w) == 1 or w[1:].islower()) for w in words)
 
 
 def ends_sentence(text: str) -> bool:
@@ -242,21 +254,96 @@ def should_join(previous: str, line: str, hard_wrapped: bool, *, full_width: boo
         closing punctuation, the break was a wrap. (A full line that closes a sentence is
         left alone: PDF text has no blank lines, so that is where paragraphs end.)
     """
-    if "\t" in previous or "\t" in line:
-        return False
-    if is_standalone(previous) or is_standalone(line) or starts_unit(line, hard_wrapped):
-        return False
-    if ends_sentence(previous):
-        return hard_wrapped and _starts_lowercase(line)
-    if _starts_lowercase(line):
-        return True
-    if not hard_wrapped:
-        return False
-    if heading_marker(previous) and len(previous) < 100:
-        return False
-    if line[:1].isdigit() or (line[:1] in "(“\"" and line[1:2].islower()) or BULLET_RE.match(line):
-        return True  # (a bullet here is "- xã hội": starts_unit rejected real list items)
-    return full_width or previous.count("(") > previous.count(")") or _ends_with_connector(previous)
+    return _Paragraph(previous).accepts(line, hard_wrapped, full_width=full_width)
+
+
+# Characters of a paragraph's start that its classification reads (see `_standalone_head`).
+_HEAD = 200
+
+
+class _Paragraph:
+    """A logical line being built from physical lines, with what `should_join` reads about
+    it kept up to date piece by piece: joining costs the length of the new piece, never the
+    length of the paragraph (re-reading the paragraph at every join was quadratic)."""
+
+    __slots__ = ("pieces", "line_start", "line_end", "page", "gap_before", "tail_length",
+                 "length", "letters", "uppers", "open_parens", "_head")
+
+    def __init__(self, text: str, line_start: int = 0, page: int | None = None,
+                 gap_before: bool = False, tail_length: int = 0) -> None:
+        self.pieces = [text]
+        self.line_start = self.line_end = line_start
+        self.page, self.gap_before, self.tail_length = page, gap_before, tail_length
+        self.length = self.letters = self.uppers = self.open_parens = 0
+        self._head: str | None = None
+        self._count(text)
+
+    def _count(self, text: str) -> None:
+        self.length += len(text) + (1 if self.length else 0)
+        for ch in text:
+            if ch.isalpha():
+                self.letters += 1
+                self.uppers += ch.isupper()
+        self.open_parens += text.count("(") - text.count(")")
+
+    @property
+    def head(self) -> str:
+        """The cleaned paragraph's first `_HEAD` characters (cleaning can change the start:
+        "*" + "b" reads "- b")."""
+        if self._head is None:
+            taken, size = [], 0
+            for piece in self.pieces:
+                taken.append(piece)
+                size += len(piece) + 1
+                if size > 2 * _HEAD:
+                    break
+            self._head = clean_text(" ".join(taken))[:_HEAD]
+        return self._head
+
+    @property
+    def tail(self) -> str:
+        """The cleaned paragraph's end (the junction with the piece before can change it:
+        "x." + ")" reads "x.)")."""
+        if len(self.pieces) == 1:
+            return self.pieces[0]
+        return clean_text(f"{self.pieces[-2][-_HEAD:]} {self.pieces[-1]}")
+
+    def add(self, text: str, line_number: int, tail_length: int) -> None:
+        self.pieces.append(text)
+        self.line_end, self.tail_length = line_number, tail_length
+        self._count(text)
+        if self._head is not None and self.length - len(text) <= 2 * _HEAD:
+            self._head = None
+
+    @property
+    def text(self) -> str:
+        # "x" + ": y" reads "x: y"; "*" + "b" is a bullet: clean the joined text once
+        return self.pieces[0] if len(self.pieces) == 1 else clean_text(" ".join(self.pieces))
+
+    def _standalone(self) -> bool:
+        upper = self.letters >= 3 and self.uppers >= 0.8 * self.letters
+        return upper or _standalone_head(self.head, self.length)
+
+    def accepts(self, line: str, hard_wrapped: bool, *, full_width: bool = False) -> bool:
+        """`should_join(self.text, line, ...)`, read from the kept state."""
+        if "\t" in self.pieces[0] or "\t" in line:  # table rows never join (and never grow)
+            return False
+        if self._standalone() or is_standalone(line) or starts_unit(line, hard_wrapped):
+            return False
+        if self.length <= 40 and looks_like_person_name(self.head):
+            return False  # a signer's name ("Hồ Quốc Tân") ends the signature block
+        tail = self.tail
+        if ends_sentence(tail):
+            return hard_wrapped and _starts_lowercase(line)
+        if _starts_lowercase(line):
+            return True
+        if not hard_wrapped:
+            return False
+        if self.length < 100 and heading_marker(self.head):
+            return False
+        if line[:1].isdigit() or (line[:1] in "(“\"" and line[1:2].islower()) or BULLET_RE.match(line):
+            return True  # (a bullet here is "- xã hội": starts_unit rejected real list items)
+        return full_width or self.open_parens > 0 or _ends_with_connector(tail)
 
 
 def typical_width(texts: Sequence[str]) -> int:
@@ -299,7 +386,7 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
     if hard_wrapped is None:
         hard_wrapped = looks_hard_wrapped([line.text for line in lines])
     width = typical_width([line.text for line in lines]) if hard_wrapped else 0
-    out: list[list] = []  # [text, start, end, page, gap_before, closed, tail_length]
+    out: list[_Paragraph] = []
     pending_gap = False
     for line in lines:
         pieces = clean_line(line.text)
@@ -308,20 +395,20 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
             continue
         if hard_wrapped and len(pieces) == 1 and _PAGE_NUMBER_RE.match(pieces[0]):
             continue
+        physical = len(line.text.strip())
         for index, piece in enumerate(pieces):
+            # A column split's later pieces are no wrapped lines: their width says nothing.
+            tail_length = physical if index == 0 else 0
             last = out[-1] if out else None
-            full_width = bool(last and width and last[6] >= 0.9 * width)
-            if (last is not None and index == 0 and not last[5]
-                    and should_join(last[0], piece, hard_wrapped, full_width=full_width)):
-                last[0] = clean_text(f"{last[0]} {piece}")  # "x" + ": y" reads "x: y"; "*" + "b" is a bullet
-                last[2] = line.number
-                last[6] = len(line.text.strip())
+            full_width = bool(last and width and last.tail_length >= 0.9 * width)
+            if (last is not None and index == 0
+                    and last.accepts(piece, hard_wrapped, full_width=full_width)):
+                last.add(piece, line.number, tail_length)
             else:
-                out.append([piece, line.number, line.number, line.page, pending_gap, False, len(line.text.strip())])
+                out.append(_Paragraph(piece, line.number, line.page, pending_gap, tail_length))
             pending_gap = False
-        if len(pieces) > 1:
-            out[-1][5] = True  # a column split: what follows starts afresh
-    return [NormalisedLine(text=t, line_start=s, line_end=e, page=p, gap_before=g) for t, s, e, p, g, _, _ in out]
+    return [NormalisedLine(text=p.text, line_start=p.line_start, line_end=p.line_end, page=p.page,
+                           gap_before=p.gap_before) for p in out]
 
 
 def normalise_text(text: str, hard_wrapped: bool | None = None) -> str:
