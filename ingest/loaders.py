@@ -235,7 +235,8 @@ def _ocr_document(path: Path, name: str, suffix: str, progress: ProgressCallback
     check_size(lines, name, max_chars)
     # The same gate as every format: recognised text that is too short or not Vietnamese is refused.
     quality = require_readable("\n".join(line.text for line in lines), name,
-                               hint="bản quét đã qua nhận dạng chữ (OCR)")
+                               hint="văn bản này được nhận dạng từ bản quét (OCR); nếu đây là một kế hoạch, "
+                                    "hãy quét lại rõ hơn (200 dpi trở lên)")
     return LoadedDocument(
         document=name,
         path=str(path),

@@ -221,3 +221,55 @@ ALL_RAW_LINES = [line for name in PLANS for line in raw_lines(name)]
 def test_normalisation_is_idempotent_on_mixed_real_lines(lines):
     once = normalise_text("\n".join(lines))
     assert normalise_text(once) == once
+
+
+# -- cost: re-joining wrapped lines is linear in the text's length (issue 16, item 4) ---------
+
+def _one_long_paragraph(size: int) -> str:
+    """Real plan words, lowercase, hard-wrapped at ~80 characters: every line continues the one
+    paragraph, the worst case for joining (the old code re-cleaned the whole paragraph per join)."""
+    words = re.findall(r"[^\W\d_]+", (CORPUS / "di-linh_2026-2030.txt").read_text(encoding="utf-8").lower())
+    lines, line, total, i = [], [], 0, 0
+    while total < size:
+        line.append(words[i % len(words)])
+        i += 1
+        if sum(len(w) + 1 for w in line) > 80:
+            lines.append(" ".join(line))
+            total += len(lines[-1]) + 1
+            line = []
+    return "Nội dung " + "\n".join(lines)
+
+
+def _cost(text: str, monkeypatch) -> tuple[int, float]:
+    """Characters handed to `clean_text` and the best CPU time of three runs."""
+    import time
+
+    import ingest.normalise as normalise
+
+    cleaned = 0
+    original = normalise.clean_text
+
+    def counting(value: str) -> str:
+        nonlocal cleaned
+        cleaned += len(value)
+        return original(value)
+
+    monkeypatch.setattr(normalise, "clean_text", counting)
+    out = normalise_text(text, hard_wrapped=True)
+    assert out.count("\n") == 0  # one paragraph indeed
+    chars = cleaned
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        normalise_text(text, hard_wrapped=True)
+        best = min(best, time.process_time() - start)
+    return chars, best
+
+
+def test_rejoining_a_long_wrapped_paragraph_is_linear(monkeypatch):
+    small_chars, small_time = _cost(_one_long_paragraph(100_000), monkeypatch)
+    large_chars, large_time = _cost(_one_long_paragraph(400_000), monkeypatch)
+    # 4x the text: linear work is ~4x, quadratic ~16x. The character count is exact; the time
+    # ratio is only a loose guard (a shared machine is noisy).
+    assert large_chars < 6 * small_chars, (small_chars, large_chars)
+    assert large_time < 10 * max(small_time, 0.01), (small_time, large_time)
