@@ -216,6 +216,15 @@ def _standalone_head(head: str, length: int) -> bool:
     )
 
 
+# An acronym alone that closes a sentence ("PAPI.", "TTHC;"): the wrapped end of the line
+# above, not an upper-case title (titles carry no final punctuation; roman numbers are headings).
+_ACRONYM_END_RE = re.compile(r"^(?![IVXLC]+\.$)[^\W\d_]{2,10}[.;,]$")
+
+
+def is_acronym_end(text: str) -> bool:
+    return bool(_ACRONYM_END_RE.match(text)) and text[:-1].isupper()
+
+
 def looks_like_person_name(text: str) -> bool:
     """Two to four capitalised words and nothing else ("Hồ Quốc Tân"): a signer's name."""
     words = text.split()
@@ -328,6 +337,8 @@ class _Paragraph:
         """`should_join(self.text, line, ...)`, read from the kept state."""
         if "\t" in self.pieces[0] or "\t" in line:  # table rows never join (and never grow)
             return False
+        if hard_wrapped and is_acronym_end(line) and not self._standalone() and not ends_sentence(self.tail):
+            return True  # "… và Chỉ số" + "PAPI."
         if self._standalone() or is_standalone(line) or starts_unit(line, hard_wrapped):
             return False
         if self.length <= 40 and looks_like_person_name(self.head):

@@ -523,10 +523,21 @@ class _TableParser:
     def _join(self, prev: _Draft, cells: list[str], block: Block) -> None:
         """Append the fragments of a row split by a page break to the previous record."""
         assert self.layout is not None
+        # A fragment row after a page break with every cell of the header, below a row read
+        # positionally (a PDF or DOCX table cut by a page break keeps its columns), continues
+        # the cells above column by column, whatever the fragments look like ("Văn phòng UBND"
+        # + "xã; Các bộ phận có liên quan"). Otherwise each fragment goes where it fits.
+        aligned = self.page_break and len(cells) == len(self.layout) and all(
+            pos < len(self.layout) and self.layout[pos] == name for pos, name in prev.positions.items())
         for pos, text in enumerate(cells):
             if not text or pos == 0:
                 continue
-            candidates = [prev.positions.get(pos), self.layout[pos] if pos < len(self.layout) else None]
+            kept = prev.positions.get(pos)
+            if (aligned and kept and prev.fields.get(kept)
+                    and not (kept in AGENCY_FIELDS and _classify(text) in ("D", "d"))):
+                prev.fields[kept] = f"{prev.fields[kept]} {text}"
+                continue
+            candidates = [kept, self.layout[pos] if pos < len(self.layout) else None]
             target = next((c for c in candidates if c and self._joinable(prev, c, text)), None)
             if target is None:
                 cls = _classify(text)
