@@ -15,6 +15,10 @@ Row rules (applied in order; each is structural, none is keyed to a plan's wordi
    cells empty ("1 Kiểm soát thủ tục hành chính", "IV Cải cách chế độ công vụ"). Roman groups
    are top level; "1" is below them, "1.1" below "1". A numbered task row "3" whose later
    rows are "3.1", "3.2" also acts as the group of those rows (its goal/task is the title).
+   A group row cut by a page break continues its title on the next page (in the title cell,
+   or alone in the first cell when the title spans the row).
+   For rule 4b, a fragment row with all the header's cells, after a page break and below a
+   row read positionally, continues the row above column by column.
 3. A row with an arabic number in the first cell is a new task.
 4. A row with an empty number cell is either
    a. a new activity sharing the merged number/goal cell of the row above, when it carries a
@@ -324,16 +328,25 @@ class _TableParser:
             return
         group = self.open_group_row
         self.open_group_row = None
-        if group is not None and self.page_break and self._is_title_tail(cells):
-            group.title = f"{group.title} {cells[1]}".strip()  # a group row split by a page break
+        tail = self._title_tail(cells) if group is not None and self.page_break else None
+        if group is not None and tail:
+            group.title = f"{group.title} {tail}".strip()  # a group row split by a page break
             self.open_group_row = group
         else:
             self._row(cells, block)
         self.page_break = False
 
     @staticmethod
-    def _is_title_tail(cells: list[str]) -> bool:
-        return not cells[0] and bool(cells[1:2] and cells[1]) and not any(cells[2:])
+    def _title_tail(cells: list[str]) -> str | None:
+        """The rest of a group title cut by a page break: in the title cell ("I | Cải cách"
+        rows), or alone in the first cell when the title spans the row ("1.1 Đảm bảo …")."""
+        if not cells[0] and cells[1:2] and cells[1] and not any(cells[2:]):
+            return cells[1]
+        first = cells[0]
+        if first and not any(cells[1:]) and not (
+                _LABEL_TITLE_RE.match(first) or _ROMAN_RE.match(first) or _ARABIC_RE.match(first)):
+            return first
+        return None
 
     def end_table(self) -> None:
         self.layout, self.groups, self.page_break = None, [], False
