@@ -132,13 +132,21 @@ def documents(as_json: Annotated[bool, typer.Option("--json", help="Một dòng 
     if not docs:
         _err("Kho chưa có văn bản nào. Nạp bằng: cchc ingest data/plans")
         return
-    header = ("Văn bản", "Xã", "Tỉnh", "Năm", "Đoạn", "Nhiệm vụ", "Tiêu đề")
-    rows = [(d.document, d.commune, d.province or "—", d.year or "—", str(d.chunks), str(d.tasks), d.title)
+    header = ("Văn bản", "Xã", "Tỉnh", "Năm", "Đoạn", "Nhiệm vụ", "Chất lượng", "Nguồn chữ", "Tiêu đề")
+    rows = [(d.document, d.commune, d.province or "—", d.year or "—", str(d.chunks), str(d.tasks),
+             f"{d.text_quality:.2f}" if d.text_quality is not None else "—", _text_source(d), d.title)
             for d in docs]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
-        cells = [cell.rjust(w) if i in (4, 5) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [cell.rjust(w) if i in (4, 5, 6) else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))]
         typer.echo("  ".join(cells + [row[-1]]))
+
+
+def _text_source(doc) -> str:
+    """Where a document's text came from: "OCR 91%" for a scan (mean word confidence), else the extractor."""
+    if doc.ocr:
+        return f"OCR {doc.ocr_confidence:.0f}%" if doc.ocr_confidence is not None else "OCR"
+    return doc.extractor or "—"
 
 
 class TaskFormat(str, Enum):
@@ -240,7 +248,7 @@ def ask(
             typer.echo("\nNguồn:")
             for i, c in enumerate(answer.citations, 1):
                 where = " › ".join(x for x in (c.document, c.section) if x)
-                typer.echo(f"  [{i}] {where}")
+                typer.echo(f"  [{i}] {where}" + (f" {c.note}" if c.note else ""))
                 quoted = c.text.strip().replace("\n", "\n       ")
                 typer.echo(f"      “{quoted}”")
         if len(questions) > 1:

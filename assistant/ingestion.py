@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.errors import IngestError
+from ingest.loaders import SUPPORTED_EXTENSIONS
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = SUPPORTED_EXTENSIONS  # the loaders' list: one list of formats
 
 Status = Literal["added", "updated", "unchanged", "skipped", "error"]
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from ingest.loaders import SUPPORTED_EXTENSIONS, has_signature
 from ingest.vntext import nfc
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+ALLOWED_SUFFIXES = SUPPORTED_EXTENSIONS  # the loaders' list: one list of formats
 MAX_NAME_CHARS = 120
 STAGING_DIR = ".staging"
 QUEUE_FULL = "Hàng đợi xử lý tài liệu đang đầy, vui lòng thử lại sau."
@@ -119,6 +120,9 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
             is_docx = False
         if not is_docx:
             raise UploadRejected("unsupported", f"Tệp «{name}» không phải là tệp Word (.docx) hợp lệ.")
+    if not has_signature(suffix, data[:16]):
+        kind = "tệp Word 97-2003 (.doc)" if suffix == ".doc" else f"tệp ảnh {suffix}"
+        raise UploadRejected("unsupported", f"Tệp «{name}» không phải là {kind} hợp lệ.")
 
 
 def check_readable(path: Path, name: str) -> None:

@@ -19,6 +19,7 @@ class Citation(BaseModel):
     chunk_id: str | None = None
     url: str | None = None          # a procedure's portal page
     code: str | None = None         # a procedure's code (mã thủ tục)
+    note: str | None = None         # "(bản quét, nhận dạng chữ)" when the document was read by OCR
 
 
 class Answer(BaseModel):
@@ -47,6 +48,11 @@ class DocumentInfo(BaseModel):
     signer_title: str = ""
     implements: str = ""
     content_hash: str = ""
+    ocr: bool = Field(False, description="text recognised from page images (a scan or a photo)")
+    ocr_confidence: float | None = Field(None, description="mean OCR word confidence, 0-100, when ocr")
+    text_quality: float | None = Field(None, description="how plausibly Vietnamese the text reads, 0-1")
+    extractor: str = Field("", description="what produced the text: txt, md, docx, pdfplumber, pypdf, "
+                                           "pdftotext, tesseract")
 
 
 class TaskOut(BaseModel):

@@ -90,6 +90,8 @@ def render_sources(citations: Iterable[Citation]) -> str:
             f'<span class="cchc-section">{_esc(cite.section)}</span>' if cite.section else "",
         ) if part)
         where = [cite.document]
+        if cite.note:
+            where.append(cite.note)
         if cite.page:
             where.append(f"trang {cite.page}")
         if cite.line_start:

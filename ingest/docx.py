@@ -637,7 +637,6 @@ def read_docx(path: str | Path, document: str, limits: DocxLimits = DEFAULT_LIMI
 
 DOC_CONVERT_TIMEOUT_S = 120
 _SOFFICE_NAMES = ("soffice", "libreoffice")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003 files are OLE2 compound files
 
 
 def find_soffice() -> str | None:
@@ -648,9 +647,11 @@ def find_soffice() -> str | None:
 def converted_from_doc(path: str | Path, document: str, timeout: float = DOC_CONVERT_TIMEOUT_S) -> Iterator[Path]:
     """A legacy Word 97-2003 .doc converted to .docx by LibreOffice in a temporary folder
     (its own profile, so parallel conversions do not collide); removed afterwards."""
+    from ingest.loaders import has_signature
+
     with open(path, "rb") as handle:
         head = handle.read(8)
-    if head != _OLE_MAGIC and not head.startswith(b"{\\rtf"):
+    if not has_signature(".doc", head):
         raise IngestError(
             document,
             "tệp .doc này không phải tệp Word (Word 97-2003 hay RTF); hãy mở bằng Word và lưu lại dưới dạng .docx",

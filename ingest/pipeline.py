@@ -22,7 +22,7 @@ from ingest.tables import parse_tables
 from ingest.targets import extract_targets
 
 # Bump when parsing changes what a file yields: the store re-parses unchanged files then.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: PDF tables, quality gate, OCR flags
 
 
 def extract_records(blocks: Sequence[Block], metadata: PlanMetadata) -> tuple[list[TaskRecord], list[Target]]:

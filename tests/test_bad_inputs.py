@@ -50,6 +50,8 @@ def _cases() -> list[tuple[str, str, bytes, tuple[str, ...], int, tuple[str, ...
         ("encrypted-pdf", "mat-khau.pdf", bad.pdf_bytes(bad.plan_paragraphs(), encrypt_with="bimat"),
          ("mã hóa", "mật khẩu"), 422, ("mã hóa", "mật khẩu")),
         ("zip-not-docx", "gia.docx", bad.zip_not_docx(), ("DOCX", "hỏng"), 415, (".docx",)),
+        ("zip-not-doc", "gia.doc", bad.zip_not_docx(), (".doc", "không phải tệp Word"), 415, (".doc", "Word")),
+        ("gif-not-png", "anh-gia.png", b"GIF89a" + bad.junk_bytes(300), ("ảnh", "hỏng"), 415, ("ảnh", ".png")),
         ("tcvn3-text", "tcvn3.txt", bad.to_tcvn3(plan), ("bảng mã", "TCVN3"), 422, ("bảng mã", "UTF-8")),
         ("too-large", "lon.txt", (plan * 5).encode(), ("quá lớn", "CCHC_MAX_FILE_MB"), 413, ("quá lớn",)),
         ("unsupported-type", "ke-hoach.exe", b"MZ\x90\x00" + bad.junk_bytes(200), ("định dạng",), 415, ("định dạng",)),

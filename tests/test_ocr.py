@@ -74,6 +74,36 @@ def test_scanned_appendix_gives_the_txt_tasks_with_their_leads(scanned_plan):
 
 
 @needs_tesseract
+@needs_pdftoppm
+def test_a_scan_is_stored_as_ocr_and_its_citations_say_so(scanned_plan, tmp_path):
+    """`cchc documents --json` shows "ocr", its mean confidence and the text quality; an
+    answer from the scan notes in its citation that the text was recognised."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+    from assistant.config import Settings
+    from assistant.embeddings import HashEmbeddings
+    from assistant.qa.common import OCR_NOTE
+    from assistant.store import Store
+
+    _, plan, _ = scanned_plan
+    home = tmp_path / "home"
+    store = Store(Settings(home=home, embedder="hash"), HashEmbeddings()).open()
+    store.upsert_plan(plan)
+    store.close()
+    env = {"CCHC_HOME": str(home), "CCHC_EMBEDDER": "hash"}
+    [doc] = [json.loads(line) for line in CliRunner().invoke(app, ["documents", "--json"], env=env).stdout.splitlines()]
+    assert doc["ocr"] is True and doc["extractor"] == "tesseract"
+    assert doc["ocr_confidence"] == plan.ocr_confidence and 80 <= doc["ocr_confidence"] <= 100
+    assert doc["text_quality"] >= 0.85
+    result = CliRunner().invoke(app, ["ask", "--json", "Ai chủ trì việc công bố danh mục văn bản quy phạm "
+                                      "pháp luật hết hiệu lực ở Di Linh?"], env=env)
+    answer = json.loads(result.stdout)
+    assert not answer["abstained"] and "Văn phòng HĐND và UBND" in answer["answer"], answer
+    assert answer["citations"] and all(c["note"] == OCR_NOTE for c in answer["citations"])
+
+
+@needs_tesseract
 def test_a_photo_of_a_page_is_read_as_lines_and_table_rows(tmp_path):
     from PIL import Image
 

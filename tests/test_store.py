@@ -467,3 +467,35 @@ def test_an_unopenable_vector_index_is_never_deleted(tmp_path, parsed_plans, mon
         assert s.reindex() == before                       # explicit rebuild, swapped in when complete
         assert s.chroma_ids() == {c.id for c in plan.chunks}
         assert s.dense_search(embedder.embed_query("cải cách hành chính"), k=3)
+
+
+def test_store_of_schema_2_gains_the_ocr_and_quality_columns(tmp_path, parsed_plans):
+    """A store written before schema 3 opens with the OCR flag, confidence, text quality and
+    extractor columns added (its documents: not OCR'd, quality unknown); new ingests fill them."""
+    import sqlite3
+
+    from assistant.store.schema import SCHEMA_VERSION
+
+    home = tmp_path / "home"
+    s = open_store(home)
+    s.upsert_plan(parsed_plans["di-linh_2026-2030.txt"])
+    s.close()
+    db = sqlite3.connect(Settings(home=home, embedder="hash").db_path)
+    for column in ("ocr", "ocr_confidence", "text_quality", "extractor"):
+        db.execute(f"ALTER TABLE documents DROP COLUMN {column}")
+    db.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+
+    s = open_store(home)
+    try:
+        [old] = s.documents()
+        assert (old.document, old.ocr, old.ocr_confidence, old.text_quality, old.extractor) == (
+            "di-linh_2026-2030.txt", False, None, None, "")
+        assert s.upsert_plan(parsed_plans["loc-hoa_2025.txt"]) == "added"
+        new = s.document("loc-hoa_2025.txt")
+        assert new.ocr is False and new.extractor == "txt" and new.text_quality >= 0.85
+        version = s._db().execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert version == str(SCHEMA_VERSION) == "3"
+    finally:
+        s.close()

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+from assistant.qa.common import mark_scanned
 from assistant.qa.context import Context
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
@@ -129,7 +130,9 @@ class Answerer:
         result.intent = q.intent.value
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
-        return self._maybe_generate(q.question, ctx, result)
+        final = self._maybe_generate(q.question, ctx, result)
+        mark_scanned(final.citations, index.documents)
+        return final
 
     # -- optional generation ----------------------------------------------------------------
     def _chat_model(self):

@@ -46,6 +46,18 @@ def retrieve(ctx: Context, k: int | None = None, communes: list[str] | None = No
     return ranked
 
 
+# The note a citation of a scanned (OCR'd) document carries: its text was recognised, not typed.
+OCR_NOTE = "(bản quét, nhận dạng chữ)"
+
+
+def mark_scanned(citations: list[Citation], documents: dict) -> None:
+    """Note every citation whose document was read by OCR (one place for every strategy)."""
+    for cite in citations:
+        doc = documents.get(cite.document)
+        if doc is not None and getattr(doc, "ocr", False):
+            cite.note = OCR_NOTE
+
+
 def citation(reg: AnswerIndex, chunk, origin: str | None = None, text: str | None = None) -> Citation:
     doc = reg.documents.get(chunk.document)
     quoted = text if text is not None else chunk.text

@@ -370,12 +370,13 @@ class Store:
         w.execute(
             "INSERT INTO documents(document, title, commune, commune_key, district, province, period, "
             "year_start, year_end, number, issue_date, signer, signer_title, implements, content_hash, "
-            "embedder, pipeline_version, path, ingested_at, metadata) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "embedder, pipeline_version, path, ingested_at, metadata, ocr, ocr_confidence, text_quality, "
+            "extractor) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (plan.document, meta.title, meta.commune, ckey, meta.district, meta.province, meta.period,
              meta.year_start, meta.year_end, meta.number, meta.issue_date, meta.signer, meta.signer_title,
              meta.implements, plan.content_hash, self.embedder.name, _pipeline_version(), str(plan.path),
-             datetime.now(timezone.utc).isoformat(timespec="seconds"), json.dumps(extra, ensure_ascii=False)))
+             datetime.now(timezone.utc).isoformat(timespec="seconds"), json.dumps(extra, ensure_ascii=False),
+             int(plan.ocr), plan.ocr_confidence, plan.text_quality, plan.extractor))
         w.executemany(
             "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
             "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -451,7 +452,8 @@ class Store:
             targets=r["n_targets"], number=r["number"], issue_date=r["issue_date"],
             issue_date_text=json.loads(r["metadata"] or "{}").get("issue_date_text", ""), signer=r["signer"],
             signer_title=r["signer_title"], implements=r["implements"],
-            content_hash=r["content_hash"]) for r in rows]
+            content_hash=r["content_hash"], ocr=bool(r["ocr"]), ocr_confidence=r["ocr_confidence"],
+            text_quality=r["text_quality"], extractor=r["extractor"]) for r in rows]
 
     def communes(self) -> list[str]:
         """Distinct commune names as the plans write them."""

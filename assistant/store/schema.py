@@ -10,7 +10,7 @@ from ingest.vntext import search_key
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,7 +34,11 @@ CREATE TABLE IF NOT EXISTS documents (
     pipeline_version TEXT NOT NULL DEFAULT '',
     path TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}'
+    metadata TEXT NOT NULL DEFAULT '{}',
+    ocr INTEGER NOT NULL DEFAULT 0,         -- 1: text recognised from page images (a scan, a photo)
+    ocr_confidence REAL,                    -- mean Tesseract word confidence (0-100) when ocr
+    text_quality REAL,                      -- ingest.quality score of the text (NULL: not assessed)
+    extractor TEXT NOT NULL DEFAULT ''      -- what produced the text: txt, docx, pdfplumber, tesseract, ...
 );
 CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -147,8 +151,41 @@ def migrate(w: sqlite3.Connection) -> None:
     """Bring a store of any earlier schema up to date (one transaction per migration), then
     create whatever is missing."""
     _migrate_fts(w)
+    _migrate_document_columns(w)
     w.executescript(SCHEMA)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+# Columns added to `documents` after its first release: (name, declaration). Stores written
+# before them get them with their defaults (documents ingested then: no OCR, quality unknown).
+_DOCUMENT_COLUMNS_V3 = (
+    ("ocr", "INTEGER NOT NULL DEFAULT 0"),
+    ("ocr_confidence", "REAL"),
+    ("text_quality", "REAL"),
+    ("extractor", "TEXT NOT NULL DEFAULT ''"),
+)
+
+
+def _migrate_document_columns(w: sqlite3.Connection) -> None:
+    """Schema 3: the OCR flag, OCR confidence, text-quality score and extractor per document."""
+    def missing() -> list[tuple[str, str]]:
+        columns = {r[1] for r in w.execute("PRAGMA table_info(documents)")}
+        return [c for c in _DOCUMENT_COLUMNS_V3 if columns and c[0] not in columns]
+
+    if not missing():
+        return
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        todo = missing()  # another process may have migrated meanwhile
+        if todo:
+            log.info("adding %s to the documents table (schema %s)", ", ".join(n for n, _ in todo), SCHEMA_VERSION)
+        for name, declaration in todo:
+            w.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")
+        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
 
 
 def _migrate_fts(w: sqlite3.Connection) -> None:
