@@ -421,9 +421,11 @@ def test_oversized_and_unsupported_uploads(assistant, tmp_path):
 def test_full_ingest_queue_answers_503_with_retry_after(assistant, tmp_path):
     settings = _settings(assistant, tmp_path, admin_token=TOKEN, ingest_queue_size=1)
     client = TestClient(create_app(assistant, settings))  # no lifespan: the worker never drains the queue
-    first = client.post("/api/documents", files={"file": ("a.txt", "Kế hoạch A".encode())}, headers=_auth())
-    assert first.status_code == 202
-    second = client.post("/api/documents", files={"file": ("b.txt", "Kế hoạch B".encode())}, headers=_auth())
+    # two small but readable plans (a few words are refused by the text-quality gate before queueing)
+    opening = (CORPUS / "di-linh_2026-2030.txt").read_text(encoding="utf-8")[:1500]
+    first = client.post("/api/documents", files={"file": ("a.txt", f"{opening}\nA".encode())}, headers=_auth())
+    assert first.status_code == 202, first.json()
+    second = client.post("/api/documents", files={"file": ("b.txt", f"{opening}\nB".encode())}, headers=_auth())
     assert second.status_code == 503
     assert int(second.headers["retry-after"]) > 0
     assert "đầy" in second.json()["detail"]
