@@ -107,10 +107,34 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
     return files, notes
 
 
-def _parse(path: Path):
+def _parse(path: Path, progress: bool = False):
     from ingest.pipeline import parse_file
 
-    return parse_file(path)
+    pages = _PageBar(document_id(path)) if progress else None
+    try:
+        return parse_file(path, progress=pages)
+    finally:
+        if pages is not None:
+            pages.close()
+
+
+class _PageBar:
+    """A progress bar over the pages of a scan being recognised (OCR), opened on first report."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.bar = name, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=f"Nhận dạng chữ (OCR) {self.name}", unit="trang",
+                            file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = False,
@@ -152,7 +176,7 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                                   f"(muốn đổi tên thì xóa «{twin}» trước: cchc remove)")
                 continue
             hashes[content_hash] = result.document
-            plan = _parse(path)
+            plan = _parse(path, progress=progress)
             if not plan.content_hash:
                 plan.content_hash = content_hash
             result.document = plan.document

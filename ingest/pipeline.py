@@ -7,7 +7,7 @@ load -> normalise -> structure -> metadata -> records (tables, prose duties, tar
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ingest.chunk import build_chunks
@@ -73,10 +73,11 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
     )
 
 
-def parse_file(path: str | Path) -> ParsedPlan:
-    """Load and parse one file. Raises `IngestError` for files that cannot be read."""
+def parse_file(path: str | Path, *, progress: Callable[[int, int], None] | None = None) -> ParsedPlan:
+    """Load and parse one file. Raises `IngestError` for files that cannot be read.
+    `progress(done, pages)` follows the pages of a scan while they are recognised (OCR)."""
     path = Path(path)
-    loaded = load(path)
+    loaded = load(path, progress=progress)
     return parse_document(loaded, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
