@@ -202,3 +202,27 @@ def test_roman_group_numbers_are_read_from_their_glyphs(numeral):
     image = Image.new("L", (160, 50), 255)
     ImageDraw.Draw(image).text((20, 10), numeral, font=ImageFont.truetype(str(FONT), 28), fill=0)
     assert read_roman(np.asarray(image)) == numeral
+
+
+def test_folders_and_uploads_take_scans_photos_and_legacy_word(tmp_path):
+    """The CLI's folder walk and the upload checks use the loaders' one list of formats; an
+    upload is checked by its magic bytes (a real PNG and a real .doc pass, renamed files do not)."""
+    from assistant.ingestion import expand_paths
+    from assistant.jobs import UploadRejected, check_content
+
+    folder = tmp_path / "ban-quet"
+    folder.mkdir()
+    png = (RENDITIONS / SCAN["png"][0]).read_bytes()
+    doc = (RENDITIONS / "nam-dan_2026.doc").read_bytes()
+    for name, data in (("trang-12.png", png), ("ke-hoach.doc", doc), ("ghi-chu.xls", b"x")):
+        (folder / name).write_bytes(data)
+    files, notes = expand_paths([folder])
+    assert sorted(p.name for p in files) == ["ke-hoach.doc", "trang-12.png"]
+    assert [Path(n.file).name for n in notes] == ["ghi-chu.xls"]
+
+    check_content("trang-12.png", png, max_bytes=10_000_000)
+    check_content("ke-hoach.doc", doc, max_bytes=10_000_000)
+    for name, data in (("trang-12.jpg", png), ("ke-hoach.doc", png), ("anh.tif", doc)):
+        with pytest.raises(UploadRejected) as info:
+            check_content(name, data, max_bytes=10_000_000)
+        assert info.value.reason == "unsupported" and name in info.value.message
