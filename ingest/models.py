@@ -187,3 +187,4 @@ class ParsedPlan:
     warnings: list[str] = field(default_factory=list)
     ocr: bool = False                       # see LoadedDocument.ocr
     ocr_confidence: float | None = None
+    instruction_chunks: list[str] = field(default_factory=list)  # ids of chunks addressing the reader

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ingest.chunk import build_chunks
 from ingest.errors import IngestError
+from ingest.instructions import flag_instructions
 from ingest.loaders import MEDIA_TYPES, load, split_lines
 from ingest.metadata import extract_metadata
 from ingest.models import Block, LoadedDocument, ParsedPlan, PlanMetadata, Target, TaskRecord
@@ -55,7 +56,7 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
     for label, value in (("tên xã", metadata.commune), ("năm/giai đoạn", metadata.period)):
         if not value:
             warnings.append(f"Không tìm thấy {label} trong văn bản.")
-    return ParsedPlan(
+    plan = ParsedPlan(
         document=document,
         path=loaded.path,
         content_hash=content_hash,
@@ -69,6 +70,8 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
         ocr=loaded.ocr,
         ocr_confidence=loaded.ocr_confidence,
     )
+    flag_instructions(plan)
+    return plan
 
 
 def parse_file(path: str | Path) -> ParsedPlan:
