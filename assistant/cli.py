@@ -41,26 +41,40 @@ def _shown(text: str) -> str:
 
 
 @contextlib.contextmanager
+def _storage_errors(settings: Settings) -> Iterator[None]:
+    """A full disk or a read-only home ends the command with its real cause and exit 1."""
+    from assistant.failures import storage_failure
+
+    try:
+        yield
+    except Exception as exc:
+        failure = storage_failure(exc, settings.home)
+        if failure is None:
+            raise
+        _err(f"LỖI: {failure.message}")
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
 def _store(settings: Settings | None = None) -> Iterator:
     """The composition root with only its store open (cheap for ingest, documents, remove, tasks)."""
-    from assistant.service import Assistant
-
-    assistant = Assistant(settings or Settings()).open()
-    try:
+    with _assistant(settings) as assistant:
         yield assistant.store
-    finally:
-        assistant.close()
 
 
 @contextlib.contextmanager
 def _assistant(settings: Settings | None = None) -> Iterator:
+    """The composition root (its store opened); a full disk or read-only home exits 1 with the cause."""
     from assistant.service import Assistant
 
-    assistant = Assistant(settings or Settings()).open()
-    try:
-        yield assistant
-    finally:
-        assistant.close()
+    settings = settings or Settings()
+    with _storage_errors(settings):
+        settings.home.mkdir(parents=True, exist_ok=True)
+        assistant = Assistant(settings).open()
+        try:
+            yield assistant
+        finally:
+            assistant.close()
 
 
 # -- write path ---------------------------------------------------------------------------------
@@ -168,13 +182,14 @@ def tasks(
 ) -> None:
     """Tra sổ nhiệm vụ: ai chủ trì, phối hợp, sản phẩm, thời hạn."""
     from assistant.export import source_label, task_to_out, write_tasks_csv
+    from assistant.security import due_message
 
     with _assistant() as assistant:
         try:
             selection = assistant.task_selection(commune=commune, agency=agency, due=due, query=query,
                                                  document=document, role=role.value)
         except ValueError as exc:  # PeriodError: a `--due` period that cannot be read
-            _err(str(exc))
+            _err(due_message(due, exc) if due else str(exc))
             raise typer.Exit(2)
     status = "due" if due else ""
     records = selection.tasks + (selection.ongoing if ongoing else [])
@@ -214,19 +229,26 @@ def ask(
     batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu ('-' = stdin).")] = None,
 ) -> None:
     """Hỏi đáp có trích dẫn nguồn."""
+    from assistant.security import InvalidQuestion, clean_optional, clean_question, clean_text, decode_input
     from assistant.service import Assistant
 
     if (question is None) == (batch is None):
         _err("Cần đúng một trong hai: CÂU HỎI hoặc --batch TỆP.")
         raise typer.Exit(2)
+    settings = Settings()
     if batch is not None:
-        text = sys.stdin.read() if str(batch) == "-" else batch.read_text(encoding="utf-8-sig")
-        questions = [line.strip() for line in text.splitlines() if line.strip()]
+        questions = _batch_questions(batch, decode_input, clean_text)
     else:
-        questions = [question]
-    assistant = Assistant(Settings())
+        try:  # bytes the terminal could not decode reach us as lone surrogates: dropped here
+            questions = [clean_question(question, settings.max_question_chars)]
+        except InvalidQuestion as exc:
+            _err(f"LỖI: {exc}")
+            raise typer.Exit(1) from None
+    commune = clean_optional(commune)
+    assistant = Assistant(settings)
     try:
-        answers = assistant.ask_batch(questions, commune=commune)
+        with _storage_errors(settings):
+            answers = assistant.ask_batch(questions, commune=commune)
     finally:
         assistant.close()
     for q, answer in zip(questions, answers):
@@ -247,6 +269,30 @@ def ask(
             typer.echo("")
 
 
+def _batch_questions(batch: Path, decode_input, clean_text) -> list[str]:
+    """Questions of a --batch file or stdin, one per line; bytes that are not UTF-8 are dropped
+    with a note naming the lines, never a traceback."""
+    try:
+        data = sys.stdin.buffer.read() if str(batch) == "-" else batch.read_bytes()
+    except OSError as exc:
+        _err(f"LỖI  {_shown(str(batch))}: không đọc được tệp câu hỏi: {exc.strerror or exc}")
+        raise typer.Exit(1) from None
+    text, damaged = decode_input(data)
+    if damaged:
+        bad = [str(i) for i, line in enumerate(data.splitlines(), 1) if not _is_utf8(line)]
+        _err(f"Chú ý: {_shown(str(batch))} có byte không phải UTF-8 ở dòng {', '.join(bad[:10])}; "
+             "đã bỏ các byte đó.")
+    return [q for q in (clean_text(line).strip() for line in text.splitlines()) if q]
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 # -- services and tools -------------------------------------------------------------------------
 
 @app.command()
@@ -260,6 +306,7 @@ def serve(
     import uvicorn
 
     from assistant.api import create_app
+    from assistant.security import WeakAdminToken, check_admin_token
 
     if workers > 1:
         # Every worker process builds its own app and Assistant from the CCHC_* environment;
@@ -268,6 +315,11 @@ def serve(
         return
 
     settings = Settings()
+    try:
+        check_admin_token(settings.admin_token)
+    except WeakAdminToken as exc:
+        _err(f"LỖI: {exc}")
+        raise typer.Exit(1) from None
     params = inspect.signature(create_app).parameters
     app_ = create_app(settings=settings) if "settings" in params else create_app()
     uvicorn.run(app_, host=host, port=port)

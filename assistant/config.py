@@ -38,10 +38,11 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     max_body_kb: int = 64
     rate_limit_per_minute: int = 0    # 0 = off
+    login_failures_per_minute: int = 10  # wrong staff tokens per client before 429; 0 = off
     ingest_queue_size: int = 4
     write_lock_timeout: float = 30.0  # seconds a writer waits for another process's write
 
-    admin_token: str = ""             # CCHC_ADMIN_TOKEN; empty = write endpoints disabled
+    admin_token: str = ""             # CCHC_ADMIN_TOKEN (>= 24 random characters); empty = writes disabled
     cors_origins: list[str] = Field(default_factory=list)
 
     @property

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from assistant.failures import storage_failure
+from assistant.names import find_lookalike, lookalike_message
 from ingest.errors import IngestError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
@@ -119,11 +121,13 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
     `force` re-parses files even when their bytes are unchanged (vectors still come from the cache).
     """
     max_bytes = int(float(getattr(settings, "max_file_mb", 20.0)) * 1024 * 1024)
+    home = getattr(settings, "home", None)
     files, notes = expand_paths(paths)
     results: list[IngestResult] = list(notes)
     pending: list[tuple[IngestResult, object, float]] = []  # (result, plan, seconds spent so far)
     owners: dict[str, str] = {}  # document id -> file that claimed it in this run
     hashes: dict[str, str] = {}  # content hash -> document id that claimed it in this run
+    stored_names: list[str] | None = None  # read once, when a new name must be checked
 
     # Phase 1: hash, skip unchanged, parse. Pure work: nothing is written yet.
     for path in files:
@@ -150,6 +154,13 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 result.message = (f"trùng nội dung với văn bản «{twin}» đã có; không lưu bản thứ hai "
                                   f"(muốn đổi tên thì xóa «{twin}» trước: cchc remove)")
                 continue
+            if store.document(result.document) is None:  # a new name: refuse a look-alike of another
+                if stored_names is None:
+                    stored_names = [doc.document for doc in store.documents()]
+                lookalike = find_lookalike(result.document, [*stored_names, *owners])
+                if lookalike is not None:
+                    result.message = lookalike_message(result.document, lookalike)
+                    continue
             hashes[content_hash] = result.document
             plan = _parse(path)
             if not plan.content_hash:
@@ -167,7 +178,8 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
         except IngestError as exc:
             result.message = _reason(exc)
         except OSError as exc:
-            result.message = f"không đọc được tệp: {exc.strerror or exc}"
+            failure = storage_failure(exc, home)
+            result.message = failure.message if failure else f"không đọc được tệp: {exc.strerror or exc}"
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             result.message = f"lỗi không mong đợi khi đọc tệp: {type(exc).__name__}: {exc}"
         finally:
@@ -185,7 +197,9 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
             except Exception as exc:  # noqa: BLE001 - the store rolled back; keep going
                 result.status = "error"
-                result.message = f"không lưu được vào kho: {type(exc).__name__}: {exc}"
+                failure = storage_failure(exc, home)  # the real cause, even when a rollback error hides it
+                result.message = (f"không lưu được vào kho: {failure.message}" if failure else
+                                  f"không lưu được vào kho: {type(exc).__name__}: {exc}")
             result.seconds = spent + time.perf_counter() - started
     finally:
         bar.close()

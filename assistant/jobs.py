@@ -1,10 +1,12 @@
 """Upload intake and the background ingest queue shared by the REST API and the staff tab.
 
 `IngestQueue.submit(filename, data)` checks an upload cheaply and synchronously (name, type,
-size, duplicate content, queue room) and raises `UploadRejected` with a Vietnamese message;
+size, duplicate content, a different document already under that name or a look-alike of it,
+queue room) and raises `UploadRejected` with a Vietnamese message;
 an accepted file is staged under `<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one
 worker thread (one writer at a time), then moved to `<uploads>/<name>`. A file whose ingest
-fails never reaches `<uploads>`; the documents already stored stay as they were.
+fails never reaches `<uploads>`, its staging folder is removed on every path, and the documents
+already stored stay as they were.
 """
 
 from __future__ import annotations
@@ -14,11 +16,9 @@ import io
 import logging
 import os
 import queue
-import re
 import shutil
 import threading
 import time
-import unicodedata
 import uuid
 import zipfile
 from collections import OrderedDict
@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from ingest.vntext import nfc
+from assistant.failures import storage_failure
+from assistant.names import BadName, find_lookalike, lookalike_message, stored_name
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
@@ -36,11 +37,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
-MAX_NAME_CHARS = 120
 STAGING_DIR = ".staging"
 QUEUE_FULL = "Hàng đợi xử lý tài liệu đang đầy, vui lòng thử lại sau."
 
-RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "unreadable", "duplicate", "queue_full"]
+RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "unreadable", "duplicate", "name_taken",
+                       "lookalike", "queue_full", "disk_full", "read_only"]
 JobState = Literal["queued", "running", "done", "failed"]
 
 
@@ -75,23 +76,13 @@ class Job(BaseModel):
 
 # -- pure checks -----------------------------------------------------------
 
-_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
-
-
 def sanitize_filename(name: str) -> str:
-    """The last path component of `name`, NFC, without control/format characters, reserved
-    punctuation or leading dots. Raises `UploadRejected("bad_name")` if nothing usable is left."""
-    cleaned = nfc(name or "").replace("\\", "/").split("/")[-1]
-    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch)[0] != "C")
-    cleaned = _WINDOWS_RESERVED.sub("_", cleaned)
-    cleaned = re.sub(r"\s+", " ", cleaned).strip(" .")
-    stem, dot, suffix = cleaned.rpartition(".")
-    if not dot:
-        stem, suffix = cleaned, ""
-    stem = stem.strip(" .")[:MAX_NAME_CHARS].rstrip(" .")
-    if not stem:
-        raise UploadRejected("bad_name", f"Tên tệp «{name}» không hợp lệ.")
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    """The stored name of an upload (`assistant.names.stored_name`: last path component, NFC,
+    bounded in bytes). Raises `UploadRejected("bad_name")` if nothing usable is left."""
+    try:
+        return stored_name(name)
+    except BadName as exc:
+        raise UploadRejected("bad_name", str(exc)) from None
 
 
 def check_content(name: str, data: bytes, max_bytes: int) -> None:
@@ -206,32 +197,45 @@ class IngestQueue:
         worker.join(timeout)
 
     # -- intake ------------------------------------------------------------
-    def submit(self, filename: str, data: bytes) -> Job:
-        """Validate, stage and queue one upload. Raises `UploadRejected`."""
+    def submit(self, filename: str, data: bytes, replace: bool = False) -> Job:
+        """Validate, stage and queue one upload. Raises `UploadRejected`.
+
+        A different document already stored (or queued) under the same name is replaced only with
+        `replace=True`; otherwise the upload is refused naming it, as is a look-alike name."""
         name = sanitize_filename(filename)
         check_content(name, data, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
-            self._check_room(name, digest)  # cheap refusals before any file work
+            self._check_room(name, digest, replace)  # cheap refusals before any file work
         job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
         staged = self.uploads_dir / STAGING_DIR / str(os.getpid()) / job.id / name
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
         try:
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
             check_readable(staged, name)
             with self._lock:
-                self._check_room(name, digest)  # again: another upload may have been queued meanwhile
+                self._check_room(name, digest, replace)  # again: another upload may have been queued meanwhile
                 try:
                     self._queue.put_nowait((job, staged))
                 except queue.Full:  # only this method puts jobs, under the lock; kept for safety
                     raise UploadRejected("queue_full", QUEUE_FULL) from None
                 self._remember(job)
+        except OSError as exc:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+            raise self._storage_rejection(name, exc) from None
         except BaseException:
             shutil.rmtree(staged.parent, ignore_errors=True)
             raise
         return job.model_copy()
 
-    def _check_room(self, name: str, digest: str) -> None:
+    def _storage_rejection(self, name: str, exc: OSError) -> Exception:
+        failure = storage_failure(exc, self.uploads_dir)
+        if failure is None:
+            return exc
+        reason = {"disk_full": "disk_full", "read_only": "read_only"}.get(failure.kind, "bad_name")
+        return UploadRejected(reason, f"Tệp «{name}»: {failure.message}")
+
+    def _check_room(self, name: str, digest: str, replace: bool = False) -> None:
         existing = self._find_duplicate(digest)
         if existing is not None:
             raise UploadRejected(
@@ -239,8 +243,26 @@ class IngestQueue:
                 f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
                 existing=existing,
             )
+        taken = self._taken_names()
+        if name in taken and not replace:
+            raise UploadRejected(
+                "name_taken",
+                f"Đã có văn bản «{name}» với nội dung khác; không thay thế khi chưa được yêu cầu rõ "
+                f"(gửi lại với replace=true để thay, hoặc đổi tên tệp).",
+                existing=name,
+            )
+        lookalike = find_lookalike(name, taken)
+        if lookalike is not None:
+            raise UploadRejected("lookalike", f"Tệp «{name}»: {lookalike_message(name, lookalike)}",
+                                 existing=lookalike)
         if self._queue.full():
             raise UploadRejected("queue_full", QUEUE_FULL)
+
+    def _taken_names(self) -> list[str]:
+        """Names of stored documents and of uploads still queued or running."""
+        names = [doc.document for doc in self.assistant.documents()]
+        names += [job.document for job in self._jobs.values() if not job.finished]
+        return names
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -314,10 +336,15 @@ class IngestQueue:
             self._update(job.id, state="running", started_at=_now())
             try:
                 self._ingest(job, staged)
-            except Exception:  # a worker must survive any single bad file
-                log.exception("ingest job %s (%s) crashed", job.id, job.document)
+            except Exception as exc:  # a worker must survive any single bad file
+                failure = storage_failure(exc, self.uploads_dir)
+                if failure is None:
+                    log.exception("ingest job %s (%s) crashed", job.id, job.document)
+                else:
+                    log.error("ingest job %s (%s): %s (%r)", job.id, job.document, failure.kind, exc)
+                reason = failure.message if failure else "lỗi khi xử lý tệp"
                 self._update(job.id, state="failed", status="error", finished_at=_now(),
-                             message=f"Lỗi khi xử lý tệp «{job.document}».")
+                             message=f"Tệp «{job.document}»: {reason}.")
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
 

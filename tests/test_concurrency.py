@@ -32,7 +32,7 @@ from live_server import live_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
-TOKEN = "concurrency-token"
+TOKEN = "concurrency-token-1d7f3b9e5a2c"
 UPLOAD = "hoa-thang-moi_2026.txt"
 NEW_COMMUNE = "Hòa Thắng Mới"
 REQUESTS = 50
