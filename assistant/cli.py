@@ -41,8 +41,9 @@ def _shown(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _storage_errors(settings: Settings) -> Iterator[None]:
-    """A full disk or a read-only home ends the command with its real cause and exit 1."""
+def _storage_errors(settings: Settings, what: str = "") -> Iterator[None]:
+    """A full disk or a read-only home ends the command with its real cause and exit 1
+    (`what` names what could not be done, e.g. the files of an ingest)."""
     from assistant.failures import storage_failure
 
     try:
@@ -51,24 +52,24 @@ def _storage_errors(settings: Settings) -> Iterator[None]:
         failure = storage_failure(exc, settings.home)
         if failure is None:
             raise
-        _err(f"LỖI: {failure.message}")
+        _err(f"LỖI: {what}: {failure.message}" if what else f"LỖI: {failure.message}")
         raise typer.Exit(1) from None
 
 
 @contextlib.contextmanager
-def _store(settings: Settings | None = None) -> Iterator:
+def _store(settings: Settings | None = None, what: str = "") -> Iterator:
     """The composition root with only its store open (cheap for ingest, documents, remove, tasks)."""
-    with _assistant(settings) as assistant:
+    with _assistant(settings, what) as assistant:
         yield assistant.store
 
 
 @contextlib.contextmanager
-def _assistant(settings: Settings | None = None) -> Iterator:
+def _assistant(settings: Settings | None = None, what: str = "") -> Iterator:
     """The composition root (its store opened); a full disk or read-only home exits 1 with the cause."""
     from assistant.service import Assistant
 
     settings = settings or Settings()
-    with _storage_errors(settings):
+    with _storage_errors(settings, what):
         settings.home.mkdir(parents=True, exist_ok=True)
         assistant = Assistant(settings).open()
         try:
@@ -91,7 +92,8 @@ def ingest(
 
     settings = Settings()
     started = time.perf_counter()
-    with _store(settings) as store:
+    what = "không nạp được " + ", ".join(_shown(str(p)) for p in paths)
+    with _store(settings, what) as store:
         results = ingest_paths(store, paths, settings=settings, progress=progress, force=force)
     counts = {status: sum(r.status == status for r in results) for status in STATUS_LABELS}
     for r in results:
