@@ -74,8 +74,8 @@ def user_message(exc: BaseException, fallback: str) -> str:
 
 def due_message(due: str, exc: ValueError) -> str:
     """The 400 / stderr message for a `due` period that could not be read."""
-    return user_message(exc, f"Không hiểu thời hạn «{due}». Ví dụ hợp lệ: 2026, quý II/2026, 2026-06, "
-                             "tháng 6/2026, 30/6/2026.")
+    return user_message(exc, f"Không hiểu thời hạn «{due}»: cần một khoảng thời gian có thật. Ví dụ hợp lệ: "
+                             "2026, quý II/2026, 2026-06, tháng 6/2026, 30/6/2026.")
 
 
 def check_admin_token(token: str) -> None:
