@@ -231,7 +231,7 @@ def ask(
     batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu ('-' = stdin).")] = None,
 ) -> None:
     """Hỏi đáp có trích dẫn nguồn."""
-    from assistant.security import InvalidQuestion, clean_optional, clean_question, clean_text, decode_input
+    from assistant.security import InvalidQuestion, clean_optional, clean_question
     from assistant.service import Assistant
 
     if (question is None) == (batch is None):
@@ -239,7 +239,7 @@ def ask(
         raise typer.Exit(2)
     settings = Settings()
     if batch is not None:
-        questions = _batch_questions(batch, decode_input, clean_text)
+        questions = _batch_questions(batch)
     else:
         try:  # bytes the terminal could not decode reach us as lone surrogates: dropped here
             questions = [clean_question(question, settings.max_question_chars)]
@@ -271,28 +271,21 @@ def ask(
             typer.echo("")
 
 
-def _batch_questions(batch: Path, decode_input, clean_text) -> list[str]:
+def _batch_questions(batch: Path) -> list[str]:
     """Questions of a --batch file or stdin, one per line; bytes that are not UTF-8 are dropped
     with a note naming the lines, never a traceback."""
+    from assistant.security import decode_lines
+
     try:
         data = sys.stdin.buffer.read() if str(batch) == "-" else batch.read_bytes()
     except OSError as exc:
         _err(f"LỖI  {_shown(str(batch))}: không đọc được tệp câu hỏi: {exc.strerror or exc}")
         raise typer.Exit(1) from None
-    text, damaged = decode_input(data)
+    lines, damaged = decode_lines(data)
     if damaged:
-        bad = [str(i) for i, line in enumerate(data.splitlines(), 1) if not _is_utf8(line)]
-        _err(f"Chú ý: {_shown(str(batch))} có byte không phải UTF-8 ở dòng {', '.join(bad[:10])}; "
-             "đã bỏ các byte đó.")
-    return [q for q in (clean_text(line).strip() for line in text.splitlines()) if q]
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+        _err(f"Chú ý: {_shown(str(batch))} có byte không phải UTF-8 ở dòng "
+             f"{', '.join(map(str, damaged[:10]))}; đã bỏ các byte đó.")
+    return [line.strip() for line in lines if line.strip()]
 
 
 # -- services and tools -------------------------------------------------------------------------

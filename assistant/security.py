@@ -43,11 +43,18 @@ def clean_text(text: str | None) -> str:
     return nfc("".join(kept))
 
 
-def decode_input(data: bytes) -> tuple[str, bool]:
-    """UTF-8 text (BOM dropped) from bytes a user gave, and whether some bytes were not UTF-8
-    (they are dropped; `clean_text` then removes what else must not reach the answerer)."""
-    text = data.decode("utf-8-sig", errors="replace")
-    return text.replace("\ufffd", ""), "\ufffd" in text
+def decode_lines(data: bytes) -> tuple[list[str], list[int]]:
+    """Lines of UTF-8 text a user gave (BOM dropped), each cleaned by `clean_text`, and the 1-based
+    numbers of the lines that held bytes which are not UTF-8 (those bytes are dropped)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines, damaged = [], []
+    for number, raw in enumerate(data.splitlines(), 1):
+        text = raw.decode("utf-8", errors="replace")
+        if "\ufffd" in text and "\ufffd".encode() not in raw:
+            damaged.append(number)
+        lines.append(clean_text(text))
+    return lines, damaged
 
 
 def clean_question(text: str | None, max_chars: int) -> str:
