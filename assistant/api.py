@@ -153,9 +153,8 @@ def warmup_reason(app: FastAPI) -> str:
     """Why the index could not be loaded, in Vietnamese (the real cause when it is a storage one)."""
     error = app.state.warmup_error
     failure = storage_failure(error, app.state.settings.home) if isinstance(error, BaseException) else None
-    if failure is not None:
-        return f"Hệ thống không mở được kho dữ liệu: {failure.message}"
-    return "Hệ thống không mở được kho dữ liệu; xem nhật ký máy chủ."
+    cause = failure.message if failure is not None else "xem nhật ký máy chủ."
+    return f"Hệ thống không mở được kho dữ liệu: {cause} Sửa xong thì khởi động lại máy chủ."
 
 
 def question_or_400(text: str, settings: Settings) -> str:

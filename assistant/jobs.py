@@ -236,14 +236,15 @@ class IngestQueue:
         return UploadRejected(reason, f"Tệp «{name}»: {failure.message}")
 
     def _check_room(self, name: str, digest: str, replace: bool = False) -> None:
-        existing = self._find_duplicate(digest)
+        stored = {doc.document: doc for doc in self.assistant.documents()}
+        existing = self._find_duplicate(digest, stored)
         if existing is not None:
             raise UploadRejected(
                 "duplicate",
                 f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
                 existing=existing,
             )
-        taken = self._taken_names()
+        taken = [*stored, *(job.document for job in self._jobs.values() if not job.finished)]
         if name in taken and not replace:
             raise UploadRejected(
                 "name_taken",
@@ -258,11 +259,6 @@ class IngestQueue:
         if self._queue.full():
             raise UploadRejected("queue_full", QUEUE_FULL)
 
-    def _taken_names(self) -> list[str]:
-        """Names of stored documents and of uploads still queued or running."""
-        names = [doc.document for doc in self.assistant.documents()]
-        names += [job.document for job in self._jobs.values() if not job.finished]
-        return names
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -297,12 +293,12 @@ class IngestQueue:
                 break
             self._jobs.popitem(last=False)
 
-    def _find_duplicate(self, digest: str) -> str | None:
-        """Name of a stored or queued document with exactly these bytes, if any."""
+    def _find_duplicate(self, digest: str, stored: dict) -> str | None:
+        """Name of a stored (`stored`: name -> DocumentInfo) or queued document with exactly these
+        bytes, if any."""
         for job in self._jobs.values():
             if not job.finished and job.sha256 == digest:
                 return job.document
-        stored = {doc.document: doc for doc in self.assistant.documents()}
         for name, doc in stored.items():
             if getattr(doc, "content_hash", "") == digest:
                 return name
