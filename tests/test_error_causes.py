@@ -327,3 +327,25 @@ def test_read_only_home_api_answers_503_with_the_reason_not_starting_up(tmp_path
                 detail = response.json()["detail"]
                 assert "thư mục dữ liệu chỉ đọc" in detail and "khởi động, vui lòng" not in detail, detail
         assistant.close()
+
+
+def test_full_disk_during_the_background_ingest_fails_the_job_with_the_cause(tmp_path):
+    with _tmpfs(tmp_path / "mnt", "4m") as mnt:
+        home = mnt / "home"
+        assistant = Assistant(Settings(home=home, embedder="hash", admin_token=TOKEN))
+        assert all(r.ok for r in assistant.ingest([CORPUS / STORED]))
+        try:
+            with TestClient(create_app(assistant), raise_server_exceptions=False) as client:
+                filler = _fill(mnt, leave=100 * 1024)  # room to stage the file, not to store it
+                data = (CORPUS / OTHER).read_bytes()
+                response = client.post("/api/documents", files={"file": (OTHER, data)}, headers=_auth())
+                assert response.status_code == 202, response.text
+                job = _wait(client, response.json()["id"])
+                assert job["state"] == "failed", job
+                assert "ổ đĩa đầy" in job["message"] and OTHER in job["message"], job
+                assert "rollback" not in job["message"]
+                assert _left_under(home / "uploads" / ".staging") == []
+                filler.unlink()
+                assert [d["document"] for d in client.get("/api/documents").json()] == [STORED]
+        finally:
+            assistant.close()
