@@ -117,6 +117,9 @@ def ingest(
 @app.command()
 def remove(document: Annotated[str, typer.Argument(help="Tên văn bản, như trong `cchc documents`.")]) -> None:
     """Xóa một văn bản và mọi dữ liệu suy ra từ nó (đoạn, vector, nhiệm vụ, chỉ tiêu)."""
+    from assistant.security import clean_text
+
+    document = clean_text(document).strip()
     with _store() as store:
         name = document if store.document(document) else Path(document).name
         if not store.remove(name):
@@ -184,8 +187,10 @@ def tasks(
 ) -> None:
     """Tra sổ nhiệm vụ: ai chủ trì, phối hợp, sản phẩm, thời hạn."""
     from assistant.export import source_label, task_to_out, write_tasks_csv
-    from assistant.security import due_message
+    from assistant.security import clean_optional, due_message
 
+    # undecodable bytes in arguments reach us as lone surrogates: dropped before any lookup
+    commune, agency, due, query, document = map(clean_optional, (commune, agency, due, query, document))
     with _assistant() as assistant:
         try:
             selection = assistant.task_selection(commune=commune, agency=agency, due=due, query=query,

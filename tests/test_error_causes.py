@@ -349,3 +349,11 @@ def test_full_disk_during_the_background_ingest_fails_the_job_with_the_cause(tmp
                 assert [d["document"] for d in client.get("/api/documents").json()] == [STORED]
         finally:
             assistant.close()
+
+
+def test_cli_filters_and_names_with_invalid_utf8_bytes(cli_home):
+    tasks = _run_cli(cli_home, "tasks", "--json", "--commune", b"Di Linh\xff", "--agency", b"Ph\xf2ng Kinh t\xe9")
+    assert tasks.returncode == 0 and b"Traceback" not in tasks.stderr, tasks.stderr.decode()
+    missing = _run_cli(cli_home, "remove", b"kh\xf4ng-c\xf3.txt")
+    assert missing.returncode == 1 and b"Traceback" not in missing.stderr, missing.stderr.decode()
+    assert "Không có văn bản" in missing.stderr.decode()
