@@ -69,7 +69,7 @@ class HealthOut(BaseModel):
 class ReadyOut(BaseModel):
     status: Literal["ready", "starting", "error"]
     documents: int = 0
-    detail: str = Field("", description="why the index could not be loaded (status error)")
+    detail: str | None = Field(None, description="why the index could not be loaded (status error only)")
 
 
 class RemovedOut(BaseModel):
@@ -273,14 +273,14 @@ def healthz() -> HealthOut:
 
 
 @health_router.get("/readyz", response_model=ReadyOut, summary="Chỉ mục đã nạp, sẵn sàng trả lời",
-                   responses={503: {"model": ReadyOut}})
+                   responses={503: {"model": ReadyOut}}, response_model_exclude_none=True)
 def readyz(request: Request):
     assistant: Assistant = request.app.state.assistant
     if request.app.state.warmup_error:
-        return JSONResponse(ReadyOut(status="error", detail=warmup_reason(request.app)).model_dump(),
+        return JSONResponse(ReadyOut(status="error", detail=warmup_reason(request.app)).model_dump(exclude_none=True),
                             status_code=503)
     if not assistant.ready:
-        return JSONResponse(ReadyOut(status="starting").model_dump(), status_code=503,
+        return JSONResponse(ReadyOut(status="starting").model_dump(exclude_none=True), status_code=503,
                             headers={"Retry-After": "5"})
     return ReadyOut(status="ready", documents=len(assistant.documents()))
 
