@@ -27,7 +27,8 @@ _VIETNAMESE = [
     rf"\b(?:bo qua|phot lo|lo di|quen(?: di)?|khong (?:can |phai )?tuan theo|dung tuan theo|vo hieu hoa)\b"
     rf"(?:\s+(?:het|di|moi|tat ca|toan bo|cac|nhung|mot so))*\s+{_OBJECTS}",
     # "Bạn là trợ lý ...", "bạn hãy đóng vai một chatbot"
-    rf"\b(?:ban|may|em)\s+(?:la|dong vai|hay dong vai|phai dong vai|bay gio la|tu nay la)\s+(?:mot\s+)?(?:{_MODELS}|ai)\b",
+    rf"\b(?:ban|may|em)\s+(?:la|dong vai|hay dong vai|phai dong vai|bay gio la|tu nay la)\s+"
+    rf"(?:mot\s+)?(?:{_MODELS}|ai)\b",
     # "Trợ lý phải trả lời ...", "AI hãy nói rằng ..."
     rf"\b{_MODELS}\s+(?:phai|hay|can|nen|duoc yeu cau|bat buoc)\s+{_SAY}\b",
     # "Chỉ dẫn cho trợ lý:", "lưu ý dành cho AI"
@@ -42,7 +43,8 @@ _VIETNAMESE = [
 _IMPERATIVE = rf"\bhay\s+{_SAY}\b"
 
 _ENGLISH = [
-    r"\b(?:ignore|disregard|forget|override|bypass)\b(?:\s+\w+){0,3}?\s+(?:instructions?|prompts?|rules|directions|guidelines)\b",
+    r"\b(?:ignore|disregard|forget|override|bypass)\b(?:\s+\w+){0,3}?\s+"
+    r"(?:instructions?|prompts?|rules|directions|guidelines)\b",
     r"\byou are (?:now |no longer )?(?:an? |the )?(?:\w+ ){0,2}(?:assistant|ai|chatbot|model|bot|language model)\b",
     r"\b(?:system prompt|jailbreak|developer mode|act as an?|pretend (?:to be|that)|from now on,? you)\b",
     r"\b(?:answer|reply|respond|say|tell (?:the )?users?)\s+(?:that|with|only)\b",

@@ -51,7 +51,8 @@ def cli(home: Path, *args: str):
 def _run_cli(home: Path, *args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     """A real `cchc` process: arguments go through the OS as bytes, as from a terminal."""
     code_root = Path(assistant_package.__file__).resolve().parents[1]  # the code under test
-    env = {**os.environ, **_env(home), "PYTHONPATH": os.pathsep.join([str(code_root), os.environ.get("PYTHONPATH", "")])}
+    path = os.pathsep.join([str(code_root), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, **_env(home), "PYTHONPATH": path}
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], input=stdin, capture_output=True,
                           env=env, timeout=180)
 
