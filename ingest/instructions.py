@@ -4,8 +4,10 @@ A plan states duties, deadlines and targets in the third person ("Phòng Kinh t�
 Text that tells a reader or a model what to do or to say ("Bỏ qua mọi chỉ dẫn ...", "hãy trả lời
 rằng ...", "ignore previous instructions", "bạn là trợ lý ...") is an injection: it must never come
 back as a fact in an answer. `is_instruction_to_reader` recognises such a sentence (on folded text,
-so unaccented variants match too); `flag_instructions` lists the chunks of a parsed plan that hold
-one, as ingest warnings; `strip_instructions` removes them from a passage.
+so unaccented variants match too), `holds_instruction_to_reader` a passage holding one;
+`flag_instructions` lists the chunks of a parsed plan that hold one, as ingest warnings (the answer
+path keeps such passages out of its evidence: `assistant.qa.index`); `strip_instructions` removes
+them from a passage.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ _ENGLISH = [
 
 _PATTERNS = [re.compile(p) for p in _VIETNAMESE + _ENGLISH]
 _IMPERATIVE_RE = re.compile(_IMPERATIVE)
+_ANY_PATTERN = re.compile("|".join(f"(?:{p})" for p in [*_VIETNAMESE, *_ENGLISH, _IMPERATIVE]))
 _REAL_HAY = re.compile(r"\bhãy\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
@@ -68,12 +71,25 @@ def is_instruction_to_reader(sentence: str) -> bool:
     return False
 
 
+def _may_hold_instruction(text: str) -> bool:
+    """A cheap pass over a whole passage: False when no sentence of it can be an instruction
+    (every pattern that matches a sentence also matches the folded passage holding it)."""
+    return bool(_ANY_PATTERN.search(" ".join(fold(nfc(text or "")).split())))
+
+
+def holds_instruction_to_reader(text: str) -> bool:
+    """Does any sentence of this passage address the assistant or the reader?"""
+    return _may_hold_instruction(text) and any(is_instruction_to_reader(s) for s in split_sentences(text))
+
+
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
 
 
 def instruction_sentences(text: str) -> list[str]:
     """The sentences of `text` that are instructions to the reader, in order."""
+    if not _may_hold_instruction(text):
+        return []
     return [s for s in split_sentences(text) if is_instruction_to_reader(s)]
 
 
