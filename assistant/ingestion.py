@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -108,17 +108,22 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
     return files, notes
 
 
-def _parse(path: Path):
+def _parse(path: Path, settings=None):
+    """The one parse of a file on the write path, within the settings' document limits."""
+    from ingest.limits import DEFAULT_LIMITS
     from ingest.pipeline import parse_file
 
-    return parse_file(path)
+    limits = getattr(settings, "document_limits", None) or DEFAULT_LIMITS
+    return parse_file(path, limits)
 
 
 def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = False,
-                 force: bool = False) -> list[IngestResult]:
+                 force: bool = False, parse: Callable[[Path], object] | None = None) -> list[IngestResult]:
     """Ingest files/folders into `store`: refused paths first, then one result per file in order.
 
     `force` re-parses files even when their bytes are unchanged (vectors still come from the cache).
+    `parse(path) -> ParsedPlan` replaces the in-process parse (the upload queue parses in a child
+    process with a time limit, `assistant.jobs`); it raises `IngestError` for a refused file.
     """
     max_bytes = int(float(getattr(settings, "max_file_mb", 20.0)) * 1024 * 1024)
     home = getattr(settings, "home", None)
@@ -162,7 +167,7 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                     result.message = lookalike_message(result.document, lookalike)
                     continue
             hashes[content_hash] = result.document
-            plan = _parse(path)
+            plan = parse(path) if parse is not None else _parse(path, settings)
             if not plan.content_hash:
                 plan.content_hash = content_hash
             result.document = plan.document
