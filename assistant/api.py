@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.config import Settings, get_settings
 from assistant.export import tasks_csv_text
 from assistant.failures import storage_failure
-from assistant.jobs import IngestQueue, Job, UploadRejected
+from assistant.jobs import IngestQueue, Job, UploadRejected, worker_count
 from assistant.locking import StoreBusy, store_write
 from assistant.schemas import Answer, DocumentInfo, SearchHit, TaskOut
 from assistant.security import (
@@ -369,7 +369,8 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
     app.state.login_throttle = RateLimiter(settings.login_failures_per_minute)
     app.state.jobs = IngestQueue(assistant, settings.uploads_path, max_queued=settings.ingest_queue_size,
-                                 max_bytes=max_upload_bytes)
+                                 max_bytes=max_upload_bytes, workers=worker_count(settings.ingest_workers),
+                                 job_seconds=settings.ingest_job_seconds, limits=settings.document_limits)
 
     body_cap = settings.max_body_kb * 1024
     app.include_router(read_router, max_body_size=body_cap)

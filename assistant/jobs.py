@@ -2,11 +2,15 @@
 
 `IngestQueue.submit(filename, data)` checks an upload cheaply and synchronously (name, type,
 size, duplicate content, a different document already under that name or a look-alike of it,
-queue room) and raises `UploadRejected` with a Vietnamese message;
-an accepted file is staged under `<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one
-worker thread (one writer at a time), then moved to `<uploads>/<name>`. A file whose ingest
-fails never reaches `<uploads>`, its staging folder is removed on every path, and the documents
-already stored stay as they were.
+queue room, and a bounded probe: text decoded and counted, a PDF opened and its page count read,
+`ingest.limits.probe_file`) and raises `UploadRejected` with a Vietnamese message. Heavy parsing
+never runs inside the request: an accepted file is staged under
+`<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one of `workers` worker threads. Each
+parses in a child process killed after `job_seconds` (`assistant.parsing`), so several files
+parse at once and one huge file blocks no other; writes then go one at a time (this process's
+threads in turn, other processes through the writer lock), and the file is moved to
+`<uploads>/<name>`. A file whose ingest fails never reaches `<uploads>`, its staging folder is
+removed on every path, and the documents already stored stay as they were.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from assistant.names import BadName, find_lookalike, lookalike_message, stored_n
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
+    from ingest.limits import DocumentLimits
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +117,24 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
             raise UploadRejected("unsupported", f"Tệp «{name}» không phải là tệp Word (.docx) hợp lệ.")
 
 
-def check_readable(path: Path, name: str) -> None:
-    """Load the staged file (decode text, open PDF/DOCX) so that a file the ingest could never
-    read is refused in the request itself (corrupt, encrypted, scanned, unknown encoding)."""
+def check_readable(path: Path, name: str, limits: "DocumentLimits | None" = None) -> None:
+    """A bounded look at the staged file (`ingest.limits.probe_file`: text decoded and counted, a
+    PDF opened and its declared pages counted; nothing parsed), so that a file the ingest could
+    never read (corrupt, locked, wrong code page) or that is over the limits is refused in the
+    request; everything costlier is left to the worker."""
     from ingest.errors import IngestError
-    from ingest.loaders import load
+    from ingest.limits import DEFAULT_LIMITS, TooLong, probe_file
 
     try:
-        load(path)
+        probe_file(path, name, limits or DEFAULT_LIMITS)
+    except TooLong as exc:
+        raise UploadRejected("too_large", f"Tệp «{name}»: {exc.reason_vi}.") from None
     except IngestError as exc:
         raise UploadRejected("unreadable", f"Tệp «{name}»: {exc.reason_vi}.") from None
-    except Exception:  # noqa: BLE001 - a parser bug on odd bytes: still the file's fault for the user
-        log.exception("loading upload %s failed", name)
+    except OSError:
+        raise
+    except Exception:  # noqa: BLE001 - a reader bug on odd bytes: still the file's fault for the user
+        log.exception("probing upload %s failed", name)
         raise UploadRejected("unreadable", f"Tệp «{name}»: không đọc được nội dung tệp.") from None
 
 
@@ -166,35 +177,54 @@ def _now() -> datetime:
 
 # -- the queue ------------------------------------------------------------
 
+def worker_count(setting: int) -> int:
+    """Ingest workers: the setting, or with 0 one per core up to four (each parse is a process)."""
+    if setting > 0:
+        return setting
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class IngestQueue:
-    """Bounded queue of uploads with a single background worker thread."""
+    """Bounded queue of uploads with `workers` background worker threads (parsing in child
+    processes, `job_seconds` each at most; writing one at a time)."""
 
     def __init__(self, assistant: "Assistant", uploads_dir: Path, max_queued: int, max_bytes: int,
-                 keep_jobs: int = 500) -> None:
+                 keep_jobs: int = 500, workers: int = 1, job_seconds: float = 0.0,
+                 limits: "DocumentLimits | None" = None) -> None:
+        from ingest.limits import DEFAULT_LIMITS
+
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir)
         self.max_bytes = max_bytes
+        self.workers = max(1, workers)
+        self.job_seconds = job_seconds
+        self.limits = limits or DEFAULT_LIMITS
         self._queue: queue.Queue[tuple[Job, Path] | None] = queue.Queue(maxsize=max(1, max_queued))
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._keep = keep_jobs
         self._lock = threading.Lock()
+        self._write_turn = threading.Lock()   # this process's workers write one at a time, without timeout
         self._hash_cache: dict[Path, tuple[int, int, str]] = {}
-        self._worker: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "IngestQueue":
-        if self._worker is None or not self._worker.is_alive():
+        self._threads = [t for t in self._threads if t.is_alive()]
+        if not self._threads:
             _remove_dead_staging(self.uploads_dir / STAGING_DIR)  # left by a crash
-            self._worker = threading.Thread(target=self._run, name="cchc-ingest", daemon=True)
-            self._worker.start()
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._run, name=f"cchc-ingest-{len(self._threads) + 1}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        worker, self._worker = self._worker, None
-        if worker is None:
-            return
-        self._queue.put(None)  # blocks only while the queue is full; the worker keeps draining it
-        worker.join(timeout)
+        threads, self._threads = self._threads, []
+        for _ in threads:
+            self._queue.put(None)  # blocks only while the queue is full; the workers keep draining it
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     # -- intake ------------------------------------------------------------
     def submit(self, filename: str, data: bytes, replace: bool = False) -> Job:
@@ -212,7 +242,7 @@ class IngestQueue:
         try:
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(data)
-            check_readable(staged, name)
+            check_readable(staged, name, self.limits)
             with self._lock:
                 self._check_room(name, digest, replace)  # again: another upload may have been queued meanwhile
                 try:
@@ -344,12 +374,32 @@ class IngestQueue:
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
 
+    def _parse(self, job: Job, staged: Path):
+        """The staged file parsed in a child process within the job time limit; None when it
+        failed (the job is then marked failed with the reason)."""
+        from assistant.parsing import parse_with_time_limit
+        from ingest.errors import IngestError
+
+        try:
+            return parse_with_time_limit(staged, self.limits, self.job_seconds)
+        except IngestError as exc:
+            reason = exc.reason_vi
+        except RuntimeError as exc:
+            log.error("parsing job %s (%s) failed: %s", job.id, job.document, exc)
+            reason = "lỗi khi xử lý tệp"
+        self._update(job.id, state="failed", status="error", finished_at=_now(),
+                     message=f"Tệp «{job.document}»: {reason}.")
+        return None
+
     def _ingest(self, job: Job, staged: Path) -> None:
         from assistant.locking import StoreBusy, store_write
 
+        plan = self._parse(job, staged)           # outside every lock: workers parse side by side
+        if plan is None:
+            return
         try:
-            with store_write(self.assistant.settings):   # one writer across processes
-                results = self.assistant.ingest([staged])
+            with self._write_turn, store_write(self.assistant.settings):   # one writer across processes
+                results = self.assistant.ingest([staged], parse=lambda path: plan)
         except StoreBusy as exc:
             self._update(job.id, state="failed", status="error", finished_at=_now(),
                          message=f"Tệp «{job.document}»: {exc}")
