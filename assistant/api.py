@@ -23,19 +23,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
 from assistant.export import tasks_csv_text
-from assistant.jobs import IngestQueue, Job, UploadRejected
+from assistant.failures import storage_failure
+from assistant.jobs import IngestQueue, Job, UploadRejected, worker_count
 from assistant.locking import StoreBusy, store_write
 from assistant.schemas import Answer, DocumentInfo, SearchHit, TaskOut
 from assistant.security import (
     DeclaredBodyLimit,
     InvalidQuestion,
     RateLimiter,
+    check_admin_token,
     clean_optional,
     clean_question,
+    due_message,
     token_matches,
 )
 from assistant.service import Assistant
-from ingest.periods import PeriodError
+from ingest.errors import InvalidInput
 from ingest.vntext import nfc
 
 log = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class HealthOut(BaseModel):
 class ReadyOut(BaseModel):
     status: Literal["ready", "starting", "error"]
     documents: int = 0
+    detail: str | None = Field(None, description="why the index could not be loaded (status error only)")
 
 
 class RemovedOut(BaseModel):
@@ -88,6 +92,8 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 def get_ready_assistant(request: Request) -> Assistant:
     assistant: Assistant = request.app.state.assistant
+    if request.app.state.warmup_error:
+        raise HTTPException(503, warmup_reason(request.app), headers={"Retry-After": "30"})
     if not assistant.ready:
         raise HTTPException(503, "Hệ thống đang khởi động, vui lòng thử lại sau giây lát.",
                             headers={"Retry-After": "5"})
@@ -106,12 +112,22 @@ JobsDep = Annotated[IngestQueue, Depends(get_jobs)]
 _bearer = HTTPBearer(auto_error=False, description="Mã quản trị CCHC_ADMIN_TOKEN")
 
 
-def require_admin(settings: SettingsDep,
+def require_admin(request: Request, settings: SettingsDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     if not settings.admin_token:
         raise HTTPException(403, "uploads disabled: máy chủ chưa cấu hình CCHC_ADMIN_TOKEN nên chức năng "
                                  "tải lên, xoá tài liệu bị tắt.")
+    # Failed guesses are counted per client and refused without any sleep, so a guessing client
+    # is stopped while every other client goes on at full speed.
+    throttle: RateLimiter = request.app.state.login_throttle
+    client = request.client.host if request.client else "unknown"
+    wait = throttle.blocked(client)
+    if wait:
+        raise HTTPException(429, f"Nhập sai mã quản trị quá nhiều lần; vui lòng thử lại sau {wait} giây.",
+                            headers={"Retry-After": str(wait)})
     if credentials is None or not token_matches(settings.admin_token, credentials.credentials):
+        if credentials is not None:
+            throttle.record(client)
         raise HTTPException(401, "Mã quản trị không đúng hoặc bị thiếu (Authorization: Bearer <mã>).",
                             headers={"WWW-Authenticate": "Bearer"})
 
@@ -132,6 +148,14 @@ RateLimitDep = Annotated[None, Depends(limit_rate)]
 
 
 # -- helpers ---------------------------------------------------------------
+
+def warmup_reason(app: FastAPI) -> str:
+    """Why the index could not be loaded, in Vietnamese (the real cause when it is a storage one)."""
+    error = app.state.warmup_error
+    failure = storage_failure(error, app.state.settings.home) if isinstance(error, BaseException) else None
+    cause = failure.message if failure is not None else "xem nhật ký máy chủ."
+    return f"Hệ thống không mở được kho dữ liệu: {cause} Sửa xong thì khởi động lại máy chủ."
+
 
 def question_or_400(text: str, settings: Settings) -> str:
     try:
@@ -180,8 +204,10 @@ def tasks(assistant: AssistantDep,
     try:
         found = assistant.tasks(commune=clean_optional(commune), agency=clean_optional(agency), due=due,
                                 query=clean_optional(query), include_ongoing=ongoing)
-    except PeriodError as exc:  # a `due` period the parser does not understand
-        raise HTTPException(400, str(exc)) from None
+    except ValueError as exc:  # a `due` period the parser does not understand (PeriodError)
+        if due is None:
+            raise
+        raise HTTPException(400, due_message(due, exc)) from None
     if format == "csv":
         return Response(tasks_csv_text(found), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="nhiem-vu.csv"'})
@@ -204,18 +230,21 @@ def job_state(job_id: str, jobs: JobsDep) -> Job:
 
 
 _REJECT_STATUS = {"bad_name": 400, "empty": 400, "unsupported": 415, "too_large": 413, "unreadable": 422,
-                  "duplicate": 409, "queue_full": 503}
+                  "duplicate": 409, "name_taken": 409, "lookalike": 409, "queue_full": 503,
+                  "disk_full": 507, "read_only": 503}
 
 
 @upload_router.post("/documents", status_code=202, response_model=Job,
                     summary="Tải lên kế hoạch (.txt .md .pdf .docx), xử lý nền",
                     responses=_errors(400, 401, 403, 409, 413, 415, 503))
 def upload_document(file: UploadFile, response: Response, _: AdminDep, jobs: JobsDep,
-                    settings: SettingsDep) -> Job:
+                    settings: SettingsDep,
+                    replace: Annotated[bool, Query(description="Thay văn bản cùng tên đã có (nội dung khác)")]
+                    = False) -> Job:
     max_bytes = int(settings.max_file_mb * 1_048_576)
     data = file.file.read(max_bytes + 1)
     try:
-        job = jobs.submit(file.filename or "", data)
+        job = jobs.submit(file.filename or "", data, replace=replace)
     except UploadRejected as exc:
         headers = {"Retry-After": "10"} if exc.reason == "queue_full" else None
         raise HTTPException(_REJECT_STATUS[exc.reason], exc.message, headers=headers) from None
@@ -244,13 +273,14 @@ def healthz() -> HealthOut:
 
 
 @health_router.get("/readyz", response_model=ReadyOut, summary="Chỉ mục đã nạp, sẵn sàng trả lời",
-                   responses={503: {"model": ReadyOut}})
+                   responses={503: {"model": ReadyOut}}, response_model_exclude_none=True)
 def readyz(request: Request):
     assistant: Assistant = request.app.state.assistant
     if request.app.state.warmup_error:
-        return JSONResponse(ReadyOut(status="error").model_dump(), status_code=503)
+        return JSONResponse(ReadyOut(status="error", detail=warmup_reason(request.app)).model_dump(exclude_none=True),
+                            status_code=503)
     if not assistant.ready:
-        return JSONResponse(ReadyOut(status="starting").model_dump(), status_code=503,
+        return JSONResponse(ReadyOut(status="starting").model_dump(exclude_none=True), status_code=503,
                             headers={"Retry-After": "5"})
     return ReadyOut(status="ready", documents=len(assistant.documents()))
 
@@ -282,7 +312,16 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
     return await http_exception_handler(request, exc)
 
 
+async def _invalid_input(request: Request, exc: InvalidInput):
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
 async def _server_error(request: Request, exc: Exception):
+    failure = storage_failure(exc, request.app.state.settings.home)
+    if failure is not None:  # a full disk or read-only home: say so, with a status that means it
+        log.error("storage failure on %s %s: %s (%r)", request.method, request.url.path, failure.kind, exc)
+        return JSONResponse({"detail": failure.message}, status_code=failure.status,
+                            headers={"Retry-After": "60"} if failure.status == 503 else None)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse({"detail": "Lỗi máy chủ nội bộ, vui lòng thử lại sau."}, status_code=500)
 
@@ -295,6 +334,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     Called without arguments it is the app factory of `cchc serve --workers N`
     (`uvicorn --factory assistant.api:create_app`): one Assistant per worker process."""
     settings = settings or (assistant.settings if assistant is not None else get_settings())
+    check_admin_token(settings.admin_token)  # refuse to start with a guessable staff token
     owns_assistant = assistant is None
     assistant = assistant if assistant is not None else Assistant(settings)
     max_upload_bytes = int(settings.max_file_mb * 1_048_576)
@@ -304,9 +344,9 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
         def warm() -> None:
             try:
                 assistant.warm_up()
-            except Exception:
+            except Exception as exc:
                 log.exception("warm-up failed")
-                app.state.warmup_error = True
+                app.state.warmup_error = exc
 
         threading.Thread(target=warm, name="cchc-warmup", daemon=True).start()
         app.state.jobs.start()
@@ -325,10 +365,12 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     )
     app.state.settings = settings
     app.state.assistant = assistant
-    app.state.warmup_error = False
+    app.state.warmup_error = None
     app.state.limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.login_throttle = RateLimiter(settings.login_failures_per_minute)
     app.state.jobs = IngestQueue(assistant, settings.uploads_path, max_queued=settings.ingest_queue_size,
-                                 max_bytes=max_upload_bytes)
+                                 max_bytes=max_upload_bytes, workers=worker_count(settings.ingest_workers),
+                                 job_seconds=settings.ingest_job_seconds, limits=settings.document_limits)
 
     body_cap = settings.max_body_kb * 1024
     app.include_router(read_router, max_body_size=body_cap)
@@ -336,6 +378,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
     app.include_router(upload_router, max_body_size=max_upload_bytes + MULTIPART_OVERHEAD)
     app.include_router(health_router, max_body_size=body_cap)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(Exception, _server_error)
     app.add_middleware(DeclaredBodyLimit, limit_for=lambda method, path: _body_cap(settings, method, path),
                        message_for=lambda method, path: _too_large_message(settings, method, path))

@@ -41,26 +41,41 @@ def _shown(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _store(settings: Settings | None = None) -> Iterator:
-    """The composition root with only its store open (cheap for ingest, documents, remove, tasks)."""
-    from assistant.service import Assistant
+def _storage_errors(settings: Settings, what: str = "") -> Iterator[None]:
+    """A full disk or a read-only home ends the command with its real cause and exit 1
+    (`what` names what could not be done, e.g. the files of an ingest)."""
+    from assistant.failures import storage_failure
 
-    assistant = Assistant(settings or Settings()).open()
     try:
-        yield assistant.store
-    finally:
-        assistant.close()
+        yield
+    except Exception as exc:
+        failure = storage_failure(exc, settings.home)
+        if failure is None:
+            raise
+        _err(f"LỖI: {what}: {failure.message}" if what else f"LỖI: {failure.message}")
+        raise typer.Exit(1) from None
 
 
 @contextlib.contextmanager
-def _assistant(settings: Settings | None = None) -> Iterator:
+def _store(settings: Settings | None = None, what: str = "") -> Iterator:
+    """The composition root with only its store open (cheap for ingest, documents, remove, tasks)."""
+    with _assistant(settings, what) as assistant:
+        yield assistant.store
+
+
+@contextlib.contextmanager
+def _assistant(settings: Settings | None = None, what: str = "") -> Iterator:
+    """The composition root (its store opened); a full disk or read-only home exits 1 with the cause."""
     from assistant.service import Assistant
 
-    assistant = Assistant(settings or Settings()).open()
-    try:
-        yield assistant
-    finally:
-        assistant.close()
+    settings = settings or Settings()
+    with _storage_errors(settings, what):
+        settings.home.mkdir(parents=True, exist_ok=True)
+        assistant = Assistant(settings).open()
+        try:
+            yield assistant
+        finally:
+            assistant.close()
 
 
 # -- write path ---------------------------------------------------------------------------------
@@ -77,7 +92,8 @@ def ingest(
 
     settings = Settings()
     started = time.perf_counter()
-    with _store(settings) as store:
+    what = "không nạp được " + ", ".join(_shown(str(p)) for p in paths)
+    with _store(settings, what) as store:
         results = ingest_paths(store, paths, settings=settings, progress=progress, force=force)
     counts = {status: sum(r.status == status for r in results) for status in STATUS_LABELS}
     for r in results:
@@ -101,6 +117,9 @@ def ingest(
 @app.command()
 def remove(document: Annotated[str, typer.Argument(help="Tên văn bản, như trong `cchc documents`.")]) -> None:
     """Xóa một văn bản và mọi dữ liệu suy ra từ nó (đoạn, vector, nhiệm vụ, chỉ tiêu)."""
+    from assistant.security import clean_text
+
+    document = clean_text(document).strip()
     with _store() as store:
         name = document if store.document(document) else Path(document).name
         if not store.remove(name):
@@ -176,13 +195,16 @@ def tasks(
 ) -> None:
     """Tra sổ nhiệm vụ: ai chủ trì, phối hợp, sản phẩm, thời hạn."""
     from assistant.export import source_label, task_to_out, write_tasks_csv
+    from assistant.security import clean_optional, due_message
 
+    # undecodable bytes in arguments reach us as lone surrogates: dropped before any lookup
+    commune, agency, due, query, document = map(clean_optional, (commune, agency, due, query, document))
     with _assistant() as assistant:
         try:
             selection = assistant.task_selection(commune=commune, agency=agency, due=due, query=query,
                                                  document=document, role=role.value)
         except ValueError as exc:  # PeriodError: a `--due` period that cannot be read
-            _err(str(exc))
+            _err(due_message(due, exc) if due else str(exc))
             raise typer.Exit(2)
     status = "due" if due else ""
     records = selection.tasks + (selection.ongoing if ongoing else [])
@@ -222,19 +244,26 @@ def ask(
     batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu ('-' = stdin).")] = None,
 ) -> None:
     """Hỏi đáp có trích dẫn nguồn."""
+    from assistant.security import InvalidQuestion, clean_optional, clean_question
     from assistant.service import Assistant
 
     if (question is None) == (batch is None):
         _err("Cần đúng một trong hai: CÂU HỎI hoặc --batch TỆP.")
         raise typer.Exit(2)
+    settings = Settings()
     if batch is not None:
-        text = sys.stdin.read() if str(batch) == "-" else batch.read_text(encoding="utf-8-sig")
-        questions = [line.strip() for line in text.splitlines() if line.strip()]
+        questions = _batch_questions(batch)
     else:
-        questions = [question]
-    assistant = Assistant(Settings())
+        try:  # bytes the terminal could not decode reach us as lone surrogates: dropped here
+            questions = [clean_question(question, settings.max_question_chars)]
+        except InvalidQuestion as exc:
+            _err(f"LỖI: {exc}")
+            raise typer.Exit(1) from None
+    commune = clean_optional(commune)
+    assistant = Assistant(settings)
     try:
-        answers = assistant.ask_batch(questions, commune=commune)
+        with _storage_errors(settings):
+            answers = assistant.ask_batch(questions, commune=commune)
     finally:
         assistant.close()
     for q, answer in zip(questions, answers):
@@ -255,6 +284,23 @@ def ask(
             typer.echo("")
 
 
+def _batch_questions(batch: Path) -> list[str]:
+    """Questions of a --batch file or stdin, one per line; bytes that are not UTF-8 are dropped
+    with a note naming the lines, never a traceback."""
+    from assistant.security import decode_lines
+
+    try:
+        data = sys.stdin.buffer.read() if str(batch) == "-" else batch.read_bytes()
+    except OSError as exc:
+        _err(f"LỖI  {_shown(str(batch))}: không đọc được tệp câu hỏi: {exc.strerror or exc}")
+        raise typer.Exit(1) from None
+    lines, damaged = decode_lines(data)
+    if damaged:
+        _err(f"Chú ý: {_shown(str(batch))} có byte không phải UTF-8 ở dòng "
+             f"{', '.join(map(str, damaged[:10]))}; đã bỏ các byte đó.")
+    return [line.strip() for line in lines if line.strip()]
+
+
 # -- services and tools -------------------------------------------------------------------------
 
 @app.command()
@@ -268,6 +314,7 @@ def serve(
     import uvicorn
 
     from assistant.api import create_app
+    from assistant.security import WeakAdminToken, check_admin_token
 
     if workers > 1:
         # Every worker process builds its own app and Assistant from the CCHC_* environment;
@@ -276,6 +323,11 @@ def serve(
         return
 
     settings = Settings()
+    try:
+        check_admin_token(settings.admin_token)
+    except WeakAdminToken as exc:
+        _err(f"LỖI: {exc}")
+        raise typer.Exit(1) from None
     params = inspect.signature(create_app).parameters
     app_ = create_app(settings=settings) if "settings" in params else create_app()
     uvicorn.run(app_, host=host, port=port)

@@ -38,10 +38,17 @@ class Settings(BaseSettings):
     max_question_chars: int = 1000
     max_body_kb: int = 64
     rate_limit_per_minute: int = 0    # 0 = off
+    login_failures_per_minute: int = 10  # wrong staff tokens per client before 429; 0 = off
     ingest_queue_size: int = 4
+    ingest_workers: int = 0           # upload parse workers; 0 = one per core, at most 4
+    ingest_job_seconds: float = 600.0  # an upload's parse (OCR included) is stopped after this; 0 = no limit
+    # Per document (0 = no limit): a commune plan has tens of pages and a few thousand lines.
+    max_pages: int = 1_000            # PDF pages, checked before any text is extracted
+    max_paragraphs: int = 200_000     # non-blank lines / paragraphs after loading
+    max_chars: int = 10_000_000       # characters after decoding
     write_lock_timeout: float = 30.0  # seconds a writer waits for another process's write
 
-    admin_token: str = ""             # CCHC_ADMIN_TOKEN; empty = write endpoints disabled
+    admin_token: str = ""             # CCHC_ADMIN_TOKEN (>= 24 random characters); empty = writes disabled
     cors_origins: list[str] = Field(default_factory=list)
 
     @property
@@ -55,6 +62,14 @@ class Settings(BaseSettings):
     @property
     def uploads_path(self) -> Path:
         return self.home / "uploads"
+
+    @property
+    def document_limits(self):
+        """`ingest.limits.DocumentLimits` from the settings above."""
+        from ingest.limits import DocumentLimits
+
+        return DocumentLimits(max_pages=self.max_pages, max_paragraphs=self.max_paragraphs,
+                              max_chars=self.max_chars)
 
 
 @lru_cache(maxsize=1)

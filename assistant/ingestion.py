@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from assistant.failures import storage_failure
+from assistant.names import find_lookalike, lookalike_message
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS
 
@@ -107,12 +109,15 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
     return files, notes
 
 
-def _parse(path: Path, progress: bool = False):
+def _parse(path: Path, settings=None, progress: bool = False):
+    """The one parse of a file on the write path, within the settings' document limits."""
+    from ingest.limits import DEFAULT_LIMITS
     from ingest.pipeline import parse_file
 
+    limits = getattr(settings, "document_limits", None) or DEFAULT_LIMITS
     pages = _PageBar(document_id(path)) if progress else None
     try:
-        return parse_file(path, progress=pages)
+        return parse_file(path, limits, progress=pages)
     finally:
         if pages is not None:
             pages.close()
@@ -138,17 +143,21 @@ class _PageBar:
 
 
 def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = False,
-                 force: bool = False) -> list[IngestResult]:
+                 force: bool = False, parse: Callable[[Path], object] | None = None) -> list[IngestResult]:
     """Ingest files/folders into `store`: refused paths first, then one result per file in order.
 
     `force` re-parses files even when their bytes are unchanged (vectors still come from the cache).
+    `parse(path) -> ParsedPlan` replaces the in-process parse (the upload queue parses in a child
+    process with a time limit, `assistant.jobs`); it raises `IngestError` for a refused file.
     """
     max_bytes = int(float(getattr(settings, "max_file_mb", 20.0)) * 1024 * 1024)
+    home = getattr(settings, "home", None)
     files, notes = expand_paths(paths)
     results: list[IngestResult] = list(notes)
     pending: list[tuple[IngestResult, object, float]] = []  # (result, plan, seconds spent so far)
     owners: dict[str, str] = {}  # document id -> file that claimed it in this run
     hashes: dict[str, str] = {}  # content hash -> document id that claimed it in this run
+    stored_names: list[str] | None = None  # read once, when a new name must be checked
 
     # Phase 1: hash, skip unchanged, parse. Pure work: nothing is written yet.
     for path in files:
@@ -175,8 +184,15 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 result.message = (f"trùng nội dung với văn bản «{twin}» đã có; không lưu bản thứ hai "
                                   f"(muốn đổi tên thì xóa «{twin}» trước: cchc remove)")
                 continue
+            if store.document(result.document) is None:  # a new name: refuse a look-alike of another
+                if stored_names is None:
+                    stored_names = [doc.document for doc in store.documents()]
+                lookalike = find_lookalike(result.document, [*stored_names, *owners])
+                if lookalike is not None:
+                    result.message = lookalike_message(result.document, lookalike)
+                    continue
             hashes[content_hash] = result.document
-            plan = _parse(path, progress=progress)
+            plan = parse(path) if parse is not None else _parse(path, settings, progress=progress)
             if not plan.content_hash:
                 plan.content_hash = content_hash
             result.document = plan.document
@@ -192,7 +208,8 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
         except IngestError as exc:
             result.message = _reason(exc)
         except OSError as exc:
-            result.message = f"không đọc được tệp: {exc.strerror or exc}"
+            failure = storage_failure(exc, home)
+            result.message = failure.message if failure else f"không đọc được tệp: {exc.strerror or exc}"
         except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
             result.message = f"lỗi không mong đợi khi đọc tệp: {type(exc).__name__}: {exc}"
         finally:
@@ -210,7 +227,9 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
             except Exception as exc:  # noqa: BLE001 - the store rolled back; keep going
                 result.status = "error"
-                result.message = f"không lưu được vào kho: {type(exc).__name__}: {exc}"
+                failure = storage_failure(exc, home)  # the real cause, even when a rollback error hides it
+                result.message = (f"không lưu được vào kho: {failure.message}" if failure else
+                                  f"không lưu được vào kho: {type(exc).__name__}: {exc}")
             result.seconds = spent + time.perf_counter() - started
     finally:
         bar.close()

@@ -1,10 +1,16 @@
 """Upload intake and the background ingest queue shared by the REST API and the staff tab.
 
 `IngestQueue.submit(filename, data)` checks an upload cheaply and synchronously (name, type,
-size, duplicate content, queue room) and raises `UploadRejected` with a Vietnamese message;
-an accepted file is staged under `<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one
-worker thread (one writer at a time), then moved to `<uploads>/<name>`. A file whose ingest
-fails never reaches `<uploads>`; the documents already stored stay as they were.
+size, duplicate content, a different document already under that name or a look-alike of it,
+queue room, and a bounded probe: text decoded and counted, a PDF opened and its page count read,
+`ingest.limits.probe_file`) and raises `UploadRejected` with a Vietnamese message. Heavy parsing
+never runs inside the request: an accepted file is staged under
+`<uploads>/.staging/<pid>/<job id>/<name>` and ingested by one of `workers` worker threads. Each
+parses in a child process killed after `job_seconds` (`assistant.parsing`), so several files
+parse at once and one huge file blocks no other; writes then go one at a time (this process's
+threads in turn, other processes through the writer lock), and the file is moved to
+`<uploads>/<name>`. A file whose ingest fails never reaches `<uploads>`, its staging folder is
+removed on every path, and the documents already stored stay as they were.
 """
 
 from __future__ import annotations
@@ -14,11 +20,9 @@ import io
 import logging
 import os
 import queue
-import re
 import shutil
 import threading
 import time
-import unicodedata
 import uuid
 import zipfile
 from collections import OrderedDict
@@ -29,19 +33,21 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from ingest.loaders import SUPPORTED_EXTENSIONS, has_signature
-from ingest.vntext import nfc
+from assistant.failures import storage_failure
+from assistant.names import BadName, find_lookalike, lookalike_message, stored_name
 
 if TYPE_CHECKING:
     from assistant.service import Assistant
+    from ingest.limits import DocumentLimits
 
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = SUPPORTED_EXTENSIONS  # the loaders' list: one list of formats
-MAX_NAME_CHARS = 120
 STAGING_DIR = ".staging"
 QUEUE_FULL = "Hàng đợi xử lý tài liệu đang đầy, vui lòng thử lại sau."
 
-RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "unreadable", "duplicate", "queue_full"]
+RejectReason = Literal["bad_name", "unsupported", "empty", "too_large", "unreadable", "duplicate", "name_taken",
+                       "lookalike", "queue_full", "disk_full", "read_only"]
 JobState = Literal["queued", "running", "done", "failed"]
 
 
@@ -76,23 +82,13 @@ class Job(BaseModel):
 
 # -- pure checks -----------------------------------------------------------
 
-_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
-
-
 def sanitize_filename(name: str) -> str:
-    """The last path component of `name`, NFC, without control/format characters, reserved
-    punctuation or leading dots. Raises `UploadRejected("bad_name")` if nothing usable is left."""
-    cleaned = nfc(name or "").replace("\\", "/").split("/")[-1]
-    cleaned = "".join(ch for ch in cleaned if unicodedata.category(ch)[0] != "C")
-    cleaned = _WINDOWS_RESERVED.sub("_", cleaned)
-    cleaned = re.sub(r"\s+", " ", cleaned).strip(" .")
-    stem, dot, suffix = cleaned.rpartition(".")
-    if not dot:
-        stem, suffix = cleaned, ""
-    stem = stem.strip(" .")[:MAX_NAME_CHARS].rstrip(" .")
-    if not stem:
-        raise UploadRejected("bad_name", f"Tên tệp «{name}» không hợp lệ.")
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    """The stored name of an upload (`assistant.names.stored_name`: last path component, NFC,
+    bounded in bytes). Raises `UploadRejected("bad_name")` if nothing usable is left."""
+    try:
+        return stored_name(name)
+    except BadName as exc:
+        raise UploadRejected("bad_name", str(exc)) from None
 
 
 def check_content(name: str, data: bytes, max_bytes: int) -> None:
@@ -125,18 +121,24 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise UploadRejected("unsupported", f"Tệp «{name}» không phải là {kind} hợp lệ.")
 
 
-def check_readable(path: Path, name: str) -> None:
-    """Load the staged file (decode text, open PDF/DOCX) so that a file the ingest could never
-    read is refused in the request itself (corrupt, encrypted, scanned, unknown encoding)."""
+def check_readable(path: Path, name: str, limits: "DocumentLimits | None" = None) -> None:
+    """A bounded look at the staged file (`ingest.limits.probe_file`: text decoded and counted, a
+    PDF opened and its declared pages counted; nothing parsed), so that a file the ingest could
+    never read (corrupt, locked, wrong code page) or that is over the limits is refused in the
+    request; everything costlier is left to the worker."""
     from ingest.errors import IngestError
-    from ingest.loaders import load
+    from ingest.limits import DEFAULT_LIMITS, TooLong, probe_file
 
     try:
-        load(path)
+        probe_file(path, name, limits or DEFAULT_LIMITS)
+    except TooLong as exc:
+        raise UploadRejected("too_large", f"Tệp «{name}»: {exc.reason_vi}.") from None
     except IngestError as exc:
         raise UploadRejected("unreadable", f"Tệp «{name}»: {exc.reason_vi}.") from None
-    except Exception:  # noqa: BLE001 - a parser bug on odd bytes: still the file's fault for the user
-        log.exception("loading upload %s failed", name)
+    except OSError:
+        raise
+    except Exception:  # noqa: BLE001 - a reader bug on odd bytes: still the file's fault for the user
+        log.exception("probing upload %s failed", name)
         raise UploadRejected("unreadable", f"Tệp «{name}»: không đọc được nội dung tệp.") from None
 
 
@@ -179,72 +181,118 @@ def _now() -> datetime:
 
 # -- the queue ------------------------------------------------------------
 
+def worker_count(setting: int) -> int:
+    """Ingest workers: the setting, or with 0 one per core up to four (each parse is a process)."""
+    if setting > 0:
+        return setting
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 class IngestQueue:
-    """Bounded queue of uploads with a single background worker thread."""
+    """Bounded queue of uploads with `workers` background worker threads (parsing in child
+    processes, `job_seconds` each at most; writing one at a time)."""
 
     def __init__(self, assistant: "Assistant", uploads_dir: Path, max_queued: int, max_bytes: int,
-                 keep_jobs: int = 500) -> None:
+                 keep_jobs: int = 500, workers: int = 1, job_seconds: float = 0.0,
+                 limits: "DocumentLimits | None" = None) -> None:
+        from ingest.limits import DEFAULT_LIMITS
+
         self.assistant = assistant
         self.uploads_dir = Path(uploads_dir)
         self.max_bytes = max_bytes
+        self.workers = max(1, workers)
+        self.job_seconds = job_seconds
+        self.limits = limits or DEFAULT_LIMITS
         self._queue: queue.Queue[tuple[Job, Path] | None] = queue.Queue(maxsize=max(1, max_queued))
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._keep = keep_jobs
         self._lock = threading.Lock()
+        self._write_turn = threading.Lock()   # this process's workers write one at a time, without timeout
         self._hash_cache: dict[Path, tuple[int, int, str]] = {}
-        self._worker: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "IngestQueue":
-        if self._worker is None or not self._worker.is_alive():
+        self._threads = [t for t in self._threads if t.is_alive()]
+        if not self._threads:
             _remove_dead_staging(self.uploads_dir / STAGING_DIR)  # left by a crash
-            self._worker = threading.Thread(target=self._run, name="cchc-ingest", daemon=True)
-            self._worker.start()
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._run, name=f"cchc-ingest-{len(self._threads) + 1}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
         return self
 
     def stop(self, timeout: float = 30.0) -> None:
-        worker, self._worker = self._worker, None
-        if worker is None:
-            return
-        self._queue.put(None)  # blocks only while the queue is full; the worker keeps draining it
-        worker.join(timeout)
+        threads, self._threads = self._threads, []
+        for _ in threads:
+            self._queue.put(None)  # blocks only while the queue is full; the workers keep draining it
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     # -- intake ------------------------------------------------------------
-    def submit(self, filename: str, data: bytes) -> Job:
-        """Validate, stage and queue one upload. Raises `UploadRejected`."""
+    def submit(self, filename: str, data: bytes, replace: bool = False) -> Job:
+        """Validate, stage and queue one upload. Raises `UploadRejected`.
+
+        A different document already stored (or queued) under the same name is replaced only with
+        `replace=True`; otherwise the upload is refused naming it, as is a look-alike name."""
         name = sanitize_filename(filename)
         check_content(name, data, self.max_bytes)
         digest = hashlib.sha256(data).hexdigest()
         with self._lock:
-            self._check_room(name, digest)  # cheap refusals before any file work
+            self._check_room(name, digest, replace)  # cheap refusals before any file work
         job = Job(id=uuid.uuid4().hex, document=name, size=len(data), sha256=digest, created_at=_now())
         staged = self.uploads_dir / STAGING_DIR / str(os.getpid()) / job.id / name
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        staged.write_bytes(data)
         try:
-            check_readable(staged, name)
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(data)
+            check_readable(staged, name, self.limits)
             with self._lock:
-                self._check_room(name, digest)  # again: another upload may have been queued meanwhile
+                self._check_room(name, digest, replace)  # again: another upload may have been queued meanwhile
                 try:
                     self._queue.put_nowait((job, staged))
                 except queue.Full:  # only this method puts jobs, under the lock; kept for safety
                     raise UploadRejected("queue_full", QUEUE_FULL) from None
                 self._remember(job)
+        except OSError as exc:
+            shutil.rmtree(staged.parent, ignore_errors=True)
+            raise self._storage_rejection(name, exc) from None
         except BaseException:
             shutil.rmtree(staged.parent, ignore_errors=True)
             raise
         return job.model_copy()
 
-    def _check_room(self, name: str, digest: str) -> None:
-        existing = self._find_duplicate(digest)
+    def _storage_rejection(self, name: str, exc: OSError) -> Exception:
+        failure = storage_failure(exc, self.uploads_dir)
+        if failure is None:
+            return exc
+        reason = {"disk_full": "disk_full", "read_only": "read_only"}.get(failure.kind, "bad_name")
+        return UploadRejected(reason, f"Tệp «{name}»: {failure.message}")
+
+    def _check_room(self, name: str, digest: str, replace: bool = False) -> None:
+        stored = {doc.document: doc for doc in self.assistant.documents()}
+        existing = self._find_duplicate(digest, stored)
         if existing is not None:
             raise UploadRejected(
                 "duplicate",
                 f"Tệp «{name}» trùng nội dung với tài liệu «{existing}» đã có; không lưu thêm bản thứ hai.",
                 existing=existing,
             )
+        taken = [*stored, *(job.document for job in self._jobs.values() if not job.finished)]
+        if name in taken and not replace:
+            raise UploadRejected(
+                "name_taken",
+                f"Đã có văn bản «{name}» với nội dung khác; không thay thế khi chưa được yêu cầu rõ "
+                f"(gửi lại với replace=true để thay, hoặc đổi tên tệp).",
+                existing=name,
+            )
+        lookalike = find_lookalike(name, taken)
+        if lookalike is not None:
+            raise UploadRejected("lookalike", f"Tệp «{name}»: {lookalike_message(name, lookalike)}",
+                                 existing=lookalike)
         if self._queue.full():
             raise UploadRejected("queue_full", QUEUE_FULL)
+
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:
@@ -279,12 +327,12 @@ class IngestQueue:
                 break
             self._jobs.popitem(last=False)
 
-    def _find_duplicate(self, digest: str) -> str | None:
-        """Name of a stored or queued document with exactly these bytes, if any."""
+    def _find_duplicate(self, digest: str, stored: dict) -> str | None:
+        """Name of a stored (`stored`: name -> DocumentInfo) or queued document with exactly these
+        bytes, if any."""
         for job in self._jobs.values():
             if not job.finished and job.sha256 == digest:
                 return job.document
-        stored = {doc.document: doc for doc in self.assistant.documents()}
         for name, doc in stored.items():
             if getattr(doc, "content_hash", "") == digest:
                 return name
@@ -318,19 +366,44 @@ class IngestQueue:
             self._update(job.id, state="running", started_at=_now())
             try:
                 self._ingest(job, staged)
-            except Exception:  # a worker must survive any single bad file
-                log.exception("ingest job %s (%s) crashed", job.id, job.document)
+            except Exception as exc:  # a worker must survive any single bad file
+                failure = storage_failure(exc, self.uploads_dir)
+                if failure is None:
+                    log.exception("ingest job %s (%s) crashed", job.id, job.document)
+                else:
+                    log.error("ingest job %s (%s): %s (%r)", job.id, job.document, failure.kind, exc)
+                reason = failure.message if failure else "lỗi khi xử lý tệp"
                 self._update(job.id, state="failed", status="error", finished_at=_now(),
-                             message=f"Lỗi khi xử lý tệp «{job.document}».")
+                             message=f"Tệp «{job.document}»: {reason}.")
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def _parse(self, job: Job, staged: Path):
+        """The staged file parsed in a child process within the job time limit; None when it
+        failed (the job is then marked failed with the reason)."""
+        from assistant.parsing import parse_with_time_limit
+        from ingest.errors import IngestError
+
+        try:
+            return parse_with_time_limit(staged, self.limits, self.job_seconds)
+        except IngestError as exc:
+            reason = exc.reason_vi
+        except RuntimeError as exc:
+            log.error("parsing job %s (%s) failed: %s", job.id, job.document, exc)
+            reason = "lỗi khi xử lý tệp"
+        self._update(job.id, state="failed", status="error", finished_at=_now(),
+                     message=f"Tệp «{job.document}»: {reason}.")
+        return None
 
     def _ingest(self, job: Job, staged: Path) -> None:
         from assistant.locking import StoreBusy, store_write
 
+        plan = self._parse(job, staged)           # outside every lock: workers parse side by side
+        if plan is None:
+            return
         try:
-            with store_write(self.assistant.settings):   # one writer across processes
-                results = self.assistant.ingest([staged])
+            with self._write_turn, store_write(self.assistant.settings):   # one writer across processes
+                results = self.assistant.ingest([staged], parse=lambda path: plan)
         except StoreBusy as exc:
             self._update(job.id, state="failed", status="error", finished_at=_now(),
                          message=f"Tệp «{job.document}»: {exc}")

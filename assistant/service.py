@@ -70,12 +70,14 @@ class Assistant:
         self._ready = False
 
     # -- write path ------------------------------------------------------
-    def ingest(self, paths: Sequence[str | Path], progress: bool = False):
-        """Ingest files/folders. Returns one `IngestResult` per file (see assistant.ingestion)."""
+    def ingest(self, paths: Sequence[str | Path], progress: bool = False, parse=None):
+        """Ingest files/folders. Returns one `IngestResult` per file (see assistant.ingestion;
+        `parse` replaces the in-process parse, as the upload queue does)."""
         from assistant.ingestion import ingest_paths
 
         self.warm_up()
-        return ingest_paths(self.store, [Path(p) for p in paths], settings=self.settings, progress=progress)
+        return ingest_paths(self.store, [Path(p) for p in paths], settings=self.settings, progress=progress,
+                            parse=parse)
 
     def remove(self, document: str) -> bool:
         self.warm_up()

@@ -28,3 +28,8 @@ class IngestError(Exception):
 
 class NeedsOcr(IngestError):
     """A PDF without a usable text layer (a scan): the loader may read it with OCR instead."""
+
+
+class InvalidInput(ValueError):
+    """Input refused with a user-facing Vietnamese message (`str(error)`): a question, a period,
+    a file name. Surfaces show the message as it is: the API as a 400, the CLI on stderr."""

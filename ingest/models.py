@@ -191,3 +191,4 @@ class ParsedPlan:
     ocr_confidence: float | None = None
     text_quality: float | None = None  # from the loader: how plausibly Vietnamese the text reads
     extractor: str = ""                # from the loader: which extractor produced the text
+    instruction_chunks: list[str] = field(default_factory=list)  # ids of chunks addressing the reader

@@ -6,7 +6,7 @@ inside a question by `find_period`. Relative words ("năm nay", "quý này", "th
 tới") and a month or quarter without a year resolve against the `today` passed in. "Trước X"
 (before) is the window from 1 January of X's year up to X: up to and including a day, up to
 the day before a month, quarter or year starts. Unreadable text raises `PeriodError`
-(a `ValueError`) with a Vietnamese message.
+(an `ingest.errors.InvalidInput`, so a `ValueError`) with a Vietnamese message.
 
 The due rule (`due_status(deadline, period)`), for a normalised `Deadline` (ingest.deadlines):
 
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from ingest.errors import InvalidInput
 from ingest.models import Deadline
 from ingest.vntext import expand_abbreviations, fold, nfc, tokens
 
@@ -42,8 +43,8 @@ __all__ = ["Period", "PeriodError", "DueStatus", "parse_period", "find_period", 
            "month_window"]
 
 
-class PeriodError(ValueError):
-    """A period the user typed could not be read (message in Vietnamese)."""
+class PeriodError(InvalidInput):
+    """A period the user typed could not be read (message in Vietnamese, shown as it is)."""
 
     def __init__(self, text: str, reason: str = "") -> None:
         detail = f" ({reason})" if reason else ""

@@ -1,7 +1,8 @@
 """The pure ingest pipeline: file or text -> `ParsedPlan` (no store or index I/O).
 
 load -> normalise -> structure -> metadata -> records (tables, prose duties, targets)
--> chunks.
+-> chunks. A document over the page, paragraph or character limits (`ingest.limits`) is refused
+before the work it would cost.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from ingest.chunk import build_chunks
 from ingest.errors import IngestError
-from ingest.loaders import MEDIA_TYPES, load, split_lines
+from ingest.instructions import flag_instructions
+from ingest.limits import DEFAULT_LIMITS, DocumentLimits, check_file, check_loaded
+from ingest.loaders import MEDIA_TYPES, document_name, load, split_lines
 from ingest.metadata import extract_metadata
 from ingest.models import Block, LoadedDocument, ParsedPlan, PlanMetadata, Target, TaskRecord
 from ingest.normalise import normalise_lines
@@ -35,8 +38,10 @@ def extract_records(blocks: Sequence[Block], metadata: PlanMetadata) -> tuple[li
     return table_tasks + prose_tasks, targets
 
 
-def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
-    """Everything after loading. Pure."""
+def parse_document(loaded: LoadedDocument, content_hash: str,
+                   limits: DocumentLimits = DEFAULT_LIMITS) -> ParsedPlan:
+    """Everything after loading. Pure. Raises `IngestError` for a document over `limits`."""
+    check_loaded(loaded, limits)
     document = loaded.document
     lines = normalise_lines(loaded.lines, True if loaded.from_pdf_text else None)
     if not lines:
@@ -55,7 +60,7 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
     for label, value in (("tên xã", metadata.commune), ("năm/giai đoạn", metadata.period)):
         if not value:
             warnings.append(f"Không tìm thấy {label} trong văn bản.")
-    return ParsedPlan(
+    plan = ParsedPlan(
         document=document,
         path=loaded.path,
         content_hash=content_hash,
@@ -71,18 +76,24 @@ def parse_document(loaded: LoadedDocument, content_hash: str) -> ParsedPlan:
         text_quality=loaded.text_quality,
         extractor=loaded.extractor,
     )
+    flag_instructions(plan)
+    return plan
 
 
-def parse_file(path: str | Path, *, progress: Callable[[int, int], None] | None = None) -> ParsedPlan:
-    """Load and parse one file. Raises `IngestError` for files that cannot be read.
+def parse_file(path: str | Path, limits: DocumentLimits = DEFAULT_LIMITS, *,
+               progress: Callable[[int, int], None] | None = None) -> ParsedPlan:
+    """Load and parse one file. Raises `IngestError` for files that cannot be read or are over
+    `limits` (a PDF's page count is checked before its text is read).
     `progress(done, pages)` follows the pages of a scan while they are recognised (OCR)."""
     path = Path(path)
+    check_file(path, document_name(path), limits)
     loaded = load(path, progress=progress)
-    return parse_document(loaded, hashlib.sha256(path.read_bytes()).hexdigest())
+    return parse_document(loaded, hashlib.sha256(path.read_bytes()).hexdigest(), limits)
 
 
 def parse_text(document: str, text: str, *, media_type: str | None = None,
-               from_pdf_text: bool = False, path: str = "") -> ParsedPlan:
+               from_pdf_text: bool = False, path: str = "",
+               limits: DocumentLimits = DEFAULT_LIMITS) -> ParsedPlan:
     """Parse in-memory text as if it were the file `document` (hash of its UTF-8 bytes)."""
     if media_type is None:
         media_type = MEDIA_TYPES.get(Path(document).suffix.lower(), "text/plain")
@@ -93,4 +104,4 @@ def parse_text(document: str, text: str, *, media_type: str | None = None,
         lines=split_lines(text),
         from_pdf_text=from_pdf_text or "\f" in text,
     )
-    return parse_document(loaded, hashlib.sha256(text.encode("utf-8")).hexdigest())
+    return parse_document(loaded, hashlib.sha256(text.encode("utf-8")).hexdigest(), limits)

@@ -24,7 +24,7 @@ from ingest.vntext import fold
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
-TOKEN = "test-admin-token-7f3a"
+TOKEN = "test-admin-token-7f3a-5d1c9e2b"
 BUNDLED = {"dai-phuoc_2026.txt": "Đại Phước", "di-linh_2026-2030.txt": "Di Linh",
            "loc-hoa_2025.txt": "Lộc Hòa", "nam-dan_2026.txt": "Năm Dẫn"}
 

@@ -30,7 +30,7 @@ from fixtures import bad_inputs as bad  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
 STORED = "di-linh_2026-2030.txt"
-TOKEN = "bad-inputs-token"
+TOKEN = "bad-inputs-token-3f9a7c1e5b2d"
 LIMIT_MB = 0.2  # small size limit so "too large" needs no big file
 DIALOGUE_Q = "Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp ở Di Linh?"
 

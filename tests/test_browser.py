@@ -18,7 +18,7 @@ from assistant.export import CSV_COLUMNS
 CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-TOKEN = "browser-test-token-91c2"
+TOKEN = "browser-test-token-91c2-a8e4"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 

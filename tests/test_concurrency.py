@@ -32,7 +32,7 @@ from live_server import live_server  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
-TOKEN = "concurrency-token"
+TOKEN = "concurrency-token-1d7f3b9e5a2c"
 UPLOAD = "hoa-thang-moi_2026.txt"
 NEW_COMMUNE = "Hòa Thắng Mới"
 REQUESTS = 50
@@ -61,7 +61,9 @@ class Gate:
 @pytest.fixture()
 def server(tmp_path, monkeypatch):
     home = tmp_path / "home"
-    assistant = Assistant(Settings(home=home, embedder="hash", admin_token=TOKEN, ingest_queue_size=1))
+    # One ingest worker: while it holds the upload's write, one more upload fills the queue.
+    assistant = Assistant(Settings(home=home, embedder="hash", admin_token=TOKEN, ingest_queue_size=1,
+                                   ingest_workers=1))
     assert all(r.ok for r in assistant.ingest([CORPUS]))
     gate = Gate()
     original = Store._insert_plan

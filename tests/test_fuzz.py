@@ -161,7 +161,7 @@ def test_fold_is_idempotent_and_keys_survive_folding(text):
 
 # -- the HTTP API against its own OpenAPI schema ------------------------------------------
 
-TOKEN = "fuzz-admin-token"
+TOKEN = "fuzz-admin-token-6e2b8d4a0c9f"
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from assistant.service import Assistant
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "plans"
-TOKEN = "limits-token-9c1e"
+TOKEN = "limits-token-9c1e-4b7d2a6f0e8c"
 GENERIC_500 = {"detail": "Lỗi máy chủ nội bộ, vui lòng thử lại sau."}
 
 
@@ -135,6 +135,73 @@ def test_write_endpoints_closed_without_a_configured_token(assistant):
         for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
             response = c.post("/api/documents", files={"file": ("a.txt", "Kế hoạch".encode())}, headers=headers)
             assert response.status_code == 403
+
+
+def test_wrong_staff_tokens_are_throttled_per_client_without_slowing_others(assistant):
+    """Issue 16 item 3: 476 guesses/s were possible. Now N wrong tokens per minute per client, then
+    429 with Retry-After (even for the right token, so guessing gives no signal), other clients unaffected."""
+    limit = 5
+    empty = {"file": ("rong.txt", b"")}
+    with client_for(assistant, ip="10.0.9.1", login_failures_per_minute=limit) as guesser:
+        statuses = [guesser.post("/api/documents", files=empty,
+                                 headers={"Authorization": f"Bearer guess-{i:04d}-{'x' * 24}"}).status_code
+                    for i in range(limit + 3)]
+        assert statuses == [401] * limit + [429] * 3
+        refused = guesser.delete("/api/documents/x.txt", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert refused.status_code == 429, refused.text
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "thử lại" in refused.json()["detail"]
+        assert guesser.post("/api/ask", json={"question": "đối thoại"}).status_code == 200  # reading goes on
+        other = TestClient(guesser.app, client=("10.0.9.2", 40000))
+        assert other.post("/api/documents", files=empty,
+                          headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 400  # authenticated
+        assert other.post("/api/documents", files=empty,
+                          headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+def test_missing_token_is_not_counted_as_a_guess_and_the_throttle_can_be_turned_off(assistant):
+    empty = {"file": ("rong.txt", b"")}
+    with client_for(assistant, ip="10.0.9.3", login_failures_per_minute=2) as c:
+        assert {c.post("/api/documents", files=empty).status_code for _ in range(5)} == {401}
+        assert c.post("/api/documents", files=empty, headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 400
+    with client_for(assistant, ip="10.0.9.4", login_failures_per_minute=0) as c:
+        statuses = {c.post("/api/documents", files=empty, headers={"Authorization": "Bearer nope"}).status_code
+                    for _ in range(30)}
+        assert statuses == {401}
+
+
+@pytest.mark.parametrize("token", ["short-token", "x" * 40, "abcabcabcabcabcabcabcabcabc", "limits-token-9c1"])
+def test_a_guessable_staff_token_refuses_to_start(assistant, token):
+    from assistant.security import WeakAdminToken
+
+    with pytest.raises(WeakAdminToken) as err:
+        create_app(assistant, assistant.settings.model_copy(update={"admin_token": token}))
+    message = str(err.value)
+    assert "CCHC_ADMIN_TOKEN" in message and "24" in message
+    assert "secrets.token_urlsafe(32)" in message
+
+
+def test_random_tokens_and_no_token_start(assistant):
+    import secrets
+
+    for token in ("", secrets.token_urlsafe(18), secrets.token_urlsafe(32), secrets.token_hex(12), TOKEN):
+        create_app(assistant, assistant.settings.model_copy(update={"admin_token": token}))
+
+
+def test_cchc_serve_refuses_a_short_token_with_the_way_to_make_one(tmp_path, monkeypatch):
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli_app
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: started.append(a))
+    result = CliRunner().invoke(cli_app, ["serve", "--port", "1"],
+                                env={"CCHC_HOME": str(tmp_path), "CCHC_EMBEDDER": "hash",
+                                     "CCHC_ADMIN_TOKEN": "secret"})
+    assert result.exit_code == 1, result.output
+    assert "CCHC_ADMIN_TOKEN" in result.stderr and "secrets.token_urlsafe(32)" in result.stderr
+    assert "Traceback" not in result.output and started == []
 
 
 # -- no stack traces -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import date as D
 import pytest
 
 from ingest.deadlines import parse_deadline
+from ingest.errors import InvalidInput
 from ingest.periods import (DueStatus, PeriodError, display_period, due_status, find_period, is_due,
                             parse_period)
 
@@ -49,7 +50,7 @@ def test_before_a_day_runs_from_the_start_of_its_year_up_to_the_day():
 def test_unreadable_periods_raise_one_typed_error_in_vietnamese(text):
     with pytest.raises(PeriodError, match="Không hiểu khoảng thời gian"):
         parse_period(text, TODAY)
-    assert issubclass(PeriodError, ValueError)
+    assert issubclass(PeriodError, ValueError) and issubclass(PeriodError, InvalidInput)
 
 
 def test_periods_inside_questions():

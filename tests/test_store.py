@@ -136,7 +136,7 @@ def test_reingesting_unchanged_files_does_no_work(tmp_path, monkeypatch):
     embedder.passages = 0
     import assistant.ingestion as ingestion
 
-    def no_parsing(path):
+    def no_parsing(path, settings=None):
         raise AssertionError(f"{path} was parsed although unchanged")
 
     monkeypatch.setattr(ingestion, "_parse", no_parsing)

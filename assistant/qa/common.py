@@ -1,5 +1,5 @@
-"""Helpers every answer strategy shares: retrieval through the Query, citations, plan labels,
-the evidence test, per-commune picks, sentence and record scoring."""
+"""Helpers every answer strategy shares: retrieval through the Query, the passages an answer may
+rest on, citations, plan labels, the evidence test, per-commune picks, sentence and record scoring."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def retrieve(ctx: Context, k: int | None = None, communes: list[str] | None = No
     docs = ctx.retriever.invoke(q.question, parsed=q, k=k or ctx.policy.sentence_k,
                                 communes=communes if communes is not None else ctx.scope,
                                 lexical_extra=lexical_extra)
-    ranked = [d.metadata["ranked"] for d in docs]
+    ranked = evidence_only(ctx, [d.metadata["ranked"] for d in docs], chunk=lambda r: r.chunk)
     if communes is None:
         ctx.ranked = ranked
         ctx.chunk_rank = {r.chunk.id: i for i, r in enumerate(ranked, start=1)}
@@ -56,6 +56,13 @@ def mark_scanned(citations: list[Citation], documents: dict) -> None:
         doc = documents.get(cite.document)
         if doc is not None and getattr(doc, "ocr", False):
             cite.note = OCR_NOTE
+
+
+def evidence_only(ctx: Context, items: list, chunk=lambda c: c) -> list:
+    """`items` (passages, or things holding one: `chunk(item)`) without the passages no answer
+    may rest on: those addressing the assistant or the reader (`AnswerIndex.is_evidence`). Every
+    strategy's passages come through here, from retrieval or straight from the store."""
+    return [item for item in items if ctx.index.is_evidence(chunk(item).id)]
 
 
 def citation(reg: AnswerIndex, chunk, origin: str | None = None, text: str | None = None) -> Citation:

@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.qa.common import citation as cite_chunk
-from assistant.qa.common import format_iso, period_label, plan_label, retrieve
+from assistant.qa.common import evidence_only, format_iso, period_label, plan_label, retrieve
 from assistant.qa.context import Context
 from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, YEAR_RE, as_sentence, shorten, split_sentences
 from assistant.qa.strategies.abstain import abstain
@@ -33,7 +33,7 @@ def answer_fact(ctx: Context) -> Answer:
     plan = plan_label(reg, doc.document)
     kind = q.fact_kind
     ids = ctx.store.document_chunk_ids(doc.document) if hasattr(ctx.store, "document_chunk_ids") else []
-    chunks = ctx.store.get_chunks(ids) if ids else []
+    chunks = evidence_only(ctx, ctx.store.get_chunks(ids)) if ids else []
     # Verbatim plan text first (preamble, signature); the metadata digest only as a last resort.
     prose = [c for c in chunks if c.kind != "metadata"]
     ordered = [c for c in prose if not c.section] + [c for c in prose if c.section] + \
