@@ -17,6 +17,13 @@ A kill before 2 leaves the old document intact; a kill after 2 leaves Chroma sta
 its document's commune changes), then ids SQLite does not know are dropped and the ones
 Chroma lacks are added from cached vectors. Dense hits are filtered through SQLite, so readers never see a
 chunk of a half-written document.
+
+Several processes (API workers, a CLI ingest beside a server): every write runs under the writer
+lock of `$CCHC_HOME` (`assistant.locking.store_write`) and bumps the store generation when done;
+`refresh()` (called by the Assistant at the start of each read, and by every write once it holds
+the lock) reopens the Chroma handle when another process completed a write since. SQLite readers
+need nothing: each statement sees the last committed state, and the read-side caches are keyed
+by `revision()`.
 """
 
 from __future__ import annotations
@@ -26,13 +33,15 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
 from assistant.store.schema import commune_token, connect, migrate
 from assistant.store.vectors import ChromaIndex
@@ -123,15 +132,36 @@ class Store:
         self._readers_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self.vectors: ChromaIndex | None = None
+        self._watch: GenerationWatch | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
         Path(self.settings.home).mkdir(parents=True, exist_ok=True)
         self._writer = connect(self.settings.db_path)
         migrate(self._writer)
+        self._watch = GenerationWatch(self.settings.db_path)   # before Chroma: a write after this is seen
         self._open_chroma()
-        self.reconcile()
+        self._reconcile_at_open()
         return self
+
+    def refresh(self) -> bool:
+        """Reopen the vector-index handle when another process completed a write since this store
+        last looked (cheap when nothing changed: one PRAGMA). True when it reloaded."""
+        watch = self._watch
+        if watch is None or not watch.changed():
+            return False
+        log.info("store generation %s written by another process: reopening the vector index",
+                 watch.generation)
+        self.vectors.reopen()
+        return True
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: the cross-process writer lock (bumps the generation on leaving), this
+        process's writer connection, and a handle current with every earlier write."""
+        with store_write(self.settings), self._write_lock:
+            self.refresh()
+            yield
 
     def close(self) -> None:
         with self._readers_lock:
@@ -142,6 +172,9 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self.vectors is not None:
             self.vectors.close()
 
@@ -183,7 +216,7 @@ class Store:
     def reindex(self) -> int:
         """Rebuild the vector index from SQLite; the old one serves until the new one is complete.
         Returns the number of vectors in the new index."""
-        with self._write_lock:
+        with self._writing():
             self.vectors.rebuild_collection(self._fill)
             self._writer.execute("DELETE FROM meta WHERE key LIKE ?", (_PENDING + "%",))
             return self._collection.count()
@@ -255,12 +288,30 @@ class Store:
         self._sync_chroma_document(document)
         self._writer.execute("DELETE FROM meta WHERE key = ?", (_PENDING + document,))
 
+    @staticmethod
+    def _pending_documents(conn: sqlite3.Connection) -> list[str]:
+        return [key[len(_PENDING):] for (key,) in conn.execute("SELECT key FROM meta")
+                if key.startswith(_PENDING)]
+
+    def _reconcile_at_open(self) -> None:
+        """Reconcile only when there is something to repair: a write marked pending, or Chroma
+        holding another number of vectors than SQLite has chunks (two counts, not a scan of
+        every id). When another process is writing it finishes its own sync: leave it to it."""
+        db = self._writer
+        if not self._pending_documents(db) and \
+                db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == self._collection.count():
+            return
+        from assistant.locking import StoreBusy
+
+        try:
+            self.reconcile()
+        except StoreBusy as exc:
+            log.warning("not reconciling the vector index now: %s", exc)
+
     def reconcile(self) -> dict[str, int]:
         """Make Chroma hold exactly SQLite's chunk ids. Returns {"deleted": n, "added": m}."""
-        with self._write_lock:
-            pending = [key[len(_PENDING):] for (key,) in self._writer.execute("SELECT key FROM meta")
-                       if key.startswith(_PENDING)]
-            for document in pending:  # a write was interrupted between COMMIT and its Chroma sync
+        with self._writing():
+            for document in self._pending_documents(self._writer):  # a write was interrupted between COMMIT and its Chroma sync
                 log.info("re-syncing Chroma for %s (interrupted write)", document)
                 self._finish_sync(document)
             rows = self._chunk_rows(self._writer)
@@ -337,11 +388,20 @@ class Store:
 
     def upsert_plan(self, plan: ParsedPlan, on_embedded: Callable[[int], None] | None = None,
                     force: bool = False) -> str:
-        """Store a parsed plan. Returns "added", "updated" or "unchanged"."""
+        """Store a parsed plan. Returns "added", "updated" or "unchanged".
+
+        Embedding comes first and outside the cross-process lock (the vector cache is
+        content-addressed, so it is safe beside another writer); the rows and the Chroma sync run
+        under it."""
+        if not force and self.has_hash(plan.document, plan.content_hash):
+            return "unchanged"
+        items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks]
         with self._write_lock:
+            self._ensure_vectors(items, on_embedded)
+        with self._writing():
             if not force and self.has_hash(plan.document, plan.content_hash):
                 return "unchanged"
-            self._ensure_vectors(((text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks), on_embedded)
+            self._ensure_vectors(items, on_embedded)    # normally nothing left to embed
             existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
                                            (plan.document,)).fetchone() is not None
             self._writer.execute("BEGIN IMMEDIATE")
@@ -416,7 +476,7 @@ class Store:
         )
 
     def remove(self, document: str) -> bool:
-        with self._write_lock:
+        with self._writing():
             if self._writer.execute("SELECT 1 FROM documents WHERE document = ?", (document,)).fetchone() is None:
                 return False
             self._writer.execute("BEGIN IMMEDIATE")
@@ -498,9 +558,10 @@ class Store:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
         where = {"commune_key": {"$in": keys}} if keys else None
-        result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
-            include=["distances"])
+        with self.vectors.reading():
+            result = self._collection.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
+                include=["distances"])
         ids, distances = result["ids"][0], result["distances"][0]
         known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
