@@ -148,7 +148,20 @@ def migrate(w: sqlite3.Connection) -> None:
     create whatever is missing."""
     _migrate_fts(w)
     w.executescript(SCHEMA)
+    _registry_indexes(w)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+
+REGISTRY_INDEXES = """
+CREATE INDEX IF NOT EXISTS tasks_chunk ON tasks(chunk_id);
+CREATE INDEX IF NOT EXISTS targets_commune ON targets(commune_key);
+"""
+
+
+def _registry_indexes(w: sqlite3.Connection) -> None:
+    """Lookups of the answer index (`assistant.qa.index`): records by chunk and targets by
+    commune, so a question touches only its commune's or its passages' rows."""
+    w.executescript(REGISTRY_INDEXES)
 
 
 def _migrate_fts(w: sqlite3.Connection) -> None:
