@@ -539,10 +539,18 @@ class Store:
             "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
-    @staticmethod
-    def _informative_terms(db: sqlite3.Connection, terms: list[str]) -> list[str]:
+    def chunk_count(self) -> int:
+        """How many chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
+        revision = self.revision()
+        cached = getattr(self, "_chunk_count", None)
+        if cached is None or cached[0] != revision:
+            cached = (revision, self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+            self._chunk_count = cached
+        return cached[1]
+
+    def _informative_terms(self, db: sqlite3.Connection, terms: list[str]) -> list[str]:
         """The query terms minus those found in most chunks (rarest kept when too few remain)."""
-        total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        total = self.chunk_count()
         marks = ",".join("?" * len(terms))
         frequency = dict(db.execute(
             f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", terms).fetchall())
