@@ -566,10 +566,16 @@ class Store:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
         where = {"commune_key": {"$in": keys}} if keys else None
-        with self.vectors.reading():
-            result = self._collection.query(
-                query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
-                include=["distances"])
+        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
+                     include=["distances"])
+        try:
+            with self.vectors.reading():
+                result = self._collection.query(**query)
+        except Exception as exc:  # noqa: BLE001 - another process wrote between refresh() and this query
+            log.warning("vector query failed (%s); reopening the vector index and retrying once", exc)
+            self.vectors.reopen()
+            with self.vectors.reading():
+                result = self._collection.query(**query)
         ids, distances = result["ids"][0], result["distances"][0]
         known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
