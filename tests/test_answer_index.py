@@ -62,3 +62,36 @@ def test_a_commune_question_reads_only_that_communes_plan(store):
     ids = lazy.task_ids(["Di Linh"])
     assert ids and all(lazy.tasks[i].document == "di-linh_2026-2030.txt" for i in ids)
     assert list(lazy._tasks._shards) == ["di-linh_2026-2030.txt"]   # the other plans were never read
+
+
+def test_idf_counts_are_derived_once_per_document_and_reused(tmp_path, parsed_plans, monkeypatch):
+    s = Store(Settings(home=tmp_path / "home", embedder="hash"), HashEmbeddings()).open()
+    try:
+        names = sorted(parsed_plans)
+        for name in names[:3]:
+            s.upsert_plan(parsed_plans[name])
+        derived: list[str] = []
+        original = StoreAnswerIndex._document_summary
+
+        def counting(self, document):
+            derived.append(document)
+            return original(self, document)
+
+        monkeypatch.setattr(StoreAnswerIndex, "_document_summary", counting)
+        first = AnswerIndex.load(s, s.revision())
+        assert sorted(derived) == names[:3]
+        again = AnswerIndex.load(s, s.revision())          # a reopened process: the cached total
+        assert sorted(derived) == names[:3]
+        assert again.task_weights.df == first.task_weights.df and again.agencies == first.agencies
+
+        s.upsert_plan(parsed_plans[names[3]])
+        grown = AnswerIndex.load(s, s.revision())
+        assert sorted(derived) == sorted(names[:3] + names[3:])   # only the new plan was derived
+        _assert_same(AnswerIndex.load_eager(s, s.revision()), grown)
+
+        s.remove(names[0])
+        shrunk = AnswerIndex.load(s, s.revision())
+        assert len(derived) == 4                                   # nothing to derive for a removal
+        _assert_same(AnswerIndex.load_eager(s, s.revision()), shrunk)
+    finally:
+        s.close()

@@ -225,7 +225,6 @@ class _Kind:
             f"SELECT document, COUNT(*) FROM {table} GROUP BY document ORDER BY document")])
         self._shards: OrderedDict[str, _Shard] = OrderedDict()
         self._lock = threading.Lock()
-        self._weights: TermWeights | None = None
 
     def shard(self, document: str) -> _Shard:
         with self._lock:
@@ -260,23 +259,30 @@ class _Kind:
             out += self.positions_where("commune_key = ?", (commune_key(c),))
         return out
 
-    @property
-    def weights(self) -> TermWeights:
-        """idf over every record of the store: streamed once per revision, only the counts kept."""
-        if self._weights is None:
-            weights = TermWeights(())
-            for document in self.layout.documents:
-                cached = self._shards.get(document)
-                if cached is not None:
-                    term_sets = cached.terms
-                else:
-                    term_sets = [self.terms_of(self.from_row(r)) for r in self.store.query_rows(
-                        f"SELECT * FROM {self.table} WHERE document = ? ORDER BY ordinal", (document,))]
-                for terms in term_sets:
-                    weights.n += 1
-                    weights.df.update(terms)
-            self._weights = weights
-        return self._weights
+    def document_summary(self, document: str) -> tuple[int, Counter]:
+        """(records, document frequency of each term) of one document's records."""
+        cached = self._shards.get(document)
+        if cached is not None:
+            term_sets = cached.terms
+        else:
+            term_sets = [self.terms_of(self.from_row(r)) for r in self.store.query_rows(
+                f"SELECT * FROM {self.table} WHERE document = ? ORDER BY ordinal", (document,))]
+        df: Counter = Counter()
+        for terms in term_sets:
+            df.update(terms)
+        return len(term_sets), df
+
+
+DERIVATION_VERSION = "1"      # bump when term_set or the agency key changes what is derived
+_TOTAL_KEY = "answer:total"
+_DOCUMENT_KEY = "answer:doc:"
+
+
+def _weights(n: int, df) -> TermWeights:
+    weights = TermWeights(())
+    weights.n = n
+    weights.df = Counter(df)
+    return weights
 
 
 class StoreAnswerIndex:
@@ -297,25 +303,61 @@ class StoreAnswerIndex:
         self.target_terms = _Records(self._targets, "terms")
         self.target_clause_terms = _Records(self._targets, "extra")
         self.targets_by_document = _ByKey(self._targets, "document")
-        self.agencies = self._agency_names()
+        total = self._totals()
+        self.agencies: list[str] = total["agencies"]
+        self.task_weights = _weights(total["task_n"], total["task_df"])
+        self.target_weights = _weights(total["target_n"], total["target_df"])
 
-    @property
-    def task_weights(self) -> TermWeights:
-        return self._tasks.weights
-
-    @property
-    def target_weights(self) -> TermWeights:
-        return self._targets.weights
-
-    def _agency_names(self) -> list[str]:
+    # -- what is global: idf counts and agency names, derived once per document -----------------
+    def _totals(self) -> dict:
+        """The store-wide idf counts and agency names. Kept in the store's derived cache: the
+        total per revision, and per document (stamped with its content hash and the derivation
+        version), so after a write only the written documents are derived again."""
+        stamp = f"{self.signature}:{DERIVATION_VERSION}"
+        cached = self.store.derived([_TOTAL_KEY]).get(_TOTAL_KEY)
+        if cached and cached[0] == stamp:
+            return json.loads(cached[1])
+        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
+            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
+        keys = {d: _DOCUMENT_KEY + d for d in stamps}
+        have = self.store.derived(list(keys.values()))
+        task_df: Counter = Counter()
+        target_df: Counter = Counter()
+        task_n = target_n = 0
         agencies: dict[str, str] = {}
-        for r in self.store.query_rows("SELECT lead, leads, coordinator_list FROM tasks ORDER BY document, ordinal"):
+        fresh = []
+        for document, doc_stamp in stamps.items():
+            entry = have.get(keys[document])
+            if entry and entry[0] == doc_stamp:
+                summary = json.loads(entry[1])
+            else:
+                summary = self._document_summary(document)
+                fresh.append((keys[document], doc_stamp, json.dumps(summary, ensure_ascii=False)))
+            task_n += summary["task_n"]
+            target_n += summary["target_n"]
+            task_df.update(summary["task_df"])
+            target_df.update(summary["target_df"])
+            for key, name in summary["agencies"]:
+                agencies.setdefault(key, name)     # documents in order: the first spelling wins
+        total = {"task_n": task_n, "task_df": task_df, "target_n": target_n, "target_df": target_df,
+                 "agencies": sorted(agencies.values())}
+        fresh.append((_TOTAL_KEY, stamp, json.dumps(total, ensure_ascii=False)))
+        self.store.put_derived(fresh)
+        return total
+
+    def _document_summary(self, document: str) -> dict:
+        task_n, task_df = self._tasks.document_summary(document)
+        target_n, target_df = self._targets.document_summary(document)
+        agencies: dict[str, str] = {}
+        for r in self.store.query_rows("SELECT lead, leads, coordinator_list FROM tasks WHERE document = ? "
+                                       "ORDER BY ordinal", (document,)):
             leads = json.loads(r["leads"]) or ([r["lead"]] if r["lead"] else [])
             for name in leads + (json.loads(r["coordinator_list"]) or []):
                 key = normalise_name(name)
                 if key and len(key) < 80:
                     agencies.setdefault(key, name)
-        return sorted(agencies.values())
+        return {"task_n": task_n, "task_df": task_df, "target_n": target_n, "target_df": target_df,
+                "agencies": list(agencies.items())}
 
     def task_ids(self, communes: list[str] | None) -> Sequence[int]:
         return self._tasks.ids(communes)

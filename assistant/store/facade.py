@@ -614,6 +614,31 @@ class Store:
         return [r[0] for r in self._db().execute(
             "SELECT text FROM chunks ORDER BY ordinal, document LIMIT ?", (limit,))]
 
+    def derived(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Cached derivations {key: (stamp, payload)} (see `put_derived`)."""
+        found: dict[str, tuple[str, str]] = {}
+        for batch in _chunks_of(list(keys), _BATCH):
+            marks = ",".join("?" * len(batch))
+            for r in self._db().execute(f"SELECT key, stamp, payload FROM derived WHERE key IN ({marks})", batch):
+                found[r[0]] = (r[1], r[2])
+        return found
+
+    def put_derived(self, items: Sequence[tuple[str, str, str]]) -> None:
+        """Keep what a reader derived from the store [(key, stamp, payload)]. A cache, not data:
+        written without the writer lock (SQLite serialises it), and a reader trusts an entry only
+        when its stamp matches what it would derive from."""
+        if not items:
+            return
+        db = self._db()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO derived(key, stamp, payload) VALUES (?,?,?)", items)
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:   # read-only or busy store: derive again next time
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            log.info("derived cache not written: %s", exc)
+
     def query_rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         """Rows of a read query (the registry engine's SQL runs here)."""
         return self._db().execute(sql, list(params)).fetchall()
