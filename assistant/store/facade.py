@@ -91,6 +91,7 @@ def _embed_text(chunk) -> str:
 # FTS5 walk most of the index ("chu_tri" is in every appendix row): leave it out.
 _COMMON_TERM_SHARE = 0.2
 _MIN_QUERY_TERMS = 2
+_TERM_CACHE = 50_000          # query terms whose chunk frequency is kept per revision
 
 
 def _quoted(term: str) -> str:
@@ -539,21 +540,35 @@ class Store:
             "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
+    def _lexical_stats(self) -> dict:
+        """Per revision: the chunk count and the document frequency of the query terms seen so far
+        (fts5vocab walks a term's whole doclist, which grows with the store; the admin vocabulary
+        of questions repeats, so each term is counted once per revision). Bounded."""
+        revision = self.revision()
+        stats = getattr(self, "_lexical_cache", None)
+        if stats is None or stats["revision"] != revision:
+            stats = {"revision": revision, "frequency": {},
+                     "total": self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+            self._lexical_cache = stats
+        return stats
+
     def chunk_count(self) -> int:
         """How many chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
-        revision = self.revision()
-        cached = getattr(self, "_chunk_count", None)
-        if cached is None or cached[0] != revision:
-            cached = (revision, self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-            self._chunk_count = cached
-        return cached[1]
+        return self._lexical_stats()["total"]
 
     def _informative_terms(self, db: sqlite3.Connection, terms: list[str]) -> list[str]:
         """The query terms minus those found in most chunks (rarest kept when too few remain)."""
-        total = self.chunk_count()
-        marks = ",".join("?" * len(terms))
-        frequency = dict(db.execute(
-            f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", terms).fetchall())
+        stats = self._lexical_stats()
+        total, cache = stats["total"], stats["frequency"]
+        missing = [t for t in terms if t not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(db.execute(
+                f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", missing).fetchall())
+            if len(cache) > _TERM_CACHE:
+                cache.clear()
+            cache.update({t: found.get(t, 0) for t in missing})
+        frequency = {t: cache[t] for t in terms if cache.get(t)}
         known = sorted((t for t in terms if t in frequency), key=frequency.__getitem__)
         if not known:
             return terms
