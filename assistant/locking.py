@@ -29,6 +29,7 @@ import sqlite3
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -199,7 +200,7 @@ def store_write(settings) -> Iterator[WriterLock]:
     finally:
         try:
             if outermost:
-                bump_generation(settings.db_path)
+                _seen_here(settings.db_path, bump_generation(settings.db_path))
         finally:
             lock.release()
 
@@ -233,6 +234,21 @@ def _generation(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row else 0
 
 
+_WATCHES: "weakref.WeakSet[GenerationWatch]" = weakref.WeakSet()
+_WATCHES_GUARD = threading.Lock()
+
+
+def _seen_here(db_path: Path, generation: int) -> None:
+    """A write of this process completed: its watches need not reload for it (this process's
+    handles made the write). Writes are serialised by the lock and every writer refreshes before
+    writing, so no other process's generation can hide behind this one."""
+    key = Path(db_path).resolve()
+    with _WATCHES_GUARD:
+        watches = [w for w in _WATCHES if w.key == key]
+    for watch in watches:
+        watch.seen(generation)
+
+
 class GenerationWatch:
     """Reader side: `changed()` is True once after each completed write by any process.
 
@@ -243,10 +259,19 @@ class GenerationWatch:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = Path(db_path)
+        self.key = self.db_path.resolve()
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self.generation = self._read()
+        with _WATCHES_GUARD:
+            _WATCHES.add(self)
+
+    def seen(self, generation: int) -> None:
+        """This process wrote `generation` itself: `changed()` stays False for it."""
+        with self._lock:
+            if generation > self.generation:
+                self.generation = generation
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

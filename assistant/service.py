@@ -69,6 +69,14 @@ class Assistant:
         self.store = None
         self._ready = False
 
+    def _current(self) -> None:
+        """The reload hook of every read: when another process (a CLI ingest, another API worker)
+        completed a write since the last request, the store reopens its vector-index handle
+        (`Store.refresh`); the answer index and accent vocabulary follow the store revision."""
+        store = self.store
+        if store is not None:
+            store.refresh()
+
     # -- write path ------------------------------------------------------
     def ingest(self, paths: Sequence[str | Path], progress: bool = False, parse=None):
         """Ingest files/folders. Returns one `IngestResult` per file (see assistant.ingestion;
@@ -86,6 +94,7 @@ class Assistant:
     # -- read path -------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
         self.warm_up()
+        self._current()
         return self.store.documents()
 
     def task_selection(self, commune: str | None = None, agency: str | None = None, due: str | None = None,
@@ -94,6 +103,7 @@ class Assistant:
         """The registry filter every surface uses (`assistant.registry`); `due` parsed by `ingest.periods`
         (raises `PeriodError`, a ValueError with a Vietnamese message)."""
         self.open()
+        self._current()
         return self.registry.tasks(commune=commune, agency=agency, due=due, query=query, role=role,
                                    origin=origin, document=document)
 
@@ -114,17 +124,20 @@ class Assistant:
 
     def search(self, query: str, commune: str | None = None, k: int = 10) -> list[SearchHit]:
         self.warm_up()
+        self._current()
         return self.retriever.search(query, communes=[commune] if commune else None, k=k)
 
     def ask(self, question: str, commune: str | None = None, history: list[dict] | None = None) -> Answer:
         """One question through the chain; `history` = earlier turns `[{"question", "answer"}]`."""
         self.warm_up()
+        self._current()
         return self.chain.invoke({"question": question, "commune": commune, "history": history or []})
 
     def ask_batch(self, questions: Iterable[str], commune: str | None = None,
                   history: list[dict] | None = None) -> list[Answer]:
         """Independent questions, in order (LangChain `batch`; each sees the same `history`)."""
         self.warm_up()
+        self._current()
         requests = [{"question": q, "commune": commune, "history": history or []} for q in questions]
         if not requests:
             return []

@@ -412,7 +412,8 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
     if not copies:
         return {"added": 0, "chunks": 0}
     documents = [plan.document for plan, _ in copies]
-    with store._write_lock:
+    # The store's own write section when it has one (cross-process writer lock + generation bump).
+    with (store._writing() if hasattr(store, "_writing") else store._write_lock):
         w = store._writer
         existing = {r[0] for batch in _batches(documents, 500) for r in w.execute(
             f"SELECT document FROM documents WHERE document IN ({','.join('?' * len(batch))})", batch)}

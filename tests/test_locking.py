@@ -167,3 +167,53 @@ def test_store_write_times_out_while_another_process_writes(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+# -- the store's writes and reloads (assistant/store/facade.py) ----------------------------
+
+def _hash_store(settings: Settings):
+    from assistant.embeddings import HashEmbeddings
+    from assistant.store import Store
+
+    return Store(settings, HashEmbeddings()).open()
+
+
+def test_store_writes_wait_for_the_writer_lock_and_leave_the_store_unchanged_on_timeout(tmp_path, parsed_plans):
+    settings = Settings(home=tmp_path / "home", embedder="hash", write_lock_timeout=0.3)
+    store = _hash_store(settings)
+    try:
+        assert store.upsert_plan(parsed_plans["loc-hoa_2025.txt"]) == "added"
+        holder = _holder(settings.home, 30)
+        try:
+            with pytest.raises(StoreBusy):
+                store.upsert_plan(parsed_plans["nam-dan_2026.txt"])
+            with pytest.raises(StoreBusy):
+                store.remove("loc-hoa_2025.txt")
+            with pytest.raises(StoreBusy):
+                store.reindex()
+        finally:
+            holder.kill()
+            holder.wait()
+        assert [d.document for d in store.documents()] == ["loc-hoa_2025.txt"]
+        assert store.upsert_plan(parsed_plans["nam-dan_2026.txt"]) == "added"   # free again
+    finally:
+        store.close()
+
+
+def test_a_store_reloads_for_another_processs_write_and_not_for_its_own(tmp_path, parsed_plans):
+    settings = Settings(home=tmp_path / "home", embedder="hash")
+    store = _hash_store(settings)
+    try:
+        assert store.upsert_plan(parsed_plans["loc-hoa_2025.txt"]) == "added"
+        assert not store.refresh(), "its own write needs no reload"
+        subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--no-progress",
+                        str(CORPUS / "nam-dan_2026.txt")], check=True, timeout=300, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(settings.home),
+                            "CCHC_EMBEDDER": "hash"})
+        assert store.refresh()
+        assert not store.refresh(), "reloaded once"
+        vector = store.embedder.embed_query_vector("cải cách hành chính")
+        hits = store.dense_search(vector, k=5, communes=["Năm Dẫn"])
+        assert hits and all(h in set(store.document_chunk_ids("nam-dan_2026.txt")) for h, _ in hits)
+    finally:
+        store.close()

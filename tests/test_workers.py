@@ -108,8 +108,6 @@ def test_serve_with_two_workers_answers_from_the_app_factory(home):
         stop(process)
 
 
-@pytest.mark.skip(reason="needs reload-on-generation in the read path (assistant/locking.py GenerationWatch), "
-                         "wired after the store split: remove this skip then")
 def test_upload_through_one_worker_is_answered_by_the_other(home):
     first, url_a = serve(home)
     second, url_b = serve(home)
@@ -118,6 +116,35 @@ def test_upload_through_one_worker_is_answered_by_the_other(home):
     finally:
         stop(first)
         stop(second)
+
+
+def test_cli_ingest_beside_a_running_server_is_seen_by_it(home):
+    """Issue 16 item 2: `cchc ingest` and `cchc remove` on the home a server is serving; the
+    server keeps answering (200, never 500) and answers and searches from the new plan."""
+    process, url = serve(home)
+    try:
+        before = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60)
+        assert before.status_code == 200 and not _cites(before.json(), UPLOADED), before.text
+        subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--no-progress", str(CORPUS / UPLOADED)],
+                       env=_env(home), check=True, stdout=subprocess.DEVNULL, timeout=300)
+        for _ in range(2):
+            answer = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60)
+            assert answer.status_code == 200, answer.text
+            assert _cites(answer.json(), UPLOADED), answer.json()
+            hits = httpx.get(f"{url}/api/search", params={"q": QUESTION, "commune": "Đại Phước"}, timeout=60)
+            assert hits.status_code == 200, hits.text
+            assert {h["document"] for h in hits.json()["hits"]} == {UPLOADED}, hits.json()
+        documents = httpx.get(f"{url}/api/documents", timeout=30)
+        assert documents.status_code == 200 and UPLOADED in {d["document"] for d in documents.json()}
+
+        subprocess.run([sys.executable, "-m", "assistant.cli", "remove", UPLOADED],
+                       env=_env(home), check=True, stdout=subprocess.DEVNULL, timeout=300)
+        after = httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60)
+        assert after.status_code == 200 and not _cites(after.json(), UPLOADED), after.text
+        hits = httpx.get(f"{url}/api/search", params={"q": QUESTION}, timeout=60)
+        assert hits.status_code == 200 and UPLOADED not in {h["document"] for h in hits.json()["hits"]}
+    finally:
+        stop(process)
 
 
 def upload_through_one_answer_through_other(url_a: str, url_b: str) -> None:

@@ -1,12 +1,26 @@
-"""The answer path's scoring index over the registry (see `AnswerIndex`)."""
+"""The answer path's scoring index over the registry.
+
+`AnswerIndex.load(store)` gives a `StoreAnswerIndex`: the same attributes the strategies read
+(`tasks[i]`, `task_terms[i]`, `task_ids(communes)`, `tasks_by_chunk.get(chunk_id)`, ...), but
+records and their term sets are read from SQLite per document on first use and kept in a bounded
+LRU, so memory follows the communes being asked about, not the corpus. A record's position is
+arithmetic (the document's first position + the record's ordinal), so no per-record structure is
+held for the whole store; what is global is one idf table per record kind (a Counter over the
+vocabulary) and the agency names. `AnswerIndex.build(...)` keeps the in-memory form for given
+records (tests).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import bisect
+import json
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from assistant.qa.evidence import TermWeights, clause_with, term_set
-from assistant.registry import Registry
+from assistant.registry import Registry, target_from_row, task_from_row
 from assistant.schemas import DocumentInfo
 from ingest.instructions import holds_instruction_to_reader
 from ingest.models import Target, TaskRecord
@@ -48,7 +62,13 @@ class AnswerIndex:
     instruction_chunks: frozenset[str] = frozenset()            # passages addressing the reader: no evidence
 
     @classmethod
-    def load(cls, store, signature) -> "AnswerIndex":
+    def load(cls, store, signature) -> "StoreAnswerIndex":
+        """The index over a store, read lazily (see the module docstring)."""
+        return StoreAnswerIndex(store, signature)
+
+    @classmethod
+    def load_eager(cls, store, signature) -> "AnswerIndex":
+        """Every record in memory (the form before lazy loading; kept to compare against)."""
         registry = Registry(store)
         return cls.build(signature, store.documents(), registry.tasks().tasks, registry.targets(),
                          instruction_passages(store))
@@ -157,3 +177,257 @@ def _ids_in(communes: list[str] | None, total: int, by_commune: dict[str, list[i
 def _record_key(t: TaskRecord) -> tuple:
     src = t.source
     return (t.document, t.origin, t.number, t.task, src.line_start if src else None)
+
+
+# -- the store-backed index -------------------------------------------------------------------
+
+SHARD_CACHE_DOCUMENTS = 256   # documents whose records and term sets stay in memory (LRU); a
+                              # commune has one or two plans, a plan ~50 tasks and ~35 targets
+
+
+def task_terms_of(t: TaskRecord) -> frozenset[str]:
+    return term_set(f"{t.task} {t.product} {t.goal}")
+
+
+def target_terms_of(g: Target) -> frozenset[str]:
+    return term_set(f"{g.subject} {g.sentence} {g.area}")
+
+
+def target_clause_terms_of(g: Target) -> frozenset[str]:
+    return term_set(f"{g.subject} {clause_with(g.sentence or g.text, g.text)}")
+
+
+@dataclass
+class _Shard:
+    """One document's records of one kind, with what ranking needs of them."""
+
+    records: list
+    terms: list[frozenset[str]]
+    extra: list[frozenset[str]]          # tasks: area terms; targets: clause terms
+    keys: dict[tuple, int] = field(default_factory=dict)
+
+
+class _Layout:
+    """Where each document's records sit in the global order (document, ordinal)."""
+
+    def __init__(self, counts: Sequence[tuple[str, int]]) -> None:
+        self.documents = [d for d, _ in counts]
+        self.starts: list[int] = []
+        total = 0
+        for _, n in counts:
+            self.starts.append(total)
+            total += n
+        self.start_of = dict(zip(self.documents, self.starts))
+        self.count_of = dict(counts)
+        self.total = total
+
+    def locate(self, i: int) -> tuple[str, int]:
+        if not 0 <= i < self.total:
+            raise IndexError(i)
+        k = bisect.bisect_right(self.starts, i) - 1     # every listed document has records
+        return self.documents[k], i - self.starts[k]
+
+
+class _Records(Sequence):
+    """`index.tasks` / `index.task_terms` / ...: position -> one field of a shard."""
+
+    def __init__(self, owner: "_Kind", part: str) -> None:
+        self.owner, self.part = owner, part
+
+    def __len__(self) -> int:
+        return self.owner.layout.total
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        document, ordinal = self.owner.layout.locate(i)
+        return getattr(self.owner.shard(document), self.part)[ordinal]
+
+    def __iter__(self) -> Iterator:
+        for document in self.owner.layout.documents:
+            yield from getattr(self.owner.shard(document), self.part)
+
+
+class _ByKey:
+    """A read-only mapping key -> positions answered by SQL (`.get(key, default)`, `[key]`)."""
+
+    def __init__(self, owner: "_Kind", column: str) -> None:
+        self.owner, self.column = owner, column
+
+    def get(self, key, default=None):
+        found = self.owner.positions_where(f"{self.column} = ?", (key,))
+        return found if found else default
+
+    def __getitem__(self, key):
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key) -> bool:
+        return self.get(key) is not None
+
+
+class _Kind:
+    """Tasks or targets of a store: layout, shard LRU, the idf table, SQL lookups."""
+
+    def __init__(self, store, table: str, from_row, terms_of, extra_of, key_of=None) -> None:
+        self.store, self.table = store, table
+        self.from_row, self.terms_of, self.extra_of, self.key_of = from_row, terms_of, extra_of, key_of
+        self.layout = _Layout([(r[0], r[1]) for r in store.query_rows(
+            f"SELECT document, COUNT(*) FROM {table} GROUP BY document ORDER BY document")])
+        self._shards: OrderedDict[str, _Shard] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def shard(self, document: str) -> _Shard:
+        with self._lock:
+            shard = self._shards.get(document)
+            if shard is not None:
+                self._shards.move_to_end(document)
+                return shard
+        records = [self.from_row(r) for r in self.store.query_rows(
+            f"SELECT * FROM {self.table} WHERE document = ? ORDER BY ordinal", (document,))]
+        shard = _Shard(records, [self.terms_of(r) for r in records], [self.extra_of(r) for r in records])
+        if self.key_of is not None:
+            for j, r in enumerate(records):
+                shard.keys[self.key_of(r)] = j     # the last of equal keys, as the eager index
+        with self._lock:
+            self._shards[document] = shard
+            self._shards.move_to_end(document)
+            while len(self._shards) > SHARD_CACHE_DOCUMENTS:
+                self._shards.popitem(last=False)
+        return shard
+
+    def positions_where(self, clause: str, params: Sequence) -> list[int]:
+        start = self.layout.start_of
+        return [start[r[0]] + r[1] for r in self.store.query_rows(
+            f"SELECT document, ordinal FROM {self.table} WHERE {clause} ORDER BY document, ordinal", params)
+            if r[0] in start]
+
+    def ids(self, communes: list[str] | None) -> Sequence[int]:
+        if not communes:
+            return range(self.layout.total)
+        out: list[int] = []
+        for c in communes:
+            out += self.positions_where("commune_key = ?", (commune_key(c),))
+        return out
+
+    def document_summary(self, document: str) -> tuple[int, Counter]:
+        """(records, document frequency of each term) of one document's records."""
+        cached = self._shards.get(document)
+        if cached is not None:
+            term_sets = cached.terms
+        else:
+            term_sets = [self.terms_of(self.from_row(r)) for r in self.store.query_rows(
+                f"SELECT * FROM {self.table} WHERE document = ? ORDER BY ordinal", (document,))]
+        df: Counter = Counter()
+        for terms in term_sets:
+            df.update(terms)
+        return len(term_sets), df
+
+
+DERIVATION_VERSION = "1"      # bump when term_set or the agency key changes what is derived
+_TOTAL_KEY = "answer:total"
+_DOCUMENT_KEY = "answer:doc:"
+
+
+def _weights(n: int, df) -> TermWeights:
+    weights = TermWeights(())
+    weights.n = n
+    weights.df = Counter(df)
+    return weights
+
+
+class StoreAnswerIndex:
+    """`AnswerIndex` over a store, read lazily (module docstring). Thread-safe."""
+
+    def __init__(self, store, signature) -> None:
+        self.signature = signature
+        self.store = store
+        self.documents: dict[str, DocumentInfo] = {d.document: d for d in store.documents()}
+        self.communes = sorted({d.commune for d in self.documents.values() if d.commune})
+        self._tasks = _Kind(store, "tasks", task_from_row, task_terms_of, lambda t: term_set(t.area), _record_key)
+        self._targets = _Kind(store, "targets", target_from_row, target_terms_of, target_clause_terms_of)
+        self.tasks = _Records(self._tasks, "records")
+        self.task_terms = _Records(self._tasks, "terms")
+        self.task_area_terms = _Records(self._tasks, "extra")
+        self.tasks_by_chunk = _ByKey(self._tasks, "chunk_id")
+        self.targets = _Records(self._targets, "records")
+        self.target_terms = _Records(self._targets, "terms")
+        self.target_clause_terms = _Records(self._targets, "extra")
+        self.targets_by_document = _ByKey(self._targets, "document")
+        total = self._totals()
+        self.agencies: list[str] = total["agencies"]
+        self.task_weights = _weights(total["task_n"], total["task_df"])
+        self.target_weights = _weights(total["target_n"], total["target_df"])
+
+    # -- what is global: idf counts and agency names, derived once per document -----------------
+    def _totals(self) -> dict:
+        """The store-wide idf counts and agency names. Kept in the store's derived cache: the
+        total per revision, and per document (stamped with its content hash and the derivation
+        version), so after a write only the written documents are derived again."""
+        stamp = f"{self.signature}:{DERIVATION_VERSION}"
+        cached = self.store.derived([_TOTAL_KEY]).get(_TOTAL_KEY)
+        if cached and cached[0] == stamp:
+            return json.loads(cached[1])
+        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
+            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
+        keys = {d: _DOCUMENT_KEY + d for d in stamps}
+        have = self.store.derived(list(keys.values()))
+        task_df: Counter = Counter()
+        target_df: Counter = Counter()
+        task_n = target_n = 0
+        agencies: dict[str, str] = {}
+        fresh = []
+        for document, doc_stamp in stamps.items():
+            entry = have.get(keys[document])
+            if entry and entry[0] == doc_stamp:
+                summary = json.loads(entry[1])
+            else:
+                summary = self._document_summary(document)
+                fresh.append((keys[document], doc_stamp, json.dumps(summary, ensure_ascii=False)))
+            task_n += summary["task_n"]
+            target_n += summary["target_n"]
+            task_df.update(summary["task_df"])
+            target_df.update(summary["target_df"])
+            for key, name in summary["agencies"]:
+                agencies.setdefault(key, name)     # documents in order: the first spelling wins
+        total = {"task_n": task_n, "task_df": task_df, "target_n": target_n, "target_df": target_df,
+                 "agencies": sorted(agencies.values())}
+        fresh.append((_TOTAL_KEY, stamp, json.dumps(total, ensure_ascii=False)))
+        self.store.put_derived(fresh)
+        return total
+
+    def _document_summary(self, document: str) -> dict:
+        task_n, task_df = self._tasks.document_summary(document)
+        target_n, target_df = self._targets.document_summary(document)
+        agencies: dict[str, str] = {}
+        for r in self.store.query_rows("SELECT lead, leads, coordinator_list FROM tasks WHERE document = ? "
+                                       "ORDER BY ordinal", (document,)):
+            leads = json.loads(r["leads"]) or ([r["lead"]] if r["lead"] else [])
+            for name in leads + (json.loads(r["coordinator_list"]) or []):
+                key = normalise_name(name)
+                if key and len(key) < 80:
+                    agencies.setdefault(key, name)
+        return {"task_n": task_n, "task_df": task_df, "target_n": target_n, "target_df": target_df,
+                "agencies": list(agencies.items())}
+
+    def task_ids(self, communes: list[str] | None) -> Sequence[int]:
+        return self._tasks.ids(communes)
+
+    def target_ids(self, communes: list[str] | None) -> Sequence[int]:
+        return self._targets.ids(communes)
+
+    def index_of(self, task: TaskRecord) -> int | None:
+        start = self._tasks.layout.start_of.get(task.document)
+        if start is None:
+            return None
+        j = self._tasks.shard(task.document).keys.get(_record_key(task))
+        return None if j is None else start + j
+
+    def resolve_commune(self, name: str) -> str | None:
+        key = commune_key(name)
+        for c in self.communes:
+            if commune_key(c) == key:
+                return c
+        return None

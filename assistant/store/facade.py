@@ -17,6 +17,13 @@ A kill before 2 leaves the old document intact; a kill after 2 leaves Chroma sta
 its document's commune changes), then ids SQLite does not know are dropped and the ones
 Chroma lacks are added from cached vectors. Dense hits are filtered through SQLite, so readers never see a
 chunk of a half-written document.
+
+Several processes (API workers, a CLI ingest beside a server): every write runs under the writer
+lock of `$CCHC_HOME` (`assistant.locking.store_write`) and bumps the store generation when done;
+`refresh()` (called by the Assistant at the start of each read, and by every write once it holds
+the lock) reopens the Chroma handle when another process completed a write since. SQLite readers
+need nothing: each statement sees the last committed state, and the read-side caches are keyed
+by `revision()`.
 """
 
 from __future__ import annotations
@@ -26,13 +33,15 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
+from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
 from assistant.store.schema import commune_token, connect, migrate
 from assistant.store.vectors import ChromaIndex
@@ -82,6 +91,7 @@ def _embed_text(chunk) -> str:
 # FTS5 walk most of the index ("chu_tri" is in every appendix row): leave it out.
 _COMMON_TERM_SHARE = 0.2
 _MIN_QUERY_TERMS = 2
+_TERM_CACHE = 50_000          # query terms whose chunk frequency is kept per revision
 
 
 def _quoted(term: str) -> str:
@@ -123,15 +133,36 @@ class Store:
         self._readers_lock = threading.Lock()
         self._writer: sqlite3.Connection | None = None
         self.vectors: ChromaIndex | None = None
+        self._watch: GenerationWatch | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
         Path(self.settings.home).mkdir(parents=True, exist_ok=True)
         self._writer = connect(self.settings.db_path)
         migrate(self._writer)
+        self._watch = GenerationWatch(self.settings.db_path)   # before Chroma: a write after this is seen
         self._open_chroma()
-        self.reconcile()
+        self._reconcile_at_open()
         return self
+
+    def refresh(self) -> bool:
+        """Reopen the vector-index handle when another process completed a write since this store
+        last looked (cheap when nothing changed: one PRAGMA). True when it reloaded."""
+        watch = self._watch
+        if watch is None or not watch.changed():
+            return False
+        log.info("store generation %s written by another process: reopening the vector index",
+                 watch.generation)
+        self.vectors.reopen()
+        return True
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One write: the cross-process writer lock (bumps the generation on leaving), this
+        process's writer connection, and a handle current with every earlier write."""
+        with store_write(self.settings), self._write_lock:
+            self.refresh()
+            yield
 
     def close(self) -> None:
         with self._readers_lock:
@@ -142,6 +173,9 @@ class Store:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self.vectors is not None:
             self.vectors.close()
 
@@ -183,7 +217,7 @@ class Store:
     def reindex(self) -> int:
         """Rebuild the vector index from SQLite; the old one serves until the new one is complete.
         Returns the number of vectors in the new index."""
-        with self._write_lock:
+        with self._writing():
             self.vectors.rebuild_collection(self._fill)
             self._writer.execute("DELETE FROM meta WHERE key LIKE ?", (_PENDING + "%",))
             return self._collection.count()
@@ -255,12 +289,30 @@ class Store:
         self._sync_chroma_document(document)
         self._writer.execute("DELETE FROM meta WHERE key = ?", (_PENDING + document,))
 
+    @staticmethod
+    def _pending_documents(conn: sqlite3.Connection) -> list[str]:
+        return [key[len(_PENDING):] for (key,) in conn.execute("SELECT key FROM meta")
+                if key.startswith(_PENDING)]
+
+    def _reconcile_at_open(self) -> None:
+        """Reconcile only when there is something to repair: a write marked pending, or Chroma
+        holding another number of vectors than SQLite has chunks (two counts, not a scan of
+        every id). When another process is writing it finishes its own sync: leave it to it."""
+        db = self._writer
+        if not self._pending_documents(db) and \
+                db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == self._collection.count():
+            return
+        from assistant.locking import StoreBusy
+
+        try:
+            self.reconcile()
+        except StoreBusy as exc:
+            log.warning("not reconciling the vector index now: %s", exc)
+
     def reconcile(self) -> dict[str, int]:
         """Make Chroma hold exactly SQLite's chunk ids. Returns {"deleted": n, "added": m}."""
-        with self._write_lock:
-            pending = [key[len(_PENDING):] for (key,) in self._writer.execute("SELECT key FROM meta")
-                       if key.startswith(_PENDING)]
-            for document in pending:  # a write was interrupted between COMMIT and its Chroma sync
+        with self._writing():
+            for document in self._pending_documents(self._writer):  # a write was interrupted between COMMIT and its Chroma sync
                 log.info("re-syncing Chroma for %s (interrupted write)", document)
                 self._finish_sync(document)
             rows = self._chunk_rows(self._writer)
@@ -337,11 +389,20 @@ class Store:
 
     def upsert_plan(self, plan: ParsedPlan, on_embedded: Callable[[int], None] | None = None,
                     force: bool = False) -> str:
-        """Store a parsed plan. Returns "added", "updated" or "unchanged"."""
+        """Store a parsed plan. Returns "added", "updated" or "unchanged".
+
+        Embedding comes first and outside the cross-process lock (the vector cache is
+        content-addressed, so it is safe beside another writer); the rows and the Chroma sync run
+        under it."""
+        if not force and self.has_hash(plan.document, plan.content_hash):
+            return "unchanged"
+        items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks]
         with self._write_lock:
+            self._ensure_vectors(items, on_embedded)
+        with self._writing():
             if not force and self.has_hash(plan.document, plan.content_hash):
                 return "unchanged"
-            self._ensure_vectors(((text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks), on_embedded)
+            self._ensure_vectors(items, on_embedded)    # normally nothing left to embed
             existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
                                            (plan.document,)).fetchone() is not None
             self._writer.execute("BEGIN IMMEDIATE")
@@ -417,7 +478,7 @@ class Store:
         )
 
     def remove(self, document: str) -> bool:
-        with self._write_lock:
+        with self._writing():
             if self._writer.execute("SELECT 1 FROM documents WHERE document = ?", (document,)).fetchone() is None:
                 return False
             self._writer.execute("BEGIN IMMEDIATE")
@@ -481,13 +542,35 @@ class Store:
             "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
-    @staticmethod
-    def _informative_terms(db: sqlite3.Connection, terms: list[str]) -> list[str]:
+    def _lexical_stats(self) -> dict:
+        """Per revision: the chunk count and the document frequency of the query terms seen so far
+        (fts5vocab walks a term's whole doclist, which grows with the store; the admin vocabulary
+        of questions repeats, so each term is counted once per revision). Bounded."""
+        revision = self.revision()
+        stats = getattr(self, "_lexical_cache", None)
+        if stats is None or stats["revision"] != revision:
+            stats = {"revision": revision, "frequency": {},
+                     "total": self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
+            self._lexical_cache = stats
+        return stats
+
+    def chunk_count(self) -> int:
+        """How many chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
+        return self._lexical_stats()["total"]
+
+    def _informative_terms(self, db: sqlite3.Connection, terms: list[str]) -> list[str]:
         """The query terms minus those found in most chunks (rarest kept when too few remain)."""
-        total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        marks = ",".join("?" * len(terms))
-        frequency = dict(db.execute(
-            f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", terms).fetchall())
+        stats = self._lexical_stats()
+        total, cache = stats["total"], stats["frequency"]
+        missing = [t for t in terms if t not in cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            found = dict(db.execute(
+                f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", missing).fetchall())
+            if len(cache) > _TERM_CACHE:
+                cache.clear()
+            cache.update({t: found.get(t, 0) for t in missing})
+        frequency = {t: cache[t] for t in terms if cache.get(t)}
         known = sorted((t for t in terms if t in frequency), key=frequency.__getitem__)
         if not known:
             return terms
@@ -500,9 +583,16 @@ class Store:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
         where = {"commune_key": {"$in": keys}} if keys else None
-        result = self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
-            include=["distances"])
+        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
+                     include=["distances"])
+        try:
+            with self.vectors.reading():
+                result = self._collection.query(**query)
+        except Exception as exc:  # noqa: BLE001 - another process wrote between refresh() and this query
+            log.warning("vector query failed (%s); reopening the vector index and retrying once", exc)
+            self.vectors.reopen()
+            with self.vectors.reading():
+                result = self._collection.query(**query)
         ids, distances = result["ids"][0], result["distances"][0]
         known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
@@ -540,6 +630,31 @@ class Store:
         """Up to `limit` chunk texts, spread over the documents (for vocabulary building)."""
         return [r[0] for r in self._db().execute(
             "SELECT text FROM chunks ORDER BY ordinal, document LIMIT ?", (limit,))]
+
+    def derived(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """Cached derivations {key: (stamp, payload)} (see `put_derived`)."""
+        found: dict[str, tuple[str, str]] = {}
+        for batch in _chunks_of(list(keys), _BATCH):
+            marks = ",".join("?" * len(batch))
+            for r in self._db().execute(f"SELECT key, stamp, payload FROM derived WHERE key IN ({marks})", batch):
+                found[r[0]] = (r[1], r[2])
+        return found
+
+    def put_derived(self, items: Sequence[tuple[str, str, str]]) -> None:
+        """Keep what a reader derived from the store [(key, stamp, payload)]. A cache, not data:
+        written without the writer lock (SQLite serialises it), and a reader trusts an entry only
+        when its stamp matches what it would derive from."""
+        if not items:
+            return
+        db = self._db()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO derived(key, stamp, payload) VALUES (?,?,?)", items)
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:   # read-only or busy store: derive again next time
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            log.info("derived cache not written: %s", exc)
 
     def query_rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         """Rows of a read query (the registry engine's SQL runs here)."""

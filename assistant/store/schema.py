@@ -153,6 +153,7 @@ def migrate(w: sqlite3.Connection) -> None:
     _migrate_fts(w)
     _migrate_document_columns(w)
     w.executescript(SCHEMA)
+    _registry_indexes(w)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
@@ -186,6 +187,26 @@ def _migrate_document_columns(w: sqlite3.Connection) -> None:
     except BaseException:
         w.execute("ROLLBACK")
         raise
+
+
+READ_INDEXES = """
+CREATE INDEX IF NOT EXISTS tasks_chunk ON tasks(chunk_id);
+CREATE INDEX IF NOT EXISTS targets_commune ON targets(commune_key);
+CREATE INDEX IF NOT EXISTS chunks_spread ON chunks(ordinal, document);
+CREATE TABLE IF NOT EXISTS derived (
+    key TEXT PRIMARY KEY,          -- what was derived ("answer:doc:<document>", "answer:total")
+    stamp TEXT NOT NULL,           -- what it was derived from (content hash, revision, version)
+    payload TEXT NOT NULL          -- JSON
+);
+"""
+
+
+def _registry_indexes(w: sqlite3.Connection) -> None:
+    """Lookups of the read path: records by chunk and targets by commune (the answer index,
+    `assistant.qa.index`, touches only its commune's or its passages' rows), the first chunks of
+    every plan (the accent vocabulary reads a bounded sample without sorting the table), and a
+    cache of what readers derive per document (idf counts), checked by stamp."""
+    w.executescript(READ_INDEXES)
 
 
 def _migrate_fts(w: sqlite3.Connection) -> None:

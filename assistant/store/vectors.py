@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -28,12 +30,50 @@ def is_corrupt(exc: BaseException) -> bool:
     return any(marker in text for marker in _CORRUPT_MARKERS)
 
 
+class _SharedLock:
+    """Many readers or one swapper: queries share the handle, `reopen` waits for them to finish."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._swapping = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._swapping:
+                self._cond.wait()
+            self._swapping = True
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._swapping = False
+                self._cond.notify_all()
+
+
 class ChromaIndex:
     def __init__(self, settings, embedder_name: str) -> None:
         self.settings = settings
         self.embedder_name = embedder_name
         self.client = None
         self.collection = None
+        self.guard = _SharedLock()
 
     # -- opening ----------------------------------------------------------------------------
     def _make_client(self, path: Path | None = None):
@@ -80,8 +120,26 @@ class ChromaIndex:
         return collection
 
     def close(self) -> None:
-        self.collection = None
-        self.client = None
+        client, self.client, self.collection = self.client, None, None
+        if client is not None and hasattr(client, "close"):
+            try:
+                client.close()      # the last client of a path stops its System (files released)
+            except Exception:  # noqa: BLE001 - closing must not mask what the caller is doing
+                log.debug("closing the Chroma client failed", exc_info=True)
+
+    def reading(self):
+        """Hold while querying, so a concurrent `reopen` never pulls the handle from under a query."""
+        return self.guard.shared()
+
+    def reopen(self) -> None:
+        """A fresh handle after another process wrote: an embedded Chroma client keeps its HNSW
+        index in memory and does not see vectors written by another process (a server does)."""
+        if self.settings.chroma_mode == "http":
+            return
+        with self.guard.exclusive():
+            self.close()
+            self.client = self._make_client()
+            self.collection = self._get_collection(self.settings.chroma_collection)
 
     # -- rebuilding ---------------------------------------------------------------------------
     def rebuild_collection(self, fill: Callable[["ChromaIndex"], None]) -> None:
