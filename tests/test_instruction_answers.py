@@ -75,8 +75,9 @@ def test_the_answer_index_sets_the_flagged_passages_aside(assistant):
     assert len(flagged) >= 2 and flagged == set(index.instruction_chunks)
     assert not any(index.is_evidence(cid) for cid in flagged)
     assert all(index.is_evidence(c.id) for c in chunks if c.id not in flagged)
-    assert not any(ROW_INJECTION in (t.product or "") for t in index.tasks)
-    assert index.tasks, "the plan's other records are still there"
+    usable = [index.tasks[i] for i in index.task_ids(None)]       # what every strategy ranks
+    assert not any(ROW_INJECTION in (t.product or "") for t in usable)
+    assert any(t.document == DOCUMENT for t in usable), "the plan's other records are still there"
 
 
 @pytest.mark.parametrize("question", QUESTIONS)

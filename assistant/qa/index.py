@@ -278,6 +278,7 @@ class _Kind:
             f"SELECT document, COUNT(*) FROM {table} GROUP BY document ORDER BY document")])
         self._shards: OrderedDict[str, _Shard] = OrderedDict()
         self._lock = threading.Lock()
+        self.excluded: frozenset[int] = frozenset()   # positions of records no answer may use
 
     def shard(self, document: str) -> _Shard:
         with self._lock:
@@ -306,11 +307,12 @@ class _Kind:
 
     def ids(self, communes: list[str] | None) -> Sequence[int]:
         if not communes:
-            return range(self.layout.total)
+            every = range(self.layout.total)
+            return [i for i in every if i not in self.excluded] if self.excluded else every
         out: list[int] = []
         for c in communes:
             out += self.positions_where("commune_key = ?", (commune_key(c),))
-        return out
+        return [i for i in out if i not in self.excluded] if self.excluded else out
 
     def document_summary(self, document: str) -> tuple[int, Counter]:
         """(records, document frequency of each term) of one document's records."""
@@ -329,6 +331,7 @@ class _Kind:
 DERIVATION_VERSION = "1"      # bump when term_set or the agency key changes what is derived
 _TOTAL_KEY = "answer:total"
 _DOCUMENT_KEY = "answer:doc:"
+_INSTRUCTION_KEY = "answer:instructions:"
 
 
 def _weights(n: int, df) -> TermWeights:
@@ -356,6 +359,7 @@ class StoreAnswerIndex:
         self.target_terms = _Records(self._targets, "terms")
         self.target_clause_terms = _Records(self._targets, "extra")
         self.targets_by_document = _ByKey(self._targets, "document")
+        self.instruction_chunks = self._instructions()
         total = self._totals()
         self.agencies: list[str] = total["agencies"]
         self.task_weights = _weights(total["task_n"], total["task_df"])
@@ -397,6 +401,53 @@ class StoreAnswerIndex:
         fresh.append((_TOTAL_KEY, stamp, json.dumps(total, ensure_ascii=False)))
         self.store.put_derived(fresh)
         return total
+
+    def _instructions(self) -> frozenset[str]:
+        """Passages addressing the assistant or the reader (`ingest.instructions`), and the
+        records they hold, per document: derived once per content hash and kept in the store's
+        derived cache, so opening a store re-reads only documents written since."""
+        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
+            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
+        keys = {d: _INSTRUCTION_KEY + d for d in stamps}
+        have = self.store.derived(list(keys.values()))
+        chunks: set[str] = set()
+        tasks: set[int] = set()
+        targets: set[int] = set()
+        fresh = []
+        for document, doc_stamp in stamps.items():
+            entry = have.get(keys[document])
+            if entry and entry[0] == doc_stamp:
+                found = json.loads(entry[1])
+            else:
+                found = self._document_instructions(document)
+                fresh.append((keys[document], doc_stamp, json.dumps(found, ensure_ascii=False)))
+            chunks.update(found["chunks"])
+            task_start = self._tasks.layout.start_of.get(document, 0)
+            target_start = self._targets.layout.start_of.get(document, 0)
+            tasks.update(task_start + j for j in found["tasks"])
+            targets.update(target_start + j for j in found["targets"])
+        self.store.put_derived(fresh)
+        self._tasks.excluded = frozenset(tasks)
+        self._targets.excluded = frozenset(targets)
+        return frozenset(chunks)
+
+    def _document_instructions(self, document: str) -> dict:
+        passages = [Passage(r["id"], r["document"], r["line_start"] or 0, r["line_end"] or 0)
+                    for r in self.store.query_rows(
+                        "SELECT id, document, line_start, line_end, text FROM chunks WHERE document = ?",
+                        (document,)) if holds_instruction_to_reader(r["text"])]
+        if not passages:
+            return {"chunks": [], "tasks": [], "targets": []}
+        flagged = frozenset(p.id for p in passages)
+        tasks = [j for j, task in enumerate(self._tasks.shard(document).records)
+                 if _from_passages(task.chunk_id, task.source, flagged, passages)]
+        targets = [j for j, target in enumerate(self._targets.shard(document).records)
+                   if _from_passages("", target.source, flagged, passages)]
+        return {"chunks": sorted(flagged), "tasks": tasks, "targets": targets}
+
+    def is_evidence(self, chunk_id: str) -> bool:
+        """May an answer rest on (quote, cite, or hand a model) this passage?"""
+        return chunk_id not in self.instruction_chunks
 
     def _document_summary(self, document: str) -> dict:
         task_n, task_df = self._tasks.document_summary(document)
