@@ -402,9 +402,9 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                                      elem_id="task-due")
                     query = gr.Textbox(label="Từ khoá trong nhiệm vụ", placeholder="đối thoại", elem_id="task-query")
                 with gr.Row():
-                    apply = gr.Button("Lọc", variant="primary", elem_id="task-filter")
-                    download_csv = gr.DownloadButton("Tải CSV", elem_id="task-csv")
-                    download_xlsx = gr.DownloadButton("Tải Excel (.xlsx)", elem_id="task-xlsx")
+                    apply = gr.Button("Lọc", variant="primary", elem_id="task-filter", min_width=70)
+                    download_csv = gr.DownloadButton("Tải CSV", elem_id="task-csv", min_width=80)
+                    download_xlsx = gr.DownloadButton("Tải Excel", elem_id="task-xlsx", min_width=90)
                 task_notice = gr.Markdown(elem_id="task-notice")
                 count = gr.Markdown(elem_id="task-count")
                 with gr.Tabs():
@@ -421,10 +421,12 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                     with gr.Tab("Biểu đồ", id="task-charts"):
                         by_agency = gr.BarPlot(pd.DataFrame({"Cơ quan chủ trì": [], "Số nhiệm vụ": []}),
                                                x="Cơ quan chủ trì", y="Số nhiệm vụ", label="Nhiệm vụ theo cơ quan chủ trì",
-                                               x_label_angle=-35, elem_id="chart-agency", sort="-y", height=360)
+                                               x_label_angle=-35, elem_id="chart-agency", sort="-y", height=360,
+                                               y_lim=[0, None])
                         by_area = gr.BarPlot(pd.DataFrame({"Lĩnh vực": [], "Số nhiệm vụ": []}),
                                              x="Lĩnh vực", y="Số nhiệm vụ", label="Nhiệm vụ theo lĩnh vực",
-                                             x_label_angle=-35, elem_id="chart-area", sort="-y", height=360)
+                                             x_label_angle=-35, elem_id="chart-area", sort="-y", height=360,
+                                             y_lim=[0, None])
 
             # The "Thủ tục" (procedures) tab goes here, between the citizens' and the staff's tabs.
 
