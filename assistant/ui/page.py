@@ -254,7 +254,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                            tasks=[t for t in assistant.tasks(due=f"{year_number}-{m:02d}", **filters)
                                   if not is_ongoing(t)]) for m in range(1, 13)]
         ongoing = [t for t in assistant.tasks(**filters) if is_ongoing(t)]
-        return "", render_timeline(months, ongoing)
+        return gr.update(), render_timeline(months, ongoing)  # leave the filter's own notice alone
 
     def refresh_communes(chat_commune: str, task_commune: str):
         choices = commune_choices(assistant.documents())
@@ -474,6 +474,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                 answer_question, [pending, turns, commune], [chatbot, turns, comment_row], **private).then(
                 lambda t: t, [turns], [conversation], queue=False, **private).then(
                 None, None, None, js=SCROLL_TO_ANSWER_JS, **private)
+        chatbot.clear(new_conversation, None, [chatbot, turns, feedback_status, comment_row, feedback_id],
+                      queue=False, **private).then(lambda: [], None, [conversation], queue=False, **private)
         new_chat.click(new_conversation, None, [chatbot, turns, feedback_status, comment_row, feedback_id],
                        queue=False, **private).then(lambda: [], None, [conversation], queue=False, **private)
         chatbot.like(rate, [turns], [feedback_id, comment_row, feedback_status], queue=False, **private)
