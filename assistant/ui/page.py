@@ -180,7 +180,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
     def answer_question(question: str, turns: list, commune: str, request: gr.Request):
         turns = list(turns or [])
         if not question:
-            return gr.update(), turns, gr.update()
+            return gr.update(), turns, gr.update(), gr.update()
         turn: dict[str, Any] = {"question": question, "commune": commune_filter(commune)}
         allowed, retry_after = limiter.hit(client_key(request))
         if not allowed:
@@ -197,14 +197,14 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                 turn.update(answer=None, citations=[],
                             html="Xin lỗi, hệ thống gặp lỗi khi trả lời câu hỏi này. Vui lòng thử lại sau.")
         turns = (turns + [turn])[-KEPT_TURNS:]
-        return chat_messages(turns), turns, gr.update(visible=False)
+        return chat_messages(turns), turns, turns, gr.update(visible=False)
 
     def restore(turns: list):
         turns = [t for t in (turns or []) if isinstance(t, dict) and t.get("question")][-KEPT_TURNS:]
         return chat_messages(turns), turns
 
     def new_conversation():
-        return [], [], "", gr.update(visible=False), None
+        return [], [], [], "", gr.update(visible=False), None
 
     def rate(turns: list, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -471,13 +471,11 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
         for trigger in (message.submit, send.click):
             trigger(add_question, [message, turns], [chatbot, message, pending, chat_notice], queue=False,
                     **private).then(
-                answer_question, [pending, turns, commune], [chatbot, turns, comment_row], **private).then(
-                lambda t: t, [turns], [conversation], queue=False, **private).then(
-                None, None, None, js=SCROLL_TO_ANSWER_JS, **private)
-        chatbot.clear(new_conversation, None, [chatbot, turns, feedback_status, comment_row, feedback_id],
-                      queue=False, **private).then(lambda: [], None, [conversation], queue=False, **private)
-        new_chat.click(new_conversation, None, [chatbot, turns, feedback_status, comment_row, feedback_id],
-                       queue=False, **private).then(lambda: [], None, [conversation], queue=False, **private)
+                answer_question, [pending, turns, commune], [chatbot, turns, conversation, comment_row],
+                **private).then(None, None, None, js=SCROLL_TO_ANSWER_JS, **private)
+        cleared = [chatbot, turns, conversation, feedback_status, comment_row, feedback_id]
+        chatbot.clear(new_conversation, None, cleared, queue=False, **private)
+        new_chat.click(new_conversation, None, cleared, queue=False, **private)
         chatbot.like(rate, [turns], [feedback_id, comment_row, feedback_status], queue=False, **private)
         for trigger in (comment_send.click, comment.submit):
             trigger(send_comment, [feedback_id, comment], [comment, feedback_status], queue=False, **private)
