@@ -247,6 +247,18 @@ def test_answer_sources_conversation_and_feedback_on_a_phone(browser, live_url, 
         assert page.outside_requests == []
 
 
+def test_follow_up_is_answered_in_the_previous_turns_commune(browser, live_url, asked):
+    """No commune filter: only the history the page sends can tell the follow-up which commune."""
+    with _page(browser, live_url, PHONE) as page:
+        _ask(page, "Ai chủ trì tổ chức đối thoại với người dân ở Di Linh?")
+        follow = _ask(page, "Còn cơ quan nào phối hợp thực hiện?")
+        assert asked[-1]["commune"] is None
+        assert [h["question"] for h in asked[-1]["history"]] == ["Ai chủ trì tổ chức đối thoại với người dân ở Di Linh?"]
+        communes = follow.locator(".cchc-source .cchc-commune").all_inner_texts()
+        assert communes and set(communes) == {"xã Di Linh"}, (follow.inner_text(), communes)
+        assert page.outside_requests == []
+
+
 def test_plan_markup_never_reaches_the_image_host(browser, live_url, image_host):
     url, hits = image_host
     with _page(browser, live_url, DESK) as page:
@@ -283,7 +295,7 @@ def test_tasks_as_cards_on_a_phone_with_the_deadline_view_and_charts(browser, li
 
         page.locator("#task-due input, #task-due textarea").first.fill("quý 13/2026")
         page.locator("#task-filter").click()
-        page.get_by_text("Không hiểu thời hạn").wait_for()
+        page.get_by_text("Không hiểu khoảng thời gian").wait_for()   # the period parser's own message
         assert page.locator("#task-cards .cchc-card").count() > 0   # the previous result stays
 
         page.get_by_role("tab", name="Theo thời hạn").click()
@@ -292,8 +304,7 @@ def test_tasks_as_cards_on_a_phone_with_the_deadline_view_and_charts(browser, li
         assert months and all(re.match(r"Tháng \d{1,2}/2026", m) for m in months)
         numbers = [int(re.match(r"Tháng (\d+)", m).group(1)) for m in months]
         assert numbers == sorted(numbers)
-        march = len([t for t in assistant.tasks(commune="Năm Dẫn", due="2026-03")
-                     if t.deadline_kind not in ("continuous", "recurring", "on_demand")])
+        march = len(assistant.tasks(commune="Năm Dẫn", due="2026-03"))   # the one due rule
         if march:
             assert any(m.startswith("Tháng 3/2026") and f"{march} nhiệm vụ" in m for m in months)
         assert "xã Năm Dẫn" in page.locator("#task-timeline").inner_text()
@@ -313,10 +324,11 @@ def test_desk_table_and_downloads_apply_the_same_filters(browser, live_url, assi
         _choose(page, "task-commune", "Năm Dẫn")
         page.locator("#task-due input, #task-due textarea").first.fill("quý I/2026")
         page.locator("#task-filter").click()
-        expected = assistant.tasks(commune="Năm Dẫn", due="quý I/2026")
-        assert 0 < len(expected) < total
+        due = assistant.tasks(commune="Năm Dẫn", due="quý I/2026")
+        expected = assistant.tasks(commune="Năm Dẫn", due="quý I/2026", include_ongoing=True)  # due, then ongoing
+        assert 0 < len(due) < total and expected[:len(due)] == due
         page.wait_for_function("(n) => { const m = (document.querySelector('#task-count')?.innerText || '')"
-                               ".match(/\\d+/); return m && Number(m[0]) === n; }", arg=len(expected))
+                               ".match(/\\d+/); return m && Number(m[0]) === n; }", arg=len(due))
         assert page.locator("#task-table").is_visible() and not page.locator("#task-cards").is_visible()
         page.wait_for_function("() => document.querySelectorAll('#task-table tbody tr').length > 0")
         assert "Năm Dẫn" in page.locator("#task-table").inner_text()

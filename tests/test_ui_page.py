@@ -4,6 +4,7 @@ throttle, the CSP header, `lang="vi"` and the gate on Gradio's upload endpoint."
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -15,12 +16,13 @@ from typer.testing import CliRunner
 
 from assistant.api import create_app
 from assistant.config import Settings
+from assistant.export import CSV_COLUMNS, tasks_csv_text
 from assistant.feedback import FeedbackStore, eval_draft, feedback_csv
 from assistant.schemas import Answer, Citation, TaskOut
 from assistant.service import Assistant
 from assistant.ui import exports
 from assistant.ui.guard import STAFF_COOKIE, LoginThrottle
-from assistant.ui.page import chat_messages, sent_history
+from assistant.ui.page import chat_messages, sent_history, task_count_label
 from assistant.ui.render import (
     MonthDue,
     Passage,
@@ -107,13 +109,29 @@ def test_export_names_are_readable():
 
 
 def test_xlsx_and_csv_hold_the_same_rows_and_never_formulas():
-    tasks = [_task(), _task(task="=HYPERLINK(\"http://x\")", number="2")]
+    tasks = [_task(), _task(task="=HYPERLINK(\"http://x\")", number="2"),
+             _task(task="Tiếp nhận hồ sơ", deadline="Thường xuyên", deadline_kind="continuous", due_status="ongoing")]
     book = load_workbook(io.BytesIO(exports.xlsx_bytes(tasks)))
     rows = list(book.active.iter_rows(values_only=True))
-    assert rows[0][1] == "Xã" and len(rows) == 3 and rows[1][1] == "Năm Dẫn"
-    assert rows[2][5].startswith("'=")  # shown as text, not evaluated
-    csv_rows = exports.csv_text(tasks).lstrip("\ufeff").splitlines()
-    assert len(csv_rows) == 3 and csv_rows[0].startswith("Tài liệu,Xã")
+    assert rows[0][:2] == ("Tài liệu", "Xã") and len(rows) == 4 and rows[1][1] == "Năm Dẫn"
+    assert len(rows[0]) == len(CSV_COLUMNS)  # the export's one column set, Vietnamese headings
+    assert rows[2][CSV_COLUMNS.index("task")].startswith("'=")  # shown as text, not evaluated
+    assert rows[3][CSV_COLUMNS.index("due_status")] == "ongoing"
+    # the CSV is the shared export itself, byte for byte what /api/tasks?format=csv sends
+    assert exports.csv_text(tasks) == tasks_csv_text(tasks)
+    csv_rows = list(csv.reader(io.StringIO(exports.csv_text(tasks).lstrip("\ufeff"))))
+    assert tuple(csv_rows[0]) == CSV_COLUMNS and len(csv_rows) == 4
+    assert [r[CSV_COLUMNS.index("task")] for r in csv_rows[1:]] == [t.task for t in tasks]
+
+
+def test_task_count_and_cards_set_standing_duties_apart():
+    tasks = [_task(due_status="due"), _task(task="Tiếp nhận hồ sơ", deadline="Thường xuyên",
+                                            deadline_kind="continuous", due_status="ongoing")]
+    assert task_count_label(tasks) == "**1** nhiệm vụ đến hạn · Thường xuyên: 1 (xếp sau)"
+    assert task_count_label(tasks[:1]) == "**1** nhiệm vụ"
+    assert task_count_label([]) == "Không có nhiệm vụ nào khớp với bộ lọc."
+    cards = render_task_cards(tasks).split('class="cchc-card"')
+    assert "cchc-tag" not in cards[1] and "Thường xuyên</span>" in cards[2]
 
 
 # -- feedback ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant.feedback import RATING_LABELS, FeedbackStore, feedback_csv
 from assistant.jobs import UploadRejected
+from assistant.procedure_tab import build_procedures_tab
 from assistant.schemas import Answer, DocumentInfo, TaskOut
 from assistant.security import InvalidQuestion, clean_optional, clean_question
 from assistant.ui import exports
@@ -29,7 +30,6 @@ from assistant.ui.i18n import page_i18n
 from assistant.ui.render import (
     MonthDue,
     Passage,
-    is_ongoing,
     render_answer,
     render_task_cards,
     render_timeline,
@@ -64,7 +64,6 @@ STAFF_EXAMPLES = [
 TASK_HEADERS = ["Xã", "Lĩnh vực", "STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời hạn", "Sản phẩm", "Tài liệu"]
 DOC_HEADERS = ["Tài liệu", "Xã", "Tỉnh", "Năm", "Tiêu đề", "Đoạn", "Nhiệm vụ"]
 FEEDBACK_HEADERS = ["Mã", "Thời gian (UTC)", "Đánh giá", "Câu hỏi", "Câu trả lời", "Góp ý", "Câu hỏi kiểm thử"]
-DUE_EXAMPLES = "Ví dụ hợp lệ: 2026, quý II/2026, tháng 6/2026, 2026-06, 30/6/2026."
 PENDING, DONE, FAILED = "**Đang xử lý** —", "**Thành công** —", "**Lỗi** —"
 
 
@@ -81,6 +80,16 @@ def commune_filter(choice: str | None) -> str | None:
 def task_rows(tasks: list[TaskOut]) -> list[list[str]]:
     return [[t.commune, t.area, t.number, t.task, t.lead, t.coordinators, t.deadline, t.product, t.document]
             for t in tasks]
+
+
+def task_count_label(tasks: list[TaskOut]) -> str:
+    """"**12** nhiệm vụ" or, with a period, "**12** nhiệm vụ đến hạn · Thường xuyên: 30 (xếp sau)"."""
+    if not tasks:
+        return "Không có nhiệm vụ nào khớp với bộ lọc."
+    ongoing = sum(1 for t in tasks if t.due_status == "ongoing")
+    if not ongoing:
+        return f"**{len(tasks)}** nhiệm vụ"
+    return f"**{len(tasks) - ongoing}** nhiệm vụ đến hạn · Thường xuyên: {ongoing} (xếp sau)"
 
 
 def document_rows(documents: list[DocumentInfo]) -> list[list[str]]:
@@ -232,16 +241,14 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
     def filter_tasks(commune: str, agency: str, due: str, query: str):
         filters = dict(commune=commune_filter(commune), agency=clean_optional(agency), due=clean_optional(due),
                        query=clean_optional(query))
-        try:
-            found = assistant.tasks(**filters)
-        except ValueError:  # a deadline period the parser does not understand
-            message = notice(f"Không hiểu thời hạn «{filters['due']}». {DUE_EXAMPLES} Bảng giữ nguyên kết quả trước.")
-            return (message, *([gr.update()] * 7))
+        try:  # the registry engine: tasks due in the period first, then the standing duties during it
+            found = assistant.tasks(**filters, include_ongoing=True)
+        except ValueError as exc:  # PeriodError: a period the parser cannot read (its message is Vietnamese)
+            return (notice(f"{exc} Bảng giữ nguyên kết quả trước."), *([gr.update()] * 7))
         stem = exports.file_stem(filters["commune"], filters["due"], filters["agency"], filters["query"])
         csv_path = downloads.write(stem + ".csv", exports.csv_text(found))
         xlsx_path = downloads.write(stem + ".xlsx", exports.xlsx_bytes(found))
-        count = f"**{len(found)}** nhiệm vụ" if found else "Không có nhiệm vụ nào khớp với bộ lọc."
-        return ("", count, render_task_cards(found), task_rows(found), csv_path, xlsx_path,
+        return ("", task_count_label(found), render_task_cards(found), task_rows(found), csv_path, xlsx_path,
                 counts_frame(found, "lead", "Cơ quan chủ trì"), counts_frame(found, "area", "Lĩnh vực"))
 
     def timeline(commune: str, agency: str, query: str, year: str):
@@ -250,10 +257,12 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
         except ValueError:
             return notice("Năm không hợp lệ."), gr.update()
         filters = dict(commune=commune_filter(commune), agency=clean_optional(agency), query=clean_optional(query))
-        months = [MonthDue(label=f"Tháng {m}/{year_number}",
-                           tasks=[t for t in assistant.tasks(due=f"{year_number}-{m:02d}", **filters)
-                                  if not is_ongoing(t)]) for m in range(1, 13)]
-        ongoing = [t for t in assistant.tasks(**filters) if is_ongoing(t)]
+        # The one due rule (ingest.periods.due_status, via the registry) decides each month and what is ongoing.
+        months = [MonthDue(label=f"Tháng {m}/{year_number}", tasks=assistant.tasks(due=f"{year_number}-{m:02d}",
+                                                                                  **filters))
+                  for m in range(1, 13)]
+        ongoing = [t for t in assistant.tasks(due=str(year_number), include_ongoing=True, **filters)
+                   if t.due_status == "ongoing"]
         return gr.update(), render_timeline(months, ongoing)  # leave the filter's own notice alone
 
     def refresh_communes(chat_commune: str, task_commune: str):
@@ -428,7 +437,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                                              x_label_angle=-35, elem_id="chart-area", sort="-y", height=360,
                                              y_lim=[0, None])
 
-            # The "Thủ tục" (procedures) tab goes here, between the citizens' and the staff's tabs.
+            with gr.Tab("Thủ tục", id="procedures"):
+                build_procedures_tab(assistant)
 
             with gr.Tab("Quản trị", id="staff", visible=staff_enabled):
                 gr.Markdown("Khu vực dành cho cán bộ: nhập mã quản trị để tải lên, xoá tài liệu và xem góp ý.")

@@ -14,7 +14,6 @@ from assistant.schemas import Answer, Citation, TaskOut
 # "www" breaks "www.host" ones. As character references they display the same but parse as text.
 _ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!$~|#{}:"}
 _WWW = re.compile(r"(?i)\bwww\.")
-ONGOING_KINDS = ("continuous", "recurring", "on_demand")
 ABSTAIN_NOTICE = ("<b>Chưa tìm thấy câu trả lời đủ căn cứ trong các kế hoạch đã nạp.</b> "
                   "Hãy hỏi cụ thể hơn (tên xã, nhiệm vụ, cơ quan) hoặc chọn đúng xã ở ô «Xã».")
 
@@ -32,6 +31,10 @@ def _commune_label(commune: str | None) -> str:
 
 def location_label(cite: Citation) -> str:
     where = [cite.document]
+    if cite.code:
+        where.append(f"mã thủ tục {cite.code}")
+    if cite.url:
+        where.append(f"trang Cổng Dịch vụ công: {cite.url}")  # shown as text, never as a link
     if cite.page:
         where.append(f"trang {cite.page}")
     if cite.line_start:
@@ -115,7 +118,8 @@ def render_task_cards(tasks: Sequence[TaskOut], limit: int = 300) -> str:
         return '<p class="cchc-empty">Không có nhiệm vụ nào khớp với bộ lọc.</p>'
     cards = []
     for task in tasks[:limit]:
-        summary = (f'<span class="cchc-card-task">{text_html(task.task)}</span>'
+        standing = ' <span class="cchc-tag">Thường xuyên</span>' if task.due_status == "ongoing" else ""
+        summary = (f'<span class="cchc-card-task">{text_html(task.task)}{standing}</span>'
                    f'<span class="cchc-card-meta"><b>Chủ trì:</b> {text_html(task.lead or "—")}'
                    f' · <b>Thời hạn:</b> {text_html(task.deadline or "—")}</span>')
         details = "".join((
@@ -171,6 +175,3 @@ def render_timeline(months: Sequence[MonthDue], ongoing: Sequence[TaskOut]) -> s
                       f'({len(ongoing)}) — không có hạn theo tháng</summary>{_group_html(ongoing)}</details>')
     return '<div class="cchc-timeline">' + "".join(blocks) + "</div>"
 
-
-def is_ongoing(task: TaskOut) -> bool:
-    return task.deadline_kind in ONGOING_KINDS
