@@ -157,9 +157,11 @@ def _in_viewport(page, selector: str) -> bool:
 
 
 def _task_count(page) -> int:
-    page.wait_for_function("() => /\\d+|Không có/.test(document.querySelector('#task-count')?.innerText || '')")
-    found = re.search(r"\d+", page.locator("#task-count").inner_text())
-    return int(found.group()) if found else 0
+    # the label itself ("12 nhiệm vụ…", "Không có…"), not Gradio's "processing | 0.5/0.3s" while it loads
+    page.wait_for_function("() => /^\\s*(\\d+ nhiệm vụ|Không có)/"
+                           ".test(document.querySelector('#task-count')?.innerText || '')")
+    found = re.match(r"\s*(\d+) nhiệm vụ", page.locator("#task-count").inner_text())
+    return int(found.group(1)) if found else 0
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desk"])
@@ -328,7 +330,7 @@ def test_desk_table_and_downloads_apply_the_same_filters(browser, live_url, assi
         expected = assistant.tasks(commune="Năm Dẫn", due="quý I/2026", include_ongoing=True)  # due, then ongoing
         assert 0 < len(due) < total and expected[:len(due)] == due
         page.wait_for_function("(n) => { const m = (document.querySelector('#task-count')?.innerText || '')"
-                               ".match(/\\d+/); return m && Number(m[0]) === n; }", arg=len(due))
+                               ".match(/^\\s*(\\d+) nhiệm vụ/); return m && Number(m[1]) === n; }", arg=len(due))
         assert page.locator("#task-table").is_visible() and not page.locator("#task-cards").is_visible()
         page.wait_for_function("() => document.querySelectorAll('#task-table tbody tr').length > 0")
         assert "Năm Dẫn" in page.locator("#task-table").inner_text()

@@ -372,7 +372,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                     elem_id="cchc-header")
         conversation = gr.BrowserState([], storage_key=CONVERSATION_KEY)
         turns = gr.State([])
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap", elem_id="main-tabs"):
             with gr.Tab("Hỏi đáp", id="chat-tab"):
                 with gr.Row(elem_id="ask-row", equal_height=False):
                     message = gr.Textbox(label="Câu hỏi của bạn", elem_id="question", scale=5, lines=1,
@@ -416,7 +416,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                     download_xlsx = gr.DownloadButton("Tải Excel", elem_id="task-xlsx", min_width=90)
                 task_notice = gr.Markdown(elem_id="task-notice")
                 count = gr.Markdown(elem_id="task-count")
-                with gr.Tabs():
+                with gr.Tabs(overflow_behavior="wrap", elem_id="task-tabs"):
                     with gr.Tab("Danh sách", id="task-list"):
                         cards = gr.HTML(elem_id="task-cards", label="Nhiệm vụ", padding=False)
                         table = gr.Dataframe(headers=TASK_HEADERS, value=[], type="array", interactive=False,
