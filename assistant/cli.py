@@ -144,10 +144,10 @@ def documents(as_json: Annotated[bool, typer.Option("--json", help="Một dòng 
 @app.command()
 def feedback(
     as_json: Annotated[bool, typer.Option("--json", help="Một dòng JSON cho mỗi góp ý.")] = False,
-    rating: Annotated[Optional[str], typer.Option("--rating", help="Chỉ lấy 'up' (👍) hoặc 'down' (👎).")] = None,
+    rating: Annotated[Optional[str], typer.Option("--rating", help="Chỉ lấy 'up' (hữu ích) hoặc 'down' (chưa đúng).")] = None,
     limit: Annotated[int, typer.Option("--limit", help="Số góp ý mới nhất.")] = 500,
 ) -> None:
-    """Góp ý 👍/👎 của người dùng về câu trả lời (mới nhất trước)."""
+    """Đánh giá «Hữu ích»/«Chưa đúng» của người dùng về câu trả lời (mới nhất trước)."""
     from assistant.feedback import RATING_LABELS, FeedbackStore
 
     if rating not in (None, "up", "down"):

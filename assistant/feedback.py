@@ -26,7 +26,7 @@ Rating = Literal["up", "down"]
 MAX_COMMENT_CHARS = 2000
 CSV_COLUMNS = ("id", "created", "rating", "comment", "commune", "question", "answer", "citations")
 CSV_HEADERS = ("Mã", "Thời gian (UTC)", "Đánh giá", "Góp ý", "Xã", "Câu hỏi", "Câu trả lời", "Nguồn")
-RATING_LABELS = {"up": "👍 Hữu ích", "down": "👎 Chưa đúng"}
+RATING_LABELS = {"up": "Hữu ích", "down": "Chưa đúng"}  # plain words: office PCs often lack emoji fonts
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answer_feedback (
@@ -93,7 +93,7 @@ class FeedbackStore:
     def add(self, rating: Rating, question: str, answer: str, citations: Iterable[dict | CitedSource] = (),
             commune: str | None = None, intent: str = "", comment: str = "") -> Feedback:
         if rating not in ("up", "down"):
-            raise ValueError("Đánh giá phải là 👍 hoặc 👎.")
+            raise ValueError("Đánh giá phải là «Hữu ích» (up) hoặc «Chưa đúng» (down).")
         sources = [c if isinstance(c, CitedSource) else CitedSource.model_validate(c) for c in citations]
         row = (datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), rating,
                _clean(comment, MAX_COMMENT_CHARS), _clean(question), _clean(answer),
@@ -139,7 +139,8 @@ class FeedbackStore:
         if item is None:
             raise KeyError(f"Không có góp ý số {feedback_id}.")
         if item.rating != "down":
-            raise ValueError("Chỉ chuyển được câu trả lời bị đánh giá 👎 thành câu hỏi kiểm thử.")
+            raise ValueError("Chỉ chuyển được câu trả lời bị đánh giá «Chưa đúng» "
+                             "thành câu hỏi kiểm thử.")
         draft = eval_draft(item)
         out_path = Path(out_path)
         out_path.parent.mkdir(parents=True, exist_ok=True)

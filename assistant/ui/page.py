@@ -227,11 +227,13 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                              turn.get("citations") or [], commune=turn.get("commune"),
                              intent=turn.get("intent", ""))
         return (saved.id, gr.update(visible=True),
-                f"Đã ghi nhận đánh giá {RATING_LABELS[saved.rating]}. Cảm ơn bạn! Có thể viết thêm góp ý bên dưới.")
+                f"Đã ghi nhận đánh giá «{RATING_LABELS[saved.rating]}». Cảm ơn bạn! "
+                "Có thể viết thêm góp ý bên dưới.")
 
     def send_comment(feedback_id: int | None, comment: str):
         if not feedback_id:
-            return gr.update(), "Hãy bấm 👍 hoặc 👎 dưới một câu trả lời trước."
+            return gr.update(), ("Hãy đánh giá một câu trả lời trước "
+                                 "(nút «hữu ích» hoặc «chưa đúng» dưới câu trả lời).")
         if not (comment or "").strip():
             return gr.update(), "Góp ý đang trống."
         feedback.set_comment(int(feedback_id), comment)
@@ -355,7 +357,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
     def to_eval(feedback_id: int | None, token: str, request: gr.Request):
         require_staff(token, request)
         if not feedback_id:
-            return "Chưa chọn câu trả lời 👎 nào.", *feedback_view()
+            return "Chưa chọn câu trả lời «Chưa đúng» nào.", *feedback_view()
         target = settings.home / EVAL_CANDIDATES
         try:
             draft = feedback.to_eval_question(int(feedback_id), target)
@@ -470,7 +472,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                                                   elem_id="feedback-list", show_search="none", max_height=480)
                     with gr.Row():
                         feedback_csv_button = gr.DownloadButton("Tải CSV góp ý", elem_id="feedback-csv")
-                        to_eval_choice = gr.Dropdown(choices=[], label="Câu trả lời 👎 cần thành câu hỏi kiểm thử",
+                        to_eval_choice = gr.Dropdown(choices=[],
+                                                     label="Câu trả lời «Chưa đúng» cần thành câu hỏi kiểm thử",
                                                      elem_id="feedback-eval-choice", scale=3)
                         to_eval_button = gr.Button("Tạo câu hỏi kiểm thử", elem_id="feedback-eval")
                     eval_status = gr.Markdown(elem_id="feedback-eval-status")
