@@ -82,6 +82,18 @@ def task_rows(tasks: list[TaskOut]) -> list[list[str]]:
             for t in tasks]
 
 
+def task_filters(commune: str | None, agency: str | None, due: str | None, query: str | None) -> dict:
+    return dict(commune=commune_filter(commune), agency=clean_optional(agency), due=clean_optional(due),
+                query=clean_optional(query))
+
+
+def filtered_tasks(assistant: "Assistant", commune: str | None, agency: str | None, due: str | None,
+                   query: str | None) -> list[TaskOut]:
+    """The "Nhiệm vụ" tab's filter: the registry engine, due tasks first, then the standing duties
+    during the period (`due_status`). Raises `ingest.periods.PeriodError` for an unreadable period."""
+    return assistant.tasks(**task_filters(commune, agency, due, query), include_ongoing=True)
+
+
 def task_count_label(tasks: list[TaskOut]) -> str:
     """"**12** nhiệm vụ" or, with a period, "**12** nhiệm vụ đến hạn · Thường xuyên: 30 (xếp sau)"."""
     if not tasks:
@@ -241,10 +253,9 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
 
     # -- tasks --
     def filter_tasks(commune: str, agency: str, due: str, query: str):
-        filters = dict(commune=commune_filter(commune), agency=clean_optional(agency), due=clean_optional(due),
-                       query=clean_optional(query))
-        try:  # the registry engine: tasks due in the period first, then the standing duties during it
-            found = assistant.tasks(**filters, include_ongoing=True)
+        filters = task_filters(commune, agency, due, query)
+        try:
+            found = filtered_tasks(assistant, commune, agency, due, query)
         except ValueError as exc:  # PeriodError: a period the parser cannot read (its message is Vietnamese)
             return (notice(f"{exc} Bảng giữ nguyên kết quả trước."), *([gr.update()] * 7))
         stem = exports.file_stem(filters["commune"], filters["due"], filters["agency"], filters["query"])
