@@ -73,6 +73,14 @@ def test_sources_are_collapsed_and_open_onto_the_full_passage():
     assert "\n\n" not in html  # one HTML block for the markdown renderer
 
 
+def test_a_procedure_source_shows_its_code_and_portal_address_as_text_not_a_link():
+    cite = Citation(document="1.001612", title="Đăng ký khai sinh", text="Thời hạn giải quyết: ngay trong ngày",
+                    origin="procedure", code="1.001612", url="https://dichvucong.gov.vn/p/home/dvc-chi-tiet.html")
+    html = render_answer(Answer(answer="Ngay trong ngày.", citations=[cite]))
+    assert "mã thủ tục 1.001612" in html and "dichvucong&#46;gov" not in html
+    assert "https://" not in html and "<a " not in html and "dichvucong.gov.vn/p/home" in html
+
+
 def test_answer_context_is_shown_when_the_conversation_code_supplies_one():
     answer = Answer(answer="Có.")
     object.__setattr__(answer, "__dict__", {**answer.__dict__, "context": "Năm Dẫn, nhiệm vụ đối thoại"})
