@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
+from assistant.csp import SecurityHeaders
 from assistant.export import tasks_csv_text
 from assistant.failures import storage_failure
 from assistant.jobs import IngestQueue, Job, UploadRejected, worker_count
@@ -384,6 +385,7 @@ def create_app(assistant: Assistant | None = None, settings: Settings | None = N
                        message_for=lambda method, path: _too_large_message(settings, method, path))
     # Always installed: with no configured origins it allows none, and its presence also stops
     # Gradio from adding its own permissive CORS headers to the mounted page.
+    app.add_middleware(SecurityHeaders)  # CSP: the page may load nothing from another host
     app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                        allow_methods=["GET", "POST", "DELETE"],
                        allow_headers=["Authorization", "Content-Type"])

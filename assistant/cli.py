@@ -168,6 +168,32 @@ def _text_source(doc) -> str:
     return doc.extractor or "—"
 
 
+@app.command()
+def feedback(
+    as_json: Annotated[bool, typer.Option("--json", help="Một dòng JSON cho mỗi góp ý.")] = False,
+    rating: Annotated[Optional[str], typer.Option("--rating", help="Chỉ lấy 'up' (hữu ích) hoặc 'down' (chưa đúng).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Số góp ý mới nhất.")] = 500,
+) -> None:
+    """Đánh giá «Hữu ích»/«Chưa đúng» của người dùng về câu trả lời (mới nhất trước)."""
+    from assistant.feedback import RATING_LABELS, FeedbackStore
+
+    if rating not in (None, "up", "down"):
+        _err(f"--rating phải là 'up' hoặc 'down', không phải «{_shown(rating)}».")
+        raise typer.Exit(1)
+    items = FeedbackStore(Settings().db_path).list(rating=rating, limit=limit)
+    if as_json:
+        for item in items:
+            _out(item.model_dump())
+        return
+    if not items:
+        _err("Chưa có góp ý nào.")
+        return
+    for item in items:
+        typer.echo(f"#{item.id}  {item.created}  {RATING_LABELS[item.rating]}  {_shown(item.question)}")
+        if item.comment:
+            typer.echo(f"    Góp ý: {_shown(item.comment)}")
+
+
 class TaskFormat(str, Enum):
     text = "text"
     json = "json"

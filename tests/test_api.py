@@ -116,7 +116,7 @@ def test_render_answer_escapes_text_and_shows_expandable_sources():
                  section="Phụ lục › II › 7", text="Tổ chức đối thoại <script>x</script>\nHàng năm",
                  line_start=313, line_end=313)])
     html = render_answer(answer)
-    assert "<b>Kinh" not in html and "&lt;b&gt;Kinh tế" in html
+    assert "<b>Kinh" not in html and "&#60;b&#62;Kinh tế" in html
     assert "<script>" not in html
     assert "<details" in html and "<summary>" in html
     for part in ("xã Di Linh", "Kế hoạch CCHC", "Phụ lục › II › 7", "Tổ chức đối thoại", "dòng 313"):
