@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
+from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.vntext import fold, tokens
 
 INTENT = "procedure"
-MAX_ANSWER_CHARS = 600
+MAX_ANSWER_CHARS = DEFAULT_POLICY.procedure_answer_chars
 
 # ---------------------------------------------------------------------------------------
 # facets
@@ -220,24 +221,15 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     return matches[:k]
 
 
-# The question's naming words must be mostly explained by the procedure (or the lexicon),
-# and the procedure's head mostly said, or the citizen asks for something else.
-MIN_QUESTION_COVERAGE = 0.6
-MIN_HEAD_COVERAGE = 0.34
-MIN_SCORE = 2.0
-
-
-# When the question says a lot (three naming words or more) and all of it is in the name,
-# a long head may be said in part.
-MIN_HEAD_COVERAGE_FULL_QUESTION = 0.25
-
-
-def is_confident(match: ProcedureMatch) -> bool:
-    """Is the best match the procedure the citizen means (else: not in the catalogue)?"""
-    if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
+def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Is the best match the procedure the citizen means (else: not in the catalogue)?
+    Thresholds: `Policy.procedure_*`."""
+    if match.score < policy.procedure_min_score \
+            or match.question_coverage < policy.procedure_min_question_coverage:
         return False
-    says_a_lot = match.question_coverage >= 0.9 and match.question_words >= 3
-    head_needed = MIN_HEAD_COVERAGE_FULL_QUESTION if says_a_lot else MIN_HEAD_COVERAGE
+    says_a_lot = match.question_coverage >= policy.procedure_full_question_coverage \
+        and match.question_words >= policy.procedure_full_question_words
+    head_needed = policy.procedure_min_head_coverage_full if says_a_lot else policy.procedure_min_head_coverage
     return match.vouched or match.coverage >= head_needed
 
 
@@ -502,7 +494,7 @@ def abstain_not_in_catalogue(near: Sequence[Procedure] = ()) -> Answer:
     return Answer(answer=text, abstained=True, intent=INTENT, citations=[])
 
 
-def _others(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
+def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
     """Other fitting procedures to name: they share the words that matched, under another name."""
     best_name = set(tokens(best.procedure.name)) - _NAME_STOPWORDS
     out: list[Procedure] = []
@@ -521,11 +513,11 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
     if not ranked or not is_confident(ranked[0]):
         return abstain_not_in_catalogue()
     best = ranked[0]
-    return answer_procedure(best.procedure, question, others=_others(best, ranked))
+    return answer_procedure(best.procedure, question, others=similar_procedures(best, ranked))
 
 
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
-    "is_confident", "rank_procedures",
+    "is_confident", "rank_procedures", "similar_procedures",
 ]

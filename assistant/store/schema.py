@@ -10,7 +10,7 @@ from ingest.vntext import search_key
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS documents (
     pipeline_version TEXT NOT NULL DEFAULT '',
     path TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL,
-    metadata TEXT NOT NULL DEFAULT '{}'
+    metadata TEXT NOT NULL DEFAULT '{}',
+    kind TEXT NOT NULL DEFAULT 'plan'            -- 'plan' | 'procedures' (a file of portal records)
 );
 CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -117,6 +118,19 @@ CREATE TABLE IF NOT EXISTS targets (
     page INTEGER,
     PRIMARY KEY (document, ordinal)
 );
+CREATE TABLE IF NOT EXISTS procedures (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    field TEXT NOT NULL DEFAULT '',
+    field_key TEXT NOT NULL DEFAULT '',          -- folded field, for the --field filter
+    url TEXT NOT NULL DEFAULT '',
+    flags TEXT NOT NULL DEFAULT '[]',
+    record TEXT NOT NULL,                        -- the whole typed Procedure as JSON
+    PRIMARY KEY (document, ordinal)
+);
+CREATE INDEX IF NOT EXISTS procedures_code ON procedures(code);
 """
 
 
@@ -147,6 +161,7 @@ def migrate(w: sqlite3.Connection) -> None:
     """Bring a store of any earlier schema up to date (one transaction per migration), then
     create whatever is missing."""
     _migrate_fts(w)
+    _migrate_procedures(w)
     w.executescript(SCHEMA)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
@@ -168,6 +183,23 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
         w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
                       [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
                         commune_token(r["commune_key"])) for r in rows])
+        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
+
+
+def _migrate_procedures(w: sqlite3.Connection) -> None:
+    """Stores written before procedures (schema 2) get `documents.kind`; every existing document
+    is a plan. The `procedures` table itself is created by `SCHEMA`."""
+    columns = [r[1] for r in w.execute("PRAGMA table_info(documents)")]
+    if not columns or "kind" in columns:
+        return
+    log.info("adding procedures to the store (schema %s)", SCHEMA_VERSION)
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        w.execute("ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'plan'")
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         w.execute("COMMIT")
     except BaseException:
