@@ -98,6 +98,7 @@ class ProcedureMatch:
     question_coverage: float = 0.0   # share of the question's naming words the match explains
     vouched: bool = False        # an everyday name in the lexicon points at this procedure
     question_words: int = 0      # how many naming words the question has
+    action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
 
 
 @dataclass
@@ -110,13 +111,17 @@ class ProcedureIndex:
     heads: list[tuple[str, ...]] = field(default_factory=list)
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
+    actions: frozenset[str] = frozenset()   # words that open two names or more: "cap", "dang", "trinh"
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
               lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
-        index.names = [_content(p.name) for p in procedures]
-        index.heads = [_content(_HEAD_END.split(p.name, maxsplit=1)[0]) for p in procedures]
+        names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
+        index.names = [_content(name) for name in names]
+        index.heads = [_content(_HEAD_END.split(name, maxsplit=1)[0]) for name in names]
+        openers = Counter(head[0] for head in index.heads if head)
+        index.actions = frozenset(t for t, c in openers.items() if c >= 2)
         df = Counter(t for name in index.names for t in set(name))
         df.update(b for name in index.names for b in _bigrams(name))
         n = max(len(procedures), 1)
@@ -128,6 +133,10 @@ class ProcedureIndex:
         """Rare name words weigh more; a word in no name at all weighs most."""
         return self.idf.get(token, self.max_idf)
 
+
+# "(thực hiện tại cấp xã)" says where a procedure is done, not what it is: its "cấp" must not
+# answer the "cấp" of "cấp hộ chiếu".
+_LEVEL_QUALIFIER = re.compile(r"\((?:thực hiện )?(?:tại )?cấp (?:xã|huyện|tỉnh|trung ương)[^()]*\)", re.IGNORECASE)
 
 # A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
 # văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
@@ -144,7 +153,8 @@ def _bigrams(toks: Sequence[str]) -> set[str]:
 
 # How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
 # to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
-_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc|thu tuc|nop)(?![0-9a-z])")
+_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc hanh chinh|lam thu tuc|thu tuc hanh chinh|thu tuc|tthc|nop"
+                        r"|bao nhieu|hien nay|hien tai)(?![0-9a-z])")
 
 
 def _naming_tokens(question: str) -> list[str]:
@@ -214,7 +224,12 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
                  + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                  + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
         coverage = 1.0 - head_missed / head_weight
-        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words))))
+        # The question says an action ("cấp") that this name lacks, and not the name's own
+        # ("trình báo"): another procedure on the same thing.
+        conflict = bool(head) and head[0] not in terms and any(
+            t in index.actions and t not in name_set for t in words)
+        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
+                                      conflict))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
@@ -226,6 +241,8 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool
     Thresholds: `Policy.procedure_*`."""
     if match.score < policy.procedure_min_score \
             or match.question_coverage < policy.procedure_min_question_coverage:
+        return False
+    if match.action_conflict and not match.vouched:
         return False
     says_a_lot = match.question_coverage >= policy.procedure_full_question_coverage \
         and match.question_words >= policy.procedure_full_question_words

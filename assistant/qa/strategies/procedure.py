@@ -2,14 +2,15 @@
 and the answer from the procedure catalogue.
 
 `choose_procedure(query, index)` is the one place that tells plans from procedures:
-- a question with a plan's words (kế hoạch, chỉ tiêu, tỷ lệ, chủ trì, nhiệm vụ …) is about the
-  plans, even when it names procedures ("chỉ tiêu hồ sơ trực tuyến của Di Linh");
+- a question with a plan's words (kế hoạch, chỉ tiêu, tỷ lệ, chủ trì, nhiệm vụ …) or naming a
+  commune of the store is about the plans, even when it names procedures ("chỉ tiêu hồ sơ trực
+  tuyến của Di Linh", "ở Lộc Hòa đăng ký khai sinh được liên thông những thủ tục gì");
 - otherwise, a procedure of the catalogue that the question confidently names
   (`procedure_answers.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
   question;
-- otherwise a question naming a commune of the store goes to the plans; one asking a
-  procedure's facet (giấy tờ, mất mấy ngày, lệ phí, nộp online …) about something the catalogue
-  does not hold gets the abstention that names the catalogue;
+- otherwise a question asking a procedure's facet (giấy tờ, mất mấy ngày, lệ phí, nộp online …)
+  about something the catalogue does not hold gets the abstention that names the catalogue,
+  unless the plans' understanding found a task question (who leads, a target, a list);
 - anything else goes to the plans.
 `answer_procedure_question(ctx)` is the strategy for `Intent.PROCEDURE`.
 """
@@ -61,12 +62,12 @@ def is_plan_question(query: Query) -> bool:
 def choose_procedure(query: Query, index: ProcedureIndex | None,
                      policy: Policy = DEFAULT_POLICY) -> ProcedureRoute | None:
     """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans."""
-    if index is None or not index.procedures or is_plan_question(query):
+    if index is None or not index.procedures or is_plan_question(query) or query.communes:
         return None
     ranked = rank_procedures(query.question, index, k=8)
     if ranked and is_confident(ranked[0], policy):
         return ProcedureRoute(ranked, confident=True)
-    if query.communes or query.intent in _PLAN_TASK_INTENTS:
+    if query.intent in _PLAN_TASK_INTENTS:
         return None
     if detect_facets(query.question):
         return ProcedureRoute(ranked, confident=False)
