@@ -111,9 +111,9 @@ _loaded: dict[tuple[str, str], ShippedVectors | None] = {}
 _lock = threading.Lock()
 
 
-def shipped_vectors(embedder, directory: Path = VECTORS_DIR) -> ShippedVectors | None:
+def shipped_vectors(embedder, directory: Path | None = None) -> ShippedVectors | None:
     """The verified shipped vectors for `embedder` (loaded and checked once per process), or None."""
-    path = cache_path(getattr(embedder, "name", ""), directory)
+    path = cache_path(getattr(embedder, "name", ""), directory or VECTORS_DIR)
     key = (str(path), getattr(embedder, "name", ""))
     with _lock:
         if key not in _loaded:

@@ -41,9 +41,11 @@ _PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop"
               "cai cach hanh chinh", "cchc", "xa nao", "phuong nao", "dat ra", "de ra", "giao cho",
               "don vi nao thuc hien", "kpi", "bao nhieu phan tram", "quyet dinh so", "ban hanh")
 _PLAN_RE = re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in _PLAN_CUES) + r")(?![0-9a-z])")
-# Plan intents that a procedure facet cue may ride along with ("thời hạn" of a task).
-_PLAN_TASK_INTENTS = (Intent.LEAD, Intent.COORDINATORS, Intent.PRODUCT, Intent.TARGET,
-                      Intent.LIST_BY_AGENCY, Intent.DUE_BY_DATE)
+# Plan intents that a procedure facet cue may ride along with ("ai chủ trì … ở đâu"). Not the
+# target intent: without a plan's words ("chỉ tiêu", "tỷ lệ") it is only "bao nhiêu", as in
+# "lệ phí … bao nhiêu".
+_PLAN_TASK_INTENTS = (Intent.LEAD, Intent.COORDINATORS, Intent.PRODUCT, Intent.LIST_BY_AGENCY,
+                      Intent.DUE_BY_DATE)
 
 
 @dataclass
