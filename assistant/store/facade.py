@@ -47,7 +47,6 @@ _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
-_PROCEDURE_TOKEN = "p_thu_tuc"   # FTS commune-column token of procedure chunks (plans never have it)
 _PROCEDURE_KIND = "procedure"    # chunk kind of procedure facets (Chroma metadata "kind")
 
 
@@ -91,15 +90,18 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
-def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = (), procedures: bool = False) -> str:
-    """key:(t1 OR t2 ...) [AND commune:(c_x OR ...)], every term quoted so no FTS5 syntax gets through.
-    Plans' chunks only, or (`procedures`) procedure chunks only."""
+def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
+    """key:(t1 OR t2 ...) [AND commune:(c_x OR ...)], every term quoted so no FTS5 syntax gets through."""
     match = "key : (" + " OR ".join(_quoted(t) for t in terms) + ")"
-    if procedures:
-        return match + " AND commune : " + _quoted(_PROCEDURE_TOKEN)
     if commune_keys:
         match += " AND commune : (" + " OR ".join(_quoted(commune_token(k)) for k in commune_keys) + ")"
-    return match + " NOT commune : " + _quoted(_PROCEDURE_TOKEN)
+    return match
+
+
+# The lexical index of each kind of source: (FTS table, its vocabulary, which chunks it counts).
+# Procedure facets have their own table, so the plans' term statistics stay the plans' own.
+_PLAN_LEXICAL = ("chunks_fts", "chunks_fts_vocab", "kind != 'procedure'")
+_PROCEDURE_LEXICAL = ("procedure_fts", "procedure_fts_vocab", "kind = 'procedure'")
 
 
 def _iso(value: date | None) -> str | None:
@@ -431,9 +433,8 @@ class Store:
               c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
               c.page, text_hash(_embed_text(c))) for i, c in enumerate(parsed.chunks)])
         w.executemany(
-            "INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
-            [(search_key(f"{c.section} {c.text}"), c.id, parsed.document, _PROCEDURE_TOKEN)
-             for c in parsed.chunks])
+            "INSERT INTO procedure_fts(key, chunk_id, document) VALUES (?,?,?)",
+            [(search_key(f"{c.section} {c.text}"), c.id, parsed.document) for c in parsed.chunks])
         w.executemany(
             "INSERT INTO procedures(document, ordinal, code, name, field, field_key, url, flags, record) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -444,6 +445,7 @@ class Store:
     def _delete_rows(self, document: str) -> None:
         w = self._writer
         w.execute("DELETE FROM chunks_fts WHERE document = ?", (document,))
+        w.execute("DELETE FROM procedure_fts WHERE document = ?", (document,))
         for table in ("tasks", "targets", "procedures", "chunks", "documents"):
             w.execute(f"DELETE FROM {table} WHERE document = ?", (document,))
 
@@ -584,20 +586,29 @@ class Store:
         if not terms or k <= 0:
             return []
         db = self._db()
-        keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
-        match = _fts_query(self._informative_terms(db, terms), keys, procedures=procedures)
+        lexical = _PROCEDURE_LEXICAL if procedures else _PLAN_LEXICAL
+        table = lexical[0]
+        if procedures:
+            match = "key : (" + " OR ".join(_quoted(t) for t in self._informative_terms(db, terms, lexical)) + ")"
+            weights = "1.0, 0.0, 0.0"
+        else:
+            keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+            match = _fts_query(self._informative_terms(db, terms, lexical), keys)
+            weights = "1.0, 0.0, 0.0, 0.0"
         rows = db.execute(
-            "SELECT chunk_id, bm25(chunks_fts, 1.0, 0.0, 0.0, 0.0) AS rank FROM chunks_fts "
-            "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
+            f"SELECT chunk_id, bm25({table}, {weights}) AS rank FROM {table} "
+            f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
     @staticmethod
-    def _informative_terms(db: sqlite3.Connection, terms: list[str]) -> list[str]:
+    def _informative_terms(db: sqlite3.Connection, terms: list[str],
+                           lexical: tuple[str, str, str] = _PLAN_LEXICAL) -> list[str]:
         """The query terms minus those found in most chunks (rarest kept when too few remain)."""
-        total = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        _, vocab, counted = lexical
+        total = db.execute(f"SELECT COUNT(*) FROM chunks WHERE {counted}").fetchone()[0]
         marks = ",".join("?" * len(terms))
         frequency = dict(db.execute(
-            f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", terms).fetchall())
+            f"SELECT term, doc FROM {vocab} WHERE term IN ({marks})", terms).fetchall())
         known = sorted((t for t in terms if t in frequency), key=frequency.__getitem__)
         if not known:
             return terms

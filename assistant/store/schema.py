@@ -118,6 +118,11 @@ CREATE TABLE IF NOT EXISTS targets (
     page INTEGER,
     PRIMARY KEY (document, ordinal)
 );
+-- the procedure facets' own lexical index (plans' term statistics stay the plans' own)
+CREATE VIRTUAL TABLE IF NOT EXISTS procedure_fts USING fts5(
+    key, chunk_id UNINDEXED, document UNINDEXED, tokenize = "unicode61 tokenchars '_./'"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS procedure_fts_vocab USING fts5vocab(procedure_fts, row);
 CREATE TABLE IF NOT EXISTS procedures (
     document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,
@@ -179,7 +184,7 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
         for statement in lexical_index_schema():
             w.execute(statement)
         rows = w.execute("SELECT c.id, c.document, c.section, c.text, d.commune_key FROM chunks c "
-                         "JOIN documents d ON d.document = c.document").fetchall()
+                         "JOIN documents d ON d.document = c.document WHERE c.kind != 'procedure'").fetchall()
         w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
                       [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
                         commune_token(r["commune_key"])) for r in rows])
@@ -192,7 +197,7 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
 
 def _migrate_procedures(w: sqlite3.Connection) -> None:
     """Stores written before procedures (schema 2) get `documents.kind`; every existing document
-    is a plan. The `procedures` table itself is created by `SCHEMA`."""
+    is a plan. The `procedures` and `procedure_fts` tables themselves are created by `SCHEMA`."""
     columns = [r[1] for r in w.execute("PRAGMA table_info(documents)")]
     if not columns or "kind" in columns:
         return
