@@ -2,8 +2,8 @@
 does not embed hundreds of chunks at first start.
 
 The file is written by `scripts/precompute_vectors.py` and holds, for one embedder:
-`hashes` (sha256 hex of each chunk's exact embed text, the same key as the store's `vectors`
-table), `vectors` (float16, L2-normalised rows), `embedder` (the embedder's `name`),
+`hashes` (uint8 rows of 32: the sha256 of each chunk's exact embed text, the same key as the
+store's `vectors` table; not a bytes dtype, which would drop trailing zero bytes), `vectors` (float16, L2-normalised rows), `embedder` (the embedder's `name`),
 `checksum` (sha256 over embedder name, hashes and vector bytes) and two `probe_texts` with
 their hashes. On load the file is verified: the embedder name must match, the checksum must
 match, and the probe texts are re-embedded and must agree with the shipped rows (cosine >
@@ -48,7 +48,7 @@ def text_hash(text: str) -> str:
 def write_cache(path: Path, embedder_name: str, texts_by_hash: Mapping[str, str], vectors: np.ndarray) -> None:
     """Save vectors (rows in the order of `texts_by_hash`) compactly, with what load verifies."""
     keys = list(texts_by_hash)
-    hashes = np.array([bytes.fromhex(h) for h in keys], dtype="S32")
+    hashes = np.frombuffer(b"".join(bytes.fromhex(h) for h in keys), dtype=np.uint8).reshape(len(keys), 32)
     half = np.asarray(vectors, dtype=np.float16)
     probes = [keys[0], keys[len(keys) // 2]] if len(keys) > 1 else keys[:1]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,6 +86,8 @@ def load_cache(path: Path, embedder) -> ShippedVectors:
         hashes, vectors = data["hashes"], data["vectors"]
         if str(data["checksum"]) != checksum(name, hashes, vectors):
             raise CacheError(f"{path.name}: checksum mismatch")
+        if hashes.dtype != np.uint8 or hashes.ndim != 2 or hashes.shape[1] != 32:
+            raise CacheError(f"{path.name}: hashes are not sha256 digests")
         if len(hashes) != len(vectors):
             raise CacheError(f"{path.name}: {len(hashes)} hashes for {len(vectors)} vectors")
         probe_hashes = [str(h) for h in data["probe_hashes"]]
@@ -94,7 +96,7 @@ def load_cache(path: Path, embedder) -> ShippedVectors:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     matrix /= norms
-    rows = {bytes(h).hex(): matrix[i] for i, h in enumerate(hashes)}
+    rows = {h.tobytes().hex(): matrix[i] for i, h in enumerate(hashes)}
     for h, t in zip(probe_hashes, probe_texts):
         if text_hash(t) != h or h not in rows:
             raise CacheError(f"{path.name}: probe text does not match its hash")
