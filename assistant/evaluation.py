@@ -482,7 +482,12 @@ def _load_baseline_module():
 
 
 def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
-    """Ingest the bundled plans when a document the set needs is not in the store."""
+    """Ingest the bundled plans when a document the set needs is not in the store, and the
+    bundled procedure records when the store has none (questions are asked as on a fresh
+    install: plans and procedures together)."""
+    from assistant.procedure_evaluation import ensure_catalogue
+
+    ensure_catalogue(assistant, log)
     needed = {q.document for q in questions if q.document}
     held = {d.document for d in assistant.documents()}
     if needed - held:
@@ -496,11 +501,10 @@ def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
 def _procedure_group(assistant, set_path: str | None, log) -> dict | None:
     """With the default set: the procedure questions through the same Assistant path
     (`assistant.procedure_evaluation`)."""
-    from assistant.procedure_evaluation import PROCEDURE_SET, ensure_catalogue, run_procedure_group
+    from assistant.procedure_evaluation import PROCEDURE_SET, run_procedure_group
 
     if set_path is not None or not PROCEDURE_SET.exists():
         return None
-    ensure_catalogue(assistant, log)
     log(f"[procedures] {PROCEDURE_SET.name}")
     return run_procedure_group(assistant)
 

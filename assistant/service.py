@@ -61,6 +61,7 @@ class Assistant:
                                      catalogue=self.catalogue)
             self.chain = answer_chain(self.answerer)
             self.answerer.index()  # tasks and targets load here, not in the first question
+            self.catalogue.index()  # so do the procedure records
             self._ready = True
         return self
 
