@@ -482,12 +482,7 @@ def _load_baseline_module():
 
 
 def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
-    """Ingest the bundled plans when a document the set needs is not in the store, and the
-    bundled procedure records when the store has none (questions are asked as on a fresh
-    install: plans and procedures together)."""
-    from assistant.procedure_evaluation import ensure_catalogue
-
-    ensure_catalogue(assistant, log)
+    """Ingest the bundled plans when a document the set needs is not in the store."""
     needed = {q.document for q in questions if q.document}
     held = {d.document for d in assistant.documents()}
     if needed - held:
@@ -498,12 +493,19 @@ def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
             log(f"Cảnh báo: {len(bad)} tệp nạp lỗi: {bad}")
 
 
+def _ensure_procedures(assistant, log) -> None:
+    from assistant.procedure_evaluation import ensure_catalogue
+
+    if hasattr(assistant, "procedures"):
+        ensure_catalogue(assistant, log)
+
+
 def _procedure_group(assistant, set_path: str | None, log) -> dict | None:
     """With the default set: the procedure questions through the same Assistant path
     (`assistant.procedure_evaluation`)."""
     from assistant.procedure_evaluation import PROCEDURE_SET, run_procedure_group
 
-    if set_path is not None or not PROCEDURE_SET.exists():
+    if set_path is not None or not PROCEDURE_SET.exists() or not hasattr(assistant, "procedures"):
         return None
     log(f"[procedures] {PROCEDURE_SET.name}")
     return run_procedure_group(assistant)
@@ -539,6 +541,7 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
     try:
         assistant.warm_up()
         ensure_corpus(assistant, questions, log)
+        _ensure_procedures(assistant, log)   # asked as after the README's first command
         results["assistant"] = run_system(assistant, questions, progress=progress("assistant"))
         systems["assistant"] = aggregate(results["assistant"])
         procedures = _procedure_group(assistant, set_path, log)   # citizens' procedures: own group
