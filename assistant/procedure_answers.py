@@ -101,6 +101,17 @@ class ProcedureMatch:
     action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
 
 
+@dataclass(frozen=True)
+class _NameKeys:
+    name_set: frozenset[str]
+    head_set: frozenset[str]
+    rest_set: frozenset[str]
+    bigrams: frozenset[str]
+    tokens: tuple[str, ...]      # the whole name's folded tokens, stopwords kept
+    head_weight: float
+    bonus: float                 # citizen applicants, commune level
+
+
 @dataclass
 class ProcedureIndex:
     """Name keys of the catalogue, built once per set of procedures."""
@@ -112,6 +123,7 @@ class ProcedureIndex:
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
     actions: frozenset[str] = frozenset()   # words that open two names or more: "cap", "dang", "trinh"
+    keys: list[_NameKeys] = field(default_factory=list)   # per procedure, computed once
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -127,6 +139,14 @@ class ProcedureIndex:
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         index.max_idf = math.log(1 + n)
+        for procedure, name, head in zip(procedures, index.names, index.heads):
+            head_set, name_set = frozenset(head), frozenset(name)
+            index.keys.append(_NameKeys(
+                name_set=name_set, head_set=head_set, rest_set=name_set - head_set,
+                bigrams=frozenset(_bigrams(name)), tokens=tuple(tokens(procedure.name)),
+                head_weight=sum(index.weight(t) for t in head_set) or 1.0,
+                bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
+                + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0)))
         return index
 
     def weight(self, token: str) -> float:
@@ -195,22 +215,22 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
     content_weight = sum(weights[t] for t in content)
     matches = []
-    for procedure, name, head in zip(index.procedures, index.names, index.heads):
-        hit = [t for t in dict.fromkeys(name) if t in terms]
-        if not hit:
+    for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
+        if keys.name_set.isdisjoint(terms):
             continue
+        hit = [t for t in dict.fromkeys(name) if t in terms]
         matched = sum(index.weight(t) for t in hit)
-        head_weight = sum(index.weight(t) for t in set(head)) or 1.0
-        head_missed = sum(index.weight(t) for t in set(head) if t not in terms)
-        rest_missed = sum(index.weight(t) for t in set(name) - set(head) if t not in terms)
-        pair_hits = len(_bigrams(name) & bigrams)
-        name_set = set(name)
+        head_weight = keys.head_weight
+        head_missed = sum(index.weight(t) for t in keys.head_set if t not in terms)
+        rest_missed = sum(index.weight(t) for t in keys.rest_set if t not in terms)
+        pair_hits = len(keys.bigrams & bigrams)
+        name_set = keys.name_set
         mine = [e for e in entries if set(e.target_tokens) - _NAME_STOPWORDS <= name_set]
         # An everyday name whose target is wholly in this name vouches for it ("làm sổ đỏ"
         # -> "… cấp Giấy chứng nhận quyền sử dụng đất …"), more so in the same word order.
         vouched = bool(mine)
-        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in mine)
-        explained = name_set | _bigrams(name) | {t for e in mine for t in e.phrase_tokens}
+        verbatim = any(contains_sequence(keys.tokens, e.target_tokens) for e in mine)
+        explained = name_set | keys.bigrams | {t for e in mine for t in e.phrase_tokens}
         explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
         q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
                  if content_weight else 1.0)
@@ -220,9 +240,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # Qualifiers after the head cost less, and only so much: a long legal name is not
         # a worse match for being long.
         score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
-                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov
-                 + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
-                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
+                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov + keys.bonus)
         coverage = 1.0 - head_missed / head_weight
         # The question says an action ("cấp") that this name lacks, and not the name's own
         # ("trình báo"): another procedure on the same thing.
