@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import asynccontextmanager
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response, UploadFile
 from fastapi.exception_handlers import http_exception_handler
@@ -219,6 +219,32 @@ def tasks(assistant: AssistantDep,
                  responses=_errors(503))
 def documents(assistant: AssistantDep) -> list[DocumentInfo]:
     return assistant.documents()
+
+
+@read_router.get("/procedures", response_model=list[dict[str, Any]],
+                 summary="Danh mục thủ tục hành chính (lọc như `cchc procedures`)", responses=_errors(400, 503))
+def procedures(assistant: AssistantDep, settings: SettingsDep,
+               q: Annotated[str | None, Query(description="Tên thủ tục hoặc cách gọi thường ngày")] = None,
+               field: Annotated[str | None, Query(description="Lĩnh vực (có dấu hay không)")] = None,
+               limit: Annotated[int, Query(ge=1, le=1000, description="Số thủ tục trả về")] = 500) -> list[dict]:
+    from assistant.procedure_views import procedure_to_dict
+
+    query = clean_optional(q)
+    if query:
+        query = question_or_400(query, settings)
+    found = assistant.procedures(query=query, field=clean_optional(field), limit=limit)
+    return [procedure_to_dict(p) for p in found]
+
+
+@read_router.get("/procedures/{code}", response_model=dict[str, Any], summary="Một thủ tục, đầy đủ",
+                 responses=_errors(404, 503))
+def procedure(code: str, assistant: AssistantDep) -> dict:
+    from assistant.procedure_views import procedure_to_dict
+
+    found = assistant.procedure(nfc(code).strip())
+    if found is None:
+        raise HTTPException(404, f"Không có thủ tục mã «{nfc(code).strip()}» trong danh mục.")
+    return procedure_to_dict(found, full=True)
 
 
 @read_router.get("/jobs/{job_id}", response_model=Job, summary="Trạng thái xử lý một tệp tải lên",

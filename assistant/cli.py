@@ -101,6 +101,7 @@ def ingest(
             _out(r.to_dict())
         elif r.ok:
             detail = "" if r.status == "skipped" else \
+                f" ({r.chunks} đoạn, {r.procedures} thủ tục, {r.seconds:.1f} s)" if r.procedures else \
                 f" ({r.chunks} đoạn, {r.tasks} nhiệm vụ, {r.targets} chỉ tiêu, {r.seconds:.1f} s)"
             note = f": {r.message}" if r.message else ""
             typer.echo(f"{STATUS_LABELS[r.status]:<12} {_shown(r.file)}{detail}{note}")
@@ -260,6 +261,25 @@ def tasks(
     if due:
         summary += f" đến hạn; thường xuyên: {len(selection.ongoing)}" + ("" if ongoing else " (xem: --ongoing)")
     _err(summary)
+
+
+@app.command()
+def procedures(
+    as_json: Annotated[bool, typer.Option("--json", help="Một dòng JSON cho mỗi thủ tục.")] = False,
+    field: Annotated[Optional[str], typer.Option("--field", help="Lọc theo lĩnh vực (có dấu hay không).")] = None,
+    query: Annotated[Optional[str], typer.Option("--query", help="Tìm theo tên thủ tục, cách gọi thường ngày.")] = None,
+) -> None:
+    """Danh mục thủ tục hành chính đã nạp (bản ghi của Cổng Dịch vụ công quốc gia)."""
+    from assistant.procedure_views import procedure_to_dict
+
+    with _assistant() as assistant:
+        found = assistant.procedures(query=query, field=field)
+    for procedure in found:
+        if as_json:
+            _out(procedure_to_dict(procedure))
+        else:
+            typer.echo(f"{procedure.code:<10} {_shown(procedure.name)}  [{_shown(procedure.field) or '—'}]")
+    _err(f"{len(found)} thủ tục")
 
 
 @app.command()

@@ -493,6 +493,24 @@ def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
             log(f"Cảnh báo: {len(bad)} tệp nạp lỗi: {bad}")
 
 
+def _ensure_procedures(assistant, log) -> None:
+    from assistant.procedure_evaluation import ensure_catalogue
+
+    if hasattr(assistant, "procedures"):
+        ensure_catalogue(assistant, log)
+
+
+def _procedure_group(assistant, set_path: str | None, log) -> dict | None:
+    """With the default set: the procedure questions through the same Assistant path
+    (`assistant.procedure_evaluation`)."""
+    from assistant.procedure_evaluation import PROCEDURE_SET, run_procedure_group
+
+    if set_path is not None or not PROCEDURE_SET.exists() or not hasattr(assistant, "procedures"):
+        return None
+    log(f"[procedures] {PROCEDURE_SET.name}")
+    return run_procedure_group(assistant)
+
+
 def main(json_output: bool = False, set_path: str | None = None, baseline: bool = False) -> int:
     """`cchc eval [--json] [--set FILE] [--baseline]`. Returns the process exit code."""
     from assistant.config import get_settings
@@ -523,8 +541,12 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
     try:
         assistant.warm_up()
         ensure_corpus(assistant, questions, log)
+        _ensure_procedures(assistant, log)   # asked as after the README's first command
         results["assistant"] = run_system(assistant, questions, progress=progress("assistant"))
         systems["assistant"] = aggregate(results["assistant"])
+        procedures = _procedure_group(assistant, set_path, log)   # citizens' procedures: own group
+        if procedures is not None:
+            systems["assistant"]["procedures"] = procedures
         if baseline:
             module = _load_baseline_module()
             log("Đang dựng baseline LangChain (nhúng lại toàn bộ kho, có thể mất vài phút)…")
@@ -541,6 +563,10 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
     meta = {"generated_at": now.isoformat(timespec="seconds"), "set": str(set_path or DEFAULT_SET),
             "questions": len(questions), "embedder": settings.embedder, "llm": settings.llm_provider}
     report = render_report(systems, results, meta)
+    if "procedures" in systems.get("assistant", {}):
+        from assistant.procedure_evaluation import report_section
+
+        report += "\n" + report_section(systems["assistant"]["procedures"])
     report_path = None
     for directory in (REPORTS_DIR, settings.home / "reports"):
         try:
@@ -553,6 +579,10 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
                          ensure_ascii=False))
     else:
         print_tables(systems)
+        if "procedures" in systems.get("assistant", {}):
+            from assistant.procedure_evaluation import summary_line
+
+            print(summary_line(systems["assistant"]["procedures"]))
         if report_path:
             print(f"Báo cáo: {report_path}")
     if report_path and json_output:

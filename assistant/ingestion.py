@@ -1,4 +1,7 @@
-"""Write path: files and folders -> parsed plans -> store, one result per file.
+"""Write path: files and folders -> parsed plans (or procedure records) -> store, one result per file.
+
+Plans are .txt .md .pdf .docx; files of the national portal's procedure records are .json/.jsonl
+(`ingest.procedures.looks_like_procedure_file`) and go to `Store.upsert_procedures`.
 
 Unchanged files are recognised by content hash before any parsing, so a re-run costs one read
 and one hash per file. One bad file never stops the others and never touches stored documents.
@@ -20,6 +23,8 @@ from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS
 
 SUPPORTED_SUFFIXES = SUPPORTED_EXTENSIONS  # the loaders' list: one list of formats
+PROCEDURE_SUFFIXES = (".json", ".jsonl")     # portal procedure records (ingest.procedures)
+ACCEPTED_SUFFIXES = SUPPORTED_SUFFIXES + PROCEDURE_SUFFIXES
 
 Status = Literal["added", "updated", "unchanged", "skipped", "error"]
 
@@ -41,6 +46,7 @@ class IngestResult:
     chunks: int = 0
     tasks: int = 0
     targets: int = 0
+    procedures: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
 
@@ -51,7 +57,7 @@ class IngestResult:
     def to_dict(self) -> dict:
         return {"file": self.file, "document": self.document, "status": self.status, "ok": self.ok,
                 "message": self.message, "chunks": self.chunks, "tasks": self.tasks,
-                "targets": self.targets, "seconds": round(self.seconds, 3), "warnings": self.warnings}
+                "targets": self.targets, "procedures": self.procedures, "seconds": round(self.seconds, 3), "warnings": self.warnings}
 
 
 def document_id(path: Path) -> str:
@@ -73,17 +79,31 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
             seen.add(key)
             files.append(file)
 
-    accepted = " ".join(SUPPORTED_SUFFIXES)
+    from ingest.procedures import looks_like_procedure_file
+
+    accepted = " ".join(ACCEPTED_SUFFIXES)
     for path in paths:
         path = Path(path)
         if path.is_dir():
             found = False
             skipped: list[str] = []
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+            children = sorted(p for p in path.rglob("*") if p.is_file())
+            # A folder holding portal records is a catalogue: its other files (a note of the
+            # records' source, say) are not plans.
+            catalogues = {c.parent for c in children
+                          if c.suffix.lower() in PROCEDURE_SUFFIXES and looks_like_procedure_file(c)}
+            for child in children:
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue  # hidden files and folders (.DS_Store, .git)
+                if child.parent in catalogues and not looks_like_procedure_file(child):
+                    notes.append(IngestResult(file=str(child), status="skipped",
+                                              message="không phải bản ghi thủ tục (thư mục danh mục thủ tục)"))
+                    continue
                 if child.suffix.lower() in SUPPORTED_SUFFIXES and not child.name.startswith("~$"):
+                    add(child)
+                    found = True
+                elif child.parent in catalogues:
                     add(child)
                     found = True
                 else:
@@ -97,7 +117,7 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
                     message=f"thư mục không có tệp {accepted} nào"
                             + (f"; đã bỏ qua: {listed}" if skipped else "")))
         elif path.is_file():
-            if path.suffix.lower() in SUPPORTED_SUFFIXES:
+            if path.suffix.lower() in ACCEPTED_SUFFIXES:
                 add(path)
             else:
                 notes.append(IngestResult(
@@ -110,7 +130,12 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
 
 
 def _parse(path: Path, settings=None, progress: bool = False):
-    """The one parse of a file on the write path, within the settings' document limits."""
+    """The one parse of a file on the write path: a plan (`ParsedPlan`, within the settings'
+    document limits) or, for .json/.jsonl, a file of procedure records (`ParsedProcedures`)."""
+    if path.suffix.lower() in PROCEDURE_SUFFIXES:
+        from ingest.procedures import parse_procedure_file
+
+        return parse_procedure_file(path)
     from ingest.limits import DEFAULT_LIMITS
     from ingest.pipeline import parse_file
 
@@ -140,6 +165,10 @@ class _PageBar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _is_procedures(parsed) -> bool:
+    return hasattr(parsed, "procedures")
 
 
 def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = False,
@@ -223,8 +252,12 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
         for result, plan, spent in pending:
             started = time.perf_counter()
             try:
-                result.status = store.upsert_plan(plan, on_embedded=bar.update, force=force)
-                result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
+                if _is_procedures(plan):
+                    result.status = store.upsert_procedures(plan, on_embedded=bar.update, force=force)
+                    result.chunks, result.procedures = len(plan.chunks), len(plan.procedures)
+                else:
+                    result.status = store.upsert_plan(plan, on_embedded=bar.update, force=force)
+                    result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
             except Exception as exc:  # noqa: BLE001 - the store rolled back; keep going
                 result.status = "error"
                 failure = storage_failure(exc, home)  # the real cause, even when a rollback error hides it
@@ -249,6 +282,8 @@ def _count_stored(store, result: IngestResult) -> None:
     info = store.document(result.document)
     if info is not None:
         result.chunks, result.tasks, result.targets = info.chunks, info.tasks, info.targets
+        if Path(result.document).suffix.lower() in PROCEDURE_SUFFIXES:
+            result.procedures = store.procedure_count(result.document)
 
 
 class _NoBar:

@@ -17,12 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
+from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.vntext import fold, tokens
 
 INTENT = "procedure"
-MAX_ANSWER_CHARS = 600
+MAX_ANSWER_CHARS = DEFAULT_POLICY.procedure_answer_chars
 
 # ---------------------------------------------------------------------------------------
 # facets
@@ -97,6 +98,18 @@ class ProcedureMatch:
     question_coverage: float = 0.0   # share of the question's naming words the match explains
     vouched: bool = False        # an everyday name in the lexicon points at this procedure
     question_words: int = 0      # how many naming words the question has
+    action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
+
+
+@dataclass(frozen=True)
+class _NameKeys:
+    name_set: frozenset[str]
+    head_set: frozenset[str]
+    rest_set: frozenset[str]
+    bigrams: frozenset[str]
+    tokens: tuple[str, ...]      # the whole name's folded tokens, stopwords kept
+    head_weight: float
+    bonus: float                 # citizen applicants, commune level
 
 
 @dataclass
@@ -109,24 +122,41 @@ class ProcedureIndex:
     heads: list[tuple[str, ...]] = field(default_factory=list)
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
+    actions: frozenset[str] = frozenset()   # words that open two names or more: "cap", "dang", "trinh"
+    keys: list[_NameKeys] = field(default_factory=list)   # per procedure, computed once
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
               lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
-        index.names = [_content(p.name) for p in procedures]
-        index.heads = [_content(_HEAD_END.split(p.name, maxsplit=1)[0]) for p in procedures]
+        names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
+        index.names = [_content(name) for name in names]
+        index.heads = [_content(_HEAD_END.split(name, maxsplit=1)[0]) for name in names]
+        openers = Counter(head[0] for head in index.heads if head)
+        index.actions = frozenset(t for t, c in openers.items() if c >= 2)
         df = Counter(t for name in index.names for t in set(name))
         df.update(b for name in index.names for b in _bigrams(name))
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         index.max_idf = math.log(1 + n)
+        for procedure, name, head in zip(procedures, index.names, index.heads):
+            head_set, name_set = frozenset(head), frozenset(name)
+            index.keys.append(_NameKeys(
+                name_set=name_set, head_set=head_set, rest_set=name_set - head_set,
+                bigrams=frozenset(_bigrams(name)), tokens=tuple(tokens(procedure.name)),
+                head_weight=sum(index.weight(t) for t in head_set) or 1.0,
+                bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
+                + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0)))
         return index
 
     def weight(self, token: str) -> float:
         """Rare name words weigh more; a word in no name at all weighs most."""
         return self.idf.get(token, self.max_idf)
 
+
+# "(thực hiện tại cấp xã)" says where a procedure is done, not what it is: its "cấp" must not
+# answer the "cấp" of "cấp hộ chiếu".
+_LEVEL_QUALIFIER = re.compile(r"\((?:thực hiện )?(?:tại )?cấp (?:xã|huyện|tỉnh|trung ương)[^()]*\)", re.IGNORECASE)
 
 # A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
 # văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
@@ -143,7 +173,8 @@ def _bigrams(toks: Sequence[str]) -> set[str]:
 
 # How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
 # to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
-_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc|thu tuc|nop)(?![0-9a-z])")
+_FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc hanh chinh|lam thu tuc|thu tuc hanh chinh|thu tuc|tthc|nop"
+                        r"|bao nhieu|hien nay|hien tai)(?![0-9a-z])")
 
 
 def _naming_tokens(question: str) -> list[str]:
@@ -184,22 +215,22 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
     content_weight = sum(weights[t] for t in content)
     matches = []
-    for procedure, name, head in zip(index.procedures, index.names, index.heads):
-        hit = [t for t in dict.fromkeys(name) if t in terms]
-        if not hit:
+    for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
+        if keys.name_set.isdisjoint(terms):
             continue
+        hit = [t for t in dict.fromkeys(name) if t in terms]
         matched = sum(index.weight(t) for t in hit)
-        head_weight = sum(index.weight(t) for t in set(head)) or 1.0
-        head_missed = sum(index.weight(t) for t in set(head) if t not in terms)
-        rest_missed = sum(index.weight(t) for t in set(name) - set(head) if t not in terms)
-        pair_hits = len(_bigrams(name) & bigrams)
-        name_set = set(name)
+        head_weight = keys.head_weight
+        head_missed = sum(index.weight(t) for t in keys.head_set if t not in terms)
+        rest_missed = sum(index.weight(t) for t in keys.rest_set if t not in terms)
+        pair_hits = len(keys.bigrams & bigrams)
+        name_set = keys.name_set
         mine = [e for e in entries if set(e.target_tokens) - _NAME_STOPWORDS <= name_set]
         # An everyday name whose target is wholly in this name vouches for it ("làm sổ đỏ"
         # -> "… cấp Giấy chứng nhận quyền sử dụng đất …"), more so in the same word order.
         vouched = bool(mine)
-        verbatim = any(contains_sequence(tuple(tokens(procedure.name)), e.target_tokens) for e in mine)
-        explained = name_set | _bigrams(name) | {t for e in mine for t in e.phrase_tokens}
+        verbatim = any(contains_sequence(keys.tokens, e.target_tokens) for e in mine)
+        explained = name_set | keys.bigrams | {t for e in mine for t in e.phrase_tokens}
         explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
         q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
                  if content_weight else 1.0)
@@ -209,35 +240,31 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # Qualifiers after the head cost less, and only so much: a long legal name is not
         # a worse match for being long.
         score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
-                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov
-                 + (0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
-                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0))
+                 + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov + keys.bonus)
         coverage = 1.0 - head_missed / head_weight
-        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words))))
+        # The question says an action ("cấp") that this name lacks, and not the name's own
+        # ("trình báo"): another procedure on the same thing.
+        conflict = bool(head) and head[0] not in terms and any(
+            t in index.actions and t not in name_set for t in words)
+        matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
+                                      conflict))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
 
 
-# The question's naming words must be mostly explained by the procedure (or the lexicon),
-# and the procedure's head mostly said, or the citizen asks for something else.
-MIN_QUESTION_COVERAGE = 0.6
-MIN_HEAD_COVERAGE = 0.34
-MIN_SCORE = 2.0
-
-
-# When the question says a lot (three naming words or more) and all of it is in the name,
-# a long head may be said in part.
-MIN_HEAD_COVERAGE_FULL_QUESTION = 0.25
-
-
-def is_confident(match: ProcedureMatch) -> bool:
-    """Is the best match the procedure the citizen means (else: not in the catalogue)?"""
-    if match.score < MIN_SCORE or match.question_coverage < MIN_QUESTION_COVERAGE:
+def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool:
+    """Is the best match the procedure the citizen means (else: not in the catalogue)?
+    Thresholds: `Policy.procedure_*`."""
+    if match.score < policy.procedure_min_score \
+            or match.question_coverage < policy.procedure_min_question_coverage:
         return False
-    says_a_lot = match.question_coverage >= 0.9 and match.question_words >= 3
-    head_needed = MIN_HEAD_COVERAGE_FULL_QUESTION if says_a_lot else MIN_HEAD_COVERAGE
+    if match.action_conflict and not match.vouched:
+        return False
+    says_a_lot = match.question_coverage >= policy.procedure_full_question_coverage \
+        and match.question_words >= policy.procedure_full_question_words
+    head_needed = policy.procedure_min_head_coverage_full if says_a_lot else policy.procedure_min_head_coverage
     return match.vouched or match.coverage >= head_needed
 
 
@@ -502,7 +529,7 @@ def abstain_not_in_catalogue(near: Sequence[Procedure] = ()) -> Answer:
     return Answer(answer=text, abstained=True, intent=INTENT, citations=[])
 
 
-def _others(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
+def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
     """Other fitting procedures to name: they share the words that matched, under another name."""
     best_name = set(tokens(best.procedure.name)) - _NAME_STOPWORDS
     out: list[Procedure] = []
@@ -521,11 +548,11 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
     if not ranked or not is_confident(ranked[0]):
         return abstain_not_in_catalogue()
     best = ranked[0]
-    return answer_procedure(best.procedure, question, others=_others(best, ranked))
+    return answer_procedure(best.procedure, question, others=similar_procedures(best, ranked))
 
 
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
-    "is_confident", "rank_procedures",
+    "is_confident", "rank_procedures", "similar_procedures",
 ]

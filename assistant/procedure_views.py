@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.procedure_answers import ProcedureIndex, is_confident, rank_procedures
+from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedure_models import Procedure, SubmissionWay
 from ingest.vntext import fold
 
@@ -73,5 +74,39 @@ def search_procedures(index: ProcedureIndex, query: str = "", field: str = "",
         return sorted(pool, key=lambda p: (p.field, p.name, p.code))[:limit]
     allowed = {id(p) for p in pool}
     ranked = rank_procedures(query, index, k=len(index.procedures))
-    hits = [m for m in ranked if id(m.procedure) in allowed and (is_confident(m) or m.question_coverage >= 0.5)]
+    hits = [m for m in ranked if id(m.procedure) in allowed
+            and (is_confident(m) or m.question_coverage >= DEFAULT_POLICY.procedure_list_coverage)]
     return [m.procedure for m in hits][:limit]
+
+
+class ProcedureCatalogue:
+    """The store's procedures as one `ProcedureIndex`, rebuilt when the store's revision changes.
+
+    The one query path of every surface: `Assistant.procedures`/`procedure` (CLI, API, the
+    "Thủ tục" tab) and the chat's procedure strategy all read through it."""
+
+    def __init__(self, store) -> None:
+        import threading
+
+        self.store = store
+        self._index: ProcedureIndex | None = None
+        self._revision: object = None
+        self._lock = threading.Lock()
+
+    def index(self) -> ProcedureIndex:
+        revision = self.store.revision()
+        with self._lock:
+            if self._index is None or self._revision != revision:
+                self._index = ProcedureIndex.build(self.store.procedures())
+                self._revision = revision
+            return self._index
+
+    def search(self, query: str = "", field: str = "", limit: int = 50) -> list[Procedure]:
+        return search_procedures(self.index(), query or "", field or "", limit=limit)
+
+    def get(self, code: str) -> Procedure | None:
+        return self.store.procedure(code)
+
+    def fields(self) -> list[str]:
+        """The fields (lĩnh vực) of the catalogue, as written, sorted."""
+        return sorted({p.field for p in self.index().procedures if p.field})

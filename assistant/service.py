@@ -25,6 +25,7 @@ class Assistant:
         self.retriever = None
         self.answerer = None
         self.chain = None
+        self.catalogue = None
 
     # -- lifecycle -------------------------------------------------------
     def open(self) -> "Assistant":
@@ -39,6 +40,9 @@ class Assistant:
                 self.embedder = make_embedder(self.settings)
                 self.store = Store(self.settings, self.embedder).open()
                 self.registry = Registry(self.store)
+                from assistant.procedure_views import ProcedureCatalogue
+
+                self.catalogue = ProcedureCatalogue(self.store)
         return self
 
     def warm_up(self) -> "Assistant":
@@ -53,9 +57,11 @@ class Assistant:
 
             self.retriever = HybridRetriever(store=self.store,
                                              embedder=AccentRestoringEmbeddings(self.embedder, self.store))
-            self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings)
+            self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings,
+                                     catalogue=self.catalogue)
             self.chain = answer_chain(self.answerer)
             self.answerer.index()  # tasks and targets load here, not in the first question
+            self.catalogue.index()  # so do the procedure records
             self._ready = True
         return self
 
@@ -121,6 +127,21 @@ class Assistant:
         if include_ongoing:
             out += [task_to_out(t, "ongoing") for t in selection.ongoing]
         return out
+
+    def procedures(self, query: str | None = None, field: str | None = None, limit: int = 500):
+        """Procedures of the catalogue (`ingest.procedure_models.Procedure`): all, or of a field
+        (folded substring), ranked by how well `query` names them. One path for every surface."""
+        self.open()
+        return self.catalogue.search(query or "", field or "", limit=limit)
+
+    def procedure(self, code: str):
+        """One procedure by its code (mã thủ tục), or None."""
+        self.open()
+        return self.catalogue.get(code)
+
+    def procedure_fields(self) -> list[str]:
+        self.open()
+        return self.catalogue.fields()
 
     def search(self, query: str, commune: str | None = None, k: int = 10) -> list[SearchHit]:
         self.warm_up()

@@ -1,7 +1,8 @@
 """Measure the pure procedure matcher + answerer on eval/questions_procedures.jsonl.
 
 No store, no embedder: the catalogue is parsed from data/procedures/ and every question
-goes through `assistant.procedure_answers.answer_question`. Prints JSON metrics:
+goes through `assistant.procedure_answers.answer_question` (`cchc eval` runs the same questions
+through the whole Assistant path, `assistant.procedure_evaluation`, with the same `judge`). Prints JSON metrics:
 correct (right record, every fact quoted, or the right abstention), concise (≤ 600 chars),
 abstention on out-of-catalogue questions, by category and by spelling.
 Run: python eval/procedure_eval.py [--show-failures]
@@ -15,30 +16,11 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.procedure_answers import MAX_ANSWER_CHARS, ProcedureIndex, answer_question
+from assistant.procedure_evaluation import judge
 from ingest.procedures import looks_like_procedure_file, parse_procedure_file
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTIONS = REPO / "eval" / "questions_procedures.jsonl"
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.split())
-
-
-def judge(row: dict, answer) -> bool:
-    text = _norm(answer.answer)
-    documents = [c.document for c in answer.citations]
-    if row["document"] is None:                       # not in the catalogue
-        return answer.abstained
-    if row["document"] not in documents:
-        return False
-    if row["abstain"]:                                # the record lacks the fact
-        return answer.abstained and "không ghi" in text
-    if answer.abstained:
-        return False
-    if row["category"] == "procedure_time_no_unit" and "không ghi đơn vị" not in text:
-        return False
-    return all(any(_norm(alt) in text for alt in alternatives) for alternatives in row["facts"])
 
 
 def main(argv: list[str]) -> int:

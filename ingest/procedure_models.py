@@ -141,3 +141,18 @@ class ParsedProcedures:
     procedures: list[Procedure]
     chunks: list[Chunk]
     warnings: list[str] = _field(default_factory=list)
+
+
+def procedure_from_dict(data: dict) -> Procedure:
+    """The inverse of `dataclasses.asdict(procedure)` (the store keeps records as JSON)."""
+    values = dict(data)
+    values["ways"] = [
+        SubmissionWay(channel=w["channel"], channel_text=w["channel_text"], time=ProcessingTime(**w["time"]),
+                      fee=Fee(**w["fee"]), description=w.get("description", ""))
+        for w in data.get("ways", [])
+    ]
+    values["documents"] = [RequiredDocument(**d) for d in data.get("documents", [])]
+    values["results"] = [ProcedureResult(**r) for r in data.get("results", [])]
+    values["legal_bases"] = [LegalBasis(**b) for b in data.get("legal_bases", [])]
+    known = set(Procedure.__dataclass_fields__)
+    return Procedure(**{k: v for k, v in values.items() if k in known})

@@ -29,6 +29,7 @@ from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.listing import answer_list_by_agency
+from assistant.qa.strategies.procedure import answer_procedure_question, choose_procedure
 from assistant.qa.strategies.target import answer_target
 from assistant.qa.understand import understand
 from assistant.registry import Registry
@@ -47,6 +48,7 @@ STRATEGIES: dict[Intent, Strategy] = {
     Intent.DUE_BY_DATE: answer_due,
     Intent.FACT: answer_fact,
     Intent.GENERAL: answer_general,
+    Intent.PROCEDURE: answer_procedure_question,
 }
 
 
@@ -54,7 +56,7 @@ class Answerer:
     """Shared, thread-safe: the only state is the index cache (rebuilt when the store changes)."""
 
     def __init__(self, store, retriever, settings=None, today: date | None = None, llm=None,
-                 policy: Policy = DEFAULT_POLICY) -> None:
+                 policy: Policy = DEFAULT_POLICY, catalogue=None) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
@@ -64,6 +66,11 @@ class Answerer:
         self._lock = threading.Lock()
         self._llm = llm                    # a LangChain chat model; built from settings when None
         self._llm_checked = llm is not None
+        if catalogue is None and store is not None and hasattr(store, "procedures"):
+            from assistant.procedure_views import ProcedureCatalogue
+
+            catalogue = ProcedureCatalogue(store)
+        self.catalogue = catalogue         # the procedure catalogue (None: plans only)
 
     # -- caches ---------------------------------------------------------------------------
     def _signature(self):
@@ -103,11 +110,27 @@ class Answerer:
         if not tokens(question):
             return Answer(answer="Vui lòng nhập câu hỏi về kế hoạch cải cách hành chính.", abstained=True)
         index = self.index()
+        q = understand(question, index.communes, index.agencies, today=self.today or date.today())
+        answer = self._answer_procedure(q, index)       # plans vs procedures: decided here, once
+        if answer is not None:
+            return answer
         if not index.documents:
             return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
                           abstained=True)
-        q = understand(question, index.communes, index.agencies, today=self.today or date.today())
         return self.answer_query(q, commune=commune)
+
+    def _answer_procedure(self, q: Query, index: AnswerIndex) -> Answer | None:
+        """The answer from the procedure catalogue when the question is for it (see
+        `strategies.procedure.choose_procedure`), else None."""
+        route = choose_procedure(q, self.catalogue.index() if self.catalogue else None, self.policy)
+        if route is None:
+            return None
+        q.intent = Intent.PROCEDURE
+        ctx = Context(query=q, scope=None, index=index, store=self.store, retriever=self.retriever,
+                      policy=self.policy, trace={"query": q, "procedure_route": route})
+        result = STRATEGIES[Intent.PROCEDURE](ctx)
+        result.intent = q.intent.value
+        return result
 
     def answer_query(self, q: Query, commune: str | None = None) -> Answer:
         index = self.index()

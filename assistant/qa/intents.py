@@ -15,6 +15,7 @@ class Intent(StrEnum):
     DUE_BY_DATE = "due_by_date"        # what falls due in a period
     FACT = "fact"                      # plan metadata: signer, number, date, basis
     GENERAL = "general"                # anything else: quote the best sentences
+    PROCEDURE = "procedure"            # a citizen's procedure (the catalogue, not the plans)
 
 
 FIELD_INTENTS: tuple[Intent, ...] = (Intent.LEAD, Intent.COORDINATORS, Intent.DEADLINE, Intent.PRODUCT)

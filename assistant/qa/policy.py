@@ -89,5 +89,19 @@ class Policy:
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject
     focus_min_terms: int = 2                # only when it names this many specific words
 
+    # -- citizens' procedures (eval/questions_procedures.jsonl, assistant.procedure_answers) -------
+    # The question's naming words must be mostly explained by the procedure (or the lexicon),
+    # and the procedure's head mostly said, or the citizen asks for something not in the catalogue.
+    procedure_min_score: float = 2.0
+    procedure_min_question_coverage: float = 0.6
+    procedure_min_head_coverage: float = 0.34
+    # When the question says a lot (three naming words or more, nearly all in the name), a long
+    # head may be said in part.
+    procedure_min_head_coverage_full: float = 0.25
+    procedure_full_question_coverage: float = 0.9
+    procedure_full_question_words: int = 3
+    procedure_answer_chars: int = 600       # the issue's concise budget for a procedure answer
+    procedure_list_coverage: float = 0.5    # catalogue search lists weaker matches down to this
+
 
 DEFAULT_POLICY = Policy()

@@ -47,6 +47,7 @@ from assistant.store.schema import commune_token, connect, migrate
 from assistant.store.vectors import ChromaIndex
 from ingest.agencies import agency_key
 from ingest.models import ParsedPlan, Target, TaskRecord
+from ingest.procedure_models import ParsedProcedures, Procedure, procedure_from_dict
 from ingest.vntext import commune_key, search_key, search_terms, tokens
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
+_PROCEDURE_KIND = "procedure"    # chunk kind of procedure facets (Chroma metadata "kind")
 
 
 
@@ -104,6 +106,12 @@ def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
     if commune_keys:
         match += " AND commune : (" + " OR ".join(_quoted(commune_token(k)) for k in commune_keys) + ")"
     return match
+
+
+# The lexical index of each kind of source: (FTS table, its vocabulary, which chunks it counts).
+# Procedure facets have their own table, so the plans' term statistics stay the plans' own.
+_PLAN_LEXICAL = ("chunks_fts", "chunks_fts_vocab", "kind != 'procedure'")
+_PROCEDURE_LEXICAL = ("procedure_fts", "procedure_fts_vocab", "kind = 'procedure'")
 
 
 def _iso(value: date | None) -> str | None:
@@ -354,6 +362,8 @@ class Store:
                         on_embedded: Callable[[int], None] | None = None) -> int:
         """Embed and cache every text whose vector is missing; returns how many were embedded."""
         missing = list(self._missing_hashes(items).items())
+        if missing:
+            missing = self._take_shipped_vectors(missing, on_embedded)
         size = max(1, int(getattr(self.embedder, "batch_size", 32)))
         for batch in _chunks_of(missing, size):
             matrix = self.embedder.embed_passages([t for _, t in batch])
@@ -370,6 +380,33 @@ class Store:
             if on_embedded is not None:
                 on_embedded(len(batch))
         return len(missing)
+
+    def _take_shipped_vectors(self, missing: list[tuple[str, str]],
+                              on_embedded: Callable[[int], None] | None) -> list[tuple[str, str]]:
+        """Cache the shipped vectors (data/vectors, verified on load) of texts in `missing`;
+        returns what is still to embed."""
+        from assistant.vector_cache import shipped_vectors
+
+        shipped = shipped_vectors(self.embedder)
+        if shipped is None:
+            return missing
+        found = shipped.lookup(h for h, _ in missing)
+        if not found:
+            return missing
+        for batch in _chunks_of(sorted(found), _BATCH):
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._writer.executemany(
+                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
+                    [(h, self.embedder.name, int(found[h].shape[0]),
+                      np.ascontiguousarray(found[h], np.float32).tobytes()) for h in batch])
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            if on_embedded is not None:
+                on_embedded(len(batch))
+        return [(h, t) for h, t in missing if h not in found]
 
     # -- write path -----------------------------------------------------------------------
     def has_hash(self, document: str, content_hash: str) -> bool:
@@ -417,10 +454,60 @@ class Store:
             self._finish_sync(plan.document)
             return "updated" if existed else "added"
 
+    def upsert_procedures(self, parsed: ParsedProcedures, on_embedded: Callable[[int], None] | None = None,
+                          force: bool = False) -> str:
+        """Store a parsed file of procedure records (its procedures, facet chunks and vectors), the
+        same way as a plan: one transaction, idempotent by content hash, removable with `remove`.
+        Returns "added", "updated" or "unchanged"."""
+        with self._write_lock:
+            if not force and self.has_hash(parsed.document, parsed.content_hash):
+                return "unchanged"
+            self._ensure_vectors(((text_hash(_embed_text(c)), _embed_text(c)) for c in parsed.chunks), on_embedded)
+            existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
+                                           (parsed.document,)).fetchone() is not None
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._delete_rows(parsed.document)
+                self._insert_procedures(parsed)
+                self._mark_pending(parsed.document)
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
+            self._finish_sync(parsed.document)
+            return "updated" if existed else "added"
+
+    def _insert_procedures(self, parsed: ParsedProcedures) -> None:
+        w = self._writer
+        names = "; ".join(p.name for p in parsed.procedures)
+        title = parsed.procedures[0].name if len(parsed.procedures) == 1 else f"{len(parsed.procedures)} thủ tục"
+        w.execute(
+            "INSERT INTO documents(document, title, content_hash, embedder, pipeline_version, path, ingested_at, "
+            "metadata, kind) VALUES (?,?,?,?,?,?,?,?, 'procedures')",
+            (parsed.document, title, parsed.content_hash, self.embedder.name, _pipeline_version(), str(parsed.path),
+             datetime.now(timezone.utc).isoformat(timespec="seconds"),
+             json.dumps({"warnings": list(parsed.warnings), "procedures": names[:2000]}, ensure_ascii=False)))
+        w.executemany(
+            "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
+            "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(c.id, parsed.document, i, c.kind, c.text, c.embed_text if c.embed_text != c.text else "",
+              c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
+              c.page, text_hash(_embed_text(c))) for i, c in enumerate(parsed.chunks)])
+        w.executemany(
+            "INSERT INTO procedure_fts(key, chunk_id, document) VALUES (?,?,?)",
+            [(search_key(f"{c.section} {c.text}"), c.id, parsed.document) for c in parsed.chunks])
+        w.executemany(
+            "INSERT INTO procedures(document, ordinal, code, name, field, field_key, url, flags, record) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(parsed.document, i, p.code, p.name, p.field, search_key(p.field), p.url,
+              json.dumps(p.flags, ensure_ascii=False), json.dumps(asdict(p), ensure_ascii=False))
+             for i, p in enumerate(parsed.procedures)])
+
     def _delete_rows(self, document: str) -> None:
         w = self._writer
         w.execute("DELETE FROM chunks_fts WHERE document = ?", (document,))
-        for table in ("tasks", "targets", "chunks", "documents"):
+        w.execute("DELETE FROM procedure_fts WHERE document = ?", (document,))
+        for table in ("tasks", "targets", "procedures", "chunks", "documents"):
             w.execute(f"DELETE FROM {table} WHERE document = ?", (document,))
 
     def _insert_plan(self, plan: ParsedPlan) -> None:
@@ -494,7 +581,12 @@ class Store:
 
     # -- read path ------------------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
-        return self._document_infos()
+        """The plans (files of procedure records are listed by `procedure_files`)."""
+        return self._document_infos("WHERE d.kind = 'plan'")
+
+    def procedure_files(self) -> list[DocumentInfo]:
+        """Stored files of procedure records (`chunks` counts their facet chunks)."""
+        return self._document_infos("WHERE d.kind = 'procedures'")
 
     def document(self, document: str) -> DocumentInfo | None:
         found = self._document_infos("WHERE d.document = ?", (document,))
@@ -516,6 +608,26 @@ class Store:
             content_hash=r["content_hash"], ocr=bool(r["ocr"]), ocr_confidence=r["ocr_confidence"],
             text_quality=r["text_quality"], extractor=r["extractor"]) for r in rows]
 
+    # -- procedures (citizens' procedure records of the national portal) ------------------
+    def procedures(self, field: str | None = None) -> list[Procedure]:
+        """Every stored procedure (optionally of one field: folded substring), in file order."""
+        sql = "SELECT record FROM procedures"
+        params: list[str] = []
+        if field and search_key(field).strip():
+            sql += " WHERE field_key LIKE ?"
+            params.append("%" + search_key(field).strip() + "%")
+        rows = self._db().execute(sql + " ORDER BY document, ordinal", params).fetchall()
+        return [procedure_from_dict(json.loads(r["record"])) for r in rows]
+
+    def procedure_count(self, document: str) -> int:
+        return self._db().execute("SELECT COUNT(*) FROM procedures WHERE document = ?", (document,)).fetchone()[0]
+
+    def procedure(self, code: str) -> Procedure | None:
+        """The procedure with this code (mã thủ tục); the first stored when files repeat it."""
+        row = self._db().execute("SELECT record FROM procedures WHERE code = ? ORDER BY document, ordinal LIMIT 1",
+                                 ((code or "").strip(),)).fetchone()
+        return procedure_from_dict(json.loads(row["record"])) if row else None
+
     def communes(self) -> list[str]:
         """Distinct commune names as the plans write them."""
         return [r[0] for r in self._db().execute(
@@ -529,44 +641,60 @@ class Store:
             return "", []
         return f" AND {column} IN ({','.join('?' * len(keys))})", keys
 
-    def lexical_search(self, query: str, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
-        """BM25 over folded unigram+bigram keys. Returns [(chunk_id, score)], best first, score > 0."""
+    def lexical_search(self, query: str, k: int = 20, communes: list[str] | None = None,
+                       procedures: bool = False) -> list[tuple[str, float]]:
+        """BM25 over folded unigram+bigram keys. Returns [(chunk_id, score)], best first, score > 0.
+        Plans' chunks, or with `procedures` the procedure facet chunks."""
         terms = list(dict.fromkeys(search_terms(query)))
         if not terms or k <= 0:
             return []
         db = self._db()
-        keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
-        match = _fts_query(self._informative_terms(db, terms), keys)
+        lexical = _PROCEDURE_LEXICAL if procedures else _PLAN_LEXICAL
+        table = lexical[0]
+        if procedures:
+            match = "key : (" + " OR ".join(_quoted(t) for t in self._informative_terms(db, terms, lexical)) + ")"
+            weights = "1.0, 0.0, 0.0"
+        else:
+            keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+            match = _fts_query(self._informative_terms(db, terms, lexical), keys)
+            weights = "1.0, 0.0, 0.0, 0.0"
         rows = db.execute(
-            "SELECT chunk_id, bm25(chunks_fts, 1.0, 0.0, 0.0, 0.0) AS rank FROM chunks_fts "
-            "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
+            f"SELECT chunk_id, bm25({table}, {weights}) AS rank FROM {table} "
+            f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
-    def _lexical_stats(self) -> dict:
-        """Per revision: the chunk count and the document frequency of the query terms seen so far
-        (fts5vocab walks a term's whole doclist, which grows with the store; the admin vocabulary
-        of questions repeats, so each term is counted once per revision). Bounded."""
+    def _lexical_stats(self, lexical: tuple[str, str, str] = _PLAN_LEXICAL) -> dict:
+        """Per revision and lexical index (plans' or procedures'): the chunk count and the document
+        frequency of the query terms seen so far (fts5vocab walks a term's whole doclist, which
+        grows with the store; the vocabulary of questions repeats, so each term is counted once
+        per revision). Bounded."""
         revision = self.revision()
-        stats = getattr(self, "_lexical_cache", None)
-        if stats is None or stats["revision"] != revision:
-            stats = {"revision": revision, "frequency": {},
-                     "total": self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]}
-            self._lexical_cache = stats
+        caches = getattr(self, "_lexical_cache", None)
+        if caches is None or caches["revision"] != revision:
+            caches = {"revision": revision}
+            self._lexical_cache = caches
+        stats = caches.get(lexical[0])
+        if stats is None:
+            counted = lexical[2]
+            stats = {"frequency": {},
+                     "total": self._db().execute(f"SELECT COUNT(*) FROM chunks WHERE {counted}").fetchone()[0]}
+            caches[lexical[0]] = stats
         return stats
 
     def chunk_count(self) -> int:
-        """How many chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
+        """How many plan chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
         return self._lexical_stats()["total"]
 
-    def _informative_terms(self, db: sqlite3.Connection, terms: list[str]) -> list[str]:
+    def _informative_terms(self, db: sqlite3.Connection, terms: list[str],
+                           lexical: tuple[str, str, str] = _PLAN_LEXICAL) -> list[str]:
         """The query terms minus those found in most chunks (rarest kept when too few remain)."""
-        stats = self._lexical_stats()
+        stats = self._lexical_stats(lexical)
         total, cache = stats["total"], stats["frequency"]
         missing = [t for t in terms if t not in cache]
         if missing:
             marks = ",".join("?" * len(missing))
             found = dict(db.execute(
-                f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})", missing).fetchall())
+                f"SELECT term, doc FROM {lexical[1]} WHERE term IN ({marks})", missing).fetchall())
             if len(cache) > _TERM_CACHE:
                 cache.clear()
             cache.update({t: found.get(t, 0) for t in missing})
@@ -577,12 +705,18 @@ class Store:
         kept = [t for t in known if frequency[t] <= _COMMON_TERM_SHARE * total]
         return kept if len(kept) >= _MIN_QUERY_TERMS else known[:_MIN_QUERY_TERMS]
 
-    def dense_search(self, vector, k: int = 20, communes: list[str] | None = None) -> list[tuple[str, float]]:
-        """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first."""
+    def dense_search(self, vector, k: int = 20, communes: list[str] | None = None,
+                     procedures: bool = False) -> list[tuple[str, float]]:
+        """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first.
+        Plans' chunks, or with `procedures` the procedure facet chunks."""
         if k <= 0:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
-        where = {"commune_key": {"$in": keys}} if keys else None
+        if procedures:
+            where = {"kind": _PROCEDURE_KIND}
+        else:
+            kind = {"kind": {"$ne": _PROCEDURE_KIND}}
+            where = {"$and": [{"commune_key": {"$in": keys}}, kind]} if keys else kind
         query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
                      include=["distances"])
         try:
@@ -674,7 +808,7 @@ class Store:
     def stats(self) -> dict[str, int]:
         db = self._db()
         return {name: db.execute(f"SELECT COUNT(*) FROM {name}").fetchone()[0]
-                for name in ("documents", "chunks", "tasks", "targets", "vectors")} | \
+                for name in ("documents", "chunks", "tasks", "targets", "procedures", "vectors")} | \
             {"chroma": self._collection.count()}
 
 

@@ -10,7 +10,7 @@ from ingest.vntext import search_key
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS documents (
     ocr INTEGER NOT NULL DEFAULT 0,         -- 1: text recognised from page images (a scan, a photo)
     ocr_confidence REAL,                    -- mean Tesseract word confidence (0-100) when ocr
     text_quality REAL,                      -- ingest.quality score of the text (NULL: not assessed)
-    extractor TEXT NOT NULL DEFAULT ''      -- what produced the text: txt, docx, pdfplumber, tesseract, ...
+    extractor TEXT NOT NULL DEFAULT '',     -- what produced the text: txt, docx, pdfplumber, tesseract, ...
+    kind TEXT NOT NULL DEFAULT 'plan'            -- 'plan' | 'procedures' (a file of portal records)
 );
 CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -121,6 +122,24 @@ CREATE TABLE IF NOT EXISTS targets (
     page INTEGER,
     PRIMARY KEY (document, ordinal)
 );
+-- the procedure facets' own lexical index (plans' term statistics stay the plans' own)
+CREATE VIRTUAL TABLE IF NOT EXISTS procedure_fts USING fts5(
+    key, chunk_id UNINDEXED, document UNINDEXED, tokenize = "unicode61 tokenchars '_./'"
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS procedure_fts_vocab USING fts5vocab(procedure_fts, row);
+CREATE TABLE IF NOT EXISTS procedures (
+    document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    field TEXT NOT NULL DEFAULT '',
+    field_key TEXT NOT NULL DEFAULT '',          -- folded field, for the --field filter
+    url TEXT NOT NULL DEFAULT '',
+    flags TEXT NOT NULL DEFAULT '[]',
+    record TEXT NOT NULL,                        -- the whole typed Procedure as JSON
+    PRIMARY KEY (document, ordinal)
+);
+CREATE INDEX IF NOT EXISTS procedures_code ON procedures(code);
 """
 
 
@@ -152,6 +171,7 @@ def migrate(w: sqlite3.Connection) -> None:
     create whatever is missing."""
     _migrate_fts(w)
     _migrate_document_columns(w)
+    _migrate_procedures(w)
     w.executescript(SCHEMA)
     _registry_indexes(w)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -222,10 +242,27 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
         for statement in lexical_index_schema():
             w.execute(statement)
         rows = w.execute("SELECT c.id, c.document, c.section, c.text, d.commune_key FROM chunks c "
-                         "JOIN documents d ON d.document = c.document").fetchall()
+                         "JOIN documents d ON d.document = c.document WHERE c.kind != 'procedure'").fetchall()
         w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
                       [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
                         commune_token(r["commune_key"])) for r in rows])
+        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
+
+
+def _migrate_procedures(w: sqlite3.Connection) -> None:
+    """Stores written before procedures (schema 2) get `documents.kind`; every existing document
+    is a plan. The `procedures` and `procedure_fts` tables themselves are created by `SCHEMA`."""
+    columns = [r[1] for r in w.execute("PRAGMA table_info(documents)")]
+    if not columns or "kind" in columns:
+        return
+    log.info("adding procedures to the store (schema %s)", SCHEMA_VERSION)
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        w.execute("ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'plan'")
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         w.execute("COMMIT")
     except BaseException:

@@ -1,0 +1,89 @@
+"""Citizens' procedure questions: which kind of source a question is for (decided here, once),
+and the answer from the procedure catalogue.
+
+`choose_procedure(query, index)` is the one place that tells plans from procedures:
+- a question with a plan's words (kế hoạch, chỉ tiêu, tỷ lệ, chủ trì, nhiệm vụ …) or naming a
+  commune of the store is about the plans, even when it names procedures ("chỉ tiêu hồ sơ trực
+  tuyến của Di Linh", "ở Lộc Hòa đăng ký khai sinh được liên thông những thủ tục gì");
+- otherwise, a procedure of the catalogue that the question confidently names
+  (`procedure_answers.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
+  question;
+- otherwise a question asking a procedure's facet (giấy tờ, mất mấy ngày, lệ phí, nộp online …)
+  about something the catalogue does not hold gets the abstention that names the catalogue,
+  unless the plans' understanding found a task question (who leads, a target, a list);
+- anything else goes to the plans.
+`answer_procedure_question(ctx)` is the strategy for `Intent.PROCEDURE`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.procedure_answers import (
+    ProcedureIndex,
+    ProcedureMatch,
+    abstain_not_in_catalogue,
+    answer_procedure,
+    detect_facets,
+    is_confident,
+    rank_procedures,
+    similar_procedures,
+)
+from assistant.qa.context import Context
+from assistant.qa.intents import Intent
+from assistant.qa.policy import DEFAULT_POLICY, Policy
+from assistant.qa.query import Query
+from assistant.schemas import Answer
+
+# Folded words that only a question about the plans uses.
+_PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop", "nhiem vu",
+              "cai cach hanh chinh", "cchc", "xa nao", "phuong nao", "dat ra", "de ra", "giao cho",
+              "don vi nao thuc hien", "kpi", "bao nhieu phan tram", "quyet dinh so", "ban hanh")
+_PLAN_RE = re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in _PLAN_CUES) + r")(?![0-9a-z])")
+# Plan intents that a procedure facet cue may ride along with ("ai chủ trì … ở đâu"). Not the
+# target intent: without a plan's words ("chỉ tiêu", "tỷ lệ") it is only "bao nhiêu", as in
+# "lệ phí … bao nhiêu".
+_PLAN_TASK_INTENTS = (Intent.LEAD, Intent.COORDINATORS, Intent.PRODUCT, Intent.LIST_BY_AGENCY,
+                      Intent.DUE_BY_DATE)
+
+
+@dataclass
+class ProcedureRoute:
+    """A question for the catalogue: the ranked matches (best first) and whether the best is
+    confidently the procedure meant (else: not in the catalogue)."""
+
+    ranked: list[ProcedureMatch] = field(default_factory=list)
+    confident: bool = False
+
+
+def is_plan_question(query: Query) -> bool:
+    return bool(_PLAN_RE.search(query.folded))
+
+
+def choose_procedure(query: Query, index: ProcedureIndex | None,
+                     policy: Policy = DEFAULT_POLICY) -> ProcedureRoute | None:
+    """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans."""
+    if index is None or not index.procedures or is_plan_question(query) or query.communes:
+        return None
+    ranked = rank_procedures(query.question, index, k=8)
+    if ranked and is_confident(ranked[0], policy):
+        return ProcedureRoute(ranked, confident=True)
+    if query.intent in _PLAN_TASK_INTENTS:
+        return None
+    if detect_facets(query.question):
+        return ProcedureRoute(ranked, confident=False)
+    return None
+
+
+def answer_procedure_question(ctx: Context) -> Answer:
+    """The facet asked of the procedure meant (name, code, portal link, citation of the record's
+    field), or the abstention that says the catalogue does not hold it."""
+    route: ProcedureRoute | None = ctx.trace.get("procedure_route")
+    if route is None or not route.confident or not route.ranked:
+        ctx.trace["path"] = "procedure:not_in_catalogue"
+        return abstain_not_in_catalogue()
+    best = route.ranked[0]
+    ctx.trace["path"] = "procedure"
+    ctx.trace["procedure"] = best.procedure.code
+    return answer_procedure(best.procedure, ctx.query.question, others=similar_procedures(best, route.ranked))
