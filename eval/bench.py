@@ -189,18 +189,38 @@ def _commune_facts(assistant) -> list:
     return facts
 
 
-def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict:
+def stage_questions(home: Path, n: int, seed: int) -> dict:
+    """The benchmark questions of a store, in their own process: reading every plan's records to
+    pick questions from must not count in the serving process's memory."""
+    from dataclasses import asdict
+
     from eval.bench_questions import make_questions
+    from assistant.service import Assistant
+
+    assistant = Assistant(_settings(home)).open()
+    try:
+        questions = make_questions(_commune_facts(assistant), n, seed=seed)
+    finally:
+        assistant.close()
+    return {"questions": [asdict(q) for q in questions]}
+
+
+def _questions(home: Path, n: int, seed: int) -> list:
+    from eval.bench_questions import BenchQuestion
+
+    return [BenchQuestion(**q) for q in run_stage("questions", home, queries=n, seed=seed)["questions"]]
+
+
+def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict:
     from ingest.vntext import normalise_name
     from assistant.service import Assistant
 
+    generated = _questions(home, n + WARMUP_QUESTIONS, seed)
     t0 = time.perf_counter()
     assistant = Assistant(_settings(home)).warm_up()     # store open + whatever warm-up loads
     open_s = time.perf_counter() - t0
     assistant.embedder.warm_up()                          # the query model
     warm_s = time.perf_counter() - t0
-    facts = _commune_facts(assistant)
-    generated = make_questions(facts, n + WARMUP_QUESTIONS, seed=seed)
     warmup, questions = generated[:WARMUP_QUESTIONS], generated[WARMUP_QUESTIONS:]
     first_ask_s = None
     for q in warmup:
@@ -320,9 +340,9 @@ def stage_memory(home: Path, n: int, seed: int, top: int = 12) -> dict:
     traced Python heap is native memory (Chroma's HNSW and SQLite pages, ONNX runtime, numpy)."""
     import tracemalloc
 
-    from eval.bench_questions import make_questions
     from assistant.service import Assistant
 
+    questions = _questions(home, n + 1, seed)
     steps = []
 
     def mark(label: str) -> None:
@@ -335,7 +355,6 @@ def stage_memory(home: Path, n: int, seed: int, top: int = 12) -> dict:
     mark("Assistant.warm_up (store open, caches)")
     assistant.embedder.warm_up()
     mark("query model loaded")
-    questions = make_questions(_commune_facts(assistant), n + 1, seed=seed)
     assistant.ask(questions[0].text)
     mark("first ask (Chroma segments, lazy caches)")
     for q in questions[1:]:
@@ -410,7 +429,7 @@ def _share(flags: list[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
-STAGES = {"ingest", "build", "query", "memory", "procedures"}
+STAGES = {"ingest", "build", "query", "memory", "procedures", "questions"}
 STAGE_ENV: dict[str, str] = {}   # extra environment for every stage process (--env KEY=VALUE)
 
 
@@ -422,6 +441,8 @@ def run_stage_inline(args) -> int:
         result = stage_build(home, args.size, args.seed, args.noise)
     elif args.stage == "memory":
         result = stage_memory(home, 20, args.seed)
+    elif args.stage == "questions":
+        result = stage_questions(home, args.queries, args.seed)
     elif args.stage == "procedures":
         result = stage_procedures(home, args.size, args.seed, args.procedures_dir)
     else:
