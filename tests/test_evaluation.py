@@ -393,3 +393,73 @@ def test_ci_gate_answer_accuracy(assistant):
     accuracy = ev.summarize(results)["accuracy"]
     failed = [r.id for r in results if not r.correct]
     assert accuracy >= GATE_MIN_ACCURACY, (accuracy, failed)
+
+
+# --------------------------------------------------------------------------- issue 11: categories, history
+FOLLOW_UP = BY_ID["fu-001"]      # "còn thời hạn thì sao?" after a Năm Dẫn lead question
+NEAR_MISS = BY_ID["nm-001"]
+PARAPHRASE = BY_ID["pa-001"]
+
+
+def test_new_fields_are_loaded():
+    assert FOLLOW_UP.category == "follow_up" and FOLLOW_UP.history and FOLLOW_UP.history[-1]["question"]
+    comparison = BY_ID["co-001"]
+    assert comparison.document is None and comparison.gold_documents == comparison.documents
+    assert len(comparison.documents) == 3
+    assert LEAD_Q.category is None and LEAD_Q.history == () and LEAD_Q.gold_documents == (LEAD_Q.document,)
+
+
+class ConversationalFake(FakeAssistant):
+    """Answers the deadline only when the follow-up arrives with its history."""
+
+    def __init__(self):
+        super().__init__()
+        self.histories = []
+
+    def ask(self, question, commune=None, history=None):
+        self.histories.append(history)
+        if history and "rà soát" in history[-1]["question"]:
+            return Answer(answer="Thời hạn: Năm 2026.", abstained=False,
+                          citations=[Citation(document=FOLLOW_UP.document, text=FOLLOW_UP.gold_quote)])
+        return Answer(answer="Không rõ.", abstained=True)
+
+
+def test_follow_ups_are_asked_with_their_history_when_the_system_takes_it():
+    fake = ConversationalFake()
+    results = ev.run_system(fake, [FOLLOW_UP, LEAD_Q])
+    assert fake.histories == [[dict(t) for t in FOLLOW_UP.history]]    # the lead question went through ask_batch
+    assert results[0].correct and results[0].history_used and results[0].right_plan
+    assert results[1].correct and not results[1].history_used
+
+
+def test_systems_without_history_get_the_bare_question():
+    results = ev.run_system(FakeAssistant(), [FOLLOW_UP])
+    assert not results[0].correct and not results[0].history_used and results[0].history_turns == 1
+    assert not ev.accepts_history(FakeAssistant()) and ev.accepts_history(ConversationalFake())
+
+
+def test_comparisons_count_a_citation_of_any_of_their_plans():
+    q = BY_ID["co-002"]                                                    # Di Linh vs Năm Dẫn
+    answer = {"answer": "Di Linh: tối thiểu 98%. Năm Dẫn: từ 95% trở lên.", "abstained": False,
+              "citations": [{"document": "nam-dan_2026.txt", "text": q.gold_quote}]}
+    r = ev.score_question(q, answer, None, 1.0)
+    assert r.correct and r.right_plan and r.cited
+    half = ev.score_question(q, {**answer, "answer": "Năm Dẫn: từ 95% trở lên."}, None, 1.0)
+    assert not half.correct and half.missing == [["Di Linh"], ["98%"]]
+
+
+def test_metrics_and_report_per_category():
+    results = ev.run_system(FakeAssistant(), [LEAD_Q, PARAPHRASE, NEAR_MISS, FOLLOW_UP])
+    metrics = ev.aggregate(results)
+    assert metrics["by_category"]["original"]["n"] == 1
+    assert metrics["by_category"]["near_miss"]["accuracy"] == 1.0        # the fake abstains
+    assert metrics["by_category"]["paraphrase"]["false_abstentions"] == 1
+    targets = metrics["category_targets"]
+    assert targets["near_miss_accuracy"]["ok"] is True and targets["paraphrase_accuracy"]["ok"] is False
+    assert targets["new_in_scope_false_abstention_rate"]["value"] == 1.0  # 2 of 2 in-scope abstained
+    assert targets["list_accuracy"]["value"] is None                    # no list question in this run
+    report = ev.render_report({"assistant": metrics}, {"assistant": results}, {"generated_at": "now"})
+    assert "theo loại câu hỏi" in report and "issue 11" in report
+    assert "### Loại `paraphrase` — 1 câu sai" in report and "### Loại `follow_up` — 1 câu sai" in report
+    assert "`nm-001`" not in report and f"`{PARAPHRASE.id}`" in report
+    assert "hệ thống không nhận lịch sử" in report
