@@ -206,12 +206,37 @@ def tasks(
     _err(summary)
 
 
+def batch_requests(text: str, commune: str | None = None) -> list[dict]:
+    """The requests of a `--batch` file: a plain line is a question; a line starting with `{` is
+    a JSON object `{"question", "history"?, "commune"?}` (a turn of a conversation)."""
+    from assistant.conversation import HistoryError, clean_history
+
+    requests = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("{"):
+            requests.append({"question": line, "commune": commune, "history": []})
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError("thiếu trường “question”")
+            history = clean_history(item.get("history"))
+        except (ValueError, HistoryError) as exc:
+            raise ValueError(f"Dòng {number} của tệp câu hỏi không đọc được: {exc}") from None
+        requests.append({"question": item["question"], "commune": item.get("commune") or commune,
+                         "history": [{"question": t.question, "answer": t.answer} for t in history]})
+    return requests
+
+
 @app.command()
 def ask(
     question: Annotated[Optional[str], typer.Argument(help="Câu hỏi (có dấu hay không dấu).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Đối tượng trả lời dạng JSON.")] = False,
     commune: Annotated[Optional[str], typer.Option("--commune", help="Chỉ tìm trong kế hoạch của xã này.")] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu ('-' = stdin).")] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu hoặc một đối tượng JSON {question, history?, commune?} ('-' = stdin).")] = None,
 ) -> None:
     """Hỏi đáp có trích dẫn nguồn."""
     from assistant.service import Assistant
@@ -221,12 +246,17 @@ def ask(
         raise typer.Exit(2)
     if batch is not None:
         text = sys.stdin.read() if str(batch) == "-" else batch.read_text(encoding="utf-8-sig")
-        questions = [line.strip() for line in text.splitlines() if line.strip()]
+        try:
+            requests = batch_requests(text, commune)
+        except ValueError as exc:
+            _err(str(exc))
+            raise typer.Exit(2)
     else:
-        questions = [question]
+        requests = [{"question": question, "commune": commune, "history": []}]
+    questions = [r["question"] for r in requests]
     assistant = Assistant(Settings())
     try:
-        answers = assistant.ask_batch(questions, commune=commune)
+        answers = assistant.ask_requests(requests)
     finally:
         assistant.close()
     for q, answer in zip(questions, answers):

@@ -17,7 +17,9 @@ import threading
 from collections.abc import Callable
 from datetime import date
 
+from assistant.conversation import clean_history
 from assistant.qa.context import Context
+from assistant.qa.followup import resolve_history
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
@@ -29,7 +31,7 @@ from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.listing import answer_list_by_agency
 from assistant.qa.strategies.target import answer_target
-from assistant.qa.understand import understand
+from assistant.qa.understand import is_cross_commune, understand
 from assistant.registry import Registry
 from assistant.schemas import Answer
 from ingest.vntext import nfc, tokens
@@ -97,7 +99,9 @@ class Answerer:
         limit = getattr(self.settings, "max_question_chars", 1000) or 1000
         return nfc(question or "").strip()[:limit]
 
-    def answer(self, question: str, commune: str | None = None) -> Answer:
+    def answer(self, question: str, commune: str | None = None, history=None) -> Answer:
+        """`history`: earlier turns `[{"question", "answer"}]`, most recent last (bounded and
+        cleaned by `assistant.conversation.clean_history`; raises `HistoryError` when unreadable)."""
         question = self._clean(question)
         if not tokens(question):
             return Answer(answer="Vui lòng nhập câu hỏi về kế hoạch cải cách hành chính.", abstained=True)
@@ -105,16 +109,33 @@ class Answerer:
         if not index.documents:
             return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
                           abstained=True)
-        q = understand(question, index.communes, index.agencies, today=self.today or date.today())
-        return self.answer_query(q, commune=commune)
+        q = self._understand(question, index)
+        context: dict = {}
+        turns = clean_history(history)
+        if turns:
+            resolved = resolve_history(q, turns, lambda text: self._understand(self._clean(text), index),
+                                       cross_commune=is_cross_commune)
+            q, context = resolved.query, resolved.context
+        result = self.answer_query(q, commune=commune)
+        if context:
+            result.context = {**context, **(result.context or {})}
+        return result
+
+    def _understand(self, question: str, index: AnswerIndex) -> Query:
+        return understand(question, index.communes, index.agencies, today=self.today or date.today())
 
     def answer_query(self, q: Query, commune: str | None = None) -> Answer:
         index = self.index()
         scope: list[str] | None
+        overridden: str | None = None
         if commune:
             resolved = index.resolve_commune(commune)
-            if resolved is None:
+            if resolved is None and not q.communes:
                 return unknown_commune(index, q, commune)
+            if q.communes and resolved not in q.communes:
+                overridden = resolved or commune    # the commune named in the question wins
+                commune = None
+        if commune:
             scope = [resolved]
             q.commune = resolved
         elif q.communes:
@@ -129,6 +150,11 @@ class Answerer:
         result.intent = q.intent.value
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
+        if overridden:
+            named = ", ".join(q.communes)
+            result.answer = (f"(Câu hỏi nêu xã {named} nên câu trả lời theo kế hoạch của xã {named}, "
+                             f"không theo bộ lọc xã {overridden}.) {result.answer}")
+            result.context = {**(result.context or {}), "scope": named, "filter_ignored": overridden}
         return self._maybe_generate(q.question, ctx, result)
 
     # -- optional generation ----------------------------------------------------------------

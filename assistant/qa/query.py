@@ -23,6 +23,9 @@ class Query:
     year: int | None = None
     topic: str = ""                    # residual folded text (cue words, commune, agency removed)
     topic_terms: list[str] = field(default_factory=list)
+    compare: str = ""                  # "compare" (communes side by side), "max" / "min" (which stands out)
+    anaphoric: bool = False            # points back at the previous turn ("việc này")
+    count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has
 
     @property
     def is_field(self) -> bool:

@@ -116,7 +116,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu gio khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra
+    lau lan vao xong chiu neu ra con nua nhi
     """.split()
 )
 
@@ -128,8 +128,8 @@ ACCENTED_STOPWORDS = frozenset(
     gì nào là của ở tại có không những các cái về và với thì mà như thế này đó đây kia được bị sẽ
     đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
-    biết hiện hãy vui lòng thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
-    bao_nhiêu hằng hàng đối_với
+    biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
+    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -140,8 +140,11 @@ GENERIC_PHRASES = (
     "san pham", "ket qua", "chi tieu", "ty le", "ti le", "muc tieu", "thuc hien", "trach nhiem",
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
-    "duoc giao", "co the", "hay khong", "co khong",
+    "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
 )
+# Words pointing back at the previous turn's task ("ai theo dõi việc này?"): a follow-up.
+ANAPHORA = ("viec nay", "viec do", "nhiem vu nay", "nhiem vu do", "cai nay", "cai do", "viec ay",
+            "nhiem vu ay", "noi dung nay", "noi dung do", "viec tren", "nhiem vu tren")
 PLAN_PHRASES = ("ke hoach cai cach hanh chinh nha nuoc", "ke hoach cai cach hanh chinh")
 BARRIER = "\x00"
 
@@ -417,6 +420,11 @@ def question_topic(question: str, communes: Sequence[str] = ()) -> str:
     return " ".join(t for t in topic_tokens(question, list(_REMOVABLE_CUES) + names) if t != BARRIER)
 
 
+def is_cross_commune(q: Query) -> bool:
+    """Does the question compare communes or ask which one stands out (never inherits one)?"""
+    return bool(q.compare)
+
+
 # -- entry point ------------------------------------------------------------------------------
 
 def understand(question: str, known_communes: list[str], known_agencies: list[str],
@@ -503,6 +511,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         removed.append(normalise_name(query.agency))
     if query.period:
         removed.append(fold_question(query.period.text))
+    query.anaphoric = any(_contains(folded, p) for p in ANAPHORA)
+    removed += list(ANAPHORA)
     topic = topic_tokens(question, removed)
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)
