@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import date
 
 from assistant.conversation import clean_history
+from assistant.lexicon import Lexicon, default_lexicon
+from assistant.spelling import SpellingCorrector
 from assistant.qa.context import Context
 from assistant.qa.followup import resolve_history
 from assistant.qa.index import AnswerIndex
@@ -55,7 +57,7 @@ class Answerer:
     """Shared, thread-safe: the only state is the index cache (rebuilt when the store changes)."""
 
     def __init__(self, store, retriever, settings=None, today: date | None = None, llm=None,
-                 policy: Policy = DEFAULT_POLICY) -> None:
+                 policy: Policy = DEFAULT_POLICY, lexicon: Lexicon | None = None) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
@@ -64,6 +66,8 @@ class Answerer:
         self._index: AnswerIndex | None = None
         self._lock = threading.Lock()
         self._llm = llm                    # a LangChain chat model; built from settings when None
+        self.lexicon = lexicon if lexicon is not None else default_lexicon()
+        self._speller: tuple | None = None  # (index signature, SpellingCorrector)
         self._llm_checked = llm is not None
 
     # -- caches ---------------------------------------------------------------------------
@@ -92,8 +96,7 @@ class Answerer:
         question = self._clean(question)
         if not tokens(question):
             return None
-        index = self.index()
-        return understand(question, index.communes, index.agencies, today=self.today or date.today())
+        return self._understand(question, self.index())
 
     def _clean(self, question: str) -> str:
         limit = getattr(self.settings, "max_question_chars", 1000) or 1000
@@ -122,7 +125,23 @@ class Answerer:
         return result
 
     def _understand(self, question: str, index: AnswerIndex) -> Query:
-        return understand(question, index.communes, index.agencies, today=self.today or date.today())
+        return understand(question, index.communes, index.agencies, today=self.today or date.today(),
+                          lexicon=self.lexicon, speller=self.speller(index))
+
+    def speller(self, index: AnswerIndex) -> SpellingCorrector | None:
+        """The typo corrector over the stored plans' vocabulary (rebuilt when the store changes)."""
+        cached = self._speller
+        if cached is not None and cached[0] == index.signature:
+            return cached[1]
+        with self._lock:
+            cached = self._speller
+            if cached is None or cached[0] != index.signature:
+                texts = list(self.store.chunk_texts(self.policy.spelling_vocabulary_chunks)) \
+                    if hasattr(self.store, "chunk_texts") else []
+                texts += [t.task for t in index.tasks]
+                speller = SpellingCorrector(texts, protected=self.lexicon.vocabulary()) if texts else None
+                self._speller = cached = (index.signature, speller)
+        return cached[1]
 
     def answer_query(self, q: Query, commune: str | None = None) -> Answer:
         index = self.index()

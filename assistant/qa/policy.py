@@ -85,6 +85,9 @@ class Policy:
     companion_min_coverage: float = 0.6     # extra sentences must cover this much ...
     companion_ratio: float = 0.85           # ... and this share of the best one's coverage
 
+    # -- understanding ------------------------------------------------------------------------------
+    spelling_vocabulary_chunks: int = 5000  # chunk texts the typo corrector learns syllables from (saturates early)
+
     # -- lists --------------------------------------------------------------------------------------
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject
     focus_min_terms: int = 2                # only when it names this many specific words

@@ -427,12 +427,96 @@ def is_cross_commune(q: Query) -> bool:
 
 # -- entry point ------------------------------------------------------------------------------
 
+_WORD_PIECE = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded token) of every word of `text` that folds to exactly one token."""
+    out = []
+    for m in _WORD_PIECE.finditer(text):
+        folded = tokens(m.group(0))
+        out.append((m.start(), m.end(), folded[0] if len(folded) == 1 else ""))
+    return out
+
+
+def repair_spelling(question: str, speller) -> str:
+    """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
+    typed words the corrector changed are rewritten, in folded form (the corrector knows folded
+    syllables only; the search keys are folded anyway)."""
+    if speller is None:
+        return question
+    correction = speller.correct(question)
+    if not correction.changed:
+        return question
+    fixes = dict(correction.changes)
+    pieces, last = [], 0
+    for start, end, folded in _words(question):
+        fixed = fixes.get(fold(question[start:end]).lower())
+        if fixed and fixed != folded:
+            pieces += [question[last:start], fixed]
+            last = end
+    return "".join(pieces) + question[last:]
+
+
+_CUE_PHRASES = frozenset(p for cues in _CUES.values() for p, _ in cues)
+
+
+def apply_lexicon(question: str, lexicon, protected: Sequence[str] = ()) -> str:
+    """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
+    "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
+    standing for several plan terms ("giấy tờ": văn bản or hồ sơ), a variant that is itself an
+    intent cue ("ai ký"), words inside the `protected` names (communes: "dân" is not "Năm Dẫn"),
+    and words typed with diacritics other than the variant's."""
+    if lexicon is None:
+        return question
+    expansion = lexicon.expand(question)
+    if not expansion.matches:
+        return question
+    by_variant: dict[str, list[str]] = {}
+    for variant, term in expansion.matches:
+        by_variant.setdefault(variant, []).append(term)
+    words = _words(question)
+    seq = [w[2] for w in words]
+    blocked: set[int] = set()
+    for name in protected:
+        key = _name_key(name).split()
+        for i in _find_all(seq, key):
+            blocked.update(range(i, i + len(key)))
+    replacements: list[tuple[int, int, str]] = []
+    for variant, terms in by_variant.items():
+        key = tokens(variant)
+        if len(set(terms)) != 1 or " ".join(key) in _CUE_PHRASES:
+            continue
+        written = [w.lower() for w in re.findall(r"[^\W_]+", nfc(variant))]
+        for i in _find_all(seq, key):
+            span = range(i, i + len(key))
+            if blocked & set(span):
+                continue
+            typed = [question[words[k][0]:words[k][1]].lower() for k in span]
+            if len(written) == len(typed) and any(
+                    has_diacritics(t) and has_diacritics(w) and t != w for t, w in zip(typed, written)):
+                continue
+            replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
+            break
+    out, last = [], 0
+    for start, end, term in sorted(replacements):
+        if start < last:
+            continue
+        out += [question[last:start], term]
+        last = end
+    return "".join(out) + question[last:]
+
+
 def understand(question: str, known_communes: list[str], known_agencies: list[str],
-               today: date | None = None) -> Query:
+               today: date | None = None, lexicon=None, speller=None) -> Query:
+    """The typed Query of `question`. `speller` (assistant.spelling.SpellingCorrector over the
+    corpus vocabulary) repairs one-letter typos and Telex leftovers first; `lexicon`
+    (assistant.lexicon.Lexicon) then puts the plans' wording for colloquial phrases."""
     today = today or date.today()
-    question = nfc(question).strip()
+    asked = nfc(question).strip()
+    question = apply_lexicon(repair_spelling(asked, speller), lexicon, known_communes)
     folded = fold_question(question)
-    query = Query(question=question, folded=folded)
+    query = Query(question=question, folded=folded, asked=asked)
 
     # Entities.
     communes = match_commune(question, known_communes)
