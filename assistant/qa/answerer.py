@@ -27,13 +27,15 @@ from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.qa.strategies.abstain import unknown_commune
+from assistant.qa.strategies.compare import answer_compare
+from assistant.qa.strategies.count import answer_count
 from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.listing import answer_list_by_agency
 from assistant.qa.strategies.target import answer_target
-from assistant.qa.understand import is_cross_commune, understand
+from assistant.qa.understand import cue_words, is_cross_commune, understand
 from assistant.registry import Registry
 from assistant.schemas import Answer
 from ingest.vntext import nfc, tokens
@@ -139,7 +141,7 @@ class Answerer:
                 texts = list(self.store.chunk_texts(self.policy.spelling_vocabulary_chunks)) \
                     if hasattr(self.store, "chunk_texts") else []
                 texts += [t.task for t in index.tasks]
-                speller = SpellingCorrector(texts, protected=self.lexicon.vocabulary()) if texts else None
+                speller = SpellingCorrector(texts, protected=self.lexicon.vocabulary() | cue_words()) if texts else None
                 self._speller = cached = (index.signature, speller)
         return cached[1]
 
@@ -165,8 +167,14 @@ class Answerer:
             scope = None
         ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
                       registry=Registry(self.store), policy=self.policy, trace={"query": q})
-        result = STRATEGIES.get(q.intent, answer_general)(ctx)
-        result.intent = q.intent.value
+        strategy = answer_count if q.count else STRATEGIES.get(q.intent, answer_general)
+        compared = self._compared_communes(q, scope, index)
+        if compared:
+            result = answer_compare(ctx, compared, strategy)
+            result.intent = Intent.COMPARISON.value
+        else:
+            result = strategy(ctx)
+            result.intent = Intent.COUNT.value if q.count else q.intent.value
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
         if overridden:
@@ -175,6 +183,16 @@ class Answerer:
                              f"không theo bộ lọc xã {overridden}.) {result.answer}")
             result.context = {**(result.context or {}), "scope": named, "filter_ignored": overridden}
         return self._maybe_generate(q.question, ctx, result)
+
+    def _compared_communes(self, q: Query, scope: list[str] | None, index: AnswerIndex) -> list[str]:
+        """The communes a comparison or superlative looks at (none: not a cross-commune question)."""
+        if not q.compare:
+            return []
+        if len(q.communes) >= 2:
+            return list(q.communes)
+        if scope is None and q.compare != "compare":
+            return list(index.communes)[:self.policy.compare_communes]
+        return []
 
     # -- optional generation ----------------------------------------------------------------
     def _chat_model(self):

@@ -15,6 +15,8 @@ class Intent(StrEnum):
     DUE_BY_DATE = "due_by_date"        # what falls due in a period
     FACT = "fact"                      # plan metadata: signer, number, date, basis
     GENERAL = "general"                # anything else: quote the best sentences
+    COUNT = "count"                    # how many tasks a plan (an agency, an area, a period) has
+    COMPARISON = "comparison"          # communes side by side, or which one stands out
 
 
 FIELD_INTENTS: tuple[Intent, ...] = (Intent.LEAD, Intent.COORDINATORS, Intent.DEADLINE, Intent.PRODUCT)

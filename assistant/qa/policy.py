@@ -88,6 +88,13 @@ class Policy:
     # -- understanding ------------------------------------------------------------------------------
     spelling_vocabulary_chunks: int = 5000  # chunk texts the typo corrector learns syllables from (saturates early)
 
+    # -- counts and comparisons (eval categories count / comparison / list) -----------------------
+    area_min_share: float = 0.75            # an area heading is named when this share of its distinctive
+                                            # words is asked ("cải cách tổ chức bộ máy" = 6 of 8 words)
+    count_shown: int = 5                    # items written out under a count; then how to see all
+    compare_communes: int = 6               # communes a "xã nào … cao nhất" question looks at, at most
+    compare_piece: int = 230                # characters of each commune's line in a comparison
+
     # -- lists --------------------------------------------------------------------------------------
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject
     focus_min_terms: int = 2                # only when it names this many specific words

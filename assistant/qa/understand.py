@@ -129,7 +129,7 @@ ACCENTED_STOPWORDS = frozenset(
     đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
-    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong
+    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -420,6 +420,59 @@ def question_topic(question: str, communes: Sequence[str] = ()) -> str:
     return " ".join(t for t in topic_tokens(question, list(_REMOVABLE_CUES) + names) if t != BARRIER)
 
 
+# Comparisons and superlatives across communes (folded). A superlative asks which commune stands
+# out ("xã nào … cao nhất"); a comparative or "so sánh" with two communes asks them side by side.
+_WHICH_COMMUNE = ("xa nao", "noi nao", "dia phuong nao", "phuong nao", "ke hoach nao", "xa co")
+_HIGHEST = ("cao nhat", "nhieu nhat", "lon nhat", "rong nhat", "cao hon", "nhieu hon", "lon hon", "rong hon")
+_LOWEST = ("thap nhat", "thap hon", "it hon", "nho nhat", "nho hon", "it nhiem vu nhat")
+_EARLIEST = ("som nhat", "som hon")
+_COMPARE = ("so sanh", "chenh", "khac nhau", "khac gi", "giong nhau", "giong", "doi chieu")
+COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _COMPARE + (
+    "nhau the nao", "nhau ra sao", "nhu the nao", "ra sao", "giua", "hay", "ca hai", "moi xa", "tung xa",
+    "cac xa", "nhat", "hon", "so voi", "khac", "khac nhau the nao", "chenh nhau")
+# How many tasks or targets ("có bao nhiêu nhiệm vụ", "mấy việc", "nhiều nhiệm vụ … nhất").
+_COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may viec", "nhieu nhiem vu",
+                "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
+_COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
+
+
+def comparison_kind(folded: str, communes: Sequence[str]) -> str:
+    """"max" / "min" / "earliest" (which commune stands out), "compare" (side by side), or ""."""
+    direction = ""
+    if any(_contains(folded, p) for p in _HIGHEST):
+        direction = "max"
+    elif any(_contains(folded, p) for p in _LOWEST) or (_contains(folded, "it nhat") and
+                                                           not _contains(folded, "it nhat bao nhieu")):
+        direction = "min"
+    elif any(_contains(folded, p) for p in _EARLIEST):
+        direction = "earliest"
+    which = any(_contains(folded, p) for p in _WHICH_COMMUNE)
+    if not direction and which and _contains(folded, "nhat"):    # "xã nào có nhiều nhiệm vụ … nhất"
+        words = set(folded.split())
+        direction = "min" if words & {"it", "thap", "nho"} else "max" if words & {"nhieu", "cao", "lon"} else ""
+    if direction and (which or len(communes) >= 2):
+        return direction
+    if len(communes) >= 2 or (which and any(_contains(folded, p) for p in _COMPARE)):
+        return "compare"
+    return ""
+
+
+def count_kind(folded: str) -> str:
+    if any(_contains(folded, p) for p in _COUNT_TASKS):
+        return "tasks"
+    if any(_contains(folded, p) for p in _COUNT_TARGETS):
+        return "targets"
+    return ""
+
+
+def cue_words() -> frozenset[str]:
+    """Every folded word of the cue phrases: question wording the typo corrector must not touch
+    even when the plans never use it ("so sánh", "sớm hơn")."""
+    phrases = [p for cues in _CUES.values() for p, _ in cues] + list(COMPARE_PHRASES) + \
+        list(_COUNT_TASKS + _COUNT_TARGETS) + list(ANAPHORA) + list(GENERIC_PHRASES)
+    return frozenset(w for p in phrases for w in p.split()) | STOPWORDS
+
+
 def is_cross_commune(q: Query) -> bool:
     """Does the question compare communes or ask which one stands out (never inherits one)?"""
     return bool(q.compare)
@@ -531,6 +584,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     m = re.search(r"\b(20\d{2})\b", folded)
     query.year = int(m.group(1)) if m else None
 
+    query.compare = comparison_kind(folded, communes)
+    query.count = count_kind(folded)
+
     # Intent.
     scores = _cue_scores(folded)
     fact_score = scores.get("fact", 0)
@@ -597,6 +653,10 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         removed.append(fold_question(query.period.text))
     query.anaphoric = any(_contains(folded, p) for p in ANAPHORA)
     removed += list(ANAPHORA)
+    if query.compare:
+        removed += list(COMPARE_PHRASES)
+    if query.count:
+        removed += list(_COUNT_TASKS + _COUNT_TARGETS) + ["tong cong", "phu luc", "tat ca"]
     topic = topic_tokens(question, removed)
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)
