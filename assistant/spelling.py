@@ -109,6 +109,13 @@ class SpellingCorrector:
     def __contains__(self, word: str) -> bool:
         return word in self.counts
 
+    def has_phrase(self, words) -> bool:
+        """Do the plans use these folded syllables (one word, or a run of adjacent ones)?"""
+        words = list(words)
+        if len(words) == 1:
+            return words[0] in self.counts
+        return bool(words) and all(self.bigrams[(a, b)] for a, b in zip(words, words[1:]))
+
     def known(self, word: str) -> bool:
         return word in self.counts or word in self.protected
 

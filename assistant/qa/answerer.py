@@ -167,14 +167,14 @@ class Answerer:
             scope = None
         ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
                       registry=Registry(self.store), policy=self.policy, trace={"query": q})
-        strategy = answer_count if q.count else STRATEGIES.get(q.intent, answer_general)
+        strategy = answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
         compared = self._compared_communes(q, scope, index)
         if compared:
             result = answer_compare(ctx, compared, strategy)
             result.intent = Intent.COMPARISON.value
         else:
             result = strategy(ctx)
-            result.intent = Intent.COUNT.value if q.count else q.intent.value
+            result.intent = Intent.COUNT.value if q.count == "tasks" else q.intent.value
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
         if overridden:

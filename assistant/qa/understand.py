@@ -458,6 +458,8 @@ def comparison_kind(folded: str, communes: Sequence[str]) -> str:
 
 
 def count_kind(folded: str) -> str:
+    if _contains(folded, "phan tram") or "%" in folded:
+        return ""                 # "bao nhiêu % chỉ tiêu …" asks a target's figure
     if any(_contains(folded, p) for p in _COUNT_TASKS):
         return "tasks"
     if any(_contains(folded, p) for p in _COUNT_TARGETS):
@@ -503,8 +505,11 @@ def repair_spelling(question: str, speller) -> str:
         return question
     fixes = dict(correction.changes)
     pieces, last = [], 0
-    for start, end, folded in _words(question):
-        fixed = fixes.get(fold(question[start:end]).lower())
+    for n, (start, end, folded) in enumerate(_words(question)):
+        written = question[start:end]
+        if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
+            continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
+        fixed = fixes.get(fold(written).lower())
         if fixed and fixed != folded:
             pieces += [question[last:start], fixed]
             last = end
@@ -514,12 +519,13 @@ def repair_spelling(question: str, speller) -> str:
 _CUE_PHRASES = frozenset(p for cues in _CUES.values() for p, _ in cues)
 
 
-def apply_lexicon(question: str, lexicon, protected: Sequence[str] = ()) -> str:
+def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None) -> str:
     """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
     "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
     standing for several plan terms ("giấy tờ": văn bản or hồ sơ), a variant that is itself an
     intent cue ("ai ký"), words inside the `protected` names (communes: "dân" is not "Năm Dẫn"),
-    and words typed with diacritics other than the variant's."""
+    words typed with diacritics other than the variant's, and a variant typed without diacritics
+    that the plans themselves use (`known(folded tokens)`: it may be a different word there)."""
     if lexicon is None:
         return question
     expansion = lexicon.expand(question)
@@ -549,6 +555,8 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = ()) -> str:
             if len(written) == len(typed) and any(
                     has_diacritics(t) and has_diacritics(w) and t != w for t, w in zip(typed, written)):
                 continue
+            if known is not None and not any(has_diacritics(t) for t in typed) and known(key):
+                continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
             replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
             break
     out, last = [], 0
@@ -567,7 +575,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     (assistant.lexicon.Lexicon) then puts the plans' wording for colloquial phrases."""
     today = today or date.today()
     asked = nfc(question).strip()
-    question = apply_lexicon(repair_spelling(asked, speller), lexicon, known_communes)
+    question = apply_lexicon(repair_spelling(asked, speller), lexicon, known_communes,
+                             known=speller.has_phrase if speller is not None else None)
     folded = fold_question(question)
     query = Query(question=question, folded=folded, asked=asked)
 
