@@ -20,6 +20,7 @@ Only folded search keys change: what the user typed is kept for display.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from ingest.vntext import fold
 
 _WORD_RE = re.compile(r"[0-9a-z]+")
+_WRITTEN_RE = re.compile(r"[^\W\d_]+")
 MIN_LENGTH = 3                       # "ai", "o", "gi": too short to repair safely
 # Question and function words people type that plans rarely contain; never "corrected".
 QUESTION_WORDS = frozenset(
@@ -94,7 +96,9 @@ class SpellingCorrector:
     def __init__(self, texts: Iterable[str], protected: Iterable[str] = ()):
         self.counts: Counter[str] = Counter()
         self.bigrams: Counter[tuple[str, str]] = Counter()
+        self.written: set[str] = set()       # the words as written (lower case, NFC)
         for text in texts:
+            self.written.update(w.lower() for w in _WRITTEN_RE.findall(unicodedata.normalize("NFC", text or "")))
             words = _WORD_RE.findall(fold(text or ""))
             self.counts.update(words)
             self.bigrams.update(zip(words, words[1:]))

@@ -20,6 +20,7 @@ from datetime import date
 from assistant.conversation import clean_history
 from assistant.lexicon import Lexicon, default_lexicon
 from assistant.spelling import SpellingCorrector
+from assistant.qa import support
 from assistant.qa.context import Context
 from assistant.qa.followup import resolve_history
 from assistant.qa.index import AnswerIndex
@@ -70,6 +71,7 @@ class Answerer:
         self._llm = llm                    # a LangChain chat model; built from settings when None
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self._speller: tuple | None = None  # (index signature, SpellingCorrector)
+        self._protected = self.lexicon.vocabulary() | cue_words()
         self._llm_checked = llm is not None
 
     # -- caches ---------------------------------------------------------------------------
@@ -141,7 +143,7 @@ class Answerer:
                 texts = list(self.store.chunk_texts(self.policy.spelling_vocabulary_chunks)) \
                     if hasattr(self.store, "chunk_texts") else []
                 texts += [t.task for t in index.tasks]
-                speller = SpellingCorrector(texts, protected=self.lexicon.vocabulary() | cue_words()) if texts else None
+                speller = SpellingCorrector(texts, protected=self._protected) if texts else None
                 self._speller = cached = (index.signature, speller)
         return cached[1]
 
@@ -165,6 +167,10 @@ class Answerer:
             return unknown_commune(index, q, q.unknown_commune)
         else:
             scope = None
+        refused = support.check_year(q, index, scope)
+        if refused is not None:
+            refused.intent = q.intent.value
+            return refused
         ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
                       registry=Registry(self.store), policy=self.policy, trace={"query": q})
         strategy = answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
@@ -175,6 +181,12 @@ class Answerer:
         else:
             result = strategy(ctx)
             result.intent = Intent.COUNT.value if q.count == "tasks" else q.intent.value
+        if not result.abstained and not q.count:
+            refused = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
+                                          ctx.trace.get("coverage"))
+            if refused is not None:
+                refused.intent = result.intent
+                return refused
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
         if overridden:

@@ -88,6 +88,11 @@ class Policy:
     # -- understanding ------------------------------------------------------------------------------
     spelling_vocabulary_chunks: int = 5000  # chunk texts the typo corrector learns syllables from (saturates early)
 
+    # -- honest abstention: the focal concept (eval category near_miss, false abstention <= 3%) ---
+    focal_unknown_words: int = 1            # topic words the plans never use that make a question off-topic
+    focal_min_letters: int = 3              # shorter words are too ambiguous to judge
+    focal_keep_coverage: float = 0.8        # ... unless the evidence covers the rest this well (a paraphrase)
+
     # -- counts and comparisons (eval categories count / comparison / list) -----------------------
     area_min_share: float = 0.75            # an area heading is named when this share of its distinctive
                                             # words is asked ("cải cách tổ chức bộ máy" = 6 of 8 words)
