@@ -34,7 +34,7 @@ from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
-from assistant.qa.strategies.listing import answer_list_by_agency
+from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area
 from assistant.qa.strategies.target import answer_target
 from assistant.qa.understand import cue_words, is_cross_commune, understand
 from assistant.registry import Registry
@@ -179,8 +179,10 @@ class Answerer:
             result = answer_compare(ctx, compared, strategy)
             result.intent = Intent.COMPARISON.value
         else:
-            result = strategy(ctx)
-            result.intent = Intent.COUNT.value if q.count == "tasks" else q.intent.value
+            listed = answer_list_by_area(ctx) if q.listing and not q.agency and not q.count else None
+            result = listed if listed is not None else strategy(ctx)
+            result.intent = Intent.COUNT.value if q.count == "tasks" else \
+                Intent.LIST_BY_AGENCY.value if listed is not None else q.intent.value
         if not result.abstained and not q.count:
             refused = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
                                           ctx.trace.get("coverage"))

@@ -25,6 +25,7 @@ class Query:
     topic_terms: list[str] = field(default_factory=list)
     compare: str = ""                  # "compare" (communes side by side), "max" / "min" (which stands out)
     asked: str = ""                    # NFC, exactly as asked
+    listing: bool = False              # asks for a list ("những nhiệm vụ nào", "kể tên")
     anaphoric: bool = False            # points back at the previous turn ("việc này")
     count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has
 

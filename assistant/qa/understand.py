@@ -65,13 +65,15 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("danh sach nhiem vu", 3), ("cac nhiem vu cua", 3), ("nhung nhiem vu", 2), ("cac nhiem vu", 1),
         ("lam gi", 2), ("de nghi lam gi", 3), ("co trach nhiem gi", 3), ("lam nhung viec gi", 3),
         ("phu trach nhung", 3), ("liet ke", 2), ("trach nhiem gi", 3), ("nhung trach nhiem", 3),
-        ("nhiem vu cua", 2),
+        ("nhiem vu cua", 2), ("ke het", 3), ("ke ten", 3), ("liet ke", 3), ("tat ca nhung", 3),
+        ("tat ca cac nhiem vu", 3), ("co nhung nhiem vu", 3), ("nhung mang", 2), ("nhung nhom", 2),
     ],
     "due_by_date": [
         ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),
         ("phai hoan thanh trong", 3), ("hoan thanh trong", 2), ("phai xong trong", 4), ("xong trong", 3),
         ("trong quy", 2), ("trong thang", 2), ("can hoan thanh truoc", 3), ("phai hoan thanh truoc", 3),
-        ("han trong", 3), ("due", 2),
+        ("han trong", 3), ("due", 2), ("phai xong", 3), ("lam xong", 3), ("xong gi", 3), ("xong viec", 3),
+        ("xong nhung", 3), ("xong cong viec", 3),
     ],
     "fact": [
         ("ai ky", 5), ("nguoi ky", 5), ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
@@ -604,8 +606,13 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
     target_score = scores.get("target", 0)
 
+    asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
+    strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
     if fact_score >= 4:
         query.intent = "fact"
+    elif query.period and not strong_lead and (due_score >= 2 or list_score >= 2 or (
+            asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
+        query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)
     elif query.agency and list_score >= 2 and not (field_scores.get("deadline", 0) >= 3 and list_score < 3):
         query.intent = "list_by_agency"
     elif query.period and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
@@ -631,6 +638,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         else:
             query.intent = "general"
     query.intent = Intent(query.intent)
+    query.listing = list_score >= 2 and query.intent in (Intent.GENERAL, Intent.LIST_BY_AGENCY, Intent.TARGET)
     if query.intent in FIELD_INTENTS:
         query.fields = [k for k in FIELD_INTENTS if field_scores.get(k, 0) >= 2] or [query.intent]
         if query.intent not in query.fields:

@@ -22,8 +22,11 @@ from assistant.registry import AgencyRole
 from assistant.schemas import Answer
 from ingest.vntext import tokens
 
-# Words of an area heading that do not tell areas apart ("Xây dựng và phát triển …", "công tác").
-_AREA_FILLER = frozenset("xay dung va phat trien cong tac nha nuoc cua".split())
+# Phrases of an area heading that do not tell areas apart: every area is "cải cách …" of the
+# plan's "cải cách hành chính"; "Xây dựng và phát triển …", "công tác …", "… nhà nước".
+_AREA_FILLER_PHRASES = ("cai cach hanh chinh", "hanh chinh nha nuoc", "xay dung va phat trien", "cong tac",
+                        "nha nuoc", "cai cach")
+_AREA_FILLER = frozenset({"va", "cua"})
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]\s*", re.IGNORECASE)
 
 
@@ -34,7 +37,9 @@ def area_heading(area: str) -> str:
 
 def _area_words(area: str) -> set[str]:
     # "cải cách hành chính" names the whole plan's subject ("Chỉ đạo điều hành cải cách hành chính")
-    key = f" {' '.join(tokens(area_heading(area)))} ".replace(" cai cach hanh chinh ", " ")
+    key = f" {' '.join(tokens(area_heading(area)))} "
+    for phrase in _AREA_FILLER_PHRASES:
+        key = key.replace(f" {phrase} ", " ")
     return {t for t in key.split() if t not in _AREA_FILLER}
 
 
@@ -63,12 +68,12 @@ def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> li
 def counted_ids(ctx: Context) -> tuple[list[int], str]:
     """The records a count (or a plain list) is about, and a short description of them."""
     from assistant.qa.strategies.due import due_selection, plan_period
-    from assistant.qa.strategies.listing import agency_tasks
+    from assistant.qa.strategies.listing import agency_tasks, in_table_if_asked
 
     reg, q, p = ctx.index, ctx.query, ctx.policy
     if q.agency:
         role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
-        ids = agency_tasks(ctx, role)
+        ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
         what = f"do {q.agency} {'phối hợp' if role is AgencyRole.COORDINATOR else 'chủ trì'}"
     else:
         ids = table_or_all(reg, reg.task_ids(ctx.scope))
