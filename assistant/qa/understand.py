@@ -130,7 +130,7 @@ ACCENTED_STOPWORDS = frozenset(
     gì nào là của ở tại có không những các cái về và với thì mà như thế này đó đây kia được bị sẽ
     đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
-    biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
+    biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt
     """.split()
 )
