@@ -118,7 +118,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu gio khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi
+    lau lan vao xong chiu neu ra con nua nhi muon
     """.split()
 )
 
@@ -131,7 +131,7 @@ ACCENTED_STOPWORDS = frozenset(
     đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
-    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt
+    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -484,6 +484,9 @@ def is_cross_commune(q: Query) -> bool:
 
 # -- entry point ------------------------------------------------------------------------------
 
+# A word typed with diacritics is repaired only from this many letters ("tuyếnn", "chánh"): shorter
+# ones are everyday words the plans happen not to use ("muốn", "chạy").
+ACCENTED_REPAIR_MIN = 5
 _WORD_PIECE = re.compile(r"[^\W_]+")
 
 
@@ -511,6 +514,8 @@ def repair_spelling(question: str, speller) -> str:
         written = question[start:end]
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
+        if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1]:
+            continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn" is not)
         fixed = fixes.get(fold(written).lower())
         if fixed and fixed != folded:
             pieces += [question[last:start], fixed]
