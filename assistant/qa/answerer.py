@@ -30,6 +30,7 @@ from assistant.qa.query import Query
 from assistant.qa.strategies.abstain import unknown_commune
 from assistant.qa.strategies.compare import answer_compare
 from assistant.qa.strategies.count import answer_count
+from assistant.qa.strategies.section import answer_section
 from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
@@ -53,7 +54,33 @@ STRATEGIES: dict[Intent, Strategy] = {
     Intent.DUE_BY_DATE: answer_due,
     Intent.FACT: answer_fact,
     Intent.GENERAL: answer_general,
+    Intent.COUNT: answer_count,
 }
+
+
+def inner_strategy(q: Query) -> Strategy:
+    """The strategy a question gets once per commune (a comparison) or on its own."""
+    return answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
+
+
+def compared_communes(q: Query, scope: list[str] | None, communes: list[str], policy: Policy) -> list[str]:
+    """The communes a comparison or superlative looks at (none: not a cross-commune question)."""
+    if not q.compare:
+        return []
+    if len(q.communes) >= 2:
+        return list(q.communes)
+    if scope is None and q.compare != "compare":
+        return list(communes)[:policy.compare_communes]
+    return []
+
+
+def answer_comparison(ctx: Context) -> Answer:
+    """Communes side by side (or the one that stands out), each answered by its own strategy."""
+    communes = compared_communes(ctx.query, ctx.scope, ctx.index.communes, ctx.policy) or list(ctx.scope or [])
+    return answer_compare(ctx, communes, inner_strategy(ctx.query))
+
+
+STRATEGIES[Intent.COMPARISON] = answer_comparison
 
 
 class Answerer:
@@ -173,16 +200,17 @@ class Answerer:
             return refused
         ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
                       registry=Registry(self.store), policy=self.policy, trace={"query": q})
-        strategy = answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
-        compared = self._compared_communes(q, scope, index)
-        if compared:
-            result = answer_compare(ctx, compared, strategy)
+        strategy = inner_strategy(q)
+        if compared_communes(q, scope, index.communes, self.policy):
+            result = STRATEGIES[Intent.COMPARISON](ctx)
             result.intent = Intent.COMPARISON.value
         else:
             listed = answer_list_by_area(ctx) if q.listing and not q.agency and not q.count else None
+            if listed is None and q.intent == Intent.GENERAL and not q.count:
+                listed = answer_section(ctx)
             result = listed if listed is not None else strategy(ctx)
             result.intent = Intent.COUNT.value if q.count == "tasks" else \
-                Intent.LIST_BY_AGENCY.value if listed is not None else q.intent.value
+                Intent.LIST_BY_AGENCY.value if listed is not None and q.listing else q.intent.value
         if not result.abstained and not q.count:
             refused = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
                                           ctx.trace.get("coverage"))
@@ -197,16 +225,6 @@ class Answerer:
                              f"không theo bộ lọc xã {overridden}.) {result.answer}")
             result.context = {**(result.context or {}), "scope": named, "filter_ignored": overridden}
         return self._maybe_generate(q.question, ctx, result)
-
-    def _compared_communes(self, q: Query, scope: list[str] | None, index: AnswerIndex) -> list[str]:
-        """The communes a comparison or superlative looks at (none: not a cross-commune question)."""
-        if not q.compare:
-            return []
-        if len(q.communes) >= 2:
-            return list(q.communes)
-        if scope is None and q.compare != "compare":
-            return list(index.communes)[:self.policy.compare_communes]
-        return []
 
     # -- optional generation ----------------------------------------------------------------
     def _chat_model(self):

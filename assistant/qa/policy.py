@@ -94,6 +94,10 @@ class Policy:
     focal_min_letters: int = 3              # shorter words are too ambiguous to judge
     focal_keep_coverage: float = 0.8        # ... unless the evidence covers the rest this well (a paraphrase)
 
+    # -- section questions (eval category section) ----------------------------------------------
+    section_topic_share: float = 0.5        # a heading must hold this share of the question's topic
+    section_sentences: int = 2              # opening sentences of the section quoted
+
     # -- counts and comparisons (eval categories count / comparison / list) -----------------------
     area_min_share: float = 0.75            # an area heading is named when this share of its distinctive
                                             # words is asked ("cải cách tổ chức bộ máy" = 6 of 8 words)
