@@ -97,6 +97,7 @@ class Policy:
     # -- section questions (eval category section) ----------------------------------------------
     section_topic_share: float = 0.5        # a heading must hold this share of the question's topic
     section_sentences: int = 2              # opening sentences of the section quoted
+    section_min_words: int = 2              # a heading holding all the question's words needs this many
 
     # -- counts and comparisons (eval categories count / comparison / list) -----------------------
     area_min_share: float = 0.75            # an area heading is named when this share of its distinctive

@@ -15,6 +15,7 @@ from assistant.qa.common import citation, plan_label
 from assistant.qa.context import Context
 from assistant.qa.evidence import as_sentence, shorten, split_sentences
 from assistant.schemas import Answer
+from assistant.qa.understand import STOPWORDS
 from ingest.vntext import tokens
 
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
@@ -29,7 +30,9 @@ def answer_section(ctx: Context) -> Answer | None:
     reg, p, q = ctx.index, ctx.policy, ctx.query
     if not ctx.scope or len(ctx.scope) != 1:
         return None
-    asked = {t for t in q.topic.split() if not t.isdigit()} - _HEADING_FILLER
+    names = {t for c in ctx.scope for t in tokens(c)}
+    # the question's own words (generic ones like "mục tiêu" included: they name sections)
+    asked = {t for t in q.folded.split() if not t.isdigit()} - STOPWORDS - _HEADING_FILLER - names
     if not asked:
         return None
     docs = [d.document for d in reg.documents.values() if d.commune == ctx.scope[0]]
@@ -40,9 +43,13 @@ def answer_section(ctx: Context) -> Answer | None:
             path = tuple(getattr(chunk, "section_path", ()) or ())
             for depth, heading in enumerate(path):
                 words = heading_words(heading)
-                if not words or not words <= asked or len(words) / len(asked) < p.section_topic_share:
+                if not words:
                     continue
-                key = (len(words), depth, -position)
+                named = words <= asked and len(words) / len(asked) >= p.section_topic_share
+                within = asked <= words and len(asked) >= p.section_min_words
+                if not (named or within):
+                    continue
+                key = (words == asked, len(words & asked), depth, -position)
                 if best is None or key > best[0]:
                     best = (key, chunk, heading)
     if best is None:
