@@ -526,6 +526,31 @@ def repair_spelling(question: str, speller) -> str:
 _CUE_PHRASES = frozenset(p for cues in _CUES.values() for p, _ in cues)
 
 
+def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -> str:
+    """"… được scan số hóa": the plan's term is already there, the colloquial one only dilutes it."""
+    words = _words(question)
+    seq = [w[2] for w in words]
+    blocked = {k for name in protected for i in _find_all(seq, _name_key(name).split())
+               for k in range(i, i + len(_name_key(name).split()))}
+    cuts: list[tuple[int, int]] = []
+    for entry in lexicon.entries:
+        if not _find_all(seq, list(entry.term_key)):
+            continue
+        for key in entry.variant_keys:
+            if " ".join(key) in _CUE_PHRASES or set(key) & set(entry.term_key):
+                continue
+            for i in _find_all(seq, list(key)):
+                if not blocked & set(range(i, i + len(key))):
+                    cuts.append((words[i][0], words[i + len(key) - 1][1]))
+    out, last = [], 0
+    for start, end in sorted(cuts):
+        if start < last:
+            continue
+        out.append(question[last:start])
+        last = end
+    return " ".join("".join(out + [question[last:]]).split()) if cuts else question
+
+
 def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None) -> str:
     """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
     "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
@@ -535,6 +560,7 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
     that the plans themselves use (`known(folded tokens)`: it may be a different word there)."""
     if lexicon is None:
         return question
+    question = _drop_redundant_variants(question, lexicon, protected)
     expansion = lexicon.expand(question)
     if not expansion.matches:
         return question
@@ -560,8 +586,8 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
                 continue
             typed = [question[words[k][0]:words[k][1]].lower() for k in span]
             if len(written) == len(typed) and any(
-                    has_diacritics(t) and has_diacritics(w) and t != w for t, w in zip(typed, written)):
-                continue
+                    has_diacritics(t) and t != w for t, w in zip(typed, written)):
+                continue          # typed with diacritics: only the variant as written ("gồm" is not "gom")
             if known is not None and not any(has_diacritics(t) for t in typed) and known(key):
                 continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
             replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
