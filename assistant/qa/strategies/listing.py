@@ -16,7 +16,8 @@ from assistant.qa.strategies.count import area_heading, area_ids, see_all_hint, 
 from assistant.qa.strategies.general import answer_general
 from assistant.registry import AgencyRole
 from assistant.schemas import Answer
-from ingest.agencies import agency_matches
+from ingest.agencies import agency_key, agency_matches
+from ingest.vntext import tokens
 
 
 def agency_tasks(ctx: Context, role: AgencyRole) -> list[int]:
@@ -132,10 +133,13 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
 def on_subject(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int] | None:
     """The records about the question's subject ("… về tài chính công"); None when the question
     names no subject (fewer than `policy.focus_min_terms` specific words)."""
-    specific = [t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
+    # the agency's own name is who, not what ("Phòng Văn hóa – Xã hội" typed with another dash)
+    named = set(tokens(q.agency or "")) | set(tokens(agency_key(q.agency))) if q.agency else set()
+    topic = [t for t in q.topic_terms if not set(t.split("_")) <= named]
+    specific = [t for t in topic if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
     if len(specific) < policy.focus_min_terms:
         return None
-    return [i for i in ids if coverage(q.topic_terms, reg.task_terms[i] | reg.task_area_terms[i],
+    return [i for i in ids if coverage(topic, reg.task_terms[i] | reg.task_area_terms[i],
                                        reg.task_weights) >= policy.focus_min_coverage]
 
 
