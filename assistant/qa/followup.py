@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from assistant.conversation import Resolution, Turn, TurnFacts, resolve
 from assistant.qa.intents import FIELD_INTENTS, Intent
 from assistant.qa.query import Query
+from ingest.agencies import agency_key
 from ingest.vntext import nfc, tokens
 
 
@@ -42,12 +43,15 @@ def facts_of(q: Query, cross_commune: bool = False) -> TurnFacts:
     """`TurnFacts` of an understood question (the topic's written words stand for its task)."""
     single = q.commune if len(q.communes) <= 1 else None
     own_subject = not q.anaphoric       # "ai theo dõi việc này?": the subject is the previous one
+    # the agency's own name is who, not a topic ("còn Trung tâm Phục vụ Hành chính công?")
+    named = set(tokens(q.agency)) | set(agency_key(q.agency).split()) if q.agency else set()
+    topic_terms = tuple(t for t in q.topic_terms if not set(t.split("_")) <= named)
     return TurnFacts(
         commune=single,
         communes=tuple(q.communes) if len(q.communes) > 1 else (),
         agency=q.agency if own_subject else None,
-        task=(topic_display(q) or None) if own_subject else None,
-        topic_terms=tuple(q.topic_terms) if own_subject else (),
+        task=(topic_display(q) or None) if own_subject and topic_terms else None,
+        topic_terms=topic_terms if own_subject else (),
         intent="comparison" if cross_commune else q.intent.value,
         period=q.period.text if q.period else None,
     )

@@ -459,8 +459,10 @@ def comparison_kind(folded: str, communes: Sequence[str]) -> str:
     return ""
 
 
-def count_kind(folded: str) -> str:
-    if _contains(folded, "phan tram") or "%" in folded:
+def count_kind(folded: str, question: str = "") -> str:
+    """"tasks" / "targets" when the question asks how many there are, else "" (`question`: the
+    text as typed, for the "%" that folding drops)."""
+    if _contains(folded, "phan tram") or "%" in question:
         return ""                 # "bao nhiêu % chỉ tiêu …" asks a target's figure
     if any(_contains(folded, p) for p in _COUNT_TASKS):
         return "tasks"
@@ -627,7 +629,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     query.year = int(m.group(1)) if m else None
 
     query.compare = comparison_kind(folded, communes)
-    query.count = count_kind(folded)
+    query.count = count_kind(folded, question)
 
     # Intent.
     scores = _cue_scores(folded)
