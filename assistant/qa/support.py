@@ -38,7 +38,10 @@ def uncovered_year(q: Query, index: AnswerIndex, scope: list[str] | None) -> tup
     if not spans:
         return None
     named = {d.document for d in docs}
-    mentioned = {int(y) for t in index.targets if t.document in named
+    by_document = getattr(index, "targets_by_document", None)
+    targets = [index.targets[i] for d in named for i in by_document.get(d, [])] if by_document is not None \
+        else [t for t in index.targets if t.document in named]
+    mentioned = {int(y) for t in targets
                  for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", f"{t.sentence} {t.text}")}
     for year in sorted(years):
         if not any(a <= year <= b for a, b in spans) and year not in mentioned:
