@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
+from assistant.conversation import MAX_HISTORY_ITEMS, HistoryError, clean_history
 from assistant.csp import SecurityHeaders
 from assistant.export import tasks_csv_text
 from assistant.failures import storage_failure
@@ -47,10 +48,19 @@ log = logging.getLogger(__name__)
 MULTIPART_OVERHEAD = 256 * 1024  # form boundaries and headers around the file itself
 # -- request / response models --------------------------------------------
 
+class HistoryTurn(BaseModel):
+    question: str = Field(description="Câu hỏi của lượt trước")
+    answer: str = Field("", description="Câu trả lời của lượt trước")
+
+
 class AskRequest(BaseModel):
     question: str = Field(description="Câu hỏi, có dấu hoặc không dấu",
                           examples=["ai chu tri doi thoai voi nguoi dan o Di Linh"])
     commune: str | None = Field(None, description="Chỉ tìm trong kế hoạch của xã này", examples=["Di Linh"])
+    history: list[HistoryTurn] | None = Field(
+        None, max_length=MAX_HISTORY_ITEMS,
+        description="Các lượt hỏi – đáp trước (gần nhất sau cùng); máy chủ không lưu phiên",
+        examples=[[{"question": "Ai chủ trì việc rà soát TTHC ở Năm Dẫn?", "answer": "…"}]])
 
 
 class ErrorOut(BaseModel):
@@ -177,7 +187,12 @@ health_router = APIRouter(tags=["hệ thống"])
                   responses=_errors(400, 413, 429, 503))
 def ask(body: AskRequest, assistant: AssistantDep, settings: SettingsDep, _: RateLimitDep) -> Answer:
     question = question_or_400(body.question, settings)
-    return assistant.ask(question, commune=clean_optional(body.commune))
+    try:
+        history = clean_history([t.model_dump() for t in body.history or []])
+    except HistoryError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return assistant.ask(question, commune=clean_optional(body.commune),
+                         history=[{"question": t.question, "answer": t.answer} for t in history])
 
 
 @read_router.get("/search", response_model=SearchResponse, summary="Tìm đoạn văn liên quan (có điểm số)",

@@ -263,6 +263,31 @@ def tasks(
     _err(summary)
 
 
+def batch_requests(text: str, commune: str | None = None) -> list[dict]:
+    """The requests of a `--batch` file: a plain line is a question; a line starting with `{` is
+    a JSON object `{"question", "history"?, "commune"?}` (a turn of a conversation)."""
+    from assistant.conversation import HistoryError, clean_history
+
+    requests = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if not line.startswith("{"):
+            requests.append({"question": line, "commune": commune, "history": []})
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+                raise ValueError("thiếu trường “question”")
+            history = clean_history(item.get("history"))
+        except (ValueError, HistoryError) as exc:
+            raise ValueError(f"Dòng {number} của tệp câu hỏi không đọc được: {exc}") from None
+        requests.append({"question": item["question"], "commune": item.get("commune") or commune,
+                         "history": [{"question": t.question, "answer": t.answer} for t in history]})
+    return requests
+
+
 @app.command()
 def procedures(
     as_json: Annotated[bool, typer.Option("--json", help="Một dòng JSON cho mỗi thủ tục.")] = False,
@@ -287,7 +312,7 @@ def ask(
     question: Annotated[Optional[str], typer.Argument(help="Câu hỏi (có dấu hay không dấu).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Đối tượng trả lời dạng JSON.")] = False,
     commune: Annotated[Optional[str], typer.Option("--commune", help="Chỉ tìm trong kế hoạch của xã này.")] = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu ('-' = stdin).")] = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", help="Tệp câu hỏi, mỗi dòng một câu hoặc một đối tượng JSON {question, history?, commune?} ('-' = stdin).")] = None,
 ) -> None:
     """Hỏi đáp có trích dẫn nguồn."""
     from assistant.security import InvalidQuestion, clean_optional, clean_question
@@ -298,18 +323,23 @@ def ask(
         raise typer.Exit(2)
     settings = Settings()
     if batch is not None:
-        questions = _batch_questions(batch)
+        try:
+            requests = batch_requests(_batch_text(batch), clean_optional(commune))
+        except ValueError as exc:
+            _err(str(exc))
+            raise typer.Exit(2) from None
     else:
         try:  # bytes the terminal could not decode reach us as lone surrogates: dropped here
-            questions = [clean_question(question, settings.max_question_chars)]
+            requests = [{"question": clean_question(question, settings.max_question_chars),
+                         "commune": clean_optional(commune), "history": []}]
         except InvalidQuestion as exc:
             _err(f"LỖI: {exc}")
             raise typer.Exit(1) from None
-    commune = clean_optional(commune)
+    questions = [r["question"] for r in requests]
     assistant = Assistant(settings)
     try:
         with _storage_errors(settings):
-            answers = assistant.ask_batch(questions, commune=commune)
+            answers = assistant.ask_requests(requests)
     finally:
         assistant.close()
     for q, answer in zip(questions, answers):
@@ -330,9 +360,9 @@ def ask(
             typer.echo("")
 
 
-def _batch_questions(batch: Path) -> list[str]:
-    """Questions of a --batch file or stdin, one per line; bytes that are not UTF-8 are dropped
-    with a note naming the lines, never a traceback."""
+def _batch_text(batch: Path) -> str:
+    """The text of a --batch file or stdin (one request per line); bytes that are not UTF-8 are
+    dropped with a note naming the lines, never a traceback."""
     from assistant.security import decode_lines
 
     try:
@@ -344,7 +374,7 @@ def _batch_questions(batch: Path) -> list[str]:
     if damaged:
         _err(f"Chú ý: {_shown(str(batch))} có byte không phải UTF-8 ở dòng "
              f"{', '.join(map(str, damaged[:10]))}; đã bỏ các byte đó.")
-    return [line.strip() for line in lines if line.strip()]
+    return "\n".join(lines)
 
 
 # -- services and tools -------------------------------------------------------------------------

@@ -9,8 +9,14 @@ passing the gold commune (the assistant has to find it), and scores:
   (also at most 600 characters), citation accuracy (a citation quotes the gold passage),
   right-plan rate (first citation is from the gold document), abstention precision / recall,
   latency p50 / p95 of `ask`;
-- the diacritics gap (full spelling vs the same questions typed without diacritics) and the
-  abbreviation gap.
+- the diacritics gap (full spelling vs the same questions typed without diacritics), the
+  abbreviation gap and the typo gap;
+- per `category` (issue 11: paraphrase, typo, follow_up, list, period, count, comparison, section,
+  near_miss; the original set has none) with the issue-11 targets checked on those categories.
+
+Follow-up questions carry their `history` (prior turns, most recent last) and are asked with it
+through `system.ask(question, history=...)` when the system accepts the parameter; systems without
+it get the bare question (their follow-ups are then expected to fail, which is what "before" measures).
 
 Matching is done on `match_key`: `ingest.vntext.fold`, abbreviations written out, punctuation
 dropped, whitespace collapsed, and tokens compared whole ("95%" never matches "195%").
@@ -19,6 +25,7 @@ Scoring functions are pure; only `run_system` and `main` touch an assistant, fil
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import sys
@@ -41,8 +48,9 @@ CONCISE_CHARS = 600
 RECALL_AT = 5
 MRR_AT = 10
 INTENTS = ("lead", "coordinators", "deadline", "product", "target", "list_by_agency", "due_by_date",
-           "fact", "general", "procedure", "out_of_scope")
-SPELLINGS = ("full", "no_diacritics", "abbreviated")
+           "fact", "general", "procedure", "count", "comparison", "out_of_scope")
+SPELLINGS = ("full", "no_diacritics", "abbreviated", "typo")
+CATEGORIES = ("paraphrase", "typo", "follow_up", "list", "period", "count", "comparison", "section", "near_miss")
 FIELD_INTENTS = ("lead", "coordinators", "deadline", "product", "target")
 
 # Issue 4 targets, checked in the report.
@@ -51,6 +59,12 @@ TARGET_RIGHT_PLAN = 0.98
 TARGET_DIACRITICS_GAP_POINTS = 3.0
 TARGET_P50_MS = 60.0
 TARGET_P95_MS = 150.0
+
+# Issue 11 targets on its categories: minimum accuracy per category (near misses: abstain rate),
+# and at most this share of the in-scope questions of those categories falsely abstaining.
+TARGET_CATEGORY_ACCURACY = {"paraphrase": 0.90, "section": 0.90, "period": 0.90, "follow_up": 0.90,
+                            "list": 0.85, "comparison": 0.85, "near_miss": 0.90}
+TARGET_NEW_FALSE_ABSTENTION_RATE = 0.03
 
 _TOKEN_RE = re.compile(r"[0-9a-z]+|%")
 
@@ -68,6 +82,15 @@ class GoldQuestion:
     abstain: bool
     variant_of: str | None
     spelling: str
+    category: str | None = None
+    history: tuple[dict, ...] = ()        # prior turns {"question", "answer"}, most recent last
+    documents: tuple[str, ...] = ()       # every plan a cross-commune question draws on
+    split: str | None = None              # "heldout" for the held-out set
+
+    @property
+    def gold_documents(self) -> tuple[str, ...]:
+        """The plans whose citation counts as the right plan."""
+        return self.documents or ((self.document,) if self.document else ())
 
     @classmethod
     def from_dict(cls, data: dict) -> "GoldQuestion":
@@ -76,6 +99,10 @@ class GoldQuestion:
             document=data.get("document"), facts=tuple(tuple(f) for f in data.get("facts") or ()),
             gold_quote=data.get("gold_quote"), abstain=bool(data.get("abstain")),
             variant_of=data.get("variant_of"), spelling=data.get("spelling", "full"),
+            category=data.get("category"),
+            history=tuple({"question": t.get("question", ""), "answer": t.get("answer", "")}
+                          for t in data.get("history") or ()),
+            documents=tuple(data.get("documents") or ()), split=data.get("split"),
         )
 
 
@@ -149,6 +176,10 @@ class QuestionResult:
     right_plan: bool = False
     rank: int | None = None
     missing: list[list[str]] = field(default_factory=list)
+    category: str | None = None
+    documents: tuple[str, ...] = ()
+    history_turns: int = 0
+    history_used: bool = False            # asked with its history (False: the system cannot take it)
 
 
 def _field(obj: Any, name: str, default: Any = None) -> Any:
@@ -156,7 +187,7 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def score_question(q: GoldQuestion, answer: Any, hits: Sequence[Any] | None, latency_ms: float,
-                   error: str | None = None) -> QuestionResult:
+                   error: str | None = None, history_used: bool = False) -> QuestionResult:
     """Score one answer (an `Answer`, or a dict in the contract shape) and its search hits."""
     text = _field(answer, "answer", "") or ""
     abstained = bool(_field(answer, "abstained", False))
@@ -169,6 +200,8 @@ def score_question(q: GoldQuestion, answer: Any, hits: Sequence[Any] | None, lat
         id=q.id, question=q.question, intent=q.intent, spelling=q.spelling, document=q.document,
         variant_of=q.variant_of, gold_abstain=q.abstain, facts=[list(f) for f in q.facts], gold_quote=q.gold_quote,
         answer=text, abstained=abstained, latency_ms=latency_ms, citations=citations, hit_texts=hit_texts, error=error,
+        category=q.category, documents=q.gold_documents, history_turns=len(q.history),
+        history_used=history_used and bool(q.history),
     )
     if error is not None:
         result.missing = result.facts
@@ -179,7 +212,7 @@ def score_question(q: GoldQuestion, answer: Any, hits: Sequence[Any] | None, lat
         result.missing = [] if abstained else missing_facts(text, q.facts)
         result.correct = not abstained and not result.missing
         result.cited = bool(q.gold_quote) and any(contains(c["text"], q.gold_quote) for c in citations)
-        result.right_plan = bool(citations) and citations[0]["document"] == q.document
+        result.right_plan = bool(citations) and citations[0]["document"] in q.gold_documents
         if hit_texts is not None:
             result.rank = gold_rank(hit_texts[:MRR_AT], q.gold_quote)
     result.concise = result.correct and len(text) <= CONCISE_CHARS
@@ -215,13 +248,14 @@ def summarize(results: Sequence[QuestionResult]) -> dict:
         "in_scope_accuracy": _ratio(sum(r.correct for r in in_scope), len(in_scope)),
         "concise_accuracy": _ratio(sum(r.concise for r in results), len(results)),
         "citation_accuracy": _ratio(sum(r.cited for r in in_scope), len(in_scope)),
-        "right_plan_rate": _ratio(sum(r.right_plan for r in in_scope if r.document),
-                                  sum(1 for r in in_scope if r.document)),
+        "right_plan_rate": _ratio(sum(r.right_plan for r in in_scope if r.documents),
+                                  sum(1 for r in in_scope if r.documents)),
         "recall_at_5": _ratio(sum(1 for r in retrieval if r.rank is not None and r.rank <= RECALL_AT), len(retrieval)),
         "mrr_at_10": None if not retrieval else sum(1.0 / r.rank for r in retrieval if r.rank) / len(retrieval),
         "abstention_precision": _ratio(sum(r.gold_abstain for r in abstained), len(abstained)),
         "abstention_recall": _ratio(sum(r.abstained for r in gold_abstain), len(gold_abstain)),
         "false_abstentions": sum(1 for r in in_scope if r.abstained),
+        "false_abstention_rate": _ratio(sum(1 for r in in_scope if r.abstained), len(in_scope)),
         "errors": sum(1 for r in results if r.error is not None),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
@@ -272,29 +306,74 @@ def target_checks(metrics: dict) -> dict[str, dict]:
     }
 
 
+def category_checks(results: Sequence[QuestionResult]) -> dict[str, dict]:
+    """Issue 11 targets on the categorised questions: {name: {"value", "target", "ok"}}."""
+    groups: dict[str, list[QuestionResult]] = defaultdict(list)
+    for r in results:
+        if r.category:
+            groups[r.category].append(r)
+    checks: dict[str, dict] = {}
+    for category, minimum in TARGET_CATEGORY_ACCURACY.items():
+        group = groups.get(category, [])
+        value = _ratio(sum(r.correct for r in group), len(group))
+        checks[f"{category}_accuracy"] = {"value": value, "target": f">= {minimum}",
+                                          "ok": None if value is None else value >= minimum}
+    in_scope = [r for g in groups.values() for r in g if not r.gold_abstain]
+    rate = _ratio(sum(r.abstained for r in in_scope), len(in_scope))
+    checks["new_in_scope_false_abstention_rate"] = {
+        "value": rate, "target": f"<= {TARGET_NEW_FALSE_ABSTENTION_RATE}",
+        "ok": None if rate is None else rate <= TARGET_NEW_FALSE_ABSTENTION_RATE}
+    return checks
+
+
 def aggregate(results: Sequence[QuestionResult]) -> dict:
-    """All metrics of one system: overall, per intent / spelling / document, gaps, target checks."""
+    """All metrics of one system: overall, per intent / spelling / category / document, gaps, targets."""
     metrics = {
         "overall": summarize(results),
         "field_and_target": summarize([r for r in results if r.intent in FIELD_INTENTS]),
         "by_intent": _grouped(results, lambda r: r.intent, INTENTS),
         "by_spelling": _grouped(results, lambda r: r.spelling, SPELLINGS),
+        "by_category": _grouped(results, lambda r: r.category or "original", ("original", *CATEGORIES)),
         "by_document": _grouped([r for r in results if r.document], lambda r: r.document),
         "diacritics_gap": variant_gap(results, "no_diacritics"),
         "abbreviation_gap": variant_gap(results, "abbreviated"),
+        "typo_gap": variant_gap(results, "typo"),
     }
     metrics["targets"] = target_checks(metrics)
+    metrics["category_targets"] = category_checks(results)
     return metrics
 
 
 # --------------------------------------------------------------------------- running
+def accepts_history(system: Any) -> bool:
+    """Does `system.ask` take a `history=` keyword (explicitly or through **kwargs)?"""
+    ask = getattr(system, "ask", None)
+    if not callable(ask):
+        return False
+    try:
+        parameters = inspect.signature(ask).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "history" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def ask_one(system: Any, q: GoldQuestion, with_history: bool) -> Any:
+    """One answer: with its history through `ask(history=...)` when possible, else `ask_batch([q])`."""
+    if q.history and with_history:
+        return system.ask(q.question, history=[dict(turn) for turn in q.history])
+    return system.ask_batch([q.question])[0]
+
+
 def run_system(system: Any, questions: Sequence[GoldQuestion], with_search: bool = True,
                progress: Callable[[int, int], None] | None = None) -> list[QuestionResult]:
     """Ask every question through `system.ask_batch([q])` (timed) and `system.search(q, k=10)`.
 
     `system` is an `Assistant` or anything with the same `ask_batch` / `search` methods.
+    Follow-ups (questions with a history) go through `system.ask(q, history=...)` when the system
+    takes a history; retrieval is measured on the bare question either way.
     One untimed warm-up question first, so model loading never counts as latency.
     """
+    with_history = accepts_history(system)
     try:
         system.ask_batch(["Kế hoạch cải cách hành chính"])
     except Exception:  # noqa: BLE001 - a failing warm-up shows up again, per question, below
@@ -305,7 +384,7 @@ def run_system(system: Any, questions: Sequence[GoldQuestion], with_search: bool
         answer: Any = {"answer": "", "abstained": False, "citations": []}
         start = time.perf_counter()
         try:
-            answer = system.ask_batch([q.question])[0]
+            answer = ask_one(system, q, with_history)
         except Exception as exc:  # noqa: BLE001 - one failing question must not stop the run
             error = f"{type(exc).__name__}: {exc}"
         latency = (time.perf_counter() - start) * 1000.0
@@ -315,7 +394,7 @@ def run_system(system: Any, questions: Sequence[GoldQuestion], with_search: bool
                 hits = system.search(q.question, commune=None, k=MRR_AT)
             except Exception as exc:  # noqa: BLE001
                 error = f"search: {type(exc).__name__}: {exc}"
-        results.append(score_question(q, answer, hits, latency, error))
+        results.append(score_question(q, answer, hits, latency, error, history_used=with_history))
         if progress:
             progress(i, len(questions))
     return results
@@ -352,7 +431,13 @@ def overall_rows(systems: dict[str, dict]) -> list[list[str]]:
                 [fmt(m["field_and_target"]["concise_accuracy"]) for m in systems.values()])
     rows.append(["Diacritics gap (points)"] + [fmt(m["diacritics_gap"]["gap_points"]) for m in systems.values()])
     rows.append(["Abbreviation gap (points)"] + [fmt(m["abbreviation_gap"]["gap_points"]) for m in systems.values()])
+    rows.append(["Typo gap (points)"] + [fmt(m.get("typo_gap", {}).get("gap_points")) for m in systems.values()])
     return rows
+
+
+def _check_rows(checks: dict[str, dict], labels: tuple[str, str, str] = ("✔", "✘", "–")) -> list[list[str]]:
+    marks = {True: labels[0], False: labels[1], None: labels[2]}
+    return [[name, fmt(t["value"], name), t["target"], marks[t["ok"]]] for name, t in checks.items()]
 
 
 def group_rows(groups: dict[str, dict]) -> list[list[str]]:
@@ -374,7 +459,8 @@ def print_tables(systems: dict[str, dict], out=None) -> None:
         table.add_row(*row)
     console.print(table)
     for name, metrics in systems.items():
-        for title, groups in (("intent", metrics["by_intent"]), ("spelling", metrics["by_spelling"])):
+        for title, groups in (("intent", metrics["by_intent"]), ("spelling", metrics["by_spelling"]),
+                              ("category", metrics.get("by_category", {}))):
             sub = Table(title=f"{name} — by {title}")
             sub.add_column(title)
             for label, _ in _COLUMNS:
@@ -382,14 +468,15 @@ def print_tables(systems: dict[str, dict], out=None) -> None:
             for row in group_rows(groups):
                 sub.add_row(*row)
             console.print(sub)
-    targets = systems.get("assistant", {}).get("targets")
-    if targets:
-        sub = Table(title="assistant — issue 4 targets")
-        for col in ("target", "value", "goal", "ok"):
-            sub.add_column(col)
-        for name, t in targets.items():
-            sub.add_row(name, fmt(t["value"], name), t["target"], {True: "✔", False: "✘", None: "–"}[t["ok"]])
-        console.print(sub)
+    for key, title in (("targets", "issue 4 targets"), ("category_targets", "issue 11 targets")):
+        checks = systems.get("assistant", {}).get(key)
+        if checks:
+            sub = Table(title=f"assistant — {title}")
+            for col in ("target", "value", "goal", "ok"):
+                sub.add_column(col)
+            for row in _check_rows(checks):
+                sub.add_row(*row)
+            console.print(sub)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -415,37 +502,62 @@ def render_report(systems: dict[str, dict], results: dict[str, list[QuestionResu
         header = ["group"] + [label for label, _ in _COLUMNS]
         out += [f"## {name} — theo intent", "", _md_table(header, group_rows(metrics["by_intent"])), ""]
         out += [f"## {name} — theo cách viết", "", _md_table(header, group_rows(metrics["by_spelling"])), ""]
+        if metrics.get("by_category"):
+            out += [f"## {name} — theo loại câu hỏi", "", _md_table(header, group_rows(metrics["by_category"])), ""]
         out += [f"## {name} — theo kế hoạch", "", _md_table(header, group_rows(metrics["by_document"])), ""]
     if "assistant" in systems:
-        rows = [[k, fmt(t["value"], k), t["target"], {True: "đạt", False: "CHƯA ĐẠT", None: "–"}[t["ok"]]]
-                for k, t in systems["assistant"]["targets"].items()]
+        labels = ("đạt", "CHƯA ĐẠT", "–")
+        rows = _check_rows(systems["assistant"]["targets"], labels)
         out += ["## Mục tiêu (issue 4)", "", _md_table(["target", "value", "goal", "status"], rows), ""]
+        if systems["assistant"].get("category_targets"):
+            rows = _check_rows(systems["assistant"]["category_targets"], labels)
+            out += ["## Mục tiêu theo loại câu hỏi (issue 11)", "", _md_table(["target", "value", "goal", "status"], rows), ""]
     for name, res in results.items():
         failures = [r for r in res if not r.correct]
         if name != "assistant":
             out += [f"## {name}: {len(failures)} câu sai (không liệt kê)", ""]
             continue
         out += [f"## Câu trả lời sai — {name} ({len(failures)})", ""]
+        by_category: dict[str, list[QuestionResult]] = defaultdict(list)
         for r in failures:
-            out += [f"### `{r.id}` — {r.intent}, {r.spelling}", "", f"**Câu hỏi:** {r.question}", ""]
-            if r.error:
-                out += [f"**Lỗi:** `{r.error}`", ""]
-            if r.gold_abstain:
-                out += ["**Cần:** từ chối trả lời (ngoài phạm vi).", ""]
-            else:
-                expected = "; ".join(" / ".join(f"`{v}`" for v in fact) for fact in r.facts)
-                missing = "; ".join(" / ".join(f"`{v}`" for v in fact) for fact in r.missing)
-                out += [f"**Cần có:** {expected}", "", f"**Thiếu:** {missing or '(đã từ chối trả lời)'}", "",
-                        f"**Nguồn đúng:** `{r.document}` — “{r.gold_quote}”", ""]
-            out += [f"**Trả lời** ({'từ chối' if r.abstained else f'{len(r.answer)} ký tự'}):", "",
-                    _quote_block(r.answer), ""]
-            if r.citations:
-                first = r.citations[0]
-                out += [f"**Trích dẫn đầu:** `{first['document']}` — {first['section'] or '(không có mục)'}", ""]
+            by_category[r.category or "original"].append(r)
+        ordered = [c for c in ("original", *CATEGORIES) if c in by_category]
+        ordered += sorted(c for c in by_category if c not in ordered)
+        if ordered != ["original"]:
+            out += ["| loại | câu sai |", "|---|---|"]
+            out += [f"| {c} | {len(by_category[c])} |" for c in ordered] + [""]
+        for category in ordered:
+            out += [f"### Loại `{category}` — {len(by_category[category])} câu sai", ""]
+            out += _failure_lines(by_category[category])
         uncited = [r.id for r in res if not r.gold_abstain and r.correct and not r.cited]
         if uncited:
             out += [f"### Đúng nhưng không trích dẫn đoạn gốc ({len(uncited)})", "", ", ".join(f"`{i}`" for i in uncited), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _failure_lines(failures: Sequence[QuestionResult]) -> list[str]:
+    """Markdown for each failed question: the question, what was needed, what was missing, the answer."""
+    out: list[str] = []
+    for r in failures:
+        out += [f"#### `{r.id}` — {r.intent}, {r.spelling}", "", f"**Câu hỏi:** {r.question}", ""]
+        if r.history_turns:
+            how = "đã gửi kèm" if r.history_used else "hệ thống không nhận lịch sử, hỏi câu trơn"
+            out += [f"**Hội thoại trước:** {r.history_turns} lượt ({how})", ""]
+        if r.error:
+            out += [f"**Lỗi:** `{r.error}`", ""]
+        if r.gold_abstain:
+            out += ["**Cần:** từ chối trả lời (ngoài phạm vi).", ""]
+        else:
+            expected = "; ".join(" / ".join(f"`{v}`" for v in fact) for fact in r.facts)
+            missing = "; ".join(" / ".join(f"`{v}`" for v in fact) for fact in r.missing)
+            out += [f"**Cần có:** {expected}", "", f"**Thiếu:** {missing or '(đã từ chối trả lời)'}", "",
+                    f"**Nguồn đúng:** `{', '.join(r.documents) or r.document}` — “{r.gold_quote}”", ""]
+        out += [f"**Trả lời** ({'từ chối' if r.abstained else f'{len(r.answer)} ký tự'}):", "",
+                _quote_block(r.answer), ""]
+        if r.citations:
+            first = r.citations[0]
+            out += [f"**Trích dẫn đầu:** `{first['document']}` — {first['section'] or '(không có mục)'}", ""]
+    return out
 
 
 def result_record(result: QuestionResult, system: str) -> dict:
@@ -483,7 +595,7 @@ def _load_baseline_module():
 
 def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
     """Ingest the bundled plans when a document the set needs is not in the store."""
-    needed = {q.document for q in questions if q.document}
+    needed = {d for q in questions for d in q.gold_documents}
     held = {d.document for d in assistant.documents()}
     if needed - held:
         log(f"Đang nạp bộ kế hoạch mẫu từ {CORPUS_DIR} (thiếu: {', '.join(sorted(needed - held))})…")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     commune: str | None = None
     generator: Literal["extractive", "llm"] = "extractive"
+    context: dict[str, Any] = Field(default_factory=dict,
+                                    description="what a follow-up carried over from the history "
+                                                "(commune, task, agency, intent, period) or scope notes")
 
 
 class DocumentInfo(BaseModel):

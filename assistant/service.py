@@ -163,3 +163,10 @@ class Assistant:
         if not requests:
             return []
         return self.chain.batch(requests, config={"max_concurrency": 1})
+
+    def ask_requests(self, requests: Sequence[dict]) -> list[Answer]:
+        """Requests `{"question", "commune"?, "history"?}` in order (a `--batch` file's lines)."""
+        self.warm_up()
+        if not requests:
+            return []
+        return self.chain.batch([dict(r) for r in requests], config={"max_concurrency": 1})

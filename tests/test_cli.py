@@ -167,6 +167,15 @@ class FakeAssistant:
                        citations=[Citation(document="di-linh_2026-2030.txt", section="Phụ lục", text="trích")])
                 for q in questions]
 
+    def ask_requests(self, requests):
+        from assistant.schemas import Answer
+
+        answers = self.ask_batch([r["question"] for r in requests])
+        for answer, r in zip(answers, requests):
+            if r.get("history"):
+                answer.context = {"history": [t["question"] for t in r["history"]], "commune": r.get("commune")}
+        return answers
+
     def close(self):
         pass
 
@@ -189,6 +198,25 @@ def test_ask_batch_keeps_order_and_loads_once(tmp_path, monkeypatch):
     assert human.exit_code == 0
     assert "trả lời: câu hỏi" in human.stdout and "[1] di-linh_2026-2030.txt › Phụ lục" in human.stdout
     assert run(tmp_path, "ask").exit_code == 2
+
+
+def test_ask_batch_reads_conversation_turns_as_json_lines(tmp_path, monkeypatch):
+    import assistant.service
+
+    monkeypatch.setattr(assistant.service, "Assistant", FakeAssistant)
+    batch = tmp_path / "turns.txt"
+    turn = {"question": "còn thời hạn thì sao?", "commune": "Năm Dẫn",
+            "history": [{"question": "Ai chủ trì việc rà soát TTHC?", "answer": "…"}]}
+    batch.write_text("câu một\n" + json.dumps(turn, ensure_ascii=False) + "\n{lỗi\n", encoding="utf-8")
+    bad = run(tmp_path, "ask", "--json", "--batch", str(batch))
+    assert bad.exit_code == 2 and "Dòng 3" in bad.output
+    batch.write_text("câu một\n" + json.dumps(turn, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run(tmp_path, "ask", "--json", "--batch", str(batch))
+    assert result.exit_code == 0, result.output
+    plain, follow_up = json_lines(result.stdout)
+    assert plain["answer"] == "trả lời: câu một" and plain["context"] == {}
+    assert follow_up["answer"] == "trả lời: còn thời hạn thì sao?"
+    assert follow_up["context"] == {"history": ["Ai chủ trì việc rà soát TTHC?"], "commune": "Năm Dẫn"}
 
 
 def test_console_script_end_to_end(tmp_path):

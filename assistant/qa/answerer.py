@@ -18,20 +18,28 @@ from collections.abc import Callable
 from datetime import date
 
 from assistant.qa.common import mark_scanned
+from assistant.conversation import clean_history
+from assistant.lexicon import Lexicon, default_lexicon
+from assistant.spelling import SpellingCorrector
+from assistant.qa import support
 from assistant.qa.context import Context
+from assistant.qa.followup import resolve_history
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.qa.strategies.abstain import unknown_commune
+from assistant.qa.strategies.compare import answer_compare
+from assistant.qa.strategies.count import answer_count
+from assistant.qa.strategies.section import answer_section
 from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
-from assistant.qa.strategies.listing import answer_list_by_agency
+from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area
 from assistant.qa.strategies.procedure import answer_procedure_question, choose_procedure
 from assistant.qa.strategies.target import answer_target
-from assistant.qa.understand import understand
+from assistant.qa.understand import cue_words, is_cross_commune, understand
 from assistant.registry import Registry
 from assistant.schemas import Answer
 from ingest.vntext import nfc, tokens
@@ -49,14 +57,40 @@ STRATEGIES: dict[Intent, Strategy] = {
     Intent.FACT: answer_fact,
     Intent.GENERAL: answer_general,
     Intent.PROCEDURE: answer_procedure_question,
+    Intent.COUNT: answer_count,
 }
+
+
+def inner_strategy(q: Query) -> Strategy:
+    """The strategy a question gets once per commune (a comparison) or on its own."""
+    return answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
+
+
+def compared_communes(q: Query, scope: list[str] | None, communes: list[str], policy: Policy) -> list[str]:
+    """The communes a comparison or superlative looks at (none: not a cross-commune question)."""
+    if not q.compare:
+        return []
+    if len(q.communes) >= 2:
+        return list(q.communes)
+    if scope is None and q.compare != "compare":
+        return list(communes)[:policy.compare_communes]
+    return []
+
+
+def answer_comparison(ctx: Context) -> Answer:
+    """Communes side by side (or the one that stands out), each answered by its own strategy."""
+    communes = compared_communes(ctx.query, ctx.scope, ctx.index.communes, ctx.policy) or list(ctx.scope or [])
+    return answer_compare(ctx, communes, inner_strategy(ctx.query))
+
+
+STRATEGIES[Intent.COMPARISON] = answer_comparison
 
 
 class Answerer:
     """Shared, thread-safe: the only state is the index cache (rebuilt when the store changes)."""
 
     def __init__(self, store, retriever, settings=None, today: date | None = None, llm=None,
-                 policy: Policy = DEFAULT_POLICY, catalogue=None) -> None:
+                 policy: Policy = DEFAULT_POLICY, catalogue=None, lexicon: Lexicon | None = None) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
@@ -65,6 +99,9 @@ class Answerer:
         self._index: AnswerIndex | None = None
         self._lock = threading.Lock()
         self._llm = llm                    # a LangChain chat model; built from settings when None
+        self.lexicon = lexicon if lexicon is not None else default_lexicon()
+        self._speller: tuple | None = None  # (index signature, SpellingCorrector)
+        self._protected = self.lexicon.vocabulary() | cue_words()
         self._llm_checked = llm is not None
         if catalogue is None and store is not None and hasattr(store, "procedures"):
             from assistant.procedure_views import ProcedureCatalogue
@@ -98,26 +135,37 @@ class Answerer:
         question = self._clean(question)
         if not tokens(question):
             return None
-        index = self.index()
-        return understand(question, index.communes, index.agencies, today=self.today or date.today())
+        return self._understand(question, self.index())
 
     def _clean(self, question: str) -> str:
         limit = getattr(self.settings, "max_question_chars", 1000) or 1000
         return nfc(question or "").strip()[:limit]
 
-    def answer(self, question: str, commune: str | None = None) -> Answer:
+    def answer(self, question: str, commune: str | None = None, history=None) -> Answer:
+        """`history`: earlier turns `[{"question", "answer"}]`, most recent last (bounded and
+        cleaned by `assistant.conversation.clean_history`; raises `HistoryError` when unreadable)."""
         question = self._clean(question)
         if not tokens(question):
             return Answer(answer="Vui lòng nhập câu hỏi về kế hoạch cải cách hành chính.", abstained=True)
         index = self.index()
-        q = understand(question, index.communes, index.agencies, today=self.today or date.today())
-        answer = self._answer_procedure(q, index)       # plans vs procedures: decided here, once
+        routed = understand(question, index.communes, index.agencies, today=self.today or date.today())
+        answer = self._answer_procedure(routed, index)   # plans vs procedures: decided here, once
         if answer is not None:
             return answer
         if not index.documents:
             return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
                           abstained=True)
-        return self.answer_query(q, commune=commune)
+        q = self._understand(question, index)
+        context: dict = {}
+        turns = clean_history(history)
+        if turns:
+            resolved = resolve_history(q, turns, lambda text: self._understand(self._clean(text), index),
+                                       cross_commune=is_cross_commune)
+            q, context = resolved.query, resolved.context
+        result = self.answer_query(q, commune=commune)
+        if context:
+            result.context = {**context, **(result.context or {})}
+        return result
 
     def _answer_procedure(self, q: Query, index: AnswerIndex) -> Answer | None:
         """The answer from the procedure catalogue when the question is for it (see
@@ -132,13 +180,37 @@ class Answerer:
         result.intent = q.intent.value
         return result
 
+    def _understand(self, question: str, index: AnswerIndex) -> Query:
+        return understand(question, index.communes, index.agencies, today=self.today or date.today(),
+                          lexicon=self.lexicon, speller=self.speller(index))
+
+    def speller(self, index: AnswerIndex) -> SpellingCorrector | None:
+        """The typo corrector over the stored plans' vocabulary (rebuilt when the store changes)."""
+        cached = self._speller
+        if cached is not None and cached[0] == index.signature:
+            return cached[1]
+        with self._lock:
+            cached = self._speller
+            if cached is None or cached[0] != index.signature:
+                texts = list(self.store.chunk_texts(self.policy.spelling_vocabulary_chunks)) \
+                    if hasattr(self.store, "chunk_texts") else []
+                texts += [t.task for t in index.tasks]
+                speller = SpellingCorrector(texts, protected=self._protected) if texts else None
+                self._speller = cached = (index.signature, speller)
+        return cached[1]
+
     def answer_query(self, q: Query, commune: str | None = None) -> Answer:
         index = self.index()
         scope: list[str] | None
+        overridden: str | None = None
         if commune:
             resolved = index.resolve_commune(commune)
-            if resolved is None:
+            if resolved is None and not q.communes:
                 return unknown_commune(index, q, commune)
+            if q.communes and resolved not in q.communes:
+                overridden = resolved or commune    # the commune named in the question wins
+                commune = None
+        if commune:
             scope = [resolved]
             q.commune = resolved
         elif q.communes:
@@ -147,12 +219,36 @@ class Answerer:
             return unknown_commune(index, q, q.unknown_commune)
         else:
             scope = None
+        refused = support.check_year(q, index, scope)
+        if refused is not None:
+            refused.intent = q.intent.value
+            return refused
         ctx = Context(query=q, scope=scope, index=index, store=self.store, retriever=self.retriever,
                       registry=Registry(self.store), policy=self.policy, trace={"query": q})
-        result = STRATEGIES.get(q.intent, answer_general)(ctx)
-        result.intent = q.intent.value
+        strategy = inner_strategy(q)
+        if compared_communes(q, scope, index.communes, self.policy):
+            result = STRATEGIES[Intent.COMPARISON](ctx)
+            result.intent = Intent.COMPARISON.value
+        else:
+            listed = answer_list_by_area(ctx) if q.listing and not q.agency and not q.count else None
+            if listed is None and q.intent == Intent.GENERAL and not q.count:
+                listed = answer_section(ctx)
+            result = listed if listed is not None else strategy(ctx)
+            result.intent = Intent.COUNT.value if q.count == "tasks" else \
+                Intent.LIST_BY_AGENCY.value if listed is not None and q.listing else q.intent.value
+        if not result.abstained and not q.count:
+            refused = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
+                                          ctx.trace.get("coverage"))
+            if refused is not None:
+                refused.intent = result.intent
+                return refused
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
+        if overridden:
+            named = ", ".join(q.communes)
+            result.answer = (f"(Câu hỏi nêu xã {named} nên câu trả lời theo kế hoạch của xã {named}, "
+                             f"không theo bộ lọc xã {overridden}.) {result.answer}")
+            result.context = {**(result.context or {}), "scope": named, "filter_ignored": overridden}
         final = self._maybe_generate(q.question, ctx, result)
         mark_scanned(final.citations, index.documents)
         return final

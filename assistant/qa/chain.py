@@ -3,7 +3,8 @@
 Input `{"question", "history"?, "commune"?}` (a bare string is taken as the question), output
 the `Answer`. `invoke` and `batch` work as for any Runnable, so LangChain callbacks and tracing
 see each answer; the strategies call the retriever through its own `invoke`. `history` (a list
-of `{"question", "answer"}`) is accepted and passed along untouched: follow-ups build on it.
+of `{"question", "answer"}`, most recent last) comes from the client with every request (the
+server keeps no session); a follow-up inherits from it what it does not name itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def answer_chain(answerer: Answerer) -> Runnable[dict, Answer]:
 
     def run(value: Any) -> Answer:
         request = _as_request(value)
-        return answerer.answer(request["question"], commune=request.get("commune") or None)
+        return answerer.answer(request["question"], commune=request.get("commune") or None,
+                               history=request.get("history") or None)
 
     return RunnableLambda(run, name="cchc_answer")

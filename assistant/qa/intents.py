@@ -16,6 +16,8 @@ class Intent(StrEnum):
     FACT = "fact"                      # plan metadata: signer, number, date, basis
     GENERAL = "general"                # anything else: quote the best sentences
     PROCEDURE = "procedure"            # a citizen's procedure (the catalogue, not the plans)
+    COUNT = "count"                    # how many tasks a plan (an agency, an area, a period) has
+    COMPARISON = "comparison"          # communes side by side, or which one stands out
 
 
 FIELD_INTENTS: tuple[Intent, ...] = (Intent.LEAD, Intent.COORDINATORS, Intent.DEADLINE, Intent.PRODUCT)

@@ -27,7 +27,8 @@ class Policy:
 
     # -- lengths (eval concise_accuracy: answers under the gold budget) -------------------------
     answer_budget: int = 590                # characters of one answer
-    list_shown: int = 8                     # list items written out; the rest counted
+    list_shown: int = 5                     # list items written out; the rest counted, with where to see all
+    list_budget: int = 1000                 # characters of a list answer (count, first items, see-all hint)
     list_cited: int = 5                     # citations of a list answer
     list_item_min: int = 60                 # characters per list item, lower bound ...
     list_item_max: int = 300                # ... and upper bound
@@ -84,6 +85,26 @@ class Policy:
     metadata_bonus: float = 0.1             # the plan's opening, for metadata questions
     companion_min_coverage: float = 0.6     # extra sentences must cover this much ...
     companion_ratio: float = 0.85           # ... and this share of the best one's coverage
+
+    # -- understanding ------------------------------------------------------------------------------
+    spelling_vocabulary_chunks: int = 5000  # chunk texts the typo corrector learns syllables from (saturates early)
+
+    # -- honest abstention: the focal concept (eval category near_miss, false abstention <= 3%) ---
+    focal_unknown_words: int = 1            # topic words the plans never use that make a question off-topic
+    focal_min_letters: int = 3              # shorter words are too ambiguous to judge
+    focal_keep_coverage: float = 0.8        # ... unless the evidence covers the rest this well (a paraphrase)
+
+    # -- section questions (eval category section) ----------------------------------------------
+    section_topic_share: float = 0.5        # a heading must hold this share of the question's topic
+    section_sentences: int = 2              # opening sentences of the section quoted
+    section_min_words: int = 2              # a heading holding all the question's words needs this many
+
+    # -- counts and comparisons (eval categories count / comparison / list) -----------------------
+    area_min_share: float = 0.75            # an area heading is named when this share of its distinctive
+                                            # words is asked ("cải cách tổ chức bộ máy" = 6 of 8 words)
+    count_shown: int = 5                    # items written out under a count; then how to see all
+    compare_communes: int = 6               # communes a "xã nào … cao nhất" question looks at, at most
+    compare_piece: int = 230                # characters of each commune's line in a comparison
 
     # -- lists --------------------------------------------------------------------------------------
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject

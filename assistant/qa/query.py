@@ -10,7 +10,7 @@ from ingest.periods import Period
 
 @dataclass
 class Query:
-    question: str                      # NFC, as asked
+    question: str                      # NFC; typos repaired, colloquial words in the plans' wording
     folded: str                        # folded, abbreviations written out, tokens joined by spaces
     intent: Intent = Intent.GENERAL
     fields: list[Intent] = field(default_factory=list)   # every field intent asked ("lead", "deadline")
@@ -23,6 +23,11 @@ class Query:
     year: int | None = None
     topic: str = ""                    # residual folded text (cue words, commune, agency removed)
     topic_terms: list[str] = field(default_factory=list)
+    compare: str = ""                  # "compare" (communes side by side), "max" / "min" (which stands out)
+    asked: str = ""                    # NFC, exactly as asked
+    listing: bool = False              # asks for a list ("những nhiệm vụ nào", "kể tên")
+    anaphoric: bool = False            # points back at the previous turn ("việc này")
+    count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has
 
     @property
     def is_field(self) -> bool:

@@ -65,13 +65,15 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("danh sach nhiem vu", 3), ("cac nhiem vu cua", 3), ("nhung nhiem vu", 2), ("cac nhiem vu", 1),
         ("lam gi", 2), ("de nghi lam gi", 3), ("co trach nhiem gi", 3), ("lam nhung viec gi", 3),
         ("phu trach nhung", 3), ("liet ke", 2), ("trach nhiem gi", 3), ("nhung trach nhiem", 3),
-        ("nhiem vu cua", 2),
+        ("nhiem vu cua", 2), ("ke het", 3), ("ke ten", 3), ("liet ke", 3), ("tat ca nhung", 3),
+        ("tat ca cac nhiem vu", 3), ("co nhung nhiem vu", 3), ("nhung mang", 2), ("nhung nhom", 2),
     ],
     "due_by_date": [
         ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),
         ("phai hoan thanh trong", 3), ("hoan thanh trong", 2), ("phai xong trong", 4), ("xong trong", 3),
         ("trong quy", 2), ("trong thang", 2), ("can hoan thanh truoc", 3), ("phai hoan thanh truoc", 3),
-        ("han trong", 3), ("due", 2),
+        ("han trong", 3), ("due", 2), ("phai xong", 3), ("lam xong", 3), ("xong gi", 3), ("xong viec", 3),
+        ("xong nhung", 3), ("xong cong viec", 3),
     ],
     "fact": [
         ("ai ky", 5), ("nguoi ky", 5), ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
@@ -116,7 +118,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu gio khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra
+    lau lan vao xong chiu neu ra con nua nhi muon
     """.split()
 )
 
@@ -128,8 +130,8 @@ ACCENTED_STOPWORDS = frozenset(
     gì nào là của ở tại có không những các cái về và với thì mà như thế này đó đây kia được bị sẽ
     đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
-    biết hiện hãy vui lòng thuộc xã phường huyện tỉnh năm tháng quý ngày việc cụ thể gồm những
-    bao_nhiêu hằng hàng đối_với
+    biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
+    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -140,8 +142,11 @@ GENERIC_PHRASES = (
     "san pham", "ket qua", "chi tieu", "ty le", "ti le", "muc tieu", "thuc hien", "trach nhiem",
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
-    "duoc giao", "co the", "hay khong", "co khong",
+    "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
 )
+# Words pointing back at the previous turn's task ("ai theo dõi việc này?"): a follow-up.
+ANAPHORA = ("viec nay", "viec do", "nhiem vu nay", "nhiem vu do", "cai nay", "cai do", "viec ay",
+            "nhiem vu ay", "noi dung nay", "noi dung do", "viec tren", "nhiem vu tren")
 PLAN_PHRASES = ("ke hoach cai cach hanh chinh nha nuoc", "ke hoach cai cach hanh chinh")
 BARRIER = "\x00"
 
@@ -417,14 +422,198 @@ def question_topic(question: str, communes: Sequence[str] = ()) -> str:
     return " ".join(t for t in topic_tokens(question, list(_REMOVABLE_CUES) + names) if t != BARRIER)
 
 
+# Comparisons and superlatives across communes (folded). A superlative asks which commune stands
+# out ("xã nào … cao nhất"); a comparative or "so sánh" with two communes asks them side by side.
+_WHICH_COMMUNE = ("xa nao", "noi nao", "dia phuong nao", "phuong nao", "ke hoach nao", "xa co")
+_HIGHEST = ("cao nhat", "nhieu nhat", "lon nhat", "rong nhat", "cao hon", "nhieu hon", "lon hon", "rong hon")
+_LOWEST = ("thap nhat", "thap hon", "it hon", "nho nhat", "nho hon", "it nhiem vu nhat")
+_EARLIEST = ("som nhat", "som hon")
+_COMPARE = ("so sanh", "chenh", "khac nhau", "khac gi", "giong nhau", "giong", "doi chieu")
+COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _COMPARE + (
+    "nhau the nao", "nhau ra sao", "nhu the nao", "ra sao", "giua", "hay", "ca hai", "moi xa", "tung xa",
+    "cac xa", "nhat", "hon", "so voi", "khac", "khac nhau the nao", "chenh nhau")
+# How many tasks or targets ("có bao nhiêu nhiệm vụ", "mấy việc", "nhiều nhiệm vụ … nhất").
+_COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may viec", "nhieu nhiem vu",
+                "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
+_COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
+
+
+def comparison_kind(folded: str, communes: Sequence[str]) -> str:
+    """"max" / "min" / "earliest" (which commune stands out), "compare" (side by side), or ""."""
+    direction = ""
+    if any(_contains(folded, p) for p in _HIGHEST):
+        direction = "max"
+    elif any(_contains(folded, p) for p in _LOWEST) or (_contains(folded, "it nhat") and
+                                                           not _contains(folded, "it nhat bao nhieu")):
+        direction = "min"
+    elif any(_contains(folded, p) for p in _EARLIEST):
+        direction = "earliest"
+    which = any(_contains(folded, p) for p in _WHICH_COMMUNE)
+    if not direction and which and _contains(folded, "nhat"):    # "xã nào có nhiều nhiệm vụ … nhất"
+        words = set(folded.split())
+        direction = "min" if words & {"it", "thap", "nho"} else "max" if words & {"nhieu", "cao", "lon"} else ""
+    if direction and (which or len(communes) >= 2):
+        return direction
+    if len(communes) >= 2 or (which and any(_contains(folded, p) for p in _COMPARE)):
+        return "compare"
+    return ""
+
+
+def count_kind(folded: str, question: str = "") -> str:
+    """"tasks" / "targets" when the question asks how many there are, else "" (`question`: the
+    text as typed, for the "%" that folding drops)."""
+    if _contains(folded, "phan tram") or "%" in question:
+        return ""                 # "bao nhiêu % chỉ tiêu …" asks a target's figure
+    if any(_contains(folded, p) for p in _COUNT_TASKS):
+        return "tasks"
+    if any(_contains(folded, p) for p in _COUNT_TARGETS):
+        return "targets"
+    return ""
+
+
+def cue_words() -> frozenset[str]:
+    """Every folded word of the cue phrases: question wording the typo corrector must not touch
+    even when the plans never use it ("so sánh", "sớm hơn")."""
+    phrases = [p for cues in _CUES.values() for p, _ in cues] + list(COMPARE_PHRASES) + \
+        list(_COUNT_TASKS + _COUNT_TARGETS) + list(ANAPHORA) + list(GENERIC_PHRASES)
+    return frozenset(w for p in phrases for w in p.split()) | STOPWORDS
+
+
+def is_cross_commune(q: Query) -> bool:
+    """Does the question compare communes or ask which one stands out (never inherits one)?"""
+    return bool(q.compare)
+
+
 # -- entry point ------------------------------------------------------------------------------
 
+# A word typed with diacritics is repaired only from this many letters ("tuyếnn", "chánh"): shorter
+# ones are everyday words the plans happen not to use ("muốn", "chạy").
+ACCENTED_REPAIR_MIN = 5
+_WORD_PIECE = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded token) of every word of `text` that folds to exactly one token."""
+    out = []
+    for m in _WORD_PIECE.finditer(text):
+        folded = tokens(m.group(0))
+        out.append((m.start(), m.end(), folded[0] if len(folded) == 1 else ""))
+    return out
+
+
+def repair_spelling(question: str, speller) -> str:
+    """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
+    typed words the corrector changed are rewritten, in folded form (the corrector knows folded
+    syllables only; the search keys are folded anyway)."""
+    if speller is None:
+        return question
+    correction = speller.correct(question)
+    if not correction.changed:
+        return question
+    fixes = dict(correction.changes)
+    pieces, last = [], 0
+    for n, (start, end, folded) in enumerate(_words(question)):
+        written = question[start:end]
+        if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
+            continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
+        if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1]:
+            continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn" is not)
+        fixed = fixes.get(fold(written).lower())
+        if fixed and fixed != folded:
+            pieces += [question[last:start], fixed]
+            last = end
+    return "".join(pieces) + question[last:]
+
+
+_CUE_PHRASES = frozenset(p for cues in _CUES.values() for p, _ in cues)
+
+
+def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -> str:
+    """"… được scan số hóa": the plan's term is already there, the colloquial one only dilutes it."""
+    words = _words(question)
+    seq = [w[2] for w in words]
+    blocked = {k for name in protected for i in _find_all(seq, _name_key(name).split())
+               for k in range(i, i + len(_name_key(name).split()))}
+    cuts: list[tuple[int, int]] = []
+    for entry in lexicon.entries:
+        if not _find_all(seq, list(entry.term_key)):
+            continue
+        for key in entry.variant_keys:
+            if " ".join(key) in _CUE_PHRASES or set(key) & set(entry.term_key):
+                continue
+            for i in _find_all(seq, list(key)):
+                if not blocked & set(range(i, i + len(key))):
+                    cuts.append((words[i][0], words[i + len(key) - 1][1]))
+    out, last = [], 0
+    for start, end in sorted(cuts):
+        if start < last:
+            continue
+        out.append(question[last:start])
+        last = end
+    return " ".join("".join(out + [question[last:]]).split()) if cuts else question
+
+
+def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None) -> str:
+    """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
+    "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
+    standing for several plan terms ("giấy tờ": văn bản or hồ sơ), a variant that is itself an
+    intent cue ("ai ký"), words inside the `protected` names (communes: "dân" is not "Năm Dẫn"),
+    words typed with diacritics other than the variant's, and a variant typed without diacritics
+    that the plans themselves use (`known(folded tokens)`: it may be a different word there)."""
+    if lexicon is None:
+        return question
+    question = _drop_redundant_variants(question, lexicon, protected)
+    expansion = lexicon.expand(question)
+    if not expansion.matches:
+        return question
+    by_variant: dict[str, list[str]] = {}
+    for variant, term in expansion.matches:
+        by_variant.setdefault(variant, []).append(term)
+    words = _words(question)
+    seq = [w[2] for w in words]
+    blocked: set[int] = set()
+    for name in protected:
+        key = _name_key(name).split()
+        for i in _find_all(seq, key):
+            blocked.update(range(i, i + len(key)))
+    replacements: list[tuple[int, int, str]] = []
+    for variant, terms in by_variant.items():
+        key = tokens(variant)
+        if len(set(terms)) != 1 or " ".join(key) in _CUE_PHRASES:
+            continue
+        written = [w.lower() for w in re.findall(r"[^\W_]+", nfc(variant))]
+        for i in _find_all(seq, key):
+            span = range(i, i + len(key))
+            if blocked & set(span):
+                continue
+            typed = [question[words[k][0]:words[k][1]].lower() for k in span]
+            if len(written) == len(typed) and any(
+                    has_diacritics(t) and t != w for t, w in zip(typed, written)):
+                continue          # typed with diacritics: only the variant as written ("gồm" is not "gom")
+            if known is not None and not any(has_diacritics(t) for t in typed) and known(key):
+                continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
+            replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
+            break
+    out, last = [], 0
+    for start, end, term in sorted(replacements):
+        if start < last:
+            continue
+        out += [question[last:start], term]
+        last = end
+    return "".join(out) + question[last:]
+
+
 def understand(question: str, known_communes: list[str], known_agencies: list[str],
-               today: date | None = None) -> Query:
+               today: date | None = None, lexicon=None, speller=None) -> Query:
+    """The typed Query of `question`. `speller` (assistant.spelling.SpellingCorrector over the
+    corpus vocabulary) repairs one-letter typos and Telex leftovers first; `lexicon`
+    (assistant.lexicon.Lexicon) then puts the plans' wording for colloquial phrases."""
     today = today or date.today()
-    question = nfc(question).strip()
+    asked = nfc(question).strip()
+    question = apply_lexicon(repair_spelling(asked, speller), lexicon, known_communes,
+                             known=speller.has_phrase if speller is not None else None)
     folded = fold_question(question)
-    query = Query(question=question, folded=folded)
+    query = Query(question=question, folded=folded, asked=asked)
 
     # Entities.
     communes = match_commune(question, known_communes)
@@ -439,6 +628,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     m = re.search(r"\b(20\d{2})\b", folded)
     query.year = int(m.group(1)) if m else None
 
+    query.compare = comparison_kind(folded, communes)
+    query.count = count_kind(folded, question)
+
     # Intent.
     scores = _cue_scores(folded)
     fact_score = scores.get("fact", 0)
@@ -447,8 +639,13 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
     target_score = scores.get("target", 0)
 
+    asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
+    strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
     if fact_score >= 4:
         query.intent = "fact"
+    elif query.period and not strong_lead and (due_score >= 2 or list_score >= 2 or (
+            asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
+        query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)
     elif query.agency and list_score >= 2 and not (field_scores.get("deadline", 0) >= 3 and list_score < 3):
         query.intent = "list_by_agency"
     elif query.period and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
@@ -474,6 +671,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         else:
             query.intent = "general"
     query.intent = Intent(query.intent)
+    query.listing = list_score >= 2 and query.intent in (Intent.GENERAL, Intent.LIST_BY_AGENCY, Intent.TARGET)
     if query.intent in FIELD_INTENTS:
         query.fields = [k for k in FIELD_INTENTS if field_scores.get(k, 0) >= 2] or [query.intent]
         if query.intent not in query.fields:
@@ -503,6 +701,12 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         removed.append(normalise_name(query.agency))
     if query.period:
         removed.append(fold_question(query.period.text))
+    query.anaphoric = any(_contains(folded, p) for p in ANAPHORA)
+    removed += list(ANAPHORA)
+    if query.compare:
+        removed += list(COMPARE_PHRASES)
+    if query.count:
+        removed += list(_COUNT_TASKS + _COUNT_TARGETS) + ["tong cong", "phu luc", "tat ca"]
     topic = topic_tokens(question, removed)
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)

@@ -24,7 +24,7 @@ def answer_due(ctx: Context) -> Answer:
     # Also the records whose deadline wording the question repeats ("trước ngày 31/01 năm liền kề").
     ids = [i for i in reg.task_ids(ctx.scope) if i in due_ids or deadline_quoted(reg.tasks[i], asked)]
     ongoing = selection.ongoing
-    label = period_phrase(period)
+    label = period_phrase(period) or (period.text if period else "")
     needles = period_needles(period)
     if ids and needles and on_subject(reg, q, ids, ctx.policy) == []:
         # The question names a subject ("phải báo cáo việc gì …") no due record is about: a

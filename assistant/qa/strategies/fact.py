@@ -84,7 +84,9 @@ def answer_fact(ctx: Context) -> Answer:
             y, mo, d = int(m[1]), int(m[2]), int(m[3])
             needles = [f"ngày {d:02d} tháng {mo:02d} năm {y}", f"ngày {d} tháng {mo} năm {y}",
                        f"{d:02d}/{mo:02d}/{y}", f"{d}/{mo}/{y}"]
-        return answer(f"{plan} được ban hành ngày {format_iso(doc.issue_date)}.", cite(*needles))
+        written = re.search(r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", doc.issue_date_text or "")
+        as_written = f" (văn bản ghi: “{written.group(0)}”)" if written else ""
+        return answer(f"{plan} được ban hành ngày {format_iso(doc.issue_date)}{as_written}.", cite(*needles))
     # "Theo quyết định nào?" about a particular subject ("bộ phận một cửa") is not about the
     # plan's own legal basis: quote the sentence naming a document on that subject instead.
     plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS

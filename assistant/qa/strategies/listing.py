@@ -12,10 +12,12 @@ from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, sho
 from assistant.qa.index import AnswerIndex
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
+from assistant.qa.strategies.count import area_heading, area_ids, see_all_hint, table_or_all
 from assistant.qa.strategies.general import answer_general
 from assistant.registry import AgencyRole
 from assistant.schemas import Answer
-from ingest.agencies import agency_matches
+from ingest.agencies import agency_key, agency_matches
+from ingest.vntext import tokens
 
 
 def agency_tasks(ctx: Context, role: AgencyRole) -> list[int]:
@@ -38,9 +40,12 @@ def answer_list_by_agency(ctx: Context) -> Answer:
     reg = ctx.index
     q = ctx.query
     role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
-    ids = agency_tasks(ctx, role)
+    ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
     ids = focus(reg, q, ids, ctx.policy)
-    ids.sort(key=lambda i: (reg.tasks[i].origin != "prose", i))   # stated duties first, then the table
+    ids = area_ids(reg, q, ids, ctx.policy.area_min_share) or ids
+    # "trách nhiệm" are what the text states for the agency; "nhiệm vụ" are first the table's rows
+    duties_first = "trach nhiem" in q.folded
+    ids.sort(key=lambda i: ((reg.tasks[i].origin == "prose") != duties_first, i))
     verb = "phối hợp thực hiện" if role is AgencyRole.COORDINATOR else "chủ trì"
     if not ids:
         # No record names it as lead: the plan may still state its duties in prose.
@@ -51,6 +56,25 @@ def answer_list_by_agency(ctx: Context) -> Answer:
         return Answer(answer=f"Xin lỗi, không tìm thấy nhiệm vụ nào do {q.agency} {verb}{where}.",
                       abstained=True)
     return list_answer(ctx, ids, f"{q.agency} {verb}", sort_by_due=False)
+
+
+def in_table_if_asked(reg: AnswerIndex, q: Query, ids: list[int]) -> list[int]:
+    """Only the appendix table's rows when the question says "trong phụ lục"."""
+    if "phu luc" not in q.folded:
+        return ids
+    return [i for i in ids if reg.tasks[i].origin == "table"] or ids
+
+
+def answer_list_by_area(ctx: Context) -> Answer | None:
+    """"Kế hoạch Di Linh có những nhiệm vụ cải cách thể chế nào?": the rows under the area heading
+    the question names (None when it names none)."""
+    reg, q = ctx.index, ctx.query
+    ids = table_or_all(reg, reg.task_ids(ctx.scope))
+    found = area_ids(reg, q, ids, ctx.policy.area_min_share)
+    if not found:
+        return None
+    heading = area_heading(reg.tasks[found[0]].area)
+    return list_answer(ctx, found, f"nhiệm vụ về {heading.lower()}", sort_by_due=False, count_first=True)
 
 
 def list_answer(ctx: Context, ids: list[int], subject: str,
@@ -84,21 +108,22 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
     lines: list[str] = []
     length = len(header)
     shown = max(1, min(len(items), p.list_shown))
-    per_item = max(p.list_item_min, min(p.list_item_max, (p.answer_budget - len(header) - p.list_header_reserve)
+    per_item = max(p.list_item_min, min(p.list_item_max, (p.list_budget - len(header) - p.list_header_reserve)
                                         // shown - p.list_item_overhead))
-    for n, i in enumerate(items[:ctx.policy.list_shown], start=1):
+    for n, i in enumerate(items[:shown], start=1):
         t = reg.tasks[i]
-        line = f"{n}. {focused(t.task, list_topic, per_item)}"
+        # each item opens as the plan words it (what the task tab shows), cut at a word boundary
+        line = f"{n}. {shorten(t.task, per_item)}"
         if t.deadline:
             line += f" — {shorten(t.deadline, p.list_deadline_chars)}"
-        if length + len(line) + 1 > p.answer_budget - p.list_tail_reserve and lines:
+        if length + len(line) + 1 > p.list_budget - p.list_tail_reserve and lines:
             break
         lines.append(line)
         length += len(line) + 1
     rest = len(items) - len(lines)
     text = header + "\n" + "\n".join(lines)
     if rest > 0:
-        text += f"\n… và {rest} nhiệm vụ khác."
+        text += f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],
@@ -108,10 +133,13 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
 def on_subject(reg: AnswerIndex, q: Query, ids: list[int], policy: Policy = DEFAULT_POLICY) -> list[int] | None:
     """The records about the question's subject ("… về tài chính công"); None when the question
     names no subject (fewer than `policy.focus_min_terms` specific words)."""
-    specific = [t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
+    # the agency's own name is who, not what ("Phòng Văn hóa – Xã hội" typed with another dash)
+    named = set(tokens(q.agency or "")) | set(tokens(agency_key(q.agency))) if q.agency else set()
+    topic = [t for t in q.topic_terms if not set(t.split("_")) <= named]
+    specific = [t for t in topic if "_" not in t and t not in GENERIC_TERMS and not YEAR_RE.fullmatch(t)]
     if len(specific) < policy.focus_min_terms:
         return None
-    return [i for i in ids if coverage(q.topic_terms, reg.task_terms[i] | reg.task_area_terms[i],
+    return [i for i in ids if coverage(topic, reg.task_terms[i] | reg.task_area_terms[i],
                                        reg.task_weights) >= policy.focus_min_coverage]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.qa.common import citation, per_commune, plan_label, retrieve, supported
 from assistant.qa.context import Context, ScoredTask
-from assistant.qa.evidence import TermWeights, clause_with, coverage, coverage_parts, quote, shorten
+from assistant.qa.evidence import TermWeights, clause_with, coverage, coverage_parts, quote, shorten, shorten_around
 from assistant.qa.strategies.general import answer_general
 from assistant.schemas import Answer, Citation
 from ingest.models import Target
@@ -46,12 +46,23 @@ def answer_target(ctx: Context) -> Answer:
             g: Target = p.task
             clause = clause_with(g.sentence or g.text, g.text)
             plan = plan_label(reg, g.document)
-            sentences.append(f'Theo {plan}, chỉ tiêu: "{shorten(clause, max(policy.per_commune_piece_min, budget - policy.per_commune_piece_min))}".')
+            limit = max(policy.per_commune_piece_min, budget - policy.per_commune_piece_min)
+            sentences.append(f'Theo {plan}, chỉ tiêu: "{keep_figure(clause, g, limit)}".')
             citations.append(target_citation(ctx, g))
         commune = picks[0].task.commune if len(picks) == 1 else None
         return Answer(answer=" ".join(sentences), citations=citations, commune=commune)
     # No target record: a sentence that states a number about the topic.
     return answer_general(ctx, need_number=True)
+
+
+def keep_figure(clause: str, g: Target, limit: int) -> str:
+    """`clause` shortened to `limit` characters, never cutting the target's figure."""
+    short = shorten(clause, limit)
+    value = f"{g.value:g}".replace(".", ",") if isinstance(g.value, (int, float)) else f"{g.value or ''}"
+    figure = next((f for f in (g.text, f"{value}{g.unit or ''}", value) if f and f in clause), "")
+    if not figure or figure in short:
+        return short
+    return shorten_around(clause, clause.find(figure) + len(figure) // 2, limit)
 
 
 def target_citation(ctx: Context, g: Target) -> Citation:

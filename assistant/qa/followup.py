@@ -1,0 +1,126 @@
+"""Follow-up questions: the answer path's `Query` against the conversation's earlier turns.
+
+`assistant.conversation` decides (pure, on `TurnFacts`) whether a question stands alone or what
+it inherits; this module maps a `Query` to those facts and applies a `Resolution` back to the
+`Query`: commune(s), agency, intent, period and the task/topic words of the previous turn. The
+effective question text gains the carried words (as the user wrote them) so that both retrieval
+channels search for the inherited subject, while the typed question stays the one asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from assistant.conversation import Resolution, Turn, TurnFacts, resolve
+from assistant.qa.intents import FIELD_INTENTS, Intent
+from assistant.qa.query import Query
+from ingest.agencies import agency_key
+from ingest.vntext import nfc, tokens
+
+
+@dataclass
+class Resolved:
+    query: Query                       # what to answer
+    context: dict                      # the answer's "context": what was carried over
+
+
+def topic_display(q: Query) -> str:
+    """The question's topic words as the user wrote them ("rà soát TTHC"), in order."""
+    if not q.topic_terms:
+        return ""
+    kept = set(q.topic.split())
+    words = []
+    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*", nfc(q.question)):
+        folded = tokens(piece)
+        if folded and all(t in kept for t in folded):
+            words.append(piece)
+    return " ".join(words)
+
+
+def facts_of(q: Query, cross_commune: bool = False) -> TurnFacts:
+    """`TurnFacts` of an understood question (the topic's written words stand for its task)."""
+    single = q.commune if len(q.communes) <= 1 else None
+    own_subject = not q.anaphoric       # "ai theo dõi việc này?": the subject is the previous one
+    # the agency's own name is who, not a topic ("còn Trung tâm Phục vụ Hành chính công?")
+    named = set(tokens(q.agency)) | set(agency_key(q.agency).split()) if q.agency else set()
+    topic_terms = tuple(t for t in q.topic_terms if not set(t.split("_")) <= named)
+    return TurnFacts(
+        commune=single,
+        communes=tuple(q.communes) if len(q.communes) > 1 else (),
+        agency=q.agency if own_subject else None,
+        task=(topic_display(q) or None) if own_subject and topic_terms else None,
+        topic_terms=topic_terms if own_subject else (),
+        intent="comparison" if cross_commune else q.intent.value,
+        period=q.period.text if q.period else None,
+    )
+
+
+def apply(q: Query, previous: Query, resolution: Resolution) -> Query:
+    """`q` with what `resolution` carried over from `previous` (the previous turn's own Query)."""
+    carried = resolution.carried
+    updates: dict = {}
+    extra: list[str] = []
+    if "communes" in carried:
+        updates["communes"] = list(previous.communes)
+        updates["commune"] = previous.communes[0] if previous.communes else None
+        extra += list(previous.communes)
+    elif "commune" in carried:
+        updates["communes"] = [previous.commune]
+        updates["commune"] = previous.commune
+        updates["unknown_commune"] = None
+        extra.append(previous.commune)
+    subject = "task" in carried or bool(resolution.facts.topic_terms and not q.topic_terms)
+    if subject:
+        own = q.topic_terms if q.anaphoric else []
+        updates["topic"] = f"{previous.topic} {q.topic}".strip() if own else previous.topic
+        updates["topic_terms"] = list(dict.fromkeys(list(previous.topic_terms) + own))
+    if "agency" in carried:
+        updates["agency"] = previous.agency
+        extra.append(previous.agency)
+    if "intent" in carried:
+        intent = Intent(carried["intent"]) if carried["intent"] in Intent._value2member_map_ else None
+        if intent is not None:
+            updates["intent"] = intent
+            updates["fields"] = list(previous.fields) if intent in FIELD_INTENTS else []
+            updates["fact_kind"] = previous.fact_kind
+    if "period" in carried:
+        updates["period"] = previous.period
+        updates["year"] = previous.year
+    if subject:
+        # the subject comes from the previous turn: search with its words, as it was searched
+        base = previous.question
+        if "commune" not in carried and "communes" not in carried and previous.communes:
+            for name in previous.communes:
+                base = base.replace(name, "")
+        updates["question"] = f"{base} — {q.question}"
+        if extra:
+            updates["question"] += f" ({', '.join(e for e in extra if e)})"
+    elif extra:
+        updates["question"] = f"{q.question} ({', '.join(e for e in extra if e)})"
+    return replace(q, **updates)
+
+
+def resolve_history(q: Query, history: Sequence[Turn], understand: Callable[[str], Query],
+                    cross_commune: Callable[[Query], bool] = lambda _q: False) -> Resolved:
+    """The effective Query of `q` after the turns of `history` (most recent last).
+
+    Each earlier turn is itself resolved against the one before it, so "thế ở Lộc Hòa?" followed
+    by "còn thời hạn thì sao?" keeps the first question's task.
+    """
+    previous: Query | None = None
+    for turn in history:
+        turn_q = understand(turn.question)
+        previous = turn_q if previous is None else _step(turn_q, previous, cross_commune)[0]
+    if previous is None:
+        return Resolved(query=q, context={})
+    effective, resolution = _step(q, previous, cross_commune)
+    return Resolved(query=effective, context=resolution.context() if resolution.follow_up else {})
+
+
+def _step(q: Query, previous: Query, cross_commune) -> tuple[Query, Resolution]:
+    resolution = resolve(facts_of(q, cross_commune(q)), facts_of(previous, cross_commune(previous)))
+    if not resolution.follow_up:
+        return q, resolution
+    return apply(q, previous, resolution), resolution

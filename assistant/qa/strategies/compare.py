@@ -1,0 +1,66 @@
+"""Comparisons and superlatives across communes ("So sánh chỉ tiêu đúng hạn Di Linh và Năm Dẫn",
+"Xã nào đặt chỉ tiêu hài lòng cao nhất?"): the question's own strategy answered once per commune,
+one line per commune with its figure and its own citation, and the winner named when asked.
+
+Each line comes from the same strategy a one-commune question would use (target, field, fact,
+count, general), with the per-commune length budget of the policy, so the rules stay in one
+place; the figure is read from the line's own answer (a percentage, else a count).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from assistant.qa.context import Context
+from assistant.schemas import Answer
+
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_COUNT = re.compile(r"\bcó (\d+) nhiệm vụ")
+_PLAN_PREFIX = re.compile(r"^Theo Kế hoạch[^,:]*?của xã [^,:(]+(?: \(mục \"[^\"]*\"\))?[,:]\s*")
+
+_LABEL = {"max": "Cao nhất", "min": "Thấp nhất"}
+
+
+def figure_of(text: str) -> tuple[float, str] | None:
+    """The figure an answer line states and its unit: a percentage, else a task count."""
+    m = _PERCENT.search(text)
+    if m:
+        return float(m.group(1).replace(",", ".")), "%"
+    m = _COUNT.search(text)
+    return (float(m.group(1)), " nhiệm vụ") if m else None
+
+
+def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Context], Answer]) -> Answer:
+    q, p = ctx.query, ctx.policy
+    lines: list[str] = []
+    citations = []
+    figures: dict[str, tuple[float, str]] = {}
+    policy = replace(p, answer_budget=p.compare_piece, max_communes=1)
+    for commune in communes:
+        sub_q = replace(q, communes=[commune], commune=commune, compare="", unknown_commune=None)
+        sub = strategy(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
+                               retriever=ctx.retriever, registry=ctx.registry, policy=policy, trace={}))
+        if sub.abstained or not sub.citations:
+            if len(communes) <= 2:
+                lines.append(f"- Xã {commune}: kế hoạch không nêu nội dung này.")
+            continue
+        text = _PLAN_PREFIX.sub("", sub.answer.strip()).replace("\n", " ")
+        lines.append(f"- Xã {commune}: {text}")
+        citations.append(sub.citations[0])
+        value = figure_of(text)
+        if value is not None:
+            figures[commune] = value
+    if not citations:
+        return Answer(answer="Xin lỗi, các kế hoạch hiện có không đề cập đến nội dung này để so sánh.",
+                      abstained=True)
+    head = "So sánh theo kế hoạch của từng xã:"
+    if q.compare in _LABEL and len(figures) >= 2:
+        pick = max if q.compare == "max" else min
+        best = pick(v for v, _ in figures.values())
+        winners = [c for c, (v, _) in figures.items() if v == best]
+        unit = figures[winners[0]][1]
+        shown = f"{best:g}".replace(".", ",")
+        head = f"{_LABEL[q.compare]}: xã {', xã '.join(winners)} ({shown}{unit}). {head}"
+    return Answer(answer=head + "\n" + "\n".join(lines), citations=citations)

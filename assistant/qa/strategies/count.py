@@ -1,0 +1,146 @@
+"""Count questions ("Đại Phước có bao nhiêu nhiệm vụ?", "Phòng Kinh tế Di Linh chủ trì mấy nhiệm
+vụ?", "… bao nhiêu nhiệm vụ cải cách thủ tục hành chính?"): counted from the registry.
+
+What is counted: the plan's task table (its appendix) when it has one, else the duties stated in
+its text; narrowed to an agency (as lead, or as coordinator when asked), to the period the one
+due rule finds, and to the reform area the question names (matched on the table's area
+headings). The answer gives the count, the first items, and where the full list is (the task
+tab, `cchc tasks`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from assistant.qa.common import plan_label, task_citation
+from assistant.qa.context import Context
+from assistant.qa.evidence import shorten
+from assistant.qa.index import AnswerIndex
+from assistant.qa.query import Query
+from assistant.registry import AgencyRole
+from assistant.schemas import Answer
+from ingest.vntext import tokens
+
+# Phrases of an area heading that do not tell areas apart: every area is "cải cách …" of the
+# plan's "cải cách hành chính"; "Xây dựng và phát triển …", "công tác …", "… nhà nước".
+_AREA_FILLER_PHRASES = ("cai cach hanh chinh", "hanh chinh nha nuoc", "xay dung va phat trien", "cong tac",
+                        "nha nuoc", "cai cach")
+_AREA_FILLER = frozenset({"va", "cua"})
+_NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]\s*", re.IGNORECASE)
+
+
+def area_heading(area: str) -> str:
+    """The top-level heading of a record's area path, without its numbering."""
+    return _NUMBERING.sub("", (area or "").split("›")[0]).strip()
+
+
+def _area_words(area: str) -> set[str]:
+    # "cải cách hành chính" names the whole plan's subject ("Chỉ đạo điều hành cải cách hành chính")
+    key = f" {' '.join(tokens(area_heading(area)))} "
+    for phrase in _AREA_FILLER_PHRASES:
+        key = key.replace(f" {phrase} ", " ")
+    return {t for t in key.split() if t not in _AREA_FILLER}
+
+
+def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> list[int] | None:
+    """The records of `ids` under the area heading the question names (at least `min_share` of
+    the heading's distinctive words asked, the best heading per plan); None when none is named."""
+    asked = set(q.topic.split())
+    if not asked:
+        return None
+    best: dict[str, tuple[float, str]] = {}
+    for i in ids:
+        t = reg.tasks[i]
+        words = _area_words(t.area)
+        if not words:
+            continue
+        share = len(words & asked) / len(words)
+        extra = len(asked - words - _AREA_FILLER)
+        score = share - 0.01 * extra
+        if share >= min_share and (t.document not in best or score > best[t.document][0]):
+            best[t.document] = (score, area_heading(t.area))
+    if not best:
+        return None
+    return [i for i in ids if area_heading(reg.tasks[i].area) == best.get(reg.tasks[i].document, (0, None))[1]]
+
+
+def counted_ids(ctx: Context) -> tuple[list[int], str]:
+    """The records a count (or a plain list) is about, and a short description of them."""
+    from assistant.qa.strategies.due import due_selection, plan_period
+    from assistant.qa.strategies.listing import agency_tasks, in_table_if_asked
+
+    reg, q, p = ctx.index, ctx.query, ctx.policy
+    if q.agency:
+        role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
+        ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
+        what = f"do {q.agency} {'phối hợp' if role is AgencyRole.COORDINATOR else 'chủ trì'}"
+    else:
+        ids = table_or_all(reg, reg.task_ids(ctx.scope))
+        what = ""
+    if q.period is not None:
+        period = plan_period(ctx, q.period)
+        due = {reg.index_of(t) for t in due_selection(ctx, period).tasks}
+        ids = [i for i in ids if i in due]
+        what += f" có thời hạn hoàn thành trong {period.text}" if period else ""
+    in_area = area_ids(reg, q, ids, p.area_min_share)
+    if in_area:
+        ids = in_area
+        what = f"về {area_heading(reg.tasks[ids[0]].area).lower()} {what}"
+    return ids, " ".join(what.split())
+
+
+def table_or_all(reg: AnswerIndex, ids: list[int]) -> list[int]:
+    """Per plan: the rows of its task table when it has one, else every stated duty."""
+    by_doc: dict[str, list[int]] = defaultdict(list)
+    for i in ids:
+        by_doc[reg.tasks[i].document].append(i)
+    out: list[int] = []
+    for items in by_doc.values():
+        table = [i for i in items if reg.tasks[i].origin == "table"]
+        out += table or items
+    return sorted(out)
+
+
+def see_all_hint(ctx: Context, commune: str | None) -> str:
+    """Where the full list is: the page's task tab and the `cchc tasks` filter that gives it."""
+    q = ctx.query
+    args = []
+    if commune:
+        args.append(f'--commune "{commune}"')
+    if q.agency:
+        args.append(f'--agency "{q.agency}"')
+    if q.period is not None:
+        args.append(f'--due "{q.period.text}"')
+    return f"Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh `cchc tasks {' '.join(args)}`.".replace("  ", " ")
+
+
+def answer_count(ctx: Context) -> Answer:
+    reg, p = ctx.index, ctx.policy
+    ids, what = counted_ids(ctx)
+    by_commune: dict[str, list[int]] = defaultdict(list)
+    for i in ids:
+        by_commune[reg.tasks[i].commune].append(i)
+    noun = f"nhiệm vụ {what}".strip()
+    if not ids:
+        where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
+        return Answer(answer=f"Các kế hoạch{where} không có {noun}.", abstained=True)
+    if len(by_commune) > 1:
+        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
+        first = [v[0] for v in by_commune.values()][:p.max_communes]
+        chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in first])}
+        return Answer(answer=f"Có {len(ids)} {noun} trong {len(by_commune)} kế hoạch ({'; '.join(parts)}).",
+                      citations=[task_citation(reg, reg.tasks[i], chunks) for i in first])
+    commune, items = next(iter(by_commune.items()))
+    plan = plan_label(reg, reg.tasks[items[0]].document)
+    origin = "trong phụ lục" if all(reg.tasks[i].origin == "table" for i in items) else "được giao"
+    header = f"Theo {plan}, có {len(items)} {noun} {origin}"
+    shown = items[:p.count_shown]
+    per_item = max(p.list_item_min, (p.answer_budget - len(header)) // max(1, len(shown)) - p.list_item_overhead)
+    lines = [f"{n}. {shorten(reg.tasks[i].task, per_item)}" for n, i in enumerate(shown, 1)]
+    text = header + (", gồm:\n" if len(shown) == len(items) else ", trong đó:\n") + "\n".join(lines)
+    if len(items) > len(shown):
+        text += f"\n… và {len(items) - len(shown)} nhiệm vụ khác. " + see_all_hint(ctx, commune)
+    cited = items[:p.list_cited]
+    chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
+    return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited], commune=commune)

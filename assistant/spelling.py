@@ -1,0 +1,167 @@
+"""Tolerate one-letter typos and Telex leftovers in a question, against the corpus vocabulary.
+
+"doi thaoi" → "doi thoai", "chur tri" → "chu tri", "ddoois thoaij" → "doi thoai": the question's
+folded syllables (`ingest.vntext.fold`, no diacritics) are compared with the folded syllables of
+the stored texts. A syllable that is itself in the vocabulary (or is a question word, or a word
+the caller protects, e.g. the lexicon's) is never changed; only unknown syllables are repaired:
+
+1. Telex leftovers first: an unknown syllable that becomes a known one once its Telex keys are
+   read (`dd`→d, doubled vowels and `w`, a trailing tone key s/f/r/x/j) is that syllable;
+2. otherwise a vocabulary syllable at Damerau-Levenshtein distance 1 (one letter inserted,
+   dropped, replaced, or two swapped), found through a precomputed deletion index (symmetric
+   delete: every word and its one-letter deletions point to the word), so a lookup costs a few
+   dictionary hits instead of a scan. Ties go to the candidate that forms a bigram seen in the
+   corpus with a neighbouring syllable ("doi thoai", not "doi thoi"), then to a question word
+   ("bao nhiu" → "nhieu"), then to the frequent one.
+
+Only folded search keys change: what the user typed is kept for display.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.vntext import fold
+
+_WORD_RE = re.compile(r"[0-9a-z]+")
+_WRITTEN_RE = re.compile(r"[^\W\d_]+")
+MIN_LENGTH = 3                       # "ai", "o", "gi": too short to repair safely
+# Question and function words people type that plans rarely contain; never "corrected".
+QUESTION_WORDS = frozenset(
+    "ai gi nao sao dau bao nhieu may khong chua the thi con vay nhe a o ha hay la lam gium giup "
+    "bang cach ko k dc duoc roi xong chi ma ne".split())
+_TELEX_TONES = "sfrxj"
+_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
+
+
+@dataclass(frozen=True)
+class Correction:
+    original: str          # the folded question as typed
+    text: str              # the folded question with repairs applied
+    changes: tuple[tuple[str, str], ...]   # (typed syllable, corrected syllable)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _distance_at_most_one(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance <= 1 (adjacent transposition counts one)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = (a, b) if la < lb else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def telex_readings(word: str) -> list[str]:
+    """What an unknown syllable may be once its Telex keys are read (most likely first)."""
+    readings = []
+    base = word
+    if len(base) > 2 and base[-1] in _TELEX_TONES:
+        base = base[:-1]
+        readings.append(base)
+    decoded = base
+    for pair, letter in _TELEX_PAIRS:
+        decoded = decoded.replace(pair, letter)
+    if decoded != base:
+        readings.append(decoded)
+    if "w" in decoded:
+        readings.append(decoded.replace("w", "u"))
+    # a tone key typed inside the syllable ("ddoisi"): drop one tone letter anywhere
+    for i, ch in enumerate(decoded[1:-1], 1):
+        if ch in _TELEX_TONES:
+            readings.append(decoded[:i] + decoded[i + 1:])
+    return list(dict.fromkeys(r for r in readings if r and r != word))
+
+
+class SpellingCorrector:
+    """Built once from the corpus texts; `correct(question)` repairs unknown folded syllables."""
+
+    def __init__(self, texts: Iterable[str], protected: Iterable[str] = ()):
+        self.counts: Counter[str] = Counter()
+        self.bigrams: Counter[tuple[str, str]] = Counter()
+        self.written: set[str] = set()       # the words as written (lower case, NFC)
+        for text in texts:
+            self.written.update(w.lower() for w in _WRITTEN_RE.findall(unicodedata.normalize("NFC", text or "")))
+            words = _WORD_RE.findall(fold(text or ""))
+            self.counts.update(words)
+            self.bigrams.update(zip(words, words[1:]))
+        self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS
+        self._index: dict[str, list[str]] = {}
+        for word in set(self.counts) | QUESTION_WORDS:   # "bao nhiu" → "nhieu", a question word
+            if len(word) < MIN_LENGTH - 1 or word.isdigit():
+                continue
+            for key in _deletions(word) | {word}:
+                self._index.setdefault(key, []).append(word)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def has_phrase(self, words) -> bool:
+        """Do the plans use these folded syllables (one word, or a run of adjacent ones)?"""
+        words = list(words)
+        if len(words) == 1:
+            return words[0] in self.counts
+        return bool(words) and all(self.bigrams[(a, b)] for a, b in zip(words, words[1:]))
+
+    def known(self, word: str) -> bool:
+        return word in self.counts or word in self.protected
+
+    def candidates(self, word: str) -> list[str]:
+        """Vocabulary syllables at distance 1 from an unknown `word` (unordered)."""
+        found: set[str] = set()
+        for key in _deletions(word) | {word}:
+            for candidate in self._index.get(key, ()):
+                if candidate != word and _distance_at_most_one(word, candidate):
+                    found.add(candidate)
+        return list(found)
+
+    def correct_word(self, word: str, before: str | None = None, after: str | None = None) -> str:
+        """The repaired syllable, or `word` itself when it is known, protected or not repairable."""
+        if self.known(word) or len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
+            return word
+        for reading in telex_readings(word):
+            if reading in self.counts:
+                return reading
+        options = self.candidates(word)
+        if not options:
+            return word
+
+        def score(candidate: str) -> tuple[int, bool, int]:
+            context = (self.bigrams[(before, candidate)] if before else 0) + \
+                      (self.bigrams[(candidate, after)] if after else 0)
+            return context, candidate in QUESTION_WORDS, self.counts[candidate]
+
+        return max(sorted(options), key=score)
+
+    def correct(self, question: str) -> Correction:
+        """Repair the folded question syllable by syllable (neighbours as typed give the context)."""
+        words = _WORD_RE.findall(fold(question or ""))
+        repaired = list(words)
+        changes = []
+        for i, word in enumerate(words):
+            before = repaired[i - 1] if i else None
+            after = words[i + 1] if i + 1 < len(words) else None
+            if after is not None and not self.known(after):
+                after = self.correct_word(after, word, None)
+            fixed = self.correct_word(word, before, after)
+            if fixed != word:
+                repaired[i] = fixed
+                changes.append((word, fixed))
+        return Correction(original=" ".join(words), text=" ".join(repaired), changes=tuple(changes))

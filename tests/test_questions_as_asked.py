@@ -1,0 +1,82 @@
+"""Questions as people ask them, on the bundled plans: counts and lists from the registry,
+comparisons and superlatives across communes, section questions from prose, honest abstention,
+quotes that keep the figure. Expected values are read off the plans in data/plans/."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.qa.understand import comparison_kind, count_kind, fold_question
+
+
+def test_comparison_and_count_cues():
+    two = ["Di Linh", "Năm Dẫn"]
+    assert comparison_kind(fold_question("Xã nào đặt chỉ tiêu hài lòng cao nhất?"), []) == "max"
+    assert comparison_kind(fold_question("Xã nào có chỉ tiêu đúng hạn thấp nhất?"), []) == "min"
+    assert comparison_kind(fold_question("So sánh chỉ tiêu đúng hạn Di Linh và Năm Dẫn"), two) == "compare"
+    assert comparison_kind(fold_question("Chỉ tiêu đúng hạn của Di Linh là bao nhiêu?"), two[:1]) == ""
+    assert count_kind(fold_question("Đại Phước có bao nhiêu nhiệm vụ?")) == "tasks"
+    percent = "Bao nhiêu % chỉ tiêu đào tạo phải hoàn thành?"
+    assert count_kind(fold_question(percent), percent) == ""
+
+
+def test_counts_come_from_the_registry(assistant):
+    whole = assistant.ask("Đại Phước có bao nhiêu nhiệm vụ?")      # no task table: its stated duties
+    assert not whole.abstained and whole.intent == "count" and "có 18 nhiệm vụ" in whole.answer
+    area = assistant.ask("Di Linh có bao nhiêu nhiệm vụ cải cách thủ tục hành chính?")
+    assert "có 11 nhiệm vụ về cải cách thủ tục hành chính" in area.answer
+    assert "cchc tasks" in area.answer and "“Nhiệm vụ”" in area.answer      # how to see all 11
+    agency = assistant.ask("Phòng Kinh tế Di Linh chủ trì bao nhiêu nhiệm vụ?")
+    assert "có 4 nhiệm vụ do Phòng Kinh tế chủ trì" in agency.answer
+    assert all(c.document == "di-linh_2026-2030.txt" for c in agency.citations)
+
+
+def test_long_lists_show_the_count_first_items_and_where_to_see_all(assistant):
+    answer = assistant.ask("Kế hoạch Di Linh có những nhiệm vụ cải cách thể chế nào?")
+    assert not answer.abstained and "có 3 nhiệm vụ về cải cách thể chế" in answer.answer
+    longer = assistant.ask("Phòng Văn hóa – Xã hội Năm Dẫn chủ trì những nhiệm vụ nào?")
+    items = re.findall(r"^\d+\. ", longer.answer, flags=re.M)
+    assert len(items) == 5 and re.search(r"… và \d+ nhiệm vụ khác", longer.answer)
+    assert '--agency "Phòng Văn hóa - Xã hội"' in longer.answer
+
+
+def test_superlative_names_the_winner_with_every_commune_cited(assistant):
+    answer = assistant.ask("Xã nào đặt chỉ tiêu hài lòng của người dân cao nhất?")
+    assert not answer.abstained and answer.intent == "comparison"
+    head = answer.answer.splitlines()[0]
+    assert head.startswith("Cao nhất: xã") and "95%" in head
+    assert "- Xã Lộc Hòa:" in answer.answer and "94%" in answer.answer
+    assert len({c.document for c in answer.citations}) >= 3
+
+
+def test_comparison_of_two_communes_gives_one_cited_line_each(assistant):
+    answer = assistant.ask("So sánh chỉ tiêu giải quyết hồ sơ đúng hạn giữa Di Linh và Năm Dẫn.")
+    assert not answer.abstained
+    assert "- Xã Di Linh:" in answer.answer and "98%" in answer.answer
+    assert "- Xã Năm Dẫn:" in answer.answer and "95%" in answer.answer
+    assert [c.document for c in answer.citations] == ["di-linh_2026-2030.txt", "nam-dan_2026.txt"]
+
+
+def test_near_misses_abstain(assistant):
+    for question in ("Kế hoạch CCHC năm 2027 của Đại Phước có chỉ tiêu gì về số hóa hồ sơ?",
+                     "Năm 2026 Lộc Hòa giao ai chủ trì tuyên truyền cải cách hành chính?",
+                     "Số fax của UBND xã Di Linh là gì?"):
+        answer = assistant.ask(question)
+        assert answer.abstained, (question, answer.answer)
+    year = assistant.ask("Năm 2026 Lộc Hòa giao ai chủ trì tuyên truyền cải cách hành chính?")
+    assert "năm 2026" in year.answer and "2025" in year.answer        # says what the plans cover
+    # the same topic in a year the plan covers is answered
+    assert not assistant.ask("Năm 2025 Lộc Hòa giao ai chủ trì tuyên truyền cải cách hành chính?").abstained
+
+
+def test_section_question_quotes_the_section(assistant):
+    answer = assistant.ask("Kế hoạch CCHC Lộc Hòa đặt ra những yêu cầu gì?")
+    assert not answer.abstained and "đồng bộ, có trọng tâm, trọng điểm" in answer.answer
+    assert answer.citations[0].document == "loc-hoa_2025.txt"
+
+
+def test_paraphrase_and_typo_reach_the_plans_wording(assistant):
+    paraphrase = assistant.ask("Chi phí thực hiện kế hoạch CCHC của Di Linh lấy từ đâu?")
+    assert not paraphrase.abstained and "ngân sách nhà nước" in paraphrase.answer
+    typo = assistant.ask("ai chu tri doi thaoi voi nguoi dan o Di Linh")
+    assert not typo.abstained and "Phòng Kinh tế" in typo.answer
