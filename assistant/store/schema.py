@@ -35,11 +35,11 @@ CREATE TABLE IF NOT EXISTS documents (
     path TEXT NOT NULL DEFAULT '',
     ingested_at TEXT NOT NULL,
     metadata TEXT NOT NULL DEFAULT '{}',
+    kind TEXT NOT NULL DEFAULT 'plan',      -- 'plan' | 'procedures' (a file of portal records)
     ocr INTEGER NOT NULL DEFAULT 0,         -- 1: text recognised from page images (a scan, a photo)
     ocr_confidence REAL,                    -- mean Tesseract word confidence (0-100) when ocr
     text_quality REAL,                      -- ingest.quality score of the text (NULL: not assessed)
-    extractor TEXT NOT NULL DEFAULT '',     -- what produced the text: txt, docx, pdfplumber, tesseract, ...
-    kind TEXT NOT NULL DEFAULT 'plan'            -- 'plan' | 'procedures' (a file of portal records)
+    extractor TEXT NOT NULL DEFAULT ''      -- what produced the text: txt, docx, pdfplumber, tesseract, ...
 );
 CREATE INDEX IF NOT EXISTS documents_commune ON documents(commune_key);
 CREATE TABLE IF NOT EXISTS chunks (
