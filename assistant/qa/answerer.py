@@ -148,20 +148,21 @@ class Answerer:
         if not tokens(question):
             return Answer(answer="Vui lòng nhập câu hỏi về kế hoạch cải cách hành chính.", abstained=True)
         index = self.index()
-        routed = understand(question, index.communes, index.agencies, today=self.today or date.today())
-        answer = self._answer_procedure(routed, index)   # plans vs procedures: decided here, once
-        if answer is not None:
-            return answer
-        if not index.documents:
-            return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
-                          abstained=True)
-        q = self._understand(question, index)
-        context: dict = {}
         turns = clean_history(history)
-        if turns:
+        q = self._understand(question, index) if index.documents else None
+        context: dict = {}
+        if q is not None and turns:
             resolved = resolve_history(q, turns, lambda text: self._understand(self._clean(text), index),
                                        cross_commune=is_cross_commune)
             q, context = resolved.query, resolved.context
+        if not context:   # a follow-up that carries a plan turn's context stays with the plans
+            routed = understand(question, index.communes, index.agencies, today=self.today or date.today())
+            answer = self._answer_procedure(routed, index)   # plans vs procedures: decided here, once
+            if answer is not None:
+                return answer
+        if q is None:
+            return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
+                          abstained=True)
         result = self.answer_query(q, commune=commune)
         if context:
             result.context = {**context, **(result.context or {})}
