@@ -39,6 +39,12 @@ CSS = """
 """
 
 
+SHOW_VIEW_JS = """() => { requestAnimationFrame(() => {
+  const view = document.querySelector('#procedure-view h3');
+  if (view) view.scrollIntoView({block: 'start', behavior: 'instant'});
+}); }"""
+
+
 def _esc(text: str | None) -> str:
     return html.escape(text or "", quote=True)
 
@@ -165,6 +171,9 @@ def build_procedures_tab(assistant: Assistant) -> None:
     def on_pick(code):
         return procedure_view(assistant, code)
 
+    private = {"api_visibility": "private"}   # page events, not a public API (that is /api/procedures)
     for trigger in (search.click, query.submit, field.input):
-        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view])
-    results.change(on_pick, inputs=[results], outputs=[view])
+        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view], **private)
+    # On a phone the results list is long: the opened procedure is brought into view.
+    results.change(on_pick, inputs=[results], outputs=[view], **private).then(
+        None, None, None, js=SHOW_VIEW_JS, **private)
