@@ -3,6 +3,12 @@
 `task_to_out` turns a `TaskRecord` into the contract's `TaskOut`; `task_table_rows` yields the
 header and one row of strings per task (an .xlsx writer can reuse it); `write_tasks_csv` and
 `tasks_csv_text` write it as CSV.
+
+Plan text is data, also in a spreadsheet: a cell that begins with = + - @, a tab or a carriage
+return (or NUL) would be read by Excel or LibreOffice as a formula (CSV / formula injection).
+`spreadsheet_text` neutralises such a cell the way OWASP recommends, with a leading single quote;
+it is the one place for every surface: the rows of `task_table_rows` pass through it, so the CSV
+of the CLI, the API and the page, and the page's .xlsx all carry the same neutralised cells.
 """
 
 from __future__ import annotations
@@ -18,6 +24,15 @@ from ingest.models import SourceRef, TaskRecord
 CSV_COLUMNS = ("document", "commune", "origin", "area", "number", "task", "lead", "coordinators",
                "product", "deadline", "monitor", "source", "deadline_kind", "deadline_start",
                "deadline_end", "flags", "due_status")
+
+
+# OWASP "CSV Injection": cells starting with these are formulas (or DDE) to a spreadsheet.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A cell's text as a spreadsheet will show it, never evaluate it: "=1+1" -> "'=1+1"."""
+    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
 
 
 def source_label(source: SourceRef | None) -> str:
@@ -51,17 +66,19 @@ def task_to_out(task: TaskRecord, due_status: str = "") -> TaskOut:
 
 
 def task_table_rows(tasks: Iterable[TaskOut]) -> Iterator[list[str]]:
-    """The header, then one row of strings per task (lists joined with "; ")."""
+    """The header, then one row of strings per task (lists joined with "; "), every cell passed
+    through `spreadsheet_text`."""
     yield list(CSV_COLUMNS)
     for task in tasks:
         row = task.model_dump()
         row["flags"] = "; ".join(row.get("flags") or [])
-        yield ["" if row.get(k) is None else str(row.get(k)) for k in CSV_COLUMNS]
+        yield [spreadsheet_text("" if row.get(k) is None else str(row.get(k))) for k in CSV_COLUMNS]
 
 
 def write_tasks_csv(tasks: Iterable[TaskOut], stream: TextIO) -> int:
     """Write the task table as CSV to `stream`. Returns the number of task rows."""
-    writer = csv.writer(stream, lineterminator="\n")
+    # Every field in double quotes (OWASP's advice, and a lone "\r" in plan text is then no row break).
+    writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
     count = -1
     for row in task_table_rows(tasks):
         writer.writerow(row)

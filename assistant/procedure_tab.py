@@ -4,14 +4,13 @@
 `build_procedures_tab(assistant)` creates its components inside the caller's current Blocks /
 Tab context (`with gr.Tab("Thủ tục"): build_procedures_tab(a)`). The handlers are module
 functions (`search_view`, `procedure_view`) over the one query path, `Assistant.procedures` /
-`Assistant.procedure`. Record text is data: every value is HTML-escaped, and a link is shown
-only when it is an http(s) address.
+`Assistant.procedure`. Record text is data: every value is HTML-escaped, and the portal link is
+drawn only to the portal's own host (`assistant.ui.render.portal_url`); any other address is text.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,6 @@ ALL_FIELDS = "Tất cả lĩnh vực"
 MAX_RESULTS = 30
 NOT_FOUND = "Không tìm thấy thủ tục phù hợp trong danh mục. Hãy thử tên khác (ví dụ «khai sinh», «tạm trú»)."
 EMPTY_CATALOGUE = "Chưa có thủ tục nào được nạp (cchc ingest data/procedures)."
-_SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$")
 
 CSS = """
 .cchc-proc { line-height: 1.45; }
@@ -39,6 +37,12 @@ CSS = """
 .cchc-proc .cchc-pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .cchc-proc a { overflow-wrap: anywhere; }
 """
+
+
+SHOW_VIEW_JS = """() => { requestAnimationFrame(() => {
+  const view = document.querySelector('#procedure-view h3');
+  if (view) view.scrollIntoView({block: 'start', behavior: 'instant'});
+}); }"""
 
 
 def _esc(text: str | None) -> str:
@@ -100,10 +104,13 @@ def render_procedure(procedure: Procedure | None) -> str:
     if procedure is None:
         return f"<div class='cchc-proc'><p>{_esc('Chọn một thủ tục trong danh sách để xem.')}</p></div>"
     meta = " · ".join(_esc(x) for x in (f"Mã {procedure.code}", procedure.field, procedure.level) if x)
-    link = ""
-    if procedure.url and _SAFE_URL.match(procedure.url):
-        link = (f"<p><a href='{_esc(procedure.url)}' target='_blank' rel='noopener noreferrer'>"
-                f"Xem và nộp trên Cổng Dịch vụ công quốc gia</a></p>")
+    from assistant.ui.render import portal_link   # here: assistant.ui imports this module
+
+    link = portal_link(procedure.url)
+    if link:
+        link = f"<p class='cchc-proc-link'>{link}</p>"
+    elif procedure.url.startswith(("https://", "http://")):   # another host: its address as text
+        link = f"<p class='cchc-proc-meta'>Trang thủ tục: {_esc(procedure.url)}</p>"
     agency = f"<p>Cơ quan thực hiện: {_esc(procedure.agency)}</p>" if procedure.agency else ""
     return "".join([
         "<div class='cchc-proc'>",
@@ -164,6 +171,9 @@ def build_procedures_tab(assistant: Assistant) -> None:
     def on_pick(code):
         return procedure_view(assistant, code)
 
+    private = {"api_visibility": "private"}   # page events, not a public API (that is /api/procedures)
     for trigger in (search.click, query.submit, field.input):
-        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view])
-    results.change(on_pick, inputs=[results], outputs=[view])
+        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view], **private)
+    # On a phone the results list is long: the opened procedure is brought into view.
+    results.change(on_pick, inputs=[results], outputs=[view], **private).then(
+        None, None, None, js=SHOW_VIEW_JS, **private)

@@ -2,7 +2,8 @@
 session-ingested corpus and Playwright drives Debian's /usr/bin/chromium (Playwright's own browser
 download is not available here). Phone (390×844) and desk (1366×768) sizes. Screenshots go to
 tests/artifacts/ (gitignored); the 390×844 ones are the page's record for review:
-01 first screen, 02 an answer with one source opened, 03 task cards, 04 deadline view, 05 feedback list."""
+01 first screen, 02 an answer with one source opened, 03 task cards, 04 deadline view, 05 feedback list,
+06 a procedure's answer as a card, 07 the "Thủ tục" tab with one procedure open."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from openpyxl import load_workbook
 
 from live_server import free_port, live_server
 
-from assistant.export import CSV_COLUMNS
+from assistant.export import CSV_COLUMNS, spreadsheet_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "plans"
+RECORDS = Path(__file__).resolve().parents[1] / "data" / "procedures"
+KHAI_SINH = "1.001193"   # Thủ tục đăng ký khai sinh
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 TOKEN = "browser-test-token-91c2-7e5d0a4b"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -94,7 +97,20 @@ def asked(assistant):
 
 
 @pytest.fixture(scope="module")
-def live_url(assistant, hostile_plan, asked):
+def procedure_records(assistant):
+    """The bundled procedure records beside the plans, as the README's first command ingests them
+    (their vectors are shipped); removed again afterwards for the session's other tests."""
+    before = {d.document for d in assistant.store.procedure_files()}
+    results = assistant.ingest([RECORDS])
+    assert all(r.ok for r in results), [r for r in results if not r.ok]
+    yield
+    for info in assistant.store.procedure_files():
+        if info.document not in before:
+            assistant.remove(info.document)
+
+
+@pytest.fixture(scope="module")
+def live_url(assistant, hostile_plan, asked, procedure_records):
     from assistant.api import create_app
 
     settings = assistant.settings.model_copy(update={"admin_token": TOKEN})
@@ -325,6 +341,9 @@ def test_desk_table_and_downloads_apply_the_same_filters(browser, live_url, assi
         page.get_by_role("tab", name="Nhiệm vụ").click()
         total = _task_count(page)
         _choose(page, "task-commune", "Năm Dẫn")
+        commune_total = len(assistant.tasks(commune="Năm Dẫn"))
+        page.wait_for_function("(n) => { const m = (document.querySelector('#task-count')?.innerText || '')"
+                               ".match(/^\\s*(\\d+) nhiệm vụ/); return m && Number(m[1]) === n; }", arg=commune_total)
         page.locator("#task-due input, #task-due textarea").first.fill("quý I/2026")
         page.locator("#task-filter").click()
         due = assistant.tasks(commune="Năm Dẫn", due="quý I/2026")
@@ -344,14 +363,14 @@ def test_desk_table_and_downloads_apply_the_same_filters(browser, live_url, assi
         rows = list(book.active.iter_rows(values_only=True))
         assert rows[0][1] == "Xã" and len(rows) - 1 == len(expected)
         assert {row[1] for row in rows[1:]} == {"Năm Dẫn"}
-        assert [row[5] for row in rows[1:]] == [t.task for t in expected]
+        assert [row[5] for row in rows[1:]] == [spreadsheet_text(t.task) for t in expected]
 
         with page.expect_download() as download:
             page.locator("#task-csv").click()
         assert download.value.suggested_filename == "nhiem-vu_nam-dan_quy-I-2026.csv"
         csv_rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
         assert tuple(csv_rows[0]) == CSV_COLUMNS  # one column set for every surface (as /api/tasks)
-        assert [r[CSV_COLUMNS.index("task")] for r in csv_rows[1:]] == [t.task for t in expected]
+        assert [r[CSV_COLUMNS.index("task")] for r in csv_rows[1:]] == [spreadsheet_text(t.task) for t in expected]
 
 
 def test_staff_login_upload_delete_with_confirmation_and_feedback_list(browser, live_url, assistant, tmp_path):
@@ -407,4 +426,51 @@ def test_staff_login_upload_delete_with_confirmation_and_feedback_list(browser, 
         page.locator("#staff-delete-confirm").click()
         page.get_by_text("Đã xoá «tan-hoa-thu_2026.txt».").wait_for()
         assert "tan-hoa-thu_2026.txt" not in {d.document for d in assistant.documents()}
+        assert page.outside_requests == []
+
+
+def test_a_procedure_answer_is_a_card_and_the_procedures_tab_reads_one_on_a_phone(browser, live_url, assistant):
+    record = assistant.procedure(KHAI_SINH)
+    assert record is not None and record.url.startswith("https://dichvucong.gov.vn/")
+    with _page(browser, live_url, PHONE) as page:
+        answer = _ask(page, "lam giay khai sinh cho con can giay to gi")
+        card = answer.locator(".cchc-proc-card")
+        card.wait_for()
+        assert card.locator(".cchc-proc-name").inner_text() == "Thủ tục đăng ký khai sinh"
+        head = card.locator(".cchc-proc-code").inner_text()
+        assert "Mã thủ tục 1.001193" in head and "Thành phần hồ sơ" in head
+        items = card.locator("ul.cchc-check li").all_inner_texts()
+        assert len(items) >= 2 and any(i.startswith("☐ Giấy chứng sinh") for i in items)
+        links = card.locator("a")
+        assert links.count() == 1 and links.first.get_attribute("href") == record.url
+        assert answer.locator("a").count() == 1             # the sources show the address as text only
+        # usable at 390 px: nothing sticks out of the card or the page sideways
+        box = card.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert _in_viewport(page, "#chat .message-row.bot-row >> nth=-1 >> .cchc-proc-name")
+        _shot(page, "06_procedure_card")
+
+        page.get_by_role("tab", name="Thủ tục").click()
+        page.locator("#procedure-query input, #procedure-query textarea").first.fill("khai sinh")
+        page.locator("#procedure-search").click()
+        page.get_by_text("Chọn một thủ tục để xem chi tiết").wait_for()
+        option = page.locator("#procedure-results label").filter(has_text="Thủ tục đăng ký khai sinh (1.001193)")
+        option.first.click()
+        view = page.locator("#procedure-view .cchc-proc")
+        page.wait_for_function("() => (document.querySelector('#procedure-view h3')?.innerText || '')"
+                               " === 'Thủ tục đăng ký khai sinh'")
+        page.wait_for_function("() => { const h = document.querySelector('#procedure-view h3');"
+                               " const r = h && h.getBoundingClientRect(); return r && r.top >= 0 && r.bottom <= 844; }")
+        _shot(page, "07_procedure_tab")                      # the procedure opened, brought into view
+        checklist = view.locator("ul.cchc-check li").all_inner_texts()
+        assert any(i.startswith("☐ Giấy chứng sinh") for i in checklist)
+        ways = view.locator(".cchc-way").all_inner_texts()           # time and fee per channel
+        assert {w.splitlines()[0] for w in ways} >= {way.channel_text for way in record.ways}
+        assert all("Thời gian:" in w and "Phí, lệ phí:" in w for w in ways)
+        portal = view.locator("a")
+        assert portal.count() == 1 and portal.first.get_attribute("href") == record.url
+        assert "Cổng Dịch vụ công" in portal.first.inner_text()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        portal.first.scroll_into_view_if_needed()
         assert page.outside_requests == []

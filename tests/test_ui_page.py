@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from assistant.api import create_app
 from assistant.config import Settings
-from assistant.export import CSV_COLUMNS, tasks_csv_text
+from assistant.export import CSV_COLUMNS, spreadsheet_text, tasks_csv_text
 from assistant.feedback import FeedbackStore, eval_draft, feedback_csv
 from assistant.schemas import Answer, Citation, TaskOut
 from assistant.service import Assistant
@@ -77,8 +77,88 @@ def test_a_procedure_source_shows_its_code_and_portal_address_as_text_not_a_link
     cite = Citation(document="1.001612", title="Đăng ký khai sinh", text="Thời hạn giải quyết: ngay trong ngày",
                     origin="procedure", code="1.001612", url="https://dichvucong.gov.vn/p/home/dvc-chi-tiet.html")
     html = render_answer(Answer(answer="Ngay trong ngày.", citations=[cite]))
-    assert "mã thủ tục 1.001612" in html and "dichvucong&#46;gov" not in html
-    assert "https://" not in html and "<a " not in html and "dichvucong.gov.vn/p/home" in html
+    sources = html[html.index('<div class="cchc-sources">'):]
+    assert "mã thủ tục 1.001612" in sources and "dichvucong&#46;gov" not in sources
+    assert "https://" not in sources and "<a " not in sources and "dichvucong.gov.vn/p/home" in sources
+    assert "Danh mục thủ tục hành chính" in sources and "Không rõ xã" not in sources
+    assert html.count("<a ") == 1   # the card's one link, to the portal's own page
+
+
+# -- a procedure's answer as a card, on the real catalogue ----------------------
+
+@pytest.fixture(scope="module")
+def procedure_index():
+    from pathlib import Path
+
+    from assistant.procedure_answers import ProcedureIndex
+    from ingest.procedures import parse_procedure_file
+
+    records = sorted((Path(__file__).resolve().parents[1] / "data" / "procedures").glob("*.json"))
+    return ProcedureIndex.build([p for f in records for p in parse_procedure_file(f).procedures])
+
+
+def _card_answer(index, question: str) -> Answer:
+    from assistant.procedure_answers import answer_question
+
+    return answer_question(question, index)
+
+
+def test_a_procedure_answer_is_a_card_with_name_code_checklist_and_portal_link(procedure_index):
+    answer = _card_answer(procedure_index, "lam giay khai sinh cho con can giay to gi")
+    record = next(p for p in procedure_index.procedures if p.code == "1.001193")
+    html = render_answer(answer)
+    card = html[:html.index('<div class="cchc-sources">')]
+    assert card.startswith('<div class="cchc-answer cchc-proc-card">')
+    assert '<div class="cchc-proc-name">Thủ tục đăng ký khai sinh</div>' in card
+    assert "Mã thủ tục 1.001193" in card and '<span class="cchc-facet">Thành phần hồ sơ</span>' in card
+    items = re.findall(r"<li>(.*?)</li>", card)
+    assert len(items) >= 2 and all(i.startswith("☐ ") for i in items)
+    assert any(i.startswith("☐ Giấy chứng sinh") for i in items)
+    assert "Phải nộp&#58;" in card and "Phải xuất trình&#58;" in card      # the record's groups
+    # the answer's title line became the card's head; its address line became the one link
+    assert "(mã 1.001193)" not in card and "Xem trên Cổng Dịch vụ công" not in card
+    assert re.findall(r'<a [^>]*href="([^"]+)"', card) == [record.url]
+    assert record.url.startswith("https://dichvucong.gov.vn/")
+    assert 'rel="noopener noreferrer"' in card
+    assert "cchc-abstain" not in html and "\n\n" not in html
+
+
+def test_time_and_fee_answers_show_each_channel_in_the_card(procedure_index):
+    time_card = render_answer(_card_answer(procedure_index, "đăng ký thường trú mất mấy ngày"))
+    assert "Mã thủ tục 1.004222" in time_card and '<span class="cchc-facet">Thời gian</span>' in time_card
+    assert "Trực tuyến" in time_card and "Ngày làm việc" in time_card
+    fee_card = render_answer(_card_answer(procedure_index, "đăng ký tạm trú có mất phí không"))
+    assert '<span class="cchc-facet">Phí, lệ phí</span>' in fee_card
+    lines = re.findall(r'<div class="cchc-proc-line">(.*?)</div>', fee_card)
+    assert any(line.startswith("Trực tuyến&#58;") for line in lines)
+    assert any(line.startswith("Trực tiếp&#58;") for line in lines)
+
+
+def test_a_card_escapes_record_text_and_links_only_to_the_portal_host(procedure_index):
+    answer = _card_answer(procedure_index, "lam giay khai sinh cho con can giay to gi")
+    for url in ("https://evil.example/x", "https://dichvucong.gov.vn.evil.example/x", "http://dichvucong.gov.vn/x",
+                "https://user@dichvucong.gov.vn/x", "https://dichvucong.gov.vn:8443/x", "javascript:alert(1)",
+                "https://dichvucong.gov.vn/x\"onmouseover=\"alert(1)"):
+        cites = [c.model_copy(update={"url": url}) for c in answer.citations]
+        text = answer.answer.replace(answer.citations[0].url, url)
+        html = render_answer(answer.model_copy(update={"answer": text, "citations": cites}))
+        assert "<a " not in html and "href" not in html, url
+        assert "onmouseover=\"" not in html
+    hostile = "Giấy <img src=x onerror=alert(1)> ![i](http://127.0.0.2/x) $$x$$"
+    cites = [c.model_copy(update={"title": "<script>alert(1)</script>"}) for c in answer.citations]
+    html = render_answer(answer.model_copy(update={"answer": answer.answer.replace("Giấy chứng sinh", hostile),
+                                                   "citations": cites}))
+    for live in ("<img", "<script", "](", "$$", "http://127"):
+        assert live not in html, live
+    assert "&#60;script&#62;" in html and html.count("<a ") == 1
+
+
+def test_a_procedure_the_catalogue_lacks_is_said_plainly_not_as_a_plan_abstention(procedure_index):
+    answer = _card_answer(procedure_index, "kết nạp Đảng cần giấy tờ gì")
+    assert answer.abstained and not answer.citations
+    html = render_answer(answer)
+    assert "cchc-proc-card" not in html and "kế hoạch đã nạp" not in html
+    assert "Danh mục thủ tục hành chính cấp xã" in html
 
 
 def test_answer_context_is_shown_when_the_conversation_code_supplies_one():
@@ -123,13 +203,66 @@ def test_xlsx_and_csv_hold_the_same_rows_and_never_formulas():
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][:2] == ("Tài liệu", "Xã") and len(rows) == 4 and rows[1][1] == "Năm Dẫn"
     assert len(rows[0]) == len(CSV_COLUMNS)  # the export's one column set, Vietnamese headings
-    assert rows[2][CSV_COLUMNS.index("task")].startswith("'=")  # shown as text, not evaluated
+    assert rows[2][CSV_COLUMNS.index("task")] == "'=HYPERLINK(\"http://x\")"  # shown as text, not evaluated
+    cells = [cell for line in book.active.iter_rows(min_row=2) for cell in line]
+    assert {c.data_type for c in cells} <= {"s", "inlineStr"}          # text cells, no formula ("f")
+    assert {c.number_format for c in cells} == {"@"}
     assert rows[3][CSV_COLUMNS.index("due_status")] == "ongoing"
     # the CSV is the shared export itself, byte for byte what /api/tasks?format=csv sends
     assert exports.csv_text(tasks) == tasks_csv_text(tasks)
     csv_rows = list(csv.reader(io.StringIO(exports.csv_text(tasks).lstrip("\ufeff"))))
     assert tuple(csv_rows[0]) == CSV_COLUMNS and len(csv_rows) == 4
-    assert [r[CSV_COLUMNS.index("task")] for r in csv_rows[1:]] == [t.task for t in tasks]
+    assert [r[CSV_COLUMNS.index("task")] for r in csv_rows[1:]] == [spreadsheet_text(t.task) for t in tasks]
+    assert csv_rows[2][CSV_COLUMNS.index("task")] == "'=HYPERLINK(\"http://x\")"
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "\0=1",
+                                  "=cmd|' /C calc'!A0", "- Tham mưu ban hành văn bản"])
+def test_a_cell_a_spreadsheet_would_evaluate_gets_a_leading_quote(cell):
+    assert spreadsheet_text(cell) == "'" + cell
+    task = _task(task=cell, lead=cell)
+    row = list(csv.reader(io.StringIO(tasks_csv_text([task]).lstrip("\ufeff"), newline="")))[1]
+    assert row[CSV_COLUMNS.index("task")] == "'" + cell and row[CSV_COLUMNS.index("lead")] == "'" + cell
+
+
+@pytest.mark.parametrize("cell", ["Rà soát văn bản", "2026-03-31", "'đã có dấu nháy", " =ô trống trước", ""])
+def test_ordinary_cells_are_left_as_written(cell):
+    assert spreadsheet_text(cell) == cell
+
+
+def test_every_surface_neutralises_formula_cells_of_a_real_plan(tmp_path):
+    """Lộc Hòa's plan lists duties as "- Tham mưu …": a leading "-" Excel would read as a formula.
+    The CLI's, the API's and the page's CSV and the page's .xlsx all carry it quoted, the same way."""
+    from pathlib import Path
+
+    from assistant.cli import app
+
+    plan = Path(__file__).resolve().parents[1] / "data" / "plans" / "loc-hoa_2025.txt"
+    settings = Settings(home=tmp_path, embedder="hash")
+    assistant = Assistant(settings)
+    assert all(r.ok for r in assistant.ingest([plan]))
+    tasks = assistant.tasks(commune="Lộc Hòa")
+    dashed = [t.task for t in tasks if t.task.startswith("-")]
+    assert dashed, "the plan's own '- …' duties"
+    column = CSV_COLUMNS.index("task")
+
+    def task_cells(text: str) -> list[str]:
+        return [r[column] for r in list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]]
+
+    cli = CliRunner().invoke(app, ["tasks", "--commune", "Lộc Hòa", "--format", "csv"],
+                             env={"CCHC_HOME": str(tmp_path), "CCHC_EMBEDDER": "hash"})
+    assert cli.exit_code == 0, cli.output
+    with TestClient(create_app(assistant, settings)) as api:
+        response = api.get("/api/tasks", params={"commune": "Lộc Hòa", "format": "csv"})
+    assert response.status_code == 200
+    page = exports.csv_text(tasks)
+    book = load_workbook(io.BytesIO(exports.xlsx_bytes(tasks)))
+    workbook_cells = [row[column] for row in list(book.active.iter_rows(values_only=True))[1:]]
+    for cells in (task_cells(cli.stdout), task_cells(response.content.decode("utf-8")), task_cells(page),
+                  workbook_cells):
+        quoted = [c for c in cells if c.startswith("'-")]
+        assert sorted(quoted) == sorted("'" + t for t in dashed)
+        assert not any(c[:1] in ("=", "+", "-", "@", "\t", "\r") for c in cells)
 
 
 def test_task_count_and_cards_set_standing_duties_apart():

@@ -2,7 +2,8 @@
 
 Thin on purpose: both files come from `assistant.export` (the one column set and row writer every
 surface uses). The CSV is `tasks_csv_text` itself, byte for byte what `/api/tasks?format=csv` gives;
-the .xlsx holds the same rows under Vietnamese headings (a workbook is read by people, not scripts).
+the .xlsx holds the same rows (formula triggers neutralised by `assistant.export.spreadsheet_text`)
+under Vietnamese headings, every cell marked as text (a workbook is read by people, not scripts).
 """
 
 from __future__ import annotations
@@ -61,15 +62,16 @@ def xlsx_bytes(tasks: Sequence[TaskOut], title: str = "Nhiệm vụ") -> bytes:
     sheet.append(headers())
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in list(task_table_rows(tasks))[1:]:  # the export's rows, without its header
-        # a leading "=" would make Excel evaluate plan text as a formula
-        sheet.append(["'" + v if v[:1] in "=+-@" else v for v in row])
+    for row in list(task_table_rows(tasks))[1:]:  # the export's rows (formula triggers neutralised), no header
+        sheet.append(row)
     widths = {"task": 60, "lead": 28, "coordinators": 28, "product": 30, "area": 24, "source": 30}
     for index, column in enumerate(CSV_COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = widths.get(column, 14)
     for line in sheet.iter_rows(min_row=2):
         for cell in line:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.data_type = "s"          # every cell is text, never a formula ...
+            cell.number_format = "@"      # ... and stays text when a reader edits it
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     book.save(buffer)

@@ -1,12 +1,17 @@
 """Pure HTML rendering for the page. Text from plans (quotes, answers, task cells) is data: it is
 HTML-escaped and every markdown/math/autolink trigger is turned into a character reference, so the
-chat's markdown renderer shows it verbatim: no images, no links, no `$$…$$` math."""
+chat's markdown renderer shows it verbatim: no images, no links, no `$$…$$` math.
+
+The one link the page draws itself is a procedure's page on the national public-service portal
+(`portal_url`: https, host dichvucong.gov.vn exactly); any other address is shown as text."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from assistant.schemas import Answer, Citation, TaskOut
 
@@ -16,6 +21,9 @@ _ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_[]()!$~|#{}:"}
 _WWW = re.compile(r"(?i)\bwww\.")
 ABSTAIN_NOTICE = ("<b>Chưa tìm thấy câu trả lời đủ căn cứ trong các kế hoạch đã nạp.</b> "
                   "Hãy hỏi cụ thể hơn (tên xã, nhiệm vụ, cơ quan) hoặc chọn đúng xã ở ô «Xã».")
+PROCEDURE_ABSTAIN_NOTICE = "<b>Hồ sơ thủ tục trong danh mục không ghi thông tin này.</b>"
+PORTAL_HOST = "dichvucong.gov.vn"
+PORTAL_LINK_TEXT = "Xem và nộp trên Cổng Dịch vụ công quốc gia"
 
 
 def text_html(text: str | None) -> str:
@@ -23,6 +31,31 @@ def text_html(text: str | None) -> str:
     escaped = "".join(_ENTITIES.get(c, c) for c in text or "")
     escaped = _WWW.sub(lambda m: m.group(0)[:3] + "&#46;", escaped)
     return escaped.replace("\r", "").replace("\n", "<br>")
+
+
+def portal_url(url: str | None) -> str | None:
+    """`url` when it is a page of the national public-service portal itself (https, host exactly
+    dichvucong.gov.vn, no user, port or odd characters), else None: shown as text, never linked."""
+    if not url or not re.fullmatch(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+", url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme != "https" or parts.hostname != PORTAL_HOST or parts.netloc.lower() != PORTAL_HOST \
+            or port is not None:
+        return None
+    return url
+
+
+def portal_link(url: str | None, text: str = PORTAL_LINK_TEXT) -> str:
+    """An <a> to the portal page (`portal_url`), or "" for any other address."""
+    safe = portal_url(url)
+    if not safe:
+        return ""
+    return (f'<a class="cchc-portal" href="{html.escape(safe, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{text_html(text)}</a>')
 
 
 def _commune_label(commune: str | None) -> str:
@@ -66,8 +99,9 @@ def render_sources(citations: Iterable[Citation], passages: Sequence[Passage | N
     items = []
     for index, cite in enumerate(citations):
         passage = passages[index] if index < len(passages) else None
+        where = "Danh mục thủ tục hành chính" if cite.origin == "procedure" else _commune_label(cite.commune)
         head = " · ".join(part for part in (
-            f'<span class="cchc-commune">{text_html(_commune_label(cite.commune))}</span>',
+            f'<span class="cchc-commune">{text_html(where)}</span>',
             f'<span class="cchc-title">{text_html(cite.title)}</span>' if cite.title else "",
         ) if part)
         path = list(passage.section_path) if passage and passage.section_path else (
@@ -87,13 +121,72 @@ def render_sources(citations: Iterable[Citation], passages: Sequence[Passage | N
             f'chạm để xem nguyên văn</div>' + "".join(items) + "</div>")
 
 
+def _procedure_citations(answer: Answer) -> list[Citation]:
+    return [c for c in answer.citations if c.origin == "procedure" and c.code]
+
+
+def _facet_label(cite: Citation) -> str:
+    """The record's field cited: "Đăng ký tạm trú › Cách thức thực hiện › Phí, lệ phí" -> "Phí, lệ phí"."""
+    section = cite.section or ""
+    prefix = f"{cite.title} › " if cite.title else ""
+    field_path = section[len(prefix):] if prefix and section.startswith(prefix) else section
+    return field_path.rsplit(" › ", 1)[-1].strip()
+
+
+def render_procedure_card(answer: Answer) -> str:
+    """A procedure answer as a compact card: the procedure's name and code, the facet asked (a
+    documents checklist, time or fee per channel, …) as the answer gives it, and the portal link.
+    Every line of text is escaped; the answer's own title line and its portal-address line are
+    replaced by the card's head and link (the address stays readable under the sources)."""
+    cites = _procedure_citations(answer)
+    cite = cites[0]
+    facets = list(dict.fromkeys(label for label in (_facet_label(c) for c in cites
+                                                   if c.code == cite.code) if label))
+    body: list[str] = []
+    checklist: list[str] = []
+
+    def flush() -> None:
+        if checklist:
+            body.append('<ul class="cchc-check">' + "".join(checklist) + "</ul>")
+            checklist.clear()
+
+    link = portal_link(cite.url)
+    lines = [line.strip() for line in (answer.answer or "").strip().splitlines()]
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        if index == 0 and cite.title and line.startswith(cite.title) and cite.code in line:
+            continue                                   # "Tên thủ tục (mã 1.001193):" -> the card's head
+        if link and cite.url in line:
+            continue                                   # "Xem trên Cổng Dịch vụ công: https://…" -> the link
+        if line.startswith("☐"):
+            checklist.append(f"<li>{text_html(line)}</li>")
+            continue
+        flush()
+        css = "cchc-proc-sub" if line.endswith(":") else "cchc-proc-line"
+        body.append(f'<div class="{css}">{text_html(line)}</div>')
+    flush()
+    head = (f'<div class="cchc-proc-name">{text_html(cite.title or cite.document)}</div>'
+            f'<div class="cchc-proc-code">Mã thủ tục {text_html(cite.code)}'
+            + "".join(f' · <span class="cchc-facet">{text_html(f)}</span>' for f in facets) + "</div>")
+    foot = f'<div class="cchc-proc-link">{link}</div>' if link else ""
+    return (f'<div class="cchc-answer cchc-proc-card"><div class="cchc-proc-head">{head}</div>'
+            f'<div class="cchc-proc-body">{"".join(body)}</div>{foot}</div>')
+
+
 def render_answer(answer: Answer, passages: Sequence[Passage | None] = ()) -> str:
-    """One chat message: the answer's text first, then how the question was understood (the answer's
-    `context`, when the conversation code supplies one), then the collapsed sources."""
+    """One chat message: the answer's text first (a card for a procedure's answer), then how the
+    question was understood (the answer's `context`, when the conversation code supplies one), then
+    the collapsed sources."""
     parts = []
+    procedure = bool(_procedure_citations(answer))
     if answer.abstained:
-        parts.append(f'<div class="cchc-abstain">{ABSTAIN_NOTICE}</div>')
-    if (answer.answer or "").strip():
+        notice = PROCEDURE_ABSTAIN_NOTICE if procedure else ABSTAIN_NOTICE
+        if procedure or answer.intent != "procedure":   # "not in the catalogue" says so itself
+            parts.append(f'<div class="cchc-abstain">{notice}</div>')
+    if procedure:
+        parts.append(render_procedure_card(answer))
+    elif (answer.answer or "").strip():
         parts.append(f'<div class="cchc-answer">{text_html(answer.answer.strip())}</div>')
     context = getattr(answer, "context", None)
     if isinstance(context, str) and context.strip():
