@@ -43,7 +43,7 @@ import numpy as np
 
 from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
-from assistant.store.schema import commune_token, connect, migrate
+from assistant.store.schema import BUSY_TIMEOUT_MS, commune_token, connect, migrate
 from assistant.store.vectors import ChromaIndex
 from ingest.agencies import agency_key
 from ingest.models import ParsedPlan, Target, TaskRecord
@@ -56,6 +56,7 @@ _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
+_DERIVED_BUSY_MS = 50      # how long a reader tries to write the derived cache before giving up
 _PROCEDURE_KIND = "procedure"    # chunk kind of procedure facets (Chroma metadata "kind")
 
 
@@ -781,6 +782,9 @@ class Store:
         if not items:
             return
         db = self._db()
+        # A reader never waits for a writer: while a document's transaction is open the cache is
+        # simply not written (derived again next time), instead of waiting the busy timeout.
+        db.execute(f"PRAGMA busy_timeout={_DERIVED_BUSY_MS}")
         try:
             db.execute("BEGIN IMMEDIATE")
             db.executemany("INSERT OR REPLACE INTO derived(key, stamp, payload) VALUES (?,?,?)", items)
@@ -789,6 +793,8 @@ class Store:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             log.info("derived cache not written: %s", exc)
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     def query_rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         """Rows of a read query (the registry engine's SQL runs here)."""

@@ -11,6 +11,7 @@ from ingest.vntext import search_key
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4
+BUSY_TIMEOUT_MS = 30000   # how long a connection waits for SQLite's write lock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -162,7 +163,7 @@ def connect(db_path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     return conn
 
 
