@@ -49,9 +49,9 @@ def big_text_plan(target_bytes: int = 5_000_000) -> str:
             lines = []
             for line in text.splitlines():
                 if re.search(r"\w{3,}", line) and len(line) > 20:
-                    # in a table row, mark the task cell (the second column); else the line's end
+                    # in a table row, mark the task cell (its longest); else the line's end
                     cells = line.split("\t")
-                    index = 1 if len(cells) > 2 else len(cells) - 1
+                    index = max(range(len(cells)), key=lambda i: len(cells[i]))   # a row's task cell is its longest
                     cells[index] = f"{cells[index]} (đợt {copy})"
                     line = "\t".join(cells)
                 lines.append(line)
@@ -65,10 +65,10 @@ def big_text_plan(target_bytes: int = 5_000_000) -> str:
 
 def big_docx(path: Path, paragraphs: int = 44_000) -> Path:
     """A minimal valid DOCX: `paragraphs` numbered paragraphs of one plan sentence (~4 MB of text,
-    ~50 KB zipped). The file that cost 40 s inside the request before issue 16."""
+    ~48 KB zipped). The file that cost 40 s inside the request before issue 16."""
     sentence = "Tổ chức rà soát, đánh giá thủ tục hành chính thuộc thẩm quyền giải quyết của xã năm 2026."
-    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{i}. {escape(sentence)}</w:t></w:r></w:p>'
-                   for i in range(1, paragraphs + 1))
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{i % 10 + 1}. {escape(sentence)}</w:t></w:r></w:p>'
+                   for i in range(paragraphs))   # items 1.-10. repeated: ~48 KB zipped, as in the issue
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     wml = "application/vnd.openxmlformats-officedocument.wordprocessingml"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -69,7 +69,7 @@ def perturbed_plan(source: str, commune_from: str, commune_to: str) -> str:
     for line in text.splitlines():
         if len(line) > 20 and re.search(r"\w{3,}", line):
             cells = line.split("\t")
-            index = 1 if len(cells) > 2 else len(cells) - 1
+            index = max(range(len(cells)), key=lambda i: len(cells[i]))   # a row's task cell is its longest
             cells[index] = f"{cells[index]} (thí điểm)"
             line = "\t".join(cells)
         out.append(line)
