@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.failures import storage_failure
+from assistant.locking import StoreBusy
 from assistant.names import find_lookalike, lookalike_message
 from ingest.errors import IngestError
 from ingest.loaders import SUPPORTED_EXTENSIONS
@@ -258,6 +259,9 @@ def ingest_paths(store, paths: Sequence[Path], settings=None, progress: bool = F
                 else:
                     result.status = store.upsert_plan(plan, on_embedded=bar.update, force=force)
                     result.chunks, result.tasks, result.targets = len(plan.chunks), len(plan.tasks), len(plan.targets)
+            except StoreBusy as exc:  # another process held the writer lock past the timeout
+                result.status = "error"
+                result.message = f"không lưu được vào kho: {exc}"
             except Exception as exc:  # noqa: BLE001 - the store rolled back; keep going
                 result.status = "error"
                 failure = storage_failure(exc, home)  # the real cause, even when a rollback error hides it

@@ -396,18 +396,14 @@ class IngestQueue:
         return None
 
     def _ingest(self, job: Job, staged: Path) -> None:
-        from assistant.locking import StoreBusy, store_write
-
         plan = self._parse(job, staged)           # outside every lock: workers parse side by side
         if plan is None:
             return
-        try:
-            with self._write_turn, store_write(self.assistant.settings):   # one writer across processes
-                results = self.assistant.ingest([staged], parse=lambda path: plan)
-        except StoreBusy as exc:
-            self._update(job.id, state="failed", status="error", finished_at=_now(),
-                         message=f"Tệp «{job.document}»: {exc}")
-            return
+        # This process's jobs write in turn; the store takes the cross-process writer lock itself,
+        # only for the rows and the vector-index sync, not while the chunks are embedded (a
+        # delete or a CLI ingest beside the server must not wait minutes and time out).
+        with self._write_turn:
+            results = self.assistant.ingest([staged], parse=lambda path: plan)
         result = results[0] if results else None
         if result is None or not result.ok:
             message = (getattr(result, "message", "") or "").strip() or "không đọc được nội dung"

@@ -161,6 +161,8 @@ class _Held:
 
 def _holder_info() -> dict:
     command = " ".join(Path(a).name if i == 0 else a for i, a in enumerate(sys.argv[:3]))
+    # argv holds undecodable bytes as lone surrogates (`cchc remove $'\xff.txt'`): shown, never fatal
+    command = command.encode("utf-8", "backslashreplace").decode("utf-8")
     return {"pid": os.getpid(), "command": command,
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,43 @@ def test_parse_errors_from_the_child_are_the_in_process_ones(tmp_path):
     with pytest.raises(IngestError) as refused:
         parsing.parse_with_time_limit(path, DocumentLimits(max_paragraphs=10), 60)
     assert refused.value.document == "ngan.txt" and "CCHC_MAX_PARAGRAPHS" in refused.value.reason_vi
+
+
+def test_a_delete_beside_an_upload_being_embedded_is_not_held_up(assistant, monkeypatch):
+    """Found by eval/load_test.py (issue 16, "Done when"): the upload job held the writer lock
+    while its chunks were embedded (69 s under load), so a DELETE beside it waited the lock
+    timeout and answered 503. Now only the rows and the vector sync are written under the lock."""
+    assert all(r.ok for r in assistant.ingest([CORPUS / SMALL]))       # the document deleted below
+    monkeypatch.setattr(assistant.settings, "write_lock_timeout", 3.0)
+    embedder = assistant.store.embedder
+    real = embedder.embed_passages
+    embedding, release = threading.Event(), threading.Event()
+
+    def slow(texts):
+        embedding.set()
+        release.wait(60)
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed_passages", slow)
+    marker = uuid.uuid4().hex[:8]   # new chunk texts: nothing comes from the vector cache
+    text = "\n".join(f"{line} ({marker})" if len(line) > 20 else line
+                     for line in (CORPUS / "nam-dan_2026.txt").read_text(encoding="utf-8").splitlines())
+    uploaded = "nam-dan-ban-thu_2026.txt"
+    with _client(assistant) as client:
+        response = client.post("/api/documents", files={"file": (uploaded, text.encode("utf-8"))}, headers=_auth())
+        assert response.status_code == 202, response.text
+        try:
+            assert embedding.wait(60), "the upload's chunks were never embedded"
+            started = time.perf_counter()
+            deleted = client.delete(f"/api/documents/{SMALL}", headers=_auth())
+            took = time.perf_counter() - started
+        finally:
+            release.set()
+        assert deleted.status_code == 200, deleted.text
+        assert took < 3, f"the delete waited {took:.1f} s for the upload's embedding"
+        job = _wait(client, response.json()["id"], timeout=120)
+        assert job["state"] == "done" and job["status"] == "added", job
+        names = {d.document for d in assistant.documents()}
+        assert uploaded in names and SMALL not in names
+        assert client.delete(f"/api/documents/{uploaded}", headers=_auth()).status_code == 200
+    assert not _staged(assistant)

@@ -217,3 +217,27 @@ def test_a_store_reloads_for_another_processs_write_and_not_for_its_own(tmp_path
         assert hits and all(h in set(store.document_chunk_ids("nam-dan_2026.txt")) for h, _ in hits)
     finally:
         store.close()
+
+
+def test_a_file_of_procedure_records_is_written_under_the_writer_lock(tmp_path):
+    """Procedure files went to the store under this process's lock only: beside a CLI ingest or
+    a second worker they wrote at the same time, and no other process saw the new generation."""
+    from ingest.procedures import parse_procedure_file
+
+    settings = Settings(home=tmp_path / "home", embedder="hash", write_lock_timeout=0.3)
+    store = _hash_store(settings)
+    parsed = parse_procedure_file(REPO / "data" / "procedures" / "1.001193.json")
+    try:
+        before = GenerationWatch(settings.db_path).generation
+        holder = _holder(settings.home, 30)
+        try:
+            with pytest.raises(StoreBusy):
+                store.upsert_procedures(parsed)
+        finally:
+            holder.kill()
+            holder.wait()
+        assert store.procedure_files() == []
+        assert store.upsert_procedures(parsed) == "added"
+        assert GenerationWatch(settings.db_path).generation > before   # other processes will reload
+    finally:
+        store.close()

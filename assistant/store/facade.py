@@ -361,23 +361,29 @@ class Store:
 
     def _ensure_vectors(self, items: Iterable[tuple[str, str]],
                         on_embedded: Callable[[int], None] | None = None) -> int:
-        """Embed and cache every text whose vector is missing; returns how many were embedded."""
+        """Embed and cache every text whose vector is missing; returns how many were embedded.
+
+        The embedding itself holds no lock (minutes for a large plan on a busy CPU; a delete or
+        another process's write must not wait for it): only each batch's insert into the
+        content-addressed cache takes this process's writer connection, so a text embedded twice
+        by two writers at once is merely stored twice."""
         missing = list(self._missing_hashes(items).items())
         if missing:
             missing = self._take_shipped_vectors(missing, on_embedded)
         size = max(1, int(getattr(self.embedder, "batch_size", 32)))
         for batch in _chunks_of(missing, size):
             matrix = self.embedder.embed_passages([t for _, t in batch])
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                self._writer.executemany(
-                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
-                    [(h, self.embedder.name, int(matrix.shape[1]), np.ascontiguousarray(v, np.float32).tobytes())
-                     for (h, _), v in zip(batch, matrix)])
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
+            with self._write_lock:
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    self._writer.executemany(
+                        "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
+                        [(h, self.embedder.name, int(matrix.shape[1]),
+                          np.ascontiguousarray(v, np.float32).tobytes()) for (h, _), v in zip(batch, matrix)])
+                    self._writer.execute("COMMIT")
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
             if on_embedded is not None:
                 on_embedded(len(batch))
         return len(missing)
@@ -395,16 +401,17 @@ class Store:
         if not found:
             return missing
         for batch in _chunks_of(sorted(found), _BATCH):
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                self._writer.executemany(
-                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
-                    [(h, self.embedder.name, int(found[h].shape[0]),
-                      np.ascontiguousarray(found[h], np.float32).tobytes()) for h in batch])
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
+            with self._write_lock:
+                self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    self._writer.executemany(
+                        "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
+                        [(h, self.embedder.name, int(found[h].shape[0]),
+                          np.ascontiguousarray(found[h], np.float32).tobytes()) for h in batch])
+                    self._writer.execute("COMMIT")
+                except BaseException:
+                    self._writer.execute("ROLLBACK")
+                    raise
             if on_embedded is not None:
                 on_embedded(len(batch))
         return [(h, t) for h, t in missing if h not in found]
@@ -435,8 +442,7 @@ class Store:
         if not force and self.has_hash(plan.document, plan.content_hash):
             return "unchanged"
         items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks]
-        with self._write_lock:
-            self._ensure_vectors(items, on_embedded)
+        self._ensure_vectors(items, on_embedded)        # no lock held while embedding
         with self._writing():
             if not force and self.has_hash(plan.document, plan.content_hash):
                 return "unchanged"
@@ -460,10 +466,14 @@ class Store:
         """Store a parsed file of procedure records (its procedures, facet chunks and vectors), the
         same way as a plan: one transaction, idempotent by content hash, removable with `remove`.
         Returns "added", "updated" or "unchanged"."""
-        with self._write_lock:
+        if not force and self.has_hash(parsed.document, parsed.content_hash):
+            return "unchanged"
+        items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in parsed.chunks]
+        self._ensure_vectors(items, on_embedded)        # no lock held while embedding
+        with self._writing():
             if not force and self.has_hash(parsed.document, parsed.content_hash):
                 return "unchanged"
-            self._ensure_vectors(((text_hash(_embed_text(c)), _embed_text(c)) for c in parsed.chunks), on_embedded)
+            self._ensure_vectors(items, on_embedded)    # normally nothing left to embed
             existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
                                            (parsed.document,)).fetchone() is not None
             self._writer.execute("BEGIN IMMEDIATE")
