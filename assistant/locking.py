@@ -139,7 +139,7 @@ class WriterLock:
                     raise StoreBusy(self.home, waited, self.holder())
                 time.sleep(_POLL_S)
             os.ftruncate(fd, 0)
-            os.pwrite(fd, json.dumps(_holder_info(), ensure_ascii=False).encode("utf-8", "replace"), 0)  # argv may hold undecodable bytes
+            os.pwrite(fd, json.dumps(_holder_info(), ensure_ascii=False).encode("utf-8"), 0)
         except BaseException:
             os.close(fd)
             raise
