@@ -1,0 +1,54 @@
+"""Understanding questions worded as people ask them: the lexicon puts the plans' wording, the
+spelling corrector repairs typos against the bundled plans' vocabulary, neither touches names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.lexicon import default_lexicon
+from assistant.qa.intents import Intent
+from assistant.qa.understand import apply_lexicon, repair_spelling, understand
+from assistant.spelling import SpellingCorrector
+
+REPO = Path(__file__).resolve().parents[2]
+PLAN_TEXTS = [p.read_text(encoding="utf-8") for p in sorted((REPO / "data" / "plans").glob("*.txt"))]
+COMMUNES = ["Di Linh", "Đại Phước", "Lộc Hòa", "Năm Dẫn"]
+
+
+@pytest.fixture(scope="module")
+def speller():
+    return SpellingCorrector(PLAN_TEXTS, protected=default_lexicon().vocabulary())
+
+
+def _u(text, speller=None):
+    return understand(text, COMMUNES, [], lexicon=default_lexicon(), speller=speller)
+
+
+def test_colloquial_words_take_the_plans_wording():
+    q = _u("Chi phí thực hiện kế hoạch CCHC của Di Linh lấy từ đâu?")
+    assert "kinh" in q.topic.split() and "chi" not in q.topic.split()
+    assert q.asked.startswith("Chi phí") and q.question.startswith("kinh phí")
+    assert "truc_tuyen" in _u("Tỷ lệ hồ sơ nộp online ở Đại Phước là bao nhiêu?").topic_terms
+
+
+def test_a_colloquial_lead_cue_gives_the_lead_intent():
+    assert _u("Ở Di Linh bên nào lo việc đối thoại với người dân?").intent == Intent.LEAD
+
+
+def test_commune_names_and_intent_cues_are_never_replaced():
+    lexicon = default_lexicon()
+    # "dân" ≈ "người dân" must not eat "Năm Dẫn", with or without diacritics
+    assert apply_lexicon("còn Năm Dẫn?", lexicon, COMMUNES) == "còn Năm Dẫn?"
+    assert apply_lexicon("con nam dan thi sao", lexicon, COMMUNES) == "con nam dan thi sao"
+    q = _u("Ai ký kế hoạch CCHC của Đại Phước?")
+    assert q.intent == Intent.FACT and q.fact_kind == "signer"
+
+
+def test_typos_are_repaired_against_the_plans_but_known_words_stay(speller):
+    assert repair_spelling("ai chu tri doi thaoi voi nguoi dan o Di Linh", speller) == \
+        "ai chu tri doi thoai voi nguoi dan o Di Linh"
+    assert repair_spelling("Ai chủ trì đối thoại ở Di Linh?", speller) == "Ai chủ trì đối thoại ở Di Linh?"
+    q = _u("ai chu tri doi thaoi voi nguoi dan o Di Linh", speller)
+    assert q.intent == Intent.LEAD and "doi_thoai" in q.topic_terms and q.communes == ["Di Linh"]
