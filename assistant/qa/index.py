@@ -374,22 +374,12 @@ class StoreAnswerIndex:
         cached = self.store.derived([_TOTAL_KEY]).get(_TOTAL_KEY)
         if cached and cached[0] == stamp:
             return json.loads(cached[1])
-        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
-            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
-        keys = {d: _DOCUMENT_KEY + d for d in stamps}
-        have = self.store.derived(list(keys.values()))
         task_df: Counter = Counter()
         target_df: Counter = Counter()
         task_n = target_n = 0
         agencies: dict[str, str] = {}
-        fresh = []
-        for document, doc_stamp in stamps.items():
-            entry = have.get(keys[document])
-            if entry and entry[0] == doc_stamp:
-                summary = json.loads(entry[1])
-            else:
-                summary = self._document_summary(document)
-                fresh.append((keys[document], doc_stamp, json.dumps(summary, ensure_ascii=False)))
+        summaries, fresh = self._per_document(_DOCUMENT_KEY, self._document_summary)
+        for document, summary in summaries:
             task_n += summary["task_n"]
             target_n += summary["target_n"]
             task_df.update(summary["task_df"])
@@ -402,25 +392,34 @@ class StoreAnswerIndex:
         self.store.put_derived(fresh)
         return total
 
+    def _per_document(self, prefix: str, derive) -> tuple[list[tuple[str, dict]], list[tuple[str, str, str]]]:
+        """[(document, derive(document))] for every document, in order, read from the derived cache
+        where its stamp (content, pipeline, derivation version) still holds; and the fresh
+        entries to write back."""
+        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
+            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
+        keys = {d: prefix + d for d in stamps}
+        have = self.store.derived(list(keys.values()))
+        out, fresh = [], []
+        for document, stamp in stamps.items():
+            entry = have.get(keys[document])
+            if entry and entry[0] == stamp:
+                value = json.loads(entry[1])
+            else:
+                value = derive(document)
+                fresh.append((keys[document], stamp, json.dumps(value, ensure_ascii=False)))
+            out.append((document, value))
+        return out, fresh
+
     def _instructions(self) -> frozenset[str]:
         """Passages addressing the assistant or the reader (`ingest.instructions`), and the
         records they hold, per document: derived once per content hash and kept in the store's
         derived cache, so opening a store re-reads only documents written since."""
-        stamps = {r[0]: f"{r[1]}:{r[2]}:{DERIVATION_VERSION}" for r in self.store.query_rows(
-            "SELECT document, content_hash, pipeline_version FROM documents ORDER BY document")}
-        keys = {d: _INSTRUCTION_KEY + d for d in stamps}
-        have = self.store.derived(list(keys.values()))
         chunks: set[str] = set()
         tasks: set[int] = set()
         targets: set[int] = set()
-        fresh = []
-        for document, doc_stamp in stamps.items():
-            entry = have.get(keys[document])
-            if entry and entry[0] == doc_stamp:
-                found = json.loads(entry[1])
-            else:
-                found = self._document_instructions(document)
-                fresh.append((keys[document], doc_stamp, json.dumps(found, ensure_ascii=False)))
+        per_document, fresh = self._per_document(_INSTRUCTION_KEY, self._document_instructions)
+        for document, found in per_document:
             chunks.update(found["chunks"])
             task_start = self._tasks.layout.start_of.get(document, 0)
             target_start = self._targets.layout.start_of.get(document, 0)

@@ -132,6 +132,16 @@ def _pipeline_version() -> str:
 
 # -- the store -------------------------------------------------------------------------------
 
+def _insert_chunks(w: sqlite3.Connection, document: str, chunks) -> None:
+    """The chunk rows of one document (a plan's or a procedure file's), in order."""
+    w.executemany(
+        "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
+        "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(c.id, document, i, c.kind, c.text, c.embed_text if c.embed_text != c.text else "",
+          c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
+          c.page, text_hash(_embed_text(c))) for i, c in enumerate(chunks)])
+
+
 class Store:
     def __init__(self, settings, embedder) -> None:
         self.settings = settings
@@ -439,33 +449,19 @@ class Store:
         Embedding comes first and outside the cross-process lock (the vector cache is
         content-addressed, so it is safe beside another writer); the rows and the Chroma sync run
         under it."""
-        if not force and self.has_hash(plan.document, plan.content_hash):
-            return "unchanged"
-        items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks]
-        self._ensure_vectors(items, on_embedded)        # no lock held while embedding
-        with self._writing():
-            if not force and self.has_hash(plan.document, plan.content_hash):
-                return "unchanged"
-            self._ensure_vectors(items, on_embedded)    # normally nothing left to embed
-            existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
-                                           (plan.document,)).fetchone() is not None
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
-                self._delete_rows(plan.document)
-                self._insert_plan(plan)
-                self._mark_pending(plan.document)
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
-            self._finish_sync(plan.document)
-            return "updated" if existed else "added"
+        return self._upsert(plan, self._insert_plan, on_embedded, force)
 
     def upsert_procedures(self, parsed: ParsedProcedures, on_embedded: Callable[[int], None] | None = None,
                           force: bool = False) -> str:
         """Store a parsed file of procedure records (its procedures, facet chunks and vectors), the
         same way as a plan: one transaction, idempotent by content hash, removable with `remove`.
         Returns "added", "updated" or "unchanged"."""
+        return self._upsert(parsed, self._insert_procedures, on_embedded, force)
+
+    def _upsert(self, parsed, insert: Callable, on_embedded: Callable[[int], None] | None,
+                force: bool) -> str:
+        """The one write of a parsed document (a plan or a file of procedure records): embed
+        outside every lock, then replace its rows in one transaction and sync Chroma."""
         if not force and self.has_hash(parsed.document, parsed.content_hash):
             return "unchanged"
         items = [(text_hash(_embed_text(c)), _embed_text(c)) for c in parsed.chunks]
@@ -479,7 +475,7 @@ class Store:
             self._writer.execute("BEGIN IMMEDIATE")
             try:
                 self._delete_rows(parsed.document)
-                self._insert_procedures(parsed)
+                insert(parsed)
                 self._mark_pending(parsed.document)
                 self._writer.execute("COMMIT")
             except BaseException:
@@ -498,12 +494,7 @@ class Store:
             (parsed.document, title, parsed.content_hash, self.embedder.name, _pipeline_version(), str(parsed.path),
              datetime.now(timezone.utc).isoformat(timespec="seconds"),
              json.dumps({"warnings": list(parsed.warnings), "procedures": names[:2000]}, ensure_ascii=False)))
-        w.executemany(
-            "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
-            "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(c.id, parsed.document, i, c.kind, c.text, c.embed_text if c.embed_text != c.text else "",
-              c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
-              c.page, text_hash(_embed_text(c))) for i, c in enumerate(parsed.chunks)])
+        _insert_chunks(w, parsed.document, parsed.chunks)
         w.executemany(
             "INSERT INTO procedure_fts(key, chunk_id, document) VALUES (?,?,?)",
             [(search_key(f"{c.section} {c.text}"), c.id, parsed.document) for c in parsed.chunks])
@@ -536,12 +527,7 @@ class Store:
              meta.implements, plan.content_hash, self.embedder.name, _pipeline_version(), str(plan.path),
              datetime.now(timezone.utc).isoformat(timespec="seconds"), json.dumps(extra, ensure_ascii=False),
              int(plan.ocr), plan.ocr_confidence, plan.text_quality, plan.extractor))
-        w.executemany(
-            "INSERT INTO chunks(id, document, ordinal, kind, text, embed_text, section, section_path, "
-            "line_start, line_end, page, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(c.id, plan.document, i, c.kind, c.text, c.embed_text if c.embed_text != c.text else "",
-              c.section, json.dumps(list(c.section_path), ensure_ascii=False), c.line_start, c.line_end,
-              c.page, text_hash(_embed_text(c))) for i, c in enumerate(plan.chunks)])
+        _insert_chunks(w, plan.document, plan.chunks)
         w.executemany(
             "INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
             [(search_key(f"{c.section} {c.text}"), c.id, plan.document, commune_token(ckey))
