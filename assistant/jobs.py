@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from ingest.loaders import SUPPORTED_EXTENSIONS, has_signature
+from ingest.loaders import SUPPORTED_EXTENSIONS
+from ingest.signatures import has_signature
 from assistant.failures import storage_failure
 from assistant.names import BadName, find_lookalike, lookalike_message, stored_name
 

@@ -647,7 +647,7 @@ def find_soffice() -> str | None:
 def converted_from_doc(path: str | Path, document: str, timeout: float = DOC_CONVERT_TIMEOUT_S) -> Iterator[Path]:
     """A legacy Word 97-2003 .doc converted to .docx by LibreOffice in a temporary folder
     (its own profile, so parallel conversions do not collide); removed afterwards."""
-    from ingest.loaders import has_signature
+    from ingest.signatures import has_signature
 
     with open(path, "rb") as handle:
         head = handle.read(8)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ingest.errors import IngestError, NeedsOcr
+from ingest.lines import split_lines  # noqa: F401  (loaders hand their lines on; re-exported)
 from ingest.models import LoadedDocument, LoadedLine
 from ingest.ocr import IMAGE_EXTENSIONS, IMAGE_MEDIA_TYPES, ProgressCallback
 from ingest.pdf import DEFAULT_MAX_PAGES, load_pdf
@@ -29,27 +30,6 @@ MEDIA_TYPES = {
 }
 SUPPORTED_EXTENSIONS = tuple(MEDIA_TYPES)
 
-# What binary formats start with (the others are checked when they are opened): a Word 97-2003
-# file is an OLE2 compound file (or RTF saved as .doc), images their format's magic bytes.
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
-_JPEG_MAGIC = (b"\xff\xd8\xff",)
-FILE_SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".doc": (OLE_MAGIC, b"{\\rtf"),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".jpg": _JPEG_MAGIC,
-    ".jpeg": _JPEG_MAGIC,
-    ".tif": _TIFF_MAGIC,
-    ".tiff": _TIFF_MAGIC,
-}
-
-
-def has_signature(suffix: str, head: bytes) -> bool:
-    """Do a file's first bytes match its extension's format? (True for formats without one.)"""
-    signatures = FILE_SIGNATURES.get(suffix.lower())
-    return signatures is None or head.startswith(signatures)
-
-_NEWLINE_RE = re.compile(r"\r\n|\r|\n")
 # Control characters that never occur in real text; their presence means a wrong decoding.
 _BAD_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 # Characters per document: beyond this parsing work is refused, not attempted.
@@ -208,25 +188,6 @@ def _guess_utf16_without_bom(data: bytes) -> str | None:
     if even_nuls > 0.3 * half and odd_nuls < 0.05 * half:
         return "utf-16-be"
     return None
-
-
-def split_lines(text: str, first_page: int | None = None) -> list[LoadedLine]:
-    """Split text into numbered lines. A form feed (pdftotext's page break) starts a new page."""
-    pages = text.split("\f")
-    paged = first_page is not None or len(pages) > 1
-    lines: list[LoadedLine] = []
-    number = 0
-    for index, page_text in enumerate(pages):
-        page = (first_page or 1) + index if paged else None
-        parts = _NEWLINE_RE.split(page_text)
-        if index < len(pages) - 1 and parts and parts[-1] == "":
-            parts = parts[:-1]  # "...\n\f" ends the page, it is not an extra blank line
-        for part in parts:
-            number += 1
-            lines.append(LoadedLine(number=number, text=part, page=page))
-    if lines and lines[-1].text == "" and text.endswith(("\n", "\r")):
-        lines.pop()  # the final newline does not open a line
-    return lines
 
 
 def _load_text(path: Path) -> tuple[list[LoadedLine], bool]:

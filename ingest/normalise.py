@@ -424,6 +424,6 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
 
 def normalise_text(text: str, hard_wrapped: bool | None = None) -> str:
     """Convenience: normalise a whole text and return the logical lines joined by newlines."""
-    from ingest.loaders import split_lines
+    from ingest.lines import split_lines
 
     return "\n".join(line.text for line in normalise_lines(split_lines(text), hard_wrapped))

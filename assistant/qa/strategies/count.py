@@ -10,60 +10,14 @@ tab, `cchc tasks`).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
 from assistant.qa.evidence import shorten
-from assistant.qa.index import AnswerIndex
-from assistant.qa.query import Query
 from assistant.registry import AgencyRole
+from assistant.qa.strategies.selection import area_heading, area_ids, see_all_hint, table_or_all
 from assistant.schemas import Answer
-from ingest.vntext import tokens
-
-# Phrases of an area heading that do not tell areas apart: every area is "cải cách …" of the
-# plan's "cải cách hành chính"; "Xây dựng và phát triển …", "công tác …", "… nhà nước".
-_AREA_FILLER_PHRASES = ("cai cach hanh chinh", "hanh chinh nha nuoc", "xay dung va phat trien", "cong tac",
-                        "nha nuoc", "cai cach")
-_AREA_FILLER = frozenset({"va", "cua"})
-_NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*)[.)]\s*", re.IGNORECASE)
-
-
-def area_heading(area: str) -> str:
-    """The top-level heading of a record's area path, without its numbering."""
-    return _NUMBERING.sub("", (area or "").split("›")[0]).strip()
-
-
-def _area_words(area: str) -> set[str]:
-    # "cải cách hành chính" names the whole plan's subject ("Chỉ đạo điều hành cải cách hành chính")
-    key = f" {' '.join(tokens(area_heading(area)))} "
-    for phrase in _AREA_FILLER_PHRASES:
-        key = key.replace(f" {phrase} ", " ")
-    return {t for t in key.split() if t not in _AREA_FILLER}
-
-
-def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> list[int] | None:
-    """The records of `ids` under the area heading the question names (at least `min_share` of
-    the heading's distinctive words asked, the best heading per plan); None when none is named."""
-    asked = set(q.topic.split())
-    if not asked:
-        return None
-    best: dict[str, tuple[float, str]] = {}
-    for i in ids:
-        t = reg.tasks[i]
-        words = _area_words(t.area)
-        if not words:
-            continue
-        share = len(words & asked) / len(words)
-        extra = len(asked - words - _AREA_FILLER)
-        score = share - 0.01 * extra
-        if share >= min_share and (t.document not in best or score > best[t.document][0]):
-            best[t.document] = (score, area_heading(t.area))
-    if not best:
-        return None
-    return [i for i in ids if area_heading(reg.tasks[i].area) == best.get(reg.tasks[i].document, (0, None))[1]]
-
 
 def counted_ids(ctx: Context) -> tuple[list[int], str]:
     """The records a count (or a plain list) is about, and a short description of them."""
@@ -88,31 +42,6 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
         ids = in_area
         what = f"về {area_heading(reg.tasks[ids[0]].area).lower()} {what}"
     return ids, " ".join(what.split())
-
-
-def table_or_all(reg: AnswerIndex, ids: list[int]) -> list[int]:
-    """Per plan: the rows of its task table when it has one, else every stated duty."""
-    by_doc: dict[str, list[int]] = defaultdict(list)
-    for i in ids:
-        by_doc[reg.tasks[i].document].append(i)
-    out: list[int] = []
-    for items in by_doc.values():
-        table = [i for i in items if reg.tasks[i].origin == "table"]
-        out += table or items
-    return sorted(out)
-
-
-def see_all_hint(ctx: Context, commune: str | None) -> str:
-    """Where the full list is: the page's task tab and the `cchc tasks` filter that gives it."""
-    q = ctx.query
-    args = []
-    if commune:
-        args.append(f'--commune "{commune}"')
-    if q.agency:
-        args.append(f'--agency "{q.agency}"')
-    if q.period is not None:
-        args.append(f'--due "{q.period.text}"')
-    return f"Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh `cchc tasks {' '.join(args)}`.".replace("  ", " ")
 
 
 def answer_count(ctx: Context) -> Answer:

@@ -12,7 +12,7 @@ from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, sho
 from assistant.qa.index import AnswerIndex
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
-from assistant.qa.strategies.count import area_heading, area_ids, see_all_hint, table_or_all
+from assistant.qa.strategies.selection import area_heading, area_ids, see_all_hint, table_or_all
 from assistant.qa.strategies.general import answer_general
 from assistant.registry import AgencyRole
 from assistant.schemas import Answer
