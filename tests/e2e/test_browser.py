@@ -406,7 +406,7 @@ def test_staff_login_upload_delete_with_confirmation_and_feedback_list(browser, 
         plan.write_text((CORPUS / "nam-dan_2026.txt").read_text(encoding="utf-8").replace("Năm Dẫn", "Tân Hòa Thử"),
                         encoding="utf-8")
         page.locator("#staff-files input[type=file]").set_input_files([str(plan)])
-        page.locator("#staff-files").get_by_text("tan-hoa-thu_2026.txt").first.wait_for()
+        page.locator("#staff-files").get_by_text("tan-hoa-thu_2026.txt").first.wait_for(timeout=180_000)  # a loaded CI machine
         page.locator("#staff-upload").click()
         page.wait_for_function(
             "() => { const t = document.querySelector('#staff-upload-status')?.innerText || '';"
