@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up .venv with the test extras, installs Debian's Chromium for the browser test and
-# Tesseract (Vietnamese) + poppler for the OCR tests when they are missing and we can, then
+# Sets up .venv with the test extras, installs Debian's Chromium for the browser test,
+# Tesseract (Vietnamese) + poppler for the OCR tests and LibreOffice for .doc files when they are missing and we can, then
 # runs the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +24,10 @@ if ! { command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/nul
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
       tesseract-ocr tesseract-ocr-vie poppler-utils >/dev/null) \
     || echo "warning: could not install tesseract-ocr/poppler-utils; OCR tests will be skipped" >&2
+fi
+# Legacy .doc files are converted with LibreOffice (ingest/docx.py); without it that test is skipped.
+if ! command -v soffice >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null) \
+    || echo "warning: could not install LibreOffice; the .doc conversion test will be skipped" >&2
 fi
 exec .venv/bin/python -m pytest "$@"
