@@ -2,8 +2,8 @@
 the short, exact answer quoted from the record.
 
 Pure functions over parsed `Procedure`s (from `ingest.procedures`). The matcher scores
-procedure names by folded-token overlap, widened by the everyday-name lexicon; the lead can
-fuse `rank_procedures` with dense retrieval. Answers quote the record verbatim and say
+procedure names by folded-token overlap, widened by the everyday-name lexicon; `fuse_dense`
+fuses that ranking with dense retrieval over the records' facet chunks (the caller searches). Answers quote the record verbatim and say
 plainly when the record does not give the fact ("hồ sơ không ghi …").
 """
 
@@ -266,6 +266,35 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool
         and match.question_words >= policy.procedure_full_question_words
     head_needed = policy.procedure_min_head_coverage_full if says_a_lot else policy.procedure_min_head_coverage
     return match.vouched or match.coverage >= head_needed
+
+
+def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, float]],
+               policy: Policy = DEFAULT_POLICY) -> list[ProcedureMatch] | None:
+    """The lexical ranking fused with the dense one, when it finds the procedure meant.
+
+    `ranked`: `rank_procedures` (best first); `dense`: [(record document, best chunk cosine)],
+    best first. Both are fused by reciprocal rank; the fused best is returned first (the rest
+    after it) only when both channels hold it: cosine >= `procedure_dense_min_similarity`,
+    lexical rank <= `procedure_dense_lexical_rank` with score >= `procedure_dense_min_score`,
+    and no other action named. None otherwise (not in the catalogue, as before)."""
+    if not ranked or not dense:
+        return None
+    k = policy.procedure_dense_rrf_k
+    lexical = list(ranked[:policy.procedure_dense_lexical_rank])
+    dense_rank = {doc: rank for rank, (doc, _) in enumerate(dense, start=1)}
+    similarity = dict(dense)
+
+    def fused(item: tuple[int, ProcedureMatch]) -> float:
+        rank, match = item
+        d_rank = dense_rank.get(match.procedure.document)
+        return 1.0 / (k + rank) + (1.0 / (k + d_rank) if d_rank else 0.0)
+
+    _, best = max(enumerate(lexical, start=1), key=fused)
+    if similarity.get(best.procedure.document, 0.0) < policy.procedure_dense_min_similarity \
+            or best.score < policy.procedure_dense_min_score \
+            or (best.action_conflict and not best.vouched):
+        return None
+    return [best] + [m for m in ranked if m is not best]
 
 
 # ---------------------------------------------------------------------------------------
@@ -553,6 +582,6 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
-    "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets",
+    "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets", "fuse_dense",
     "is_confident", "rank_procedures", "similar_procedures",
 ]

@@ -157,7 +157,9 @@ class Answerer:
             q, context = resolved.query, resolved.context
         if not context:   # a follow-up that carries a plan turn's context stays with the plans
             routed = understand(question, index.communes, index.agencies, today=self.today or date.today())
-            answer = self._answer_procedure(routed, index)   # plans vs procedures: decided here, once
+            # plans vs procedures: decided here, once; the plans' wording is embedded, so the
+            # plans' retrieval after it reuses the memoised vector
+            answer = self._answer_procedure(routed, index, embed_text=q.question if q is not None else question)
             if answer is not None:
                 return answer
         if q is None:
@@ -168,10 +170,11 @@ class Answerer:
             result.context = {**context, **(result.context or {})}
         return result
 
-    def _answer_procedure(self, q: Query, index: AnswerIndex) -> Answer | None:
+    def _answer_procedure(self, q: Query, index: AnswerIndex, embed_text: str | None = None) -> Answer | None:
         """The answer from the procedure catalogue when the question is for it (see
         `strategies.procedure.choose_procedure`), else None."""
-        route = choose_procedure(q, self.catalogue.index() if self.catalogue else None, self.policy)
+        route = choose_procedure(q, self.catalogue.index() if self.catalogue else None, self.policy,
+                                 dense=lambda: self._dense_procedures(embed_text or q.question))
         if route is None:
             return None
         q.intent = Intent.PROCEDURE
@@ -180,6 +183,22 @@ class Answerer:
         result = STRATEGIES[Intent.PROCEDURE](ctx)
         result.intent = q.intent.value
         return result
+
+    def _dense_procedures(self, text: str) -> list[tuple[str, float]]:
+        """Procedure records nearest `text` by embedding: [(document, best facet chunk cosine)],
+        best first ([] without a retriever or a vector index)."""
+        search = getattr(self.store, "dense_search", None)
+        query_vector = getattr(self.retriever, "query_vector", None)
+        if search is None or query_vector is None:
+            return []
+        hits = search(query_vector(text), k=self.policy.procedure_dense_k, procedures=True)
+        documents = {c.id: c.document for c in self.store.get_chunks([cid for cid, _ in hits])}
+        best: dict[str, float] = {}
+        for cid, similarity in hits:   # best first: a record's first chunk is its best
+            document = documents.get(cid)
+            if document is not None and document not in best:
+                best[document] = similarity
+        return list(best.items())
 
     def _understand(self, question: str, index: AnswerIndex) -> Query:
         return understand(question, index.communes, index.agencies, today=self.today or date.today(),

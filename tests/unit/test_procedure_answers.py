@@ -9,9 +9,12 @@ from assistant.procedure_answers import (
     ProcedureIndex,
     answer_question,
     detect_facets,
+    fuse_dense,
+    is_confident,
     rank_procedures,
 )
 from assistant.procedure_lexicon import LexiconError, load_lexicon, parse_lexicon
+from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedures import parse_procedure_file
 from tests.conftest import REPO
 
@@ -126,3 +129,27 @@ def test_citations_quote_the_record_verbatim(index, question):
             for piece in line.split("; "):
                 piece = piece.split(": ", 1)[-1] if piece.startswith(("Trực", "Dịch")) else piece
                 assert " ".join(piece.split()) in record, piece
+
+
+# -- dense fusion (issue 12): the dense channel's output is the input here -------------------
+
+def test_dense_rescues_a_wording_the_lexicon_lacks_when_both_channels_hold_it(index):
+    question = "báo tử cho ông nội vừa qua đời cần mang theo gì"
+    ranked = rank_procedures(question, index, k=8)
+    assert not is_confident(ranked[0])            # "qua đời", "ông nội": the lexicon lacks them
+    held = [m.procedure.document for m in ranked[:DEFAULT_POLICY.procedure_dense_lexical_rank]]
+    assert "1.000656.json" in held                # Thủ tục đăng ký khai tử
+    fused = fuse_dense(ranked, [("1.000656.json", 0.93), ("1.001766.json", 0.90)])
+    assert fused is not None and fused[0].procedure.code == "1.000656"
+    assert len(fused) == len(ranked)
+    # Not close enough by embedding, or a record the wording does not hold: no rescue.
+    assert fuse_dense(ranked, [("1.000656.json", 0.877)]) is None
+    assert fuse_dense(ranked, [("2.001023.json", 0.95)]) is None
+
+
+def test_dense_does_not_take_an_out_of_catalogue_question(index):
+    # "làm hộ chiếu" is not in the commune catalogue; "Trình báo mất hộ chiếu" is the nearest
+    # record by both channels (its cosine, 0.908, is the highest of the dev set's out-of-catalogue).
+    ranked = rank_procedures("lam ho chieu mat bao lau", index, k=8)
+    assert ranked[0].procedure.code == "1.010386" and not is_confident(ranked[0])
+    assert fuse_dense(ranked, [("1.010386.json", 0.908), ("1.010385.json", 0.906)]) is None

@@ -7,7 +7,9 @@ and the answer from the procedure catalogue.
   tuyến của Di Linh", "ở Lộc Hòa đăng ký khai sinh được liên thông những thủ tục gì");
 - otherwise, a procedure of the catalogue that the question confidently names
   (`procedure_answers.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
-  question;
+  question; when the wording is not confident, the lexical ranking fused with dense similarity
+  over the records' facet chunks (`procedure_answers.fuse_dense`; the search is `dense`, asked
+  only then) may still find it: a question in words the lexicon lacks;
 - otherwise a question asking a procedure's facet (giấy tờ, mất mấy ngày, lệ phí, nộp online …)
   about something the catalogue does not hold gets the abstention that names the catalogue,
   unless the plans' understanding found a task question (who leads, a target, a list);
@@ -18,6 +20,7 @@ and the answer from the procedure catalogue.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.procedure_answers import (
@@ -26,6 +29,7 @@ from assistant.procedure_answers import (
     abstain_not_in_catalogue,
     answer_procedure,
     detect_facets,
+    fuse_dense,
     is_confident,
     rank_procedures,
     similar_procedures,
@@ -61,14 +65,18 @@ def is_plan_question(query: Query) -> bool:
     return bool(_PLAN_RE.search(query.folded))
 
 
-def choose_procedure(query: Query, index: ProcedureIndex | None,
-                     policy: Policy = DEFAULT_POLICY) -> ProcedureRoute | None:
-    """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans."""
+def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy = DEFAULT_POLICY,
+                     dense: Callable[[], Sequence[tuple[str, float]]] | None = None) -> ProcedureRoute | None:
+    """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans.
+    `dense()`: the records nearest the question by embedding, [(document, cosine)] best first."""
     if index is None or not index.procedures or is_plan_question(query) or query.communes:
         return None
     ranked = rank_procedures(query.question, index, k=8)
     if ranked and is_confident(ranked[0], policy):
         return ProcedureRoute(ranked, confident=True)
+    fused = fuse_dense(ranked, dense(), policy) if ranked and dense is not None else None
+    if fused:
+        return ProcedureRoute(fused, confident=True)
     if query.intent in _PLAN_TASK_INTENTS:
         return None
     if detect_facets(query.question):
