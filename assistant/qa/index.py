@@ -128,11 +128,7 @@ class AnswerIndex:
         return self.positions.get(_record_key(task))
 
     def resolve_commune(self, name: str) -> str | None:
-        key = commune_key(name)
-        for c in self.communes:
-            if commune_key(c) == key:
-                return c
-        return None
+        return resolve_commune(self.communes, name)
 
 
 @dataclass(frozen=True)
@@ -165,6 +161,12 @@ def _from_passages(chunk_id: str, source, flagged: frozenset[str], passages: lis
     end = source.line_end or source.line_start
     return any(p.document == source.document and p.line_start <= end and source.line_start <= p.line_end
                for p in passages)
+
+
+def resolve_commune(communes: Sequence[str], name: str) -> str | None:
+    """The stored spelling of commune `name` (compared by commune key), or None."""
+    key = commune_key(name)
+    return next((c for c in communes if commune_key(c) == key), None)
 
 
 def _ids_in(communes: list[str] | None, total: int, by_commune: dict[str, list[int]]) -> list[int]:
@@ -476,8 +478,4 @@ class StoreAnswerIndex:
         return None if j is None else start + j
 
     def resolve_commune(self, name: str) -> str | None:
-        key = commune_key(name)
-        for c in self.communes:
-            if commune_key(c) == key:
-                return c
-        return None
+        return resolve_commune(self.communes, name)

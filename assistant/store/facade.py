@@ -383,20 +383,25 @@ class Store:
         size = max(1, int(getattr(self.embedder, "batch_size", 32)))
         for batch in _chunks_of(missing, size):
             matrix = self.embedder.embed_passages([t for _, t in batch])
-            with self._write_lock:
-                self._writer.execute("BEGIN IMMEDIATE")
-                try:
-                    self._writer.executemany(
-                        "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
-                        [(h, self.embedder.name, int(matrix.shape[1]),
-                          np.ascontiguousarray(v, np.float32).tobytes()) for (h, _), v in zip(batch, matrix)])
-                    self._writer.execute("COMMIT")
-                except BaseException:
-                    self._writer.execute("ROLLBACK")
-                    raise
+            self._cache_vectors([(h, v) for (h, _), v in zip(batch, matrix)])
             if on_embedded is not None:
                 on_embedded(len(batch))
         return len(missing)
+
+    def _cache_vectors(self, vectors: list[tuple[str, np.ndarray]]) -> None:
+        """Store [(text hash, vector)] in the content-addressed vector cache, in one short
+        transaction on this process's writer connection."""
+        with self._write_lock:
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                self._writer.executemany(
+                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
+                    [(h, self.embedder.name, int(v.shape[-1]), np.ascontiguousarray(v, np.float32).tobytes())
+                     for h, v in vectors])
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
 
     def _take_shipped_vectors(self, missing: list[tuple[str, str]],
                               on_embedded: Callable[[int], None] | None) -> list[tuple[str, str]]:
@@ -411,17 +416,7 @@ class Store:
         if not found:
             return missing
         for batch in _chunks_of(sorted(found), _BATCH):
-            with self._write_lock:
-                self._writer.execute("BEGIN IMMEDIATE")
-                try:
-                    self._writer.executemany(
-                        "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
-                        [(h, self.embedder.name, int(found[h].shape[0]),
-                          np.ascontiguousarray(found[h], np.float32).tobytes()) for h in batch])
-                    self._writer.execute("COMMIT")
-                except BaseException:
-                    self._writer.execute("ROLLBACK")
-                    raise
+            self._cache_vectors([(h, found[h]) for h in batch])
             if on_embedded is not None:
                 on_embedded(len(batch))
         return [(h, t) for h, t in missing if h not in found]

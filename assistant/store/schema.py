@@ -172,15 +172,15 @@ def migrate(w: sqlite3.Connection) -> None:
     create whatever is missing."""
     _migrate_fts(w)
     _migrate_document_columns(w)
-    _migrate_procedures(w)
     w.executescript(SCHEMA)
     _registry_indexes(w)
     w.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
 
 # Columns added to `documents` after its first release: (name, declaration). Stores written
-# before them get them with their defaults (documents ingested then: no OCR, quality unknown).
-_DOCUMENT_COLUMNS_V3 = (
+# before them get them with their defaults (documents ingested then: plans, no OCR, quality unknown).
+_ADDED_DOCUMENT_COLUMNS = (
+    ("kind", "TEXT NOT NULL DEFAULT 'plan'"),      # schema 4: 'plan' | 'procedures'
     ("ocr", "INTEGER NOT NULL DEFAULT 0"),
     ("ocr_confidence", "REAL"),
     ("text_quality", "REAL"),
@@ -189,10 +189,11 @@ _DOCUMENT_COLUMNS_V3 = (
 
 
 def _migrate_document_columns(w: sqlite3.Connection) -> None:
-    """Schema 3: the OCR flag, OCR confidence, text-quality score and extractor per document."""
+    """Schemas 3 and 4: the OCR flag, OCR confidence, text-quality score, extractor and kind
+    (plan or procedure file) per document, added to stores written before them."""
     def missing() -> list[tuple[str, str]]:
         columns = {r[1] for r in w.execute("PRAGMA table_info(documents)")}
-        return [c for c in _DOCUMENT_COLUMNS_V3 if columns and c[0] not in columns]
+        return [c for c in _ADDED_DOCUMENT_COLUMNS if columns and c[0] not in columns]
 
     if not missing():
         return
@@ -247,23 +248,6 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
         w.executemany("INSERT INTO chunks_fts(key, chunk_id, document, commune) VALUES (?,?,?,?)",
                       [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
                         commune_token(r["commune_key"])) for r in rows])
-        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise
-
-
-def _migrate_procedures(w: sqlite3.Connection) -> None:
-    """Stores written before procedures (schema 2) get `documents.kind`; every existing document
-    is a plan. The `procedures` and `procedure_fts` tables themselves are created by `SCHEMA`."""
-    columns = [r[1] for r in w.execute("PRAGMA table_info(documents)")]
-    if not columns or "kind" in columns:
-        return
-    log.info("adding procedures to the store (schema %s)", SCHEMA_VERSION)
-    w.execute("BEGIN IMMEDIATE")
-    try:
-        w.execute("ALTER TABLE documents ADD COLUMN kind TEXT NOT NULL DEFAULT 'plan'")
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         w.execute("COMMIT")
     except BaseException:
