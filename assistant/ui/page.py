@@ -34,6 +34,7 @@ from assistant.ui.render import (
     render_task_cards,
     render_timeline,
     render_user,
+    text_html,
 )
 
 if TYPE_CHECKING:
@@ -109,7 +110,8 @@ def document_rows(documents: list[DocumentInfo]) -> list[list[str]]:
 
 
 def notice(text: str) -> str:
-    return f"⚠ {text}" if text else ""
+    """A warning line; its text (often echoing typed or stored names) is shown inert."""
+    return f"⚠ {text_html(text)}" if text else ""
 
 
 def sent_history(turns: list[dict]) -> list[dict[str, str]]:
@@ -327,9 +329,9 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                                              f"Tệp «{path.name}» quá lớn; tối đa {settings.max_file_mb:g} MB.")
                     job = jobs.submit(path.name, path.read_bytes())
                     queued.append(job)
-                    lines.append(f"{PENDING} {job.document}: đang xử lý…")
+                    lines.append(f"{PENDING} {text_html(job.document)}: đang xử lý…")
                 except UploadRejected as exc:
-                    lines.append(f"{FAILED} {exc.message}")
+                    lines.append(f"{FAILED} {text_html(exc.message)}")
         finally:
             for file in files or []:  # Gradio's temporary copy: the job holds its own bytes now
                 Path(file).unlink(missing_ok=True)
@@ -338,10 +340,10 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
         for job in queued:
             final = jobs.wait(job.id, timeout=600)
             if final is None or not final.finished:
-                lines.append(f"{PENDING} {job.document}: vẫn đang xử lý (mã công việc {job.id}).")
+                lines.append(f"{PENDING} {text_html(job.document)}: vẫn đang xử lý (mã công việc {job.id}).")
             else:
                 marker = DONE if final.state == "done" else FAILED
-                lines.append(f"{marker} {final.document}: {final.message}")
+                lines.append(f"{marker} {text_html(final.document)}: {text_html(final.message)}")
         yield "\n\n".join(lines), *staff_documents(), None
 
     def ask_delete(document: str | None, token: str, request: gr.Request):
@@ -349,7 +351,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
         if not document:
             return gr.update(visible=False), "Chưa chọn tài liệu cần xoá."
         return (gr.update(visible=True),
-                f"Xoá hẳn «{document}» cùng mọi đoạn, nhiệm vụ và chỉ tiêu của nó? Bấm «Xác nhận xoá» để xoá.")
+                text_html(f"Xoá hẳn «{document}» cùng mọi đoạn, nhiệm vụ và chỉ tiêu của nó? "
+                          "Bấm «Xác nhận xoá» để xoá."))
 
     def delete(document: str | None, token: str, request: gr.Request):
         require_staff(token, request)
@@ -360,7 +363,7 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
             message = f"Đã xoá «{document}»."
         else:
             message = f"Không có tài liệu «{document}»."
-        return gr.update(visible=False), message, *staff_documents()
+        return gr.update(visible=False), text_html(message), *staff_documents()
 
     def cancel_delete():
         return gr.update(visible=False), "Đã huỷ, không xoá tài liệu nào."

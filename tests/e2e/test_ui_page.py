@@ -369,3 +369,14 @@ def test_staff_login_and_feedback_events_do_not_wait_in_the_queue(tmp_path):
     queued = {fn.fn.__name__: fn.queue for fn in demo.fns.values() if fn.fn is not None}
     assert queued["login"] is False and queued["rate"] is False and queued["ask_delete"] is False
     assert queued["answer_question"] is not False
+
+
+def test_warnings_on_the_page_show_echoed_text_inert():
+    """A filter value or a stored name echoed in a warning never becomes markdown, a link or math."""
+    from assistant.ui.page import notice
+
+    shown = notice("Kỳ hạn «![x](http://127.0.0.2/steal) [bấm](http://x.example) $$x$$» không đọc được")
+    assert shown.startswith("⚠ ")
+    for live in ("![", "](", "$$", "http:"):
+        assert live not in shown, shown
+    assert notice("") == ""
