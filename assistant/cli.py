@@ -414,12 +414,19 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Chỉ số dạng JSON.")] = False,
     question_set: Annotated[Optional[Path], typer.Option("--set", help="Tệp câu hỏi (JSONL).")] = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Chạy cả hệ cơ sở để so sánh.")] = False,
+    corpus: Annotated[Optional[list[Path]], typer.Option(
+        "--corpus", help="Chấm trên các kế hoạch này (tệp hoặc thư mục; ví dụ bản .docx/.pdf) thay vì data/plans; "
+                         "lặp lại được; dùng CCHC_HOME mới.")] = None,
 ) -> None:
     """Chấm điểm trên bộ câu hỏi chuẩn của eval/."""
     from assistant.evaluation import main as eval_main
 
+    missing = [str(p) for p in corpus or () if not p.exists()]
+    if missing:
+        _err(f"LỖI: không tìm thấy {', '.join(missing)}")
+        raise typer.Exit(2)
     code = eval_main(json_output=as_json, set_path=str(question_set) if question_set else None,
-                     baseline=baseline)
+                     baseline=baseline, corpus=corpus or None)
     raise typer.Exit(int(code or 0))
 
 

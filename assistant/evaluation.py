@@ -212,7 +212,8 @@ def score_question(q: GoldQuestion, answer: Any, hits: Sequence[Any] | None, lat
         result.missing = [] if abstained else missing_facts(text, q.facts)
         result.correct = not abstained and not result.missing
         result.cited = bool(q.gold_quote) and any(contains(c["text"], q.gold_quote) for c in citations)
-        result.right_plan = bool(citations) and citations[0]["document"] in q.gold_documents
+        gold_plans = {plan_key(d) for d in q.gold_documents}
+        result.right_plan = bool(citations) and plan_key(citations[0]["document"]) in gold_plans
         if hit_texts is not None:
             result.rank = gold_rank(hit_texts[:MRR_AT], q.gold_quote)
     result.concise = result.correct and len(text) <= CONCISE_CHARS
@@ -593,16 +594,38 @@ def _load_baseline_module():
     return module
 
 
-def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log) -> None:
-    """Ingest the bundled plans when a document the set needs is not in the store."""
-    needed = {d for q in questions for d in q.gold_documents}
-    held = {d.document for d in assistant.documents()}
-    if needed - held:
-        log(f"Đang nạp bộ kế hoạch mẫu từ {CORPUS_DIR} (thiếu: {', '.join(sorted(needed - held))})…")
-        results = assistant.ingest([CORPUS_DIR])
+def plan_key(document: str) -> str:
+    """One plan across its renditions: `di-linh_2026-2030.pdf` is the gold `di-linh_2026-2030.txt`."""
+    return Path(document).stem
+
+
+def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log,
+                  corpus: Sequence[Path] | None = None) -> None:
+    """Ingest the plans (the bundled ones, or `corpus`: other renditions of them) when a plan the
+    set needs is not in the store. A store holding a plan in two renditions would answer from
+    either, so that is refused with ValueError."""
+    needed = {plan_key(d) for q in questions for d in q.gold_documents}
+    held = [d.document for d in assistant.documents()]
+    if corpus:
+        wanted = {plan_key(f.name) for path in corpus for f in _plan_files(path)}
+        twice = sorted(d for d in held if plan_key(d) in wanted and d not in {
+            f.name for path in corpus for f in _plan_files(path)})
+        if twice:
+            raise ValueError("kho đã có kế hoạch này ở dạng tệp khác: " + ", ".join(twice)
+                             + " (dùng một CCHC_HOME mới cho --corpus)")
+    missing = needed - {plan_key(d) for d in held}
+    if missing or corpus:
+        sources = list(corpus) if corpus else [CORPUS_DIR]
+        if missing:
+            log(f"Đang nạp kế hoạch từ {', '.join(map(str, sources))} (thiếu: {', '.join(sorted(missing))})…")
+        results = assistant.ingest(sources)
         bad = [r for r in results if not getattr(r, "ok", True)]
         if bad:
             log(f"Cảnh báo: {len(bad)} tệp nạp lỗi: {bad}")
+
+
+def _plan_files(path: Path) -> list[Path]:
+    return sorted(f for f in path.iterdir() if f.is_file()) if path.is_dir() else [path]
 
 
 def _ensure_procedures(assistant, log) -> None:
@@ -623,8 +646,9 @@ def _procedure_group(assistant, set_path: str | None, log) -> dict | None:
     return run_procedure_group(assistant)
 
 
-def main(json_output: bool = False, set_path: str | None = None, baseline: bool = False) -> int:
-    """`cchc eval [--json] [--set FILE] [--baseline]`. Returns the process exit code."""
+def main(json_output: bool = False, set_path: str | None = None, baseline: bool = False,
+         corpus: Sequence[Path] | None = None) -> int:
+    """`cchc eval [--json] [--set FILE] [--baseline] [--corpus PATH ...]`. Returns the process exit code."""
     from assistant.config import get_settings
     from assistant.service import Assistant
 
@@ -652,7 +676,11 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
     results: dict[str, list[QuestionResult]] = {}
     try:
         assistant.warm_up()
-        ensure_corpus(assistant, questions, log)
+        try:
+            ensure_corpus(assistant, questions, log, corpus)
+        except ValueError as exc:
+            log(f"Không chấm được: {exc}")
+            return 2
         _ensure_procedures(assistant, log)   # asked as after the README's first command
         results["assistant"] = run_system(assistant, questions, progress=progress("assistant"))
         systems["assistant"] = aggregate(results["assistant"])
@@ -673,6 +701,7 @@ def main(json_output: bool = False, set_path: str | None = None, baseline: bool 
 
     now = datetime.now()
     meta = {"generated_at": now.isoformat(timespec="seconds"), "set": str(set_path or DEFAULT_SET),
+            "corpus": [str(p) for p in corpus] if corpus else str(CORPUS_DIR),
             "questions": len(questions), "embedder": settings.embedder, "llm": settings.llm_provider}
     report = render_report(systems, results, meta)
     if "procedures" in systems.get("assistant", {}):

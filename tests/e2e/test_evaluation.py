@@ -310,6 +310,42 @@ def test_ensure_corpus_ingests_only_when_a_gold_plan_is_missing():
     assert full.ingested == [] and partial.ingested == [[ev.CORPUS_DIR]]
 
 
+def test_ensure_corpus_takes_other_renditions_of_the_gold_plans_and_refuses_two_at_once(tmp_path):
+    class Store:
+        def __init__(self, held):
+            self.held, self.ingested = held, []
+
+        def documents(self):
+            return [type("D", (), {"document": d})() for d in self.held]
+
+        def ingest(self, paths):
+            self.ingested.append(paths)
+            return []
+
+    renditions = Path(__file__).resolve().parents[1] / "fixtures" / "renditions"
+    docx = sorted(renditions.glob("*.docx"))
+    empty = Store([])
+    ev.ensure_corpus(empty, QUESTIONS, lambda m: None, docx)
+    assert empty.ingested == [docx]
+    # the .docx renditions already held count as the gold .txt plans; ingesting again is idempotent
+    held = Store([f.name for f in docx])
+    ev.ensure_corpus(held, QUESTIONS, lambda m: None, docx)
+    assert held.ingested == [docx]
+    with pytest.raises(ValueError, match="di-linh_2026-2030.txt"):
+        ev.ensure_corpus(Store(["di-linh_2026-2030.txt"]), QUESTIONS, lambda m: None, docx)
+
+
+def test_a_citation_from_another_rendition_of_the_gold_plan_is_the_right_plan():
+    q = QUESTIONS[0]
+    rendition = Path(q.document).stem + ".pdf"
+    answer = {"answer": "", "abstained": False,
+              "citations": [{"document": rendition, "section": "", "text": ""}]}
+    other = {"answer": "", "abstained": False,
+             "citations": [{"document": "khac_2026.pdf", "section": "", "text": ""}]}
+    assert ev.score_question(q, answer, None, 1.0).right_plan
+    assert not ev.score_question(q, other, None, 1.0).right_plan
+
+
 def test_main_prints_one_json_object_and_writes_reports(monkeypatch, tmp_path, capsys):
     class FakeService(FakeAssistant):
         def __init__(self, settings=None):
