@@ -25,6 +25,8 @@ from assistant.procedure_tab import build_procedures_tab
 from assistant.schemas import Answer, DocumentInfo, TaskOut
 from assistant.security import InvalidQuestion, clean_optional, clean_question
 from assistant.ui import exports
+from assistant.ui.examples import (PageExamples, PlanFacts, example_questions, first_year, main_lead,
+                                   plans_to_feature)
 from assistant.ui.guard import STAFF_COOKIE, LoginThrottle, StaffUploadGate, VietnamesePageLang
 from assistant.ui.i18n import page_i18n
 from assistant.ui.render import (
@@ -49,19 +51,8 @@ HISTORY_TURNS = 6          # turns sent with a question (most recent last)
 KEPT_TURNS = 20            # turns kept in the browser
 CONVERSATION_KEY = "cchc-conversation-v1"
 EVAL_CANDIDATES = "eval_candidates.jsonl"
+NO_EXAMPLES = "Chưa có kế hoạch nào trong kho: cán bộ tải kế hoạch lên ở thẻ Quản trị."
 
-CITIZEN_EXAMPLES = [
-    "Ai chủ trì tổ chức đối thoại với người dân ở Di Linh?",
-    "Mức độ hài lòng của người dân ở xã Di Linh phải đạt bao nhiêu phần trăm?",
-    "Xã Đại Phước có kế hoạch gì để giải quyết thủ tục hành chính trực tuyến?",
-    "thu tuc hanh chinh o Loc Hoa duoc cai cach the nao",
-]
-STAFF_EXAMPLES = [
-    "Văn phòng HĐND và UBND xã Năm Dẫn chủ trì những nhiệm vụ nào?",
-    "Nhiệm vụ nào của xã Di Linh phải hoàn thành hàng năm?",
-    "Ai phối hợp thực hiện nhiệm vụ đối thoại với doanh nghiệp ở Lộc Hòa?",
-    "Kế hoạch CCHC năm 2026 của xã Đại Phước do ai ký?",
-]
 TASK_HEADERS = ["Xã", "Lĩnh vực", "STT", "Nhiệm vụ", "Chủ trì", "Phối hợp", "Thời hạn", "Sản phẩm", "Tài liệu"]
 DOC_HEADERS = ["Tài liệu", "Xã", "Tỉnh", "Năm", "Tiêu đề", "Đoạn", "Nhiệm vụ"]
 FEEDBACK_HEADERS = ["Mã", "Thời gian (UTC)", "Đánh giá", "Câu hỏi", "Câu trả lời", "Góp ý", "Câu hỏi kiểm thử"]
@@ -69,6 +60,18 @@ PENDING, DONE, FAILED = "**Đang xử lý** —", "**Thành công** —", "**L�
 
 
 # -- small pure helpers ----------------------------------------------------
+
+def page_examples(assistant: "Assistant") -> PageExamples:
+    """Example questions about what the store holds (assistant/ui/examples.py)."""
+    plans = [PlanFacts(commune=d.commune, first_year=first_year(d.year), signed=bool(d.signer),
+                       main_lead=main_lead(t.lead for t in assistant.tasks(document=d.document)))
+             for d in plans_to_feature(assistant.documents())]
+    return example_questions(plans, [p.name for p in assistant.procedures()])
+
+
+def example_samples(questions: list[str]) -> list[list[str]]:
+    return [[q] for q in questions] or [[NO_EXAMPLES]]
+
 
 def commune_choices(documents: list[DocumentInfo]) -> list[str]:
     return [ALL_COMMUNES] + sorted({d.commune for d in documents if d.commune})
@@ -381,7 +384,13 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                 "hãy bổ sung `facts` và `gold_quote` từ kế hoạch rồi chuyển vào bộ câu hỏi đánh giá.",
                 *feedback_view())
 
+    def refresh_examples():
+        shown = page_examples(assistant)
+        return gr.Dataset(samples=example_samples(shown.citizen)), gr.Dataset(samples=example_samples(shown.staff))
+
     years = [str(y) for y in range(2025, 2031)]
+    # filled from the store on page load (refresh_examples); a page built before the store opens starts empty
+    examples = page_examples(assistant) if getattr(assistant, "ready", False) else PageExamples(citizen=[], staff=[])
 
     with gr.Blocks(title="Sổ tay CCHC", delete_cache=(1800, 3600)) as demo:
         gr.Markdown("# Sổ tay CCHC\nHỏi đáp về kế hoạch cải cách hành chính của các xã, có trích dẫn nguyên văn.",
@@ -402,8 +411,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                     new_chat = gr.Button("Cuộc trò chuyện mới", elem_id="new-chat", scale=1, min_width=120,
                                          size="sm")
                 with gr.Column(elem_id="examples"):
-                    gr.Examples(examples=[[q] for q in CITIZEN_EXAMPLES], inputs=[message],
-                                label="Câu hỏi mẫu cho người dân", examples_per_page=4)
+                    citizen_examples = gr.Examples(examples=example_samples(examples.citizen), inputs=[message],
+                                                   label="Câu hỏi mẫu cho người dân", examples_per_page=4)
                 chatbot = gr.Chatbot(label="Cuộc trò chuyện", show_label=False, elem_id="chat", autoscroll=False, height="auto",
                                      max_height=2000, min_height=60, latex_delimiters=[], sanitize_html=True,
                                      feedback_options=("Like", "Dislike"), buttons=["copy"], layout="panel",
@@ -414,8 +423,8 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
                     comment = gr.Textbox(label="Góp ý thêm (không bắt buộc, đừng ghi thông tin cá nhân)",
                                          elem_id="feedback-comment", scale=4, max_length=2000)
                     comment_send = gr.Button("Gửi góp ý", elem_id="feedback-send", scale=1)
-                gr.Examples(examples=[[q] for q in STAFF_EXAMPLES], inputs=[message],
-                            label="Câu hỏi mẫu cho cán bộ")
+                staff_examples = gr.Examples(examples=example_samples(examples.staff), inputs=[message],
+                                             label="Câu hỏi mẫu cho cán bộ")
 
             with gr.Tab("Nhiệm vụ", id="tasks"):
                 with gr.Row():
@@ -524,18 +533,22 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
             trigger(login, [token], [staff_panel, login_status, *staff_outputs], queue=False, **private)
         upload_button.click(upload, [files, token], [upload_status, docs_table, to_delete, files],
                             concurrency_limit=2, **private).then(
-            refresh_communes, [commune, task_commune], [commune, task_commune], **private)
+            refresh_communes, [commune, task_commune], [commune, task_commune], **private).then(
+            refresh_examples, None, [citizen_examples.dataset, staff_examples.dataset], **private)
         delete_button.click(ask_delete, [to_delete, token], [confirm_row, delete_status], queue=False, **private)
         cancel_button.click(cancel_delete, None, [confirm_row, delete_status], queue=False, **private)
         confirm_button.click(delete, [to_delete, token], [confirm_row, delete_status, docs_table, to_delete],
                              **private).then(refresh_communes, [commune, task_commune], [commune, task_commune],
-                                             **private)
+                                             **private).then(
+            refresh_examples, None, [citizen_examples.dataset, staff_examples.dataset], **private)
         to_eval_button.click(to_eval, [to_eval_choice, token], [eval_status, feedback_table, feedback_csv_button,
                                                                 to_eval_choice], queue=False, **private)
 
         demo.load(restore, [conversation], [chatbot, turns], queue=False, **private)
         demo.load(refresh_communes, [commune, task_commune], [commune, task_commune], **private).then(
             filter_tasks, task_inputs, task_outputs, **private)
+        example_sets = [citizen_examples.dataset, staff_examples.dataset]
+        demo.load(refresh_examples, None, example_sets, **private)
     # Answers are CPU-bound: a few at a time, and a bounded waiting line instead of unbounded memory.
     demo.queue(default_concurrency_limit=4, max_size=200)
     return demo
