@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     login_failures_per_minute: int = 10  # wrong staff tokens per client before 429; 0 = off
     ingest_queue_size: int = 4
     ingest_workers: int = 0           # upload parse workers; 0 = one per core, at most 4
-    ingest_job_seconds: float = 600.0  # an upload's parse (OCR included) is stopped after this; 0 = no limit
+    ingest_job_seconds: float = 600.0  # a file's parse (OCR included; upload job or cchc ingest) is stopped after this; 0 = no limit
     # Per document (0 = no limit): a commune plan has tens of pages and a few thousand lines.
     max_pages: int = 1_000            # PDF pages, checked before any text is extracted
     max_paragraphs: int = 200_000     # non-blank lines / paragraphs after loading

@@ -132,7 +132,8 @@ def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[IngestResult]]
 
 def _parse(path: Path, settings=None, progress: bool = False):
     """The one parse of a file on the write path: a plan (`ParsedPlan`, within the settings'
-    document limits) or, for .json/.jsonl, a file of procedure records (`ParsedProcedures`)."""
+    document limits and, in the main thread, its parse time limit `ingest_job_seconds`) or, for
+    .json/.jsonl, a file of procedure records (`ParsedProcedures`)."""
     if path.suffix.lower() in PROCEDURE_SUFFIXES:
         from ingest.procedures import parse_procedure_file
 
@@ -140,10 +141,13 @@ def _parse(path: Path, settings=None, progress: bool = False):
     from ingest.limits import DEFAULT_LIMITS
     from ingest.pipeline import parse_file
 
+    from assistant.parsing import time_limit
+
     limits = getattr(settings, "document_limits", None) or DEFAULT_LIMITS
     pages = _PageBar(document_id(path)) if progress else None
     try:
-        return parse_file(path, limits, progress=pages)
+        with time_limit(document_id(path), float(getattr(settings, "ingest_job_seconds", 0) or 0)):
+            return parse_file(path, limits, progress=pages)
     finally:
         if pages is not None:
             pages.close()

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import IngestError
@@ -77,8 +81,7 @@ def parse_with_time_limit(path: Path, limits: DocumentLimits, seconds: float) ->
     send.close()
     try:
         if not receive.poll(seconds if seconds and seconds > 0 else None):
-            raise IngestError(name, f"xử lý tệp quá thời gian cho phép ({seconds:g} giây; đặt "
-                                    f"CCHC_INGEST_JOB_SECONDS để đổi)", f"parsing took over {seconds:g} s")
+            raise over_time(name, seconds)
         try:
             message = receive.recv()
         except EOFError:
@@ -98,3 +101,45 @@ def parse_with_time_limit(path: Path, limits: DocumentLimits, seconds: float) ->
         number, text, filename = fields
         raise OSError(number, text, filename)
     raise RuntimeError(f"{fields[0]}: {fields[1]}")
+
+
+def over_time(name: str, seconds: float) -> IngestError:
+    """The one error for a parse that ran past its time limit (child process or in-process)."""
+    return IngestError(name, f"xử lý tệp quá thời gian cho phép ({seconds:g} giây; đặt "
+                             f"CCHC_INGEST_JOB_SECONDS để đổi)", f"parsing took over {seconds:g} s")
+
+
+class _OverTime(BaseException):
+    """Raised by the alarm; a BaseException so a parser's `except Exception` cannot swallow it."""
+
+
+@contextmanager
+def time_limit(name: str, seconds: float) -> Iterator[None]:
+    """Stop an in-process parse (`cchc ingest`, which keeps its OCR progress bar) after `seconds`
+    with `over_time`, by SIGALRM. Only in the main thread of a Unix process; elsewhere, and with
+    0, no limit (the serving process parses in children instead: `parse_with_time_limit`)."""
+    usable = (seconds and seconds > 0 and hasattr(signal, "SIGALRM")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _OverTime
+
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)   # someone else's alarm, kept running
+    if outer_left and outer_left <= seconds:
+        yield
+        return
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OverTime:
+        raise over_time(name, seconds) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer_left:
+            signal.setitimer(signal.ITIMER_REAL, max(outer_left - (time.monotonic() - started), 0.001))

@@ -226,3 +226,29 @@ def test_folders_and_uploads_take_scans_photos_and_legacy_word(tmp_path):
         with pytest.raises(UploadRejected) as info:
             check_content(name, data, max_bytes=10_000_000)
         assert info.value.reason == "unsupported" and name in info.value.message
+
+
+@needs_tesseract
+def test_cchc_ingest_stops_a_parse_past_the_time_limit_and_keeps_what_was_stored(tmp_path):
+    """`cchc ingest` parses in its own process (keeping the OCR progress bar), yet a file that runs
+    past CCHC_INGEST_JOB_SECONDS is stopped with the same message as an upload job, the other
+    files of the run are stored, and nothing stored before is lost."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app
+
+    env = {"CCHC_HOME": str(tmp_path / "home"), "CCHC_EMBEDDER": "hash"}
+    plan = REPO / "data" / "plans" / "dai-phuoc_2026.txt"
+    first = CliRunner().invoke(app, ["ingest", "--json", "--no-progress", str(plan)], env=env)
+    assert first.exit_code == 0, first.output
+    # a text plan parses in well under a second once imported; OCR of the two scanned pages takes longer
+    run = CliRunner().invoke(app, ["ingest", "--json", "--no-progress", str(RENDITIONS / SCAN["pdf"]),
+                                   str(REPO / "data" / "plans" / "nam-dan_2026.txt")],
+                             env={**env, "CCHC_INGEST_JOB_SECONDS": "1.5"})
+    assert run.exit_code == 1
+    lines = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    scan, other = lines
+    assert scan["status"] == "error" and "quá thời gian cho phép (1.5 giây" in scan["message"]
+    assert other["status"] == "added"
+    listed = CliRunner().invoke(app, ["documents", "--json"], env=env).stdout.splitlines()
+    assert sorted(json.loads(line)["document"] for line in listed) == ["dai-phuoc_2026.txt", "nam-dan_2026.txt"]

@@ -111,3 +111,29 @@ def test_a_docx_plan_matches_its_text_version(tmp_path, parsed_plans):
     assert [(b.kind, b.section_path, b.cells) for b in plan.blocks] == \
         [(b.kind, b.section_path, b.cells) for b in source.blocks]
     assert len(plan.tasks) == len(source.tasks)
+
+
+def test_the_in_process_time_limit_stops_a_long_parse_and_leaves_an_outer_alarm_running():
+    import signal
+    import time
+
+    from assistant.parsing import time_limit
+    from ingest.errors import IngestError
+
+    with pytest.raises(IngestError, match="quá thời gian cho phép"):
+        with time_limit("x.pdf", 0.05):
+            time.sleep(1)
+    with time_limit("x.pdf", 0.05):
+        pass                                          # a quick parse is untouched
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with time_limit("x.pdf", 5):
+            pass
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 0.3
+        time.sleep(0.5)
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
