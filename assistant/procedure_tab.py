@@ -172,8 +172,9 @@ def build_procedures_tab(assistant: Assistant) -> None:
         return procedure_view(assistant, code)
 
     private = {"api_visibility": "private"}   # page events, not a public API (that is /api/procedures)
-    for trigger in (search.click, query.submit, field.input):
-        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view], **private)
+    for trigger in (search.click, query.submit, field.input):   # the latest search wins, none is dropped
+        trigger(on_search, inputs=[query, field], outputs=[count, results, field, view], **private,
+                trigger_mode="always_last")
     # On a phone the results list is long: the opened procedure is brought into view.
     results.change(on_pick, inputs=[results], outputs=[view], **private).then(
         None, None, None, js=SHOW_VIEW_JS, **private)

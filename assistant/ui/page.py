@@ -520,11 +520,14 @@ def build_ui(assistant: "Assistant", settings: "Settings", jobs: "IngestQueue", 
         task_inputs = [task_commune, agency, due, query]
         task_outputs = [task_notice, count, cards, table, download_csv, download_xlsx, by_agency, by_area]
         timeline_inputs = [task_commune, agency, query, year]
+        # A filter changed while the previous one runs is applied after it ("always_last"), never
+        # dropped (Gradio's default for clicks and submits is "once": the page kept the stale result).
+        latest = {**private, "trigger_mode": "always_last"}
         for trigger in (apply.click, agency.submit, due.submit, query.submit, task_commune.change):
-            trigger(filter_tasks, task_inputs, task_outputs, **private).then(
+            trigger(filter_tasks, task_inputs, task_outputs, **latest).then(
                 timeline, timeline_inputs, [task_notice, timeline_html], **private)
         for trigger in (year.change, timeline_tab.select):
-            trigger(timeline, timeline_inputs, [task_notice, timeline_html], **private)
+            trigger(timeline, timeline_inputs, [task_notice, timeline_html], **latest)
 
         # staff events: each re-checks the token; login is queue-free so wrong tokens wait in no line
         token.change(None, [token], None, js=STAFF_COOKIE_JS, **private)

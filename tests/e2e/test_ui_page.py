@@ -380,3 +380,23 @@ def test_warnings_on_the_page_show_echoed_text_inert():
     for live in ("![", "](", "$$", "http:"):
         assert live not in shown, shown
     assert notice("") == ""
+
+
+def test_a_filter_or_search_changed_while_one_runs_is_applied_after_it_never_dropped(tmp_path):
+    """Gradio drops a click or submit made while the same event still runs ("once"), which left the
+    task tab and the procedure search showing the previous filter's result."""
+    from assistant.jobs import IngestQueue
+    from assistant.security import RateLimiter
+    from assistant.ui import build_ui
+
+    settings = Settings(home=tmp_path, embedder="hash", admin_token=TOKEN)
+    assistant = Assistant(settings)
+    demo = build_ui(assistant, settings, IngestQueue(assistant, tmp_path / "up", max_queued=2, max_bytes=1000),
+                    RateLimiter(0))
+    modes = {}
+    for fn in demo.fns.values():
+        by_user = any(event not in ("load", "then") for _, event in fn.targets)   # not page load or a chain
+        if fn.fn is not None and by_user and fn.fn.__name__ in ("filter_tasks", "timeline", "on_search"):
+            modes.setdefault(fn.fn.__name__, set()).add(fn.trigger_mode)
+    assert set(modes) == {"filter_tasks", "timeline", "on_search"}
+    assert modes == {"filter_tasks": {"always_last"}, "timeline": {"always_last"}, "on_search": {"always_last"}}
