@@ -33,6 +33,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -142,6 +143,43 @@ def _insert_chunks(w: sqlite3.Connection, document: str, chunks) -> None:
           c.page, text_hash(_embed_text(c))) for i, c in enumerate(chunks)])
 
 
+_COMMUNE_VECTOR_CACHE = 512   # communes whose chunk vectors stay in memory (~100 KB each)
+
+
+@dataclass(frozen=True)
+class _VectorBlock:
+    """Chunk ids and their unit vectors (one row each), for an exact nearest-neighbour scan."""
+
+    ids: tuple[str, ...]
+    matrix: np.ndarray
+
+    @classmethod
+    def of(cls, ids: Sequence[str], vectors: Sequence[np.ndarray]) -> "_VectorBlock":
+        if not ids:
+            return cls((), np.zeros((0, 0), dtype=np.float32))
+        matrix = np.stack(vectors).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return cls(tuple(ids), matrix / np.where(norms > 0, norms, 1.0))
+
+    @classmethod
+    def join(cls, blocks: Sequence["_VectorBlock"]) -> "_VectorBlock":
+        full = [b for b in blocks if b.ids]
+        if not full:
+            return cls((), np.zeros((0, 0), dtype=np.float32))
+        return cls(tuple(i for b in full for i in b.ids), np.concatenate([b.matrix for b in full]))
+
+
+def _nearest(block: _VectorBlock, vector, k: int) -> list[tuple[str, float]]:
+    """The `k` rows of `block` of highest cosine with `vector`, best first (ties: stored order)."""
+    if not block.ids:
+        return []
+    q = np.asarray(vector, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(q))
+    sims = block.matrix @ (q / norm if norm > 0 else q)
+    order = np.argsort(-sims, kind="stable")[:k]
+    return [(block.ids[i], float(sims[i])) for i in order]
+
+
 class Store:
     def __init__(self, settings, embedder) -> None:
         self.settings = settings
@@ -153,6 +191,9 @@ class Store:
         self._writer: sqlite3.Connection | None = None
         self.vectors: ChromaIndex | None = None
         self._watch: GenerationWatch | None = None
+        self._commune_vectors_cache: OrderedDict[str, _VectorBlock] = OrderedDict()
+        self._commune_vectors_revision: int | None = None
+        self._commune_vectors_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -699,11 +740,17 @@ class Store:
 
     def dense_search(self, vector, k: int = 20, communes: list[str] | None = None,
                      procedures: bool = False) -> list[tuple[str, float]]:
-        """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first.
-        Plans' chunks, or with `procedures` the procedure facet chunks."""
+        """Cosine similarity. Returns [(chunk_id, similarity)], best first. Plans' chunks, or with
+        `procedures` the procedure facet chunks. Restricted to `communes`, it touches only those
+        communes' vectors (exact, from the SQLite vector cache, `_commune_vectors`); otherwise
+        Chroma's HNSW top-k over the whole index."""
         if k <= 0:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+        if keys and not procedures:
+            local = self._commune_vectors(keys)
+            if local is not None:
+                return _nearest(local, vector, k)
         if procedures:
             where = {"kind": _PROCEDURE_KIND}
         else:
@@ -722,6 +769,38 @@ class Store:
         ids, distances = result["ids"][0], result["distances"][0]
         known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
+
+    def _commune_vectors(self, keys: Sequence[str]) -> "_VectorBlock | None":
+        """The plan chunks of the communes `keys` with their unit vectors, read from SQLite (the
+        chunks and the content-addressed vector cache: what Chroma is derived from) and kept per
+        commune and store revision in a bounded LRU. None when a chunk has no cached vector of
+        this embedder (then Chroma answers)."""
+        revision = self.revision()
+        with self._commune_vectors_lock:
+            if self._commune_vectors_revision != revision:
+                self._commune_vectors_cache.clear()
+                self._commune_vectors_revision = revision
+            blocks = [self._commune_vectors_cache.get(key) for key in keys]
+            for key, block in zip(keys, blocks):
+                if block is not None:
+                    self._commune_vectors_cache.move_to_end(key)
+        for j, key in enumerate(keys):
+            if blocks[j] is not None:
+                continue
+            rows = self._db().execute(
+                "SELECT c.id, v.vector FROM documents d JOIN chunks c ON c.document = d.document "
+                "LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.embedder = ? "
+                "WHERE d.commune_key = ? AND d.kind = 'plan' AND c.kind != ? ORDER BY c.document, c.ordinal",
+                (self.embedder.name, key, _PROCEDURE_KIND)).fetchall()
+            if any(r[1] is None for r in rows):
+                return None
+            blocks[j] = _VectorBlock.of([r[0] for r in rows], [np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            with self._commune_vectors_lock:
+                if self._commune_vectors_revision == revision:
+                    self._commune_vectors_cache[key] = blocks[j]
+                    while len(self._commune_vectors_cache) > _COMMUNE_VECTOR_CACHE:
+                        self._commune_vectors_cache.popitem(last=False)
+        return blocks[0] if len(blocks) == 1 else _VectorBlock.join(blocks)
 
     def _existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
