@@ -282,6 +282,16 @@ class CommuneMatcher:
         best = self._closest_after_marker(segments)
         return [best] if best else []
 
+    def covered(self, seq: Sequence[str]) -> set[int]:
+        """Positions of `seq` (folded tokens) inside an occurrence of one of the names."""
+        out: set[int] = set()
+        for pos, token in enumerate(seq):
+            for i in self.by_first.get(token, ()):
+                key = self.keys[i]
+                if tuple(seq[pos:pos + len(key)]) == key:
+                    out.update(range(pos, pos + len(key)))
+        return out
+
     def _closest_after_marker(self, segments: list[list[str]]) -> str | None:
         """The name closest (ratio >= FUZZY_MIN_RATIO) to a window right after a commune marker
         or a place preposition; ties go to the earlier name, then the earlier window."""
@@ -592,8 +602,7 @@ def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -
     """"… được scan số hóa": the plan's term is already there, the colloquial one only dilutes it."""
     words = _words(question)
     seq = [w[2] for w in words]
-    blocked = {k for name in protected for i in _find_all(seq, _name_key(name).split())
-               for k in range(i, i + len(_name_key(name).split()))}
+    blocked = commune_matcher(tuple(protected)).covered(seq)
     cuts: list[tuple[int, int]] = []
     for entry in lexicon.entries:
         if not _find_all(seq, list(entry.term_key)):
@@ -631,11 +640,7 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
         by_variant.setdefault(variant, []).append(term)
     words = _words(question)
     seq = [w[2] for w in words]
-    blocked: set[int] = set()
-    for name in protected:
-        key = _name_key(name).split()
-        for i in _find_all(seq, key):
-            blocked.update(range(i, i + len(key)))
+    blocked = commune_matcher(tuple(protected)).covered(seq)
     replacements: list[tuple[int, int, str]] = []
     for variant, terms in by_variant.items():
         key = tokens(variant)

@@ -113,3 +113,43 @@ def test_a_question_compares_few_names(names, monkeypatch):
     calls["n"] = 0
     match_commune("Ai chủ trì tổ chức đối thoại với người dân ở xã Tân Phú Hưng của tỉnh?", names)
     assert calls["n"] < 50
+
+
+def covered_by_scanning(seq: list[str], names: list[str]) -> set[int]:
+    """Positions inside a name, found as before the lookup: every name searched in turn."""
+    return {k for name in names for i in _find_all(seq, _name_key(name).split())
+            for k in range(i, i + len(_name_key(name).split()))}
+
+
+def test_name_positions_same_as_scanning(names):
+    from assistant.qa.understand import _words
+
+    matcher = commune_matcher(tuple(names))
+    for question in gold_questions()[::3] + typo_questions(names):
+        seq = [w[2] for w in _words(question)]
+        assert matcher.covered(seq) == covered_by_scanning(seq, names), question
+
+
+def test_lexicon_protects_names_without_searching_each(names, monkeypatch):
+    """The colloquial-wording pass keeps commune names as typed; with thousands of names it
+    searches the question no more often than with none (it searched once per name)."""
+    from assistant.lexicon import default_lexicon
+    from assistant.qa.understand import apply_lexicon
+
+    lexicon = default_lexicon()
+    calls = {"n": 0}
+    real = understand_module._find_all
+
+    def counted(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(understand_module, "_find_all", counted)
+    question = f"chi phí thực hiện kế hoạch ở xã {names[3]} lấy từ đâu"
+    apply_lexicon(question, lexicon, ())
+    alone = calls["n"]
+    calls["n"] = 0
+    commune_matcher(tuple(names))
+    calls["n"] = 0
+    assert apply_lexicon(question, lexicon, names) == apply_lexicon(question, lexicon, ())
+    assert calls["n"] <= 2 * alone
