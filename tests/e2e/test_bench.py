@@ -251,6 +251,10 @@ def test_quick_bench_runs_end_to_end_without_embedding_copies(tmp_path):
     assert build["plans"] == 8 and build["added"] == 4 and build["embedded_for_real"] == 0 and build["bulk"]
     by_size = {r["size"]: r for r in results["query"]}
     assert by_size[1]["plans"] == 4 and by_size[8]["plans"] == 8
+    # each store's questions are kept beside it for --reuse, never copied into a grown store
+    kept = {size: json.loads((work / name / "bench-questions-7-18.json").read_text())
+            for size, name in ((1, "plans-bundled"), (8, "plans-8"))}
+    assert kept[1] != kept[8] and any(q["synthetic"] for q in kept[8])
     assert by_size[8]["chunks"] > by_size[1]["chunks"]
     for row in by_size.values():
         for key in ("open_s", "first_ask_s", "ask_p50", "ask_p95", "search_p50", "search_p95", "embed_p50",
