@@ -206,9 +206,16 @@ def stage_questions(home: Path, n: int, seed: int) -> dict:
 
 
 def _questions(home: Path, n: int, seed: int) -> list:
+    """The store's benchmark questions, made once per store (kept beside it: picking them reads
+    every plan's records, minutes at 5,000 plans; a rebuilt store starts without the file)."""
     from eval.bench_questions import BenchQuestion
 
-    return [BenchQuestion(**q) for q in run_stage("questions", home, queries=n, seed=seed)["questions"]]
+    saved = home / f"bench-questions-{seed}-{n}.json"
+    if saved.exists():
+        return [BenchQuestion(**q) for q in json.loads(saved.read_text(encoding="utf-8"))]
+    questions = run_stage("questions", home, queries=n, seed=seed)["questions"]
+    saved.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    return [BenchQuestion(**q) for q in questions]
 
 
 def stage_query(home: Path, n: int, seed: int, profile_path: str | None) -> dict:
@@ -380,41 +387,99 @@ def stage_memory(home: Path, n: int, seed: int, top: int = 12) -> dict:
             "by_file": by_file, "by_line": by_line}
 
 
-PROCEDURE_PARSER = ("ingest.procedures", "parse_record")   # HOOK: module and function of the parser
+PROCEDURE_QUESTIONS = REPO / "eval" / "questions_procedures.jsonl"
 
 
-def stage_procedures(home: Path, factor: int, seed: int, records_dir: str | None) -> dict:
-    """The procedure catalogue at `factor` x its bundled size: parse throughput and memory.
+def stage_procedures(home: Path, factor: int, seed: int, records_dir: str | None,
+                     noise: float = 0.15, n: int = 120) -> dict:
+    """The procedure catalogue at `factor` x its bundled size beside the bundled plans: the
+    bundled records plus `factor - 1` perturbed copies of each (distinct codes, two words of the
+    name swapped; `eval.scale.synthesize_procedure_records`) as one .jsonl file, its facet chunks
+    given the real chunks' vectors plus noise (nothing embedded for real). Then, in a fresh
+    Assistant: the catalogue search (`cchc procedures --query`) and the chat answer to the
+    procedure questions of eval/questions_procedures.jsonl, warm, p50/p95 wall and CPU."""
+    from assistant.embeddings import make_embedder
+    from assistant.service import Assistant
+    from assistant.store import Store
+    from assistant.vector_cache import shipped_vectors, text_hash
+    from eval.scale import PrecomputedEmbedder, perturb_vector, synthesize_procedure_records
+    from ingest.procedures import build_procedure_chunks, parse_procedure_file, parse_procedure_text
 
-    HOOK (issue 15 item 3): the procedure parser (`ingest/procedures.py`) is being written in
-    parallel. Until it exists this stage reports "skipped" with the reason. When it lands, set
-    PROCEDURE_PARSER to its per-record function (dict -> Procedure) and extend this stage with the
-    store/query timings once the store holds procedures (ingest the written .jsonl through
-    `Assistant.ingest`, then time `procedures --query` and procedure questions)."""
-    import importlib
-
-    from eval.scale import synthesize_procedure_records
+    import numpy as np
 
     folder = Path(records_dir) if records_dir else REPO / "data" / "procedures"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not files:
         return {"skipped": f"no procedure records in {folder.name}/ (use --procedures-dir)"}
-    module_name, function_name = PROCEDURE_PARSER
-    try:
-        parse = getattr(importlib.import_module(module_name), function_name)
-    except (ImportError, AttributeError):
-        return {"skipped": f"{module_name}.{function_name} is not available yet", "bundled": len(files)}
-    records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
-    copies = synthesize_procedure_records(records, factor, seed=seed)
-    home.mkdir(parents=True, exist_ok=True)
-    catalogue = home / "catalogue.jsonl"
-    catalogue.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in copies), encoding="utf-8")
+    settings = _settings(home)
+    document = f"catalogue-x{factor}.jsonl"
+    built: dict = {}
     t0 = time.perf_counter()
-    parsed = [parse(r) for r in copies]
-    parse_s = time.perf_counter() - t0
-    return {"bundled": len(records), "factor": factor, "records": len(parsed), "parse_s": parse_s,
-            "records_per_s": len(parsed) / parse_s if parse_s else None,
-            "catalogue_mb": dir_size_mb(catalogue)}
+    embedder = PrecomputedEmbedder(make_embedder(settings))
+    store = Store(settings, embedder).open()
+    try:
+        if store.document(document) is None:
+            records = [json.loads(f.read_text(encoding="utf-8")) for f in files]
+            originals = {p.code: p for f in files for p in parse_procedure_file(f).procedures}
+            copies = synthesize_procedure_records(records, factor, seed=seed)
+            text = "\n".join(json.dumps(r, ensure_ascii=False) for r in copies)
+            t1 = time.perf_counter()
+            parsed = parse_procedure_text(document, text, jsonl=True)
+            parse_s = time.perf_counter() - t1
+            shipped = shipped_vectors(embedder)
+            rng = np.random.default_rng(seed)
+            for procedure in parsed.procedures:
+                original = originals.get(procedure.code.split(".s")[0] if ".s" in procedure.code else procedure.code)
+                if original is None:
+                    continue
+                pairs = zip(build_procedure_chunks(procedure), build_procedure_chunks(original))
+                for copy, source in pairs:
+                    key = text_hash(source.embed_text or source.text)
+                    vector = shipped.lookup([key]).get(key) if shipped is not None else None
+                    if vector is not None:
+                        embedder.register([(copy.embed_text or copy.text, perturb_vector(vector, rng, noise))])
+            t2 = time.perf_counter()
+            built["status"] = store.upsert_procedures(parsed)
+            built.update({"parse_s": parse_s, "write_s": time.perf_counter() - t2,
+                          "embedded_for_real": embedder.passages_embedded_for_real})
+        records_n = store.procedure_count(document)
+    finally:
+        store.close()
+    built["build_s"] = time.perf_counter() - t0
+
+    questions = [json.loads(line)["question"] for line in PROCEDURE_QUESTIONS.read_text(encoding="utf-8").splitlines()
+                 if line.strip()][:n]
+    assistant = Assistant(settings).warm_up()
+    assistant.embedder.warm_up()
+    t3 = time.perf_counter()
+    assistant.procedures(query=questions[0])
+    first_search_s = time.perf_counter() - t3
+    for q in questions[:WARMUP_QUESTIONS]:
+        assistant.ask(q)
+    search_ms, search_cpu, ask_ms, ask_cpu, routed = [], [], [], [], 0
+    load_before = os.getloadavg()[0]
+    for q in questions:
+        t, c = time.perf_counter(), time.process_time()
+        assistant.procedures(query=q, limit=10)
+        search_ms.append((time.perf_counter() - t) * 1000)
+        search_cpu.append((time.process_time() - c) * 1000)
+    forget_query_vectors(assistant)
+    for q in questions:
+        t, c = time.perf_counter(), time.process_time()
+        answer = assistant.ask(q)
+        ask_ms.append((time.perf_counter() - t) * 1000)
+        ask_cpu.append((time.process_time() - c) * 1000)
+        routed += answer.intent == "procedure"
+    total = len(assistant.store.procedures())
+    assistant.close()
+    return {"bundled": len(files), "factor": factor, "records": total, "file_records": records_n, **built,
+            "questions": len(questions), "first_search_s": first_search_s,
+            "search_p50": percentile(search_ms, 50), "search_p95": percentile(search_ms, 95),
+            "search_cpu_p50": percentile(search_cpu, 50),
+            "ask_p50": percentile(ask_ms, 50), "ask_p95": percentile(ask_ms, 95),
+            "ask_cpu_p50": percentile(ask_cpu, 50), "ask_cpu_p95": percentile(ask_cpu, 95),
+            "routed_to_catalogue": routed / len(questions) if questions else None,
+            "load_before": load_before, "load_after": os.getloadavg()[0], **store_sizes(settings)}
 
 
 def forget_query_vectors(assistant) -> None:
@@ -444,7 +509,7 @@ def run_stage_inline(args) -> int:
     elif args.stage == "questions":
         result = stage_questions(home, args.queries, args.seed)
     elif args.stage == "procedures":
-        result = stage_procedures(home, args.size, args.seed, args.procedures_dir)
+        result = stage_procedures(home, args.size, args.seed, args.procedures_dir, noise=args.noise)
     else:
         result = stage_query(home, args.queries, args.seed, args.profile_path)
     result["peak_rss_mb"] = peak_rss_mb()
@@ -496,7 +561,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory", action="store_true",
                    help="also split the serving process's memory per step and per module (tracemalloc)")
     p.add_argument("--procedures", type=int, default=0, metavar="FACTOR",
-                   help="also time the procedure catalogue at FACTOR x its bundled size (needs ingest.procedures)")
+                   help="also time the procedure catalogue at FACTOR x its bundled size beside the bundled plans "
+                        "(search and ask latency; e.g. 10)")
     p.add_argument("--procedures-dir", default=None, help=argparse.SUPPRESS)
     p.add_argument("--profile", action="store_true",
                    help="profile the ask loop with pyinstrument; reports next to the table")
@@ -566,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
                                     and store_counts(d)[0] == int(d.name.split("-")[1])),
                                    key=lambda d: int(d.name.split("-")[1]), default=previous)
                 shutil.copytree(previous, home)
+                for kept in home.glob("bench-questions-*.json"):   # the smaller store's questions
+                    kept.unlink()
                 results["build"].append({"size": size, **run_stage(
                     "build", home, size=size, seed=args.seed, noise=args.noise)})
                 if previous != base and not args.keep:
@@ -581,8 +649,12 @@ def main(argv: list[str] | None = None) -> int:
             if args.memory:
                 results["memory"].append({"size": size, **run_stage("memory", home, seed=args.seed)})
         if args.procedures:
-            results["procedures"] = run_stage("procedures", work / "procedures", size=args.procedures,
-                                              seed=args.seed, procedures_dir=args.procedures_dir)
+            catalogue_home = work / f"procedures-x{args.procedures}"
+            if not (args.reuse and (catalogue_home / "cchc.sqlite3").exists()):
+                shutil.rmtree(catalogue_home, ignore_errors=True)
+                shutil.copytree(base, catalogue_home)    # the plans beside the catalogue, as served
+            results["procedures"] = run_stage("procedures", catalogue_home, size=args.procedures,
+                                              seed=args.seed, noise=args.noise, procedures_dir=args.procedures_dir)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -680,9 +752,17 @@ def tables(results: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                     [[x["where"], _f(x["mb"], 1), _f(x["blocks"])] for x in m["by_file"] + m["by_line"]]))
     if results.get("procedures"):
         pr = results["procedures"]
-        out.append(("Procedure catalogue", ["records", "factor", "parse s", "records/s", "note"],
+        out.append(("Procedure catalogue beside the bundled plans — warm process (ms)",
+                    ["records", "factor", "parse s", "write s", "embedded for real", "first search s",
+                     "search p50", "search p95", "search CPU p50", "ask p50", "ask p95", "ask CPU p50",
+                     "ask CPU p95", "routed to catalogue", "load avg", "peak RSS MB", "note"],
                     [[_f(pr.get("records")), _f(pr.get("factor")), _f(pr.get("parse_s"), 1),
-                      _f(pr.get("records_per_s"), 0), pr.get("skipped", "")]]))
+                      _f(pr.get("write_s"), 1), _f(pr.get("embedded_for_real")), _f(pr.get("first_search_s"), 2),
+                      _f(pr.get("search_p50")), _f(pr.get("search_p95")), _f(pr.get("search_cpu_p50")),
+                      _f(pr.get("ask_p50")), _f(pr.get("ask_p95")), _f(pr.get("ask_cpu_p50")),
+                      _f(pr.get("ask_cpu_p95")), _pct(pr.get("routed_to_catalogue")),
+                      f"{pr.get('load_before', 0):.1f}→{pr.get('load_after', 0):.1f}",
+                      _f(pr.get("peak_rss_mb"), 0), pr.get("skipped", "")]]))
     profiled = [r for r in results["query"] if r.get("profile_split")]
     if profiled:
         places = list(dict.fromkeys(x["where"] for r in profiled for x in r["profile_split"]))

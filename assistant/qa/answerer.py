@@ -13,6 +13,7 @@ answers give per-commune counts and ask to narrow.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -150,13 +151,17 @@ class Answerer:
         index = self.index()
         turns = clean_history(history)
         q = self._understand(question, index) if index.documents else None
+        # The plain reading routes plans vs procedures (the speller must not bend it); when the
+        # speller and the lexicon left the question as asked, it is this same Query.
+        plain = copy.deepcopy(q) if q is not None and q.question == q.asked else None
         context: dict = {}
         if q is not None and turns:
             resolved = resolve_history(q, turns, lambda text: self._understand(self._clean(text), index),
                                        cross_commune=is_cross_commune)
             q, context = resolved.query, resolved.context
         if not context:   # a follow-up that carries a plan turn's context stays with the plans
-            routed = understand(question, index.communes, index.agencies, today=self.today or date.today())
+            routed = plain if plain is not None else \
+                understand(question, index.communes, index.agencies, today=self.today or date.today())
             # plans vs procedures: decided here, once; the plans' wording is embedded, so the
             # plans' retrieval after it reuses the memoised vector
             answer = self._answer_procedure(routed, index, embed_text=q.question if q is not None else question)

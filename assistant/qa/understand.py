@@ -221,36 +221,106 @@ def _name_key(name: str) -> str:
     return normalise_name(name)
 
 
-def match_commune(question: str, known_communes: list[str]) -> list[str]:
+FUZZY_MIN_RATIO = 0.86     # a window after a commune marker this close to a name is that name
+
+
+def match_commune(question: str, known_communes: Sequence[str]) -> list[str]:
     """Communes from `known_communes` named in `question`, in order of mention (exact folded
-    match first; failing that, one small typo right after a commune marker)."""
-    segments = _segments(question)
-    found: list[tuple[int, str]] = []
-    for name in known_communes:
-        key = _name_key(name).split()
-        if not key:
-            continue
-        positions = [(si, pos) for si, seg in enumerate(segments) for pos in _find_all(seg, key)]
-        if positions and not _accent_conflict(question, name):
-            found.append((positions[0][0] * 1000 + positions[0][1], name))
-    if found:
-        return [name for _, name in sorted(found)]
-    best: tuple[float, str] | None = None
-    for name in known_communes:
-        key = _name_key(name)
-        n = len(key.split())
-        if not n:
-            continue
+    match first; failing that, one small typo right after a commune marker). The lookup
+    structure over the names is built once per list of names (`commune_matcher`)."""
+    return commune_matcher(tuple(known_communes)).match(question)
+
+
+@lru_cache(maxsize=8)
+def commune_matcher(known_communes: tuple[str, ...]) -> "CommuneMatcher":
+    """The matcher over one list of names (a store revision's); a few lists are kept."""
+    return CommuneMatcher(known_communes)
+
+
+class CommuneMatcher:
+    """`match_commune` over a fixed list of names without scanning every name per question.
+
+    Exact matches: an inverted index from a name key's first folded token to the names starting
+    with it, so only names whose first token occurs in the question are compared. Typos after a
+    marker: `SequenceMatcher.ratio` is bounded above by its character-multiset overlap
+    (`quick_ratio`), computed for every name at once from a count matrix; only names whose bound
+    reaches `FUZZY_MIN_RATIO` get the real ratio. Same answers as comparing every name."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        import numpy as np
+
+        self.names = list(names)
+        self.keys = [tuple(_name_key(name).split()) for name in self.names]
+        self.by_first: dict[str, list[int]] = {}
+        for i, key in enumerate(self.keys):
+            if key:
+                self.by_first.setdefault(key[0], []).append(i)
+        self.strings = [_name_key(name) for name in self.names]
+        alphabet = sorted({ch for text in self.strings for ch in text})
+        self.column = {ch: j for j, ch in enumerate(alphabet)}
+        counts = np.zeros((len(self.names), len(alphabet) + 1), dtype=np.int16)  # + 1: any other character
+        for i, text in enumerate(self.strings):
+            for ch in text:
+                counts[i, self.column[ch]] += 1
+        self.counts = counts
+        self.lengths = np.array([len(t) for t in self.strings], dtype=np.int32)
+        self.sizes = np.array([len(k) for k in self.keys], dtype=np.int32)
+
+    def match(self, question: str) -> list[str]:
+        segments = _segments(question)
+        first: dict[int, int] = {}
+        for si, seg in enumerate(segments):
+            for pos, token in enumerate(seg):
+                for i in self.by_first.get(token, ()):
+                    key = self.keys[i]
+                    if i not in first and tuple(seg[pos:pos + len(key)]) == key:
+                        first[i] = si * 1000 + pos
+        found = [(position, self.names[i]) for i, position in first.items()
+                 if not _accent_conflict(question, self.names[i])]
+        if found:
+            return [name for _, name in sorted(found)]
+        best = self._closest_after_marker(segments)
+        return [best] if best else []
+
+    def covered(self, seq: Sequence[str]) -> set[int]:
+        """Positions of `seq` (folded tokens) inside an occurrence of one of the names."""
+        out: set[int] = set()
+        for pos, token in enumerate(seq):
+            for i in self.by_first.get(token, ()):
+                key = self.keys[i]
+                if tuple(seq[pos:pos + len(key)]) == key:
+                    out.update(range(pos, pos + len(key)))
+        return out
+
+    def _closest_after_marker(self, segments: list[list[str]]) -> str | None:
+        """The name closest (ratio >= FUZZY_MIN_RATIO) to a window right after a commune marker
+        or a place preposition; ties go to the earlier name, then the earlier window."""
+        import numpy as np
+
+        windows: list[tuple[int, str]] = []   # (tokens in the window, text) in question order
         for q_tokens in segments:
-            for i in range(1, len(q_tokens) - n + 1):
-                prev = q_tokens[i - 1]
-                if prev not in _COMMUNE_MARKERS + _PLACE_PREPS and prev != "tran":
-                    continue
-                window = " ".join(q_tokens[i:i + n])
-                ratio = SequenceMatcher(None, window, key).ratio()
-                if ratio >= 0.86 and (best is None or ratio > best[0]):
-                    best = (ratio, name)
-    return [best[1]] if best else []
+            for n in sorted(set(self.sizes.tolist()) - {0}):
+                for i in range(1, len(q_tokens) - n + 1):
+                    prev = q_tokens[i - 1]
+                    if prev in _COMMUNE_MARKERS + _PLACE_PREPS or prev == "tran":
+                        windows.append((n, " ".join(q_tokens[i:i + n])))
+        if not windows or not self.names:
+            return None
+        hits: list[tuple[float, int, int]] = []
+        for w, (n, window) in enumerate(windows):
+            vector = np.zeros(self.counts.shape[1], dtype=np.int16)
+            for ch in window:
+                vector[self.column.get(ch, -1)] += 1
+            overlap = np.minimum(self.counts, vector).sum(axis=1)
+            bound = 2.0 * overlap / (self.lengths + len(window))
+            for i in np.nonzero((bound >= FUZZY_MIN_RATIO) & (self.sizes == n))[0].tolist():
+                ratio = SequenceMatcher(None, window, self.strings[i]).ratio()
+                if ratio >= FUZZY_MIN_RATIO:
+                    hits.append((ratio, i, w))
+        if not hits:
+            return None
+        ratio, i, _ = min(hits, key=lambda h: (-h[0], h[1], h[2]))
+        return self.names[i]
 
 
 def _name_after_marker(question: str) -> str | None:
@@ -532,8 +602,7 @@ def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -
     """"… được scan số hóa": the plan's term is already there, the colloquial one only dilutes it."""
     words = _words(question)
     seq = [w[2] for w in words]
-    blocked = {k for name in protected for i in _find_all(seq, _name_key(name).split())
-               for k in range(i, i + len(_name_key(name).split()))}
+    blocked = commune_matcher(tuple(protected)).covered(seq)
     cuts: list[tuple[int, int]] = []
     for entry in lexicon.entries:
         if not _find_all(seq, list(entry.term_key)):
@@ -571,11 +640,7 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
         by_variant.setdefault(variant, []).append(term)
     words = _words(question)
     seq = [w[2] for w in words]
-    blocked: set[int] = set()
-    for name in protected:
-        key = _name_key(name).split()
-        for i in _find_all(seq, key):
-            blocked.update(range(i, i + len(key)))
+    blocked = commune_matcher(tuple(protected)).covered(seq)
     replacements: list[tuple[int, int, str]] = []
     for variant, terms in by_variant.items():
         key = tokens(variant)

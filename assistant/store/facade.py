@@ -33,6 +33,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -142,6 +143,45 @@ def _insert_chunks(w: sqlite3.Connection, document: str, chunks) -> None:
           c.page, text_hash(_embed_text(c))) for i, c in enumerate(chunks)])
 
 
+_COMMUNE_VECTOR_CACHE = 512   # communes whose chunk vectors stay in memory (~100 KB each)
+_PROCEDURES_BLOCK = "\x00procedures"   # the cache entry of every procedure facet (no commune key)
+_PLAN_QUERY_MAX = 2000        # widest unfiltered Chroma query before the kind filter is used
+
+
+@dataclass(frozen=True)
+class _VectorBlock:
+    """Chunk ids and their unit vectors (one row each), for an exact nearest-neighbour scan."""
+
+    ids: tuple[str, ...]
+    matrix: np.ndarray
+
+    @classmethod
+    def of(cls, ids: Sequence[str], vectors: Sequence[np.ndarray]) -> "_VectorBlock":
+        if not ids:
+            return cls((), np.zeros((0, 0), dtype=np.float32))
+        matrix = np.stack(vectors).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return cls(tuple(ids), matrix / np.where(norms > 0, norms, 1.0))
+
+    @classmethod
+    def join(cls, blocks: Sequence["_VectorBlock"]) -> "_VectorBlock":
+        full = [b for b in blocks if b.ids]
+        if not full:
+            return cls((), np.zeros((0, 0), dtype=np.float32))
+        return cls(tuple(i for b in full for i in b.ids), np.concatenate([b.matrix for b in full]))
+
+
+def _nearest(block: _VectorBlock, vector, k: int) -> list[tuple[str, float]]:
+    """The `k` rows of `block` of highest cosine with `vector`, best first (ties: stored order)."""
+    if not block.ids:
+        return []
+    q = np.asarray(vector, dtype=np.float32).reshape(-1)
+    norm = float(np.linalg.norm(q))
+    sims = block.matrix @ (q / norm if norm > 0 else q)
+    order = np.argsort(-sims, kind="stable")[:k]
+    return [(block.ids[i], float(sims[i])) for i in order]
+
+
 class Store:
     def __init__(self, settings, embedder) -> None:
         self.settings = settings
@@ -153,6 +193,10 @@ class Store:
         self._writer: sqlite3.Connection | None = None
         self.vectors: ChromaIndex | None = None
         self._watch: GenerationWatch | None = None
+        self._commune_vectors_cache: OrderedDict[str, _VectorBlock] = OrderedDict()
+        self._commune_vectors_revision: int | None = None
+        self._commune_vectors_lock = threading.Lock()
+        self._communes: tuple[int, tuple[str, ...]] | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -621,9 +665,15 @@ class Store:
         return procedure_from_dict(json.loads(row["record"])) if row else None
 
     def communes(self) -> list[str]:
-        """Distinct commune names as the plans write them."""
-        return [r[0] for r in self._db().execute(
-            "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")]
+        """Distinct commune names as the plans write them (read once per store revision: a text
+        search looks for the communes it names in every query)."""
+        revision = self.revision()
+        cached = self._communes
+        if cached is None or cached[0] != revision:
+            cached = (revision, tuple(r[0] for r in self._db().execute(
+                "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")))
+            self._communes = cached
+        return list(cached[1])
 
     def commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
         if not communes:
@@ -699,29 +749,132 @@ class Store:
 
     def dense_search(self, vector, k: int = 20, communes: list[str] | None = None,
                      procedures: bool = False) -> list[tuple[str, float]]:
-        """Cosine similarity via Chroma. Returns [(chunk_id, similarity)], best first.
-        Plans' chunks, or with `procedures` the procedure facet chunks."""
+        """Cosine similarity. Returns [(chunk_id, similarity)], best first. Plans' chunks, or with
+        `procedures` the procedure facet chunks. Restricted to `communes`, and for the procedure
+        facets, it touches only those vectors (an exact scan of SQLite's vector cache,
+        `_vector_block`); the plans unrestricted come from Chroma's HNSW top-k without a `where`
+        filter (`_plan_nearest`). Chroma's filtered query is the fallback."""
         if k <= 0:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
+        if keys and not procedures:
+            local = self._commune_vectors(keys)
+            if local is not None:
+                return _nearest(local, vector, k)
+        if procedures:
+            local = self._procedure_vectors()
+            if local is not None:
+                return _nearest(local, vector, k)
+        elif not keys:
+            found = self._plan_nearest(vector, k)
+            if found is not None:
+                return found
         if procedures:
             where = {"kind": _PROCEDURE_KIND}
         else:
             kind = {"kind": {"$ne": _PROCEDURE_KIND}}
             where = {"$and": [{"commune_key": {"$in": keys}}, kind]} if keys else kind
-        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where,
-                     include=["distances"])
+        result = self._chroma_query(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k,
+                                    where=where, include=["distances"])
+        ids, distances = result["ids"][0], result["distances"][0]
+        known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
+
+    def _vector_block(self, name: str, where: str, params: Sequence) -> "_VectorBlock | None":
+        """The chunks matching `where` (over chunks c JOIN documents d) with their cached vectors,
+        kept under `name` per store revision in a bounded LRU; None when one has no vector."""
+        revision = self.revision()
+        with self._commune_vectors_lock:
+            if self._commune_vectors_revision != revision:
+                self._commune_vectors_cache.clear()
+                self._commune_vectors_revision = revision
+            block = self._commune_vectors_cache.get(name)
+            if block is not None:
+                self._commune_vectors_cache.move_to_end(name)
+                return block
+        rows = self._db().execute(
+            "SELECT c.id, v.vector FROM documents d JOIN chunks c ON c.document = d.document "
+            "LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.embedder = ? "
+            f"WHERE {where} ORDER BY c.document, c.ordinal", (self.embedder.name, *params)).fetchall()
+        if any(r[1] is None for r in rows):
+            return None
+        block = _VectorBlock.of([r[0] for r in rows], [np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        with self._commune_vectors_lock:
+            if self._commune_vectors_revision == revision:
+                self._commune_vectors_cache[name] = block
+                while len(self._commune_vectors_cache) > _COMMUNE_VECTOR_CACHE:
+                    self._commune_vectors_cache.popitem(last=False)
+        return block
+
+    def _chroma_query(self, **query) -> dict:
         try:
             with self.vectors.reading():
-                result = self._collection.query(**query)
+                return self._collection.query(**query)
         except Exception as exc:  # noqa: BLE001 - another process wrote between refresh() and this query
             log.warning("vector query failed (%s); reopening the vector index and retrying once", exc)
             self.vectors.reopen()
             with self.vectors.reading():
-                result = self._collection.query(**query)
-        ids, distances = result["ids"][0], result["distances"][0]
-        known = self._existing_chunk_ids(ids)  # Chroma may briefly trail SQLite during a write
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, distances) if i in known]
+                return self._collection.query(**query)
+
+    def _plan_nearest(self, vector, k: int) -> list[tuple[str, float]] | None:
+        """The `k` plan chunks nearest `vector` from Chroma's HNSW without a `where` clause (a
+        filter makes Chroma list every matching id first: the whole collection when it is
+        "not a procedure"): the nearest `n` of every kind, procedure facets dropped through
+        SQLite, `n` widened until `k` plan chunks remain or every procedure facet fits in it.
+        None when that would take more than `_PLAN_QUERY_MAX` results (then the filter runs)."""
+        procedures = self._procedure_chunk_count()
+        n = k if procedures == 0 else 2 * k
+        while True:
+            result = self._chroma_query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                        n_results=n, include=["distances"])
+            ids, distances = result["ids"][0], result["distances"][0]
+            kinds = self._chunk_kinds(ids)
+            found = [(i, 1.0 - float(d)) for i, d in zip(ids, distances)
+                     if i in kinds and kinds[i] != _PROCEDURE_KIND]
+            if len(found) >= k or len(ids) < n or n >= k + procedures:
+                return found[:k]
+            if n >= _PLAN_QUERY_MAX:
+                return None
+            n = min(4 * n, k + procedures, _PLAN_QUERY_MAX)
+
+    def _procedure_chunk_count(self) -> int:
+        """How many procedure facet chunks the store holds (counted once per revision)."""
+        revision = self.revision()
+        cached = getattr(self, "_procedure_count_cache", None)
+        if cached is None or cached[0] != revision:
+            count = self._db().execute(
+                "SELECT COUNT(*) FROM documents d JOIN chunks c ON c.document = d.document "
+                "WHERE d.kind = 'procedures' AND c.kind = ?", (_PROCEDURE_KIND,)).fetchone()[0]
+            cached = self._procedure_count_cache = (revision, count)
+        return cached[1]
+
+    def _chunk_kinds(self, ids: Sequence[str]) -> dict[str, str]:
+        """{id: kind} of the ids SQLite holds (Chroma may briefly trail SQLite during a write)."""
+        found: dict[str, str] = {}
+        for batch in _chunks_of(list(ids), _BATCH):
+            marks = ",".join("?" * len(batch))
+            found.update((r[0], r[1]) for r in self._db().execute(
+                f"SELECT id, kind FROM chunks WHERE id IN ({marks})", batch))
+        return found
+
+    def _procedure_vectors(self) -> "_VectorBlock | None":
+        """Every procedure facet chunk with its unit vector (an exact scan: a few thousand rows at
+        ten times the bundled catalogue), per store revision; None when a vector is missing."""
+        return self._vector_block(_PROCEDURES_BLOCK, "d.kind = 'procedures' AND c.kind = ?", (_PROCEDURE_KIND,))
+
+    def _commune_vectors(self, keys: Sequence[str]) -> "_VectorBlock | None":
+        """The plan chunks of the communes `keys` with their unit vectors, read from SQLite (the
+        chunks and the content-addressed vector cache: what Chroma is derived from) and kept per
+        commune and store revision in a bounded LRU. None when a chunk has no cached vector of
+        this embedder (then Chroma answers)."""
+        blocks = []
+        for key in keys:
+            block = self._vector_block(key, "d.commune_key = ? AND d.kind = 'plan' AND c.kind != ?",
+                                       (key, _PROCEDURE_KIND))
+            if block is None:
+                return None
+            blocks.append(block)
+        return blocks[0] if len(blocks) == 1 else _VectorBlock.join(blocks)
 
     def _existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
         found: set[str] = set()

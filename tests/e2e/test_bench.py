@@ -251,9 +251,36 @@ def test_quick_bench_runs_end_to_end_without_embedding_copies(tmp_path):
     assert build["plans"] == 8 and build["added"] == 4 and build["embedded_for_real"] == 0 and build["bulk"]
     by_size = {r["size"]: r for r in results["query"]}
     assert by_size[1]["plans"] == 4 and by_size[8]["plans"] == 8
+    # each store's questions are kept beside it for --reuse, never copied into a grown store
+    kept = {size: json.loads((work / name / "bench-questions-7-18.json").read_text())
+            for size, name in ((1, "plans-bundled"), (8, "plans-8"))}
+    assert kept[1] != kept[8] and any(q["synthetic"] for q in kept[8])
     assert by_size[8]["chunks"] > by_size[1]["chunks"]
     for row in by_size.values():
         for key in ("open_s", "first_ask_s", "ask_p50", "ask_p95", "search_p50", "search_p95", "embed_p50",
                     "peak_rss_mb", "sqlite_mb", "chroma_mb"):
             assert row[key] is not None and row[key] > 0, (key, row[key])
         assert row["ask_p95"] >= row["ask_p50"]
+
+
+def test_bench_times_the_procedure_catalogue_at_n_times_its_size(tmp_path):
+    """`cchc bench --procedures N`: the bundled records N times over (distinct codes) beside the
+    bundled plans, and the catalogue's search and the chat's answers to procedure questions timed."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    work = tmp_path / "bench"
+    subprocess.run([sys.executable, str(repo / "eval" / "bench.py"), "--sizes", "1", "--queries", "8",
+                    "--procedures", "2", "--keep", str(work), "--no-save"],
+                   env={**os.environ, "PYTHONPATH": str(repo), "CCHC_EMBEDDER": "hash"}, check=True,
+                   stdout=subprocess.DEVNULL, timeout=900)
+    row = json.loads((work / "bench-results.json").read_text())["procedures"]
+    bundled = len(list((repo / "data" / "procedures").glob("*.json")))
+    assert row["records"] == row["file_records"] == 2 * bundled
+    for key in ("first_search_s", "search_p50", "search_p95", "ask_p50", "ask_p95", "ask_cpu_p50"):
+        assert row[key] is not None and row[key] > 0, (key, row[key])
+    assert row["routed_to_catalogue"] > 0.5
