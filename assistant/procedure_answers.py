@@ -34,7 +34,8 @@ FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", 
 _FACET_CUES: dict[str, tuple[str, ...]] = {
     "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
                   "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
-                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi"),
+                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
+                  "ho so gi", "can ho so", "don gi", "lam don", "giay gi"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan"),
@@ -54,6 +55,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "thong tu", "theo luat", "van ban phap luat"),
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai"),
 }
+_FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi)(?![0-9a-z])")
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
             for facet, cues in _FACET_CUES.items()}
 
@@ -63,6 +65,11 @@ def detect_facets(question: str) -> list[str]:
     folded = " ".join(tokens(question))
     found = [(m.start(), facet) for facet, regex in _CUE_RES.items() for m in [regex.search(folded)] if m]
     facets = [facet for _, facet in sorted(found)]
+    # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
+    # the fee is asked only when it is the question's last ask or said as a fee.
+    if "fee" in facets and len(facets) > 1 and facets[-1] != "fee" \
+            and not _FEE_ASKED.search(folded):
+        facets.remove("fee")
     # "nộp online được không" is about where, not the fee/time words it may also carry.
     if "steps" in facets and len(facets) > 1:
         facets.remove("steps")   # "như thế nào" rides along with more specific asks
@@ -99,6 +106,7 @@ class ProcedureMatch:
     vouched: bool = False        # an everyday name in the lexicon points at this procedure
     question_words: int = 0      # how many naming words the question has
     action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
+    head_said: float = 0.0       # weight (IDF) of the head's words the question says
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,7 @@ class ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
         names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
         index.names = [_content(name) for name in names]
-        index.heads = [_content(_HEAD_END.split(name, maxsplit=1)[0]) for name in names]
+        index.heads = [_content(_head(name)) for name in names]
         openers = Counter(head[0] for head in index.heads if head)
         index.actions = frozenset(t for t, c in openers.items() if c >= 2)
         df = Counter(t for name in index.names for t in set(name))
@@ -159,8 +167,23 @@ class ProcedureIndex:
 _LEVEL_QUALIFIER = re.compile(r"\((?:thực hiện )?(?:tại )?cấp (?:xã|huyện|tỉnh|trung ương)[^()]*\)", re.IGNORECASE)
 
 # A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
-# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
-_HEAD_END = re.compile(r"[,;:(]")
+# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ"; "… thực hiện bằng dịch vụ
+# công …" says how, not what.
+_HEAD_END = re.compile(r"[,;:(]|\s(?:thực hiện|do chủ tịch)\s", re.IGNORECASE)
+# Commas right after one or two words list actions on the same object ("Tích hợp, cập nhật,
+# điều chỉnh thông tin trên thẻ căn cước", "Đăng ký, cấp biển số xe"): the head is the object
+# phrase with its last action; the other actions are qualifiers.
+_ACTION_WORDS = 2
+
+
+def _head(name: str) -> str:
+    pieces = _HEAD_END.split(name)
+    seps = _HEAD_END.findall(name)
+    i = 0
+    while i < len(seps) and seps[i] == "," and len(_content(pieces[i])) <= _ACTION_WORDS \
+            and i + 1 < len(pieces) and pieces[i + 1].strip():
+        i += 1
+    return pieces[i]
 
 
 def _content(text: str) -> tuple[str, ...]:
@@ -247,16 +270,33 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         conflict = bool(head) and head[0] not in terms and any(
             t in index.actions and t not in name_set for t in words)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
-                                      conflict))
+                                      conflict, head_weight - head_missed))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
 
 
-def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool:
+def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
+                    policy: Policy = DEFAULT_POLICY) -> bool:
+    """Does the question say the procedure's head, in distinctive words, whatever situation it
+    tells around it? (`Policy.procedure_named_*`.)"""
+    if match.action_conflict and not match.vouched \
+            and match.coverage < policy.procedure_named_conflict_coverage:
+        return False
+    margin = match.score - runner_up.score if runner_up is not None else match.score
+    return (match.coverage >= policy.procedure_named_head_coverage
+            and match.head_said >= policy.procedure_named_head_weight
+            and match.question_coverage >= policy.procedure_named_question_coverage
+            and margin >= policy.procedure_named_margin)
+
+
+def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
+                 runner_up: ProcedureMatch | None = None) -> bool:
     """Is the best match the procedure the citizen means (else: not in the catalogue)?
-    Thresholds: `Policy.procedure_*`."""
+    `runner_up`: the next match of another name, when known. Thresholds: `Policy.procedure_*`."""
+    if names_procedure(match, runner_up, policy):
+        return True
     if match.score < policy.procedure_min_score \
             or match.question_coverage < policy.procedure_min_question_coverage:
         return False
@@ -266,6 +306,13 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool
         and match.question_words >= policy.procedure_full_question_words
     head_needed = policy.procedure_min_head_coverage_full if says_a_lot else policy.procedure_min_head_coverage
     return match.vouched or match.coverage >= head_needed
+
+
+def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
+    """The best match under another name than the first (same-name local variants are one)."""
+    if not ranked:
+        return None
+    return next((m for m in ranked[1:] if m.procedure.name != ranked[0].procedure.name), None)
 
 
 def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, float]],
@@ -505,8 +552,11 @@ def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
         "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
 
 
+_HEADER_NAME = 140     # a longer legal name is shortened in the answer (the citation keeps it whole)
+
+
 def _header(procedure: Procedure) -> str:
-    return f"{procedure.name} (mã {procedure.code})"
+    return f"{_short(procedure.name, _HEADER_NAME)} (mã {procedure.code})"
 
 
 def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
@@ -574,7 +624,7 @@ def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -
 def answer_question(question: str, index: ProcedureIndex) -> Answer:
     """Match the question to a procedure and answer it, or abstain (not in the catalogue)."""
     ranked = rank_procedures(question, index, k=8)
-    if not ranked or not is_confident(ranked[0]):
+    if not ranked or not is_confident(ranked[0], runner_up=runner_up(ranked)):
         return abstain_not_in_catalogue()
     best = ranked[0]
     return answer_procedure(best.procedure, question, others=similar_procedures(best, ranked))
@@ -583,5 +633,5 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets", "fuse_dense",
-    "is_confident", "rank_procedures", "similar_procedures",
+    "is_confident", "names_procedure", "rank_procedures", "runner_up", "similar_procedures",
 ]

@@ -153,3 +153,60 @@ def test_dense_does_not_take_an_out_of_catalogue_question(index):
     ranked = rank_procedures("lam ho chieu mat bao lau", index, k=8)
     assert ranked[0].procedure.code == "1.010386" and not is_confident(ranked[0])
     assert fuse_dense(ranked, [("1.010386.json", 0.908), ("1.010385.json", 0.906)]) is None
+
+
+# -- issue 12: procedures named in the citizen's words ------------------------------------
+
+def _best(question, index):
+    from assistant.procedure_answers import runner_up
+
+    ranked = rank_procedures(question, index, k=8)
+    return ranked[0], is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+@pytest.mark.parametrize("question, code", [
+    # A situation told around the name: the head is all said, in distinctive words.
+    ("con toi di lam an xa, het o tro roi thi xoa dang ky tam tru can giay to gi", "1.010028"),
+    ("chung cư nhà tôi vừa họp bầu xong ban quản trị, xin công nhận thì cần giấy tờ gì", "1.012888"),
+    # A comma after one or two words lists actions on one object: the head is the object.
+    ("điều chỉnh thông tin trên thẻ căn cước có mất phí không", "1.014060"),
+])
+def test_procedure_named_amid_a_situation_is_found(index, question, code):
+    best, confident = _best(question, index)
+    assert best.procedure.code == code and confident
+
+
+@pytest.mark.parametrize("question", [
+    "đăng ký biển số xe đẹp đấu giá thế nào",         # the head said, but no clear lead
+    "xin tro cap that nghiep can giay to gi",           # only a qualifier of a name said
+    "làm giấy khám sức khỏe đi làm ở đâu",             # generic words only
+])
+def test_out_of_catalogue_stays_out(index, question):
+    assert answer_question(question, index).abstained
+
+
+def test_head_of_a_name_listing_actions():
+    from assistant.procedure_answers import _head
+
+    assert _head("Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước").strip() == \
+        "điều chỉnh thông tin trên thẻ căn cước"
+    assert _head("Đăng ký, cấp biển số xe lần đầu thực hiện bằng dịch vụ công").strip() == "cấp biển số xe lần đầu"
+    assert _head("Chứng thực chữ ký trong các giấy tờ, văn bản (áp dụng)") == "Chứng thực chữ ký trong các giấy tờ"
+
+
+def test_facet_asked_is_the_question_not_its_situation():
+    # "tự trả tiền" tells what happened; the ask is the documents.
+    assert detect_facets("kham benh bhyt tu tra tien roi xin thanh toan lai can giay to gi") == ["documents"]
+    assert detect_facets("xin công nhận hòa giải viên cần hồ sơ gì") == ["documents"]
+    assert detect_facets("muốn hoạt động lại thì làm đơn gì") == ["documents"]
+    # Both asked: both kept.
+    assert detect_facets("đăng ký kết hôn cần giấy tờ gì, lệ phí bao nhiêu") == ["documents", "fee"]
+
+
+def test_long_name_is_compacted_and_the_answer_stays_concise(index):
+    # A 190-character legal name; "cần hồ sơ gì" asks for the documents.
+    answer = answer_question("xin giay phep lam du lich trong pham vi bao ve cong trinh thuy loi can ho so gi", index)
+    assert not answer.abstained and "(mã 1.014850)" in answer.answer
+    assert "Đơn đề nghị cấp giấy phép" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+    assert answer.citations[0].title.endswith("phân cấp cho Chủ tịch UBND cấp xã")   # whole name cited

@@ -32,6 +32,7 @@ from assistant.procedure_answers import (
     fuse_dense,
     is_confident,
     rank_procedures,
+    runner_up,
     similar_procedures,
 )
 from assistant.qa.context import Context
@@ -72,7 +73,7 @@ def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy 
     if index is None or not index.procedures or is_plan_question(query) or query.communes:
         return None
     ranked = rank_procedures(query.question, index, k=8)
-    if ranked and is_confident(ranked[0], policy):
+    if ranked and is_confident(ranked[0], policy, runner_up=runner_up(ranked)):
         return ProcedureRoute(ranked, confident=True)
     fused = fuse_dense(ranked, dense(), policy) if ranked and dense is not None else None
     if fused:
