@@ -414,10 +414,16 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Chỉ số dạng JSON.")] = False,
     question_set: Annotated[Optional[Path], typer.Option("--set", help="Tệp câu hỏi (JSONL).")] = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Chạy cả hệ cơ sở để so sánh.")] = False,
+    procedure_set: Annotated[Optional[Path], typer.Option(
+        "--procedure-set", help="Chỉ chấm bộ câu hỏi thủ tục này (JSONL, như eval/questions_procedures.jsonl).")] = None,
 ) -> None:
     """Chấm điểm trên bộ câu hỏi chuẩn của eval/."""
     from assistant.evaluation import main as eval_main
 
+    if procedure_set is not None:
+        from assistant.evaluation import procedure_set_main
+
+        raise typer.Exit(int(procedure_set_main(str(procedure_set), json_output=as_json) or 0))
     code = eval_main(json_output=as_json, set_path=str(question_set) if question_set else None,
                      baseline=baseline)
     raise typer.Exit(int(code or 0))
