@@ -174,6 +174,8 @@ _HEAD_END = re.compile(r"[,;:(]|\s(?:thực hiện|do chủ tịch)\s", re.IGNOR
 # điều chỉnh thông tin trên thẻ căn cước", "Đăng ký, cấp biển số xe"): the head is the object
 # phrase with its last action; the other actions are qualifiers.
 _ACTION_WORDS = 2
+# A word said that only a qualifier of the name holds counts for less than one of its head.
+_REST_HIT = 0.7
 
 
 def _head(name: str) -> str:
@@ -242,7 +244,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         if keys.name_set.isdisjoint(terms):
             continue
         hit = [t for t in dict.fromkeys(name) if t in terms]
-        matched = sum(index.weight(t) for t in hit)
+        matched = sum(index.weight(t) * (1.0 if t in keys.head_set else _REST_HIT) for t in hit)
         head_weight = keys.head_weight
         head_missed = sum(index.weight(t) for t in keys.head_set if t not in terms)
         rest_missed = sum(index.weight(t) for t in keys.rest_set if t not in terms)
@@ -285,10 +287,15 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
             and match.coverage < policy.procedure_named_conflict_coverage:
         return False
     margin = match.score - runner_up.score if runner_up is not None else match.score
-    return (match.coverage >= policy.procedure_named_head_coverage
-            and match.head_said >= policy.procedure_named_head_weight
+    if match.head_said < policy.procedure_named_head_weight:
+        return False
+    said = (match.coverage >= policy.procedure_named_head_coverage
             and match.question_coverage >= policy.procedure_named_question_coverage
             and margin >= policy.procedure_named_margin)
+    leads = (match.coverage >= policy.procedure_lead_head_coverage
+             and match.question_coverage >= policy.procedure_lead_question_coverage
+             and margin >= policy.procedure_lead_margin and not match.action_conflict)
+    return said or leads
 
 
 def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,

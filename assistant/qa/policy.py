@@ -131,6 +131,11 @@ class Policy:
     procedure_named_question_coverage: float = 0.2
     procedure_named_margin: float = 1.0
     procedure_named_conflict_coverage: float = 0.9   # another action named: only if the rest is all said
+    # ... or a good part of the head is said and the procedure leads every other name by far
+    # (out-of-catalogue questions there lead by 1.7 at most when they say as much).
+    procedure_lead_head_coverage: float = 0.45
+    procedure_lead_question_coverage: float = 0.5
+    procedure_lead_margin: float = 3.5
     procedure_answer_chars: int = 600       # the issue's concise budget for a procedure answer
     procedure_list_coverage: float = 0.5    # catalogue search lists weaker matches down to this
     # Dense rescue (issue 12): a question in words the lexicon lacks, when the lexical match is not

@@ -168,6 +168,9 @@ def _best(question, index):
     # A situation told around the name: the head is all said, in distinctive words.
     ("con toi di lam an xa, het o tro roi thi xoa dang ky tam tru can giay to gi", "1.010028"),
     ("chung cư nhà tôi vừa họp bầu xong ban quản trị, xin công nhận thì cần giấy tờ gì", "1.012888"),
+    # Part of the head said, in everyday words, and far ahead of every other name.
+    ("nuôi cá muốn được nhà nước hỗ trợ tiền mua bảo hiểm nông nghiệp thì làm sao", "1.005412"),
+    ("mới mua xe thì đi bấm biển số ở đâu", "1.013067"),
     # A comma after one or two words lists actions on one object: the head is the object.
     ("điều chỉnh thông tin trên thẻ căn cước có mất phí không", "1.014060"),
 ])
