@@ -382,7 +382,13 @@ def _group_label(kind: str, group: str) -> str:
     return _short(group, 80)
 
 
-def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
+def _case_fit(group: str, question: str) -> int:
+    """How many of a case heading's words ("Trường hợp cấp mới …") the question says."""
+    asked = set(tokens(question)) - _QUESTION_STOPWORDS
+    return len(asked & (set(tokens(group)) - _NAME_STOPWORDS - {"truong", "hop"}))
+
+
+def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
         return "hồ sơ không ghi thành phần hồ sơ.", ""
@@ -393,7 +399,12 @@ def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
     by_group: dict[str, list[RequiredDocument]] = {}
     for doc in sorted(everyone, key=lambda d: group_order.get(d.group_kind, 3)):
         by_group.setdefault(doc.group, []).append(doc)
-    ordered = [doc for layer in zip_longest(*by_group.values()) for doc in layer if doc is not None]
+    # The groups everyone files share the list in turn; "Trường hợp …" groups are alternatives:
+    # the case the question fits best (else the record's first) is listed whole first.
+    shared = [g for g, ds in by_group.items() if ds[0].group_kind != "case"]
+    cases = sorted((g for g in by_group if g not in shared), key=lambda g: -_case_fit(g, question))
+    ordered = [doc for layer in zip_longest(*(by_group[g] for g in shared)) for doc in layer if doc is not None]
+    ordered += [doc for g in cases for doc in by_group[g]]
     if len(ordered) < 2:
         ordered += [d for d in docs if d not in ordered]
     lines: dict[int, str] = {}
@@ -492,7 +503,7 @@ def _where_text(procedure: Procedure, question: str) -> str:
 def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact)."""
     if facet == "documents":
-        text, quoted = _documents_text(procedure, budget)
+        text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
     if facet == "time":
         lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
@@ -559,7 +570,7 @@ def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
         "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
 
 
-_HEADER_NAME = 140     # a longer legal name is shortened in the answer (the citation keeps it whole)
+_HEADER_NAME = 110     # a longer legal name is shortened in the answer (the citation keeps it whole)
 
 
 def _header(procedure: Procedure) -> str:

@@ -171,6 +171,8 @@ def _best(question, index):
     # Part of the head said, in everyday words, and far ahead of every other name.
     ("nuôi cá muốn được nhà nước hỗ trợ tiền mua bảo hiểm nông nghiệp thì làm sao", "1.005412"),
     ("mới mua xe thì đi bấm biển số ở đâu", "1.013067"),
+    # Everyday words for "hiệu đính" (data/lexicon/procedures.tsv).
+    ("hop tac xa bi ghi sai thong tin dang ky thi sua mat bao lau", "2.002648"),
     # A comma after one or two words lists actions on one object: the head is the object.
     ("điều chỉnh thông tin trên thẻ căn cước có mất phí không", "1.014060"),
 ])
@@ -213,3 +215,13 @@ def test_long_name_is_compacted_and_the_answer_stays_concise(index):
     assert "Đơn đề nghị cấp giấy phép" in answer.answer
     assert len(answer.answer) <= MAX_ANSWER_CHARS
     assert answer.citations[0].title.endswith("phân cấp cho Chủ tịch UBND cấp xã")   # whole name cited
+
+
+def test_case_groups_are_alternatives_the_fitting_case_listed_first(index):
+    # 1.014371 lists its documents under "Trường hợp cấp mới …" and "Trường hợp thay đổi nội
+    # dung …": a citizen is in one case, so one case is listed whole, not one line of each.
+    answer = answer_question("dang ky quy ho tro phat trien hop tac xa can giay to gi", index).answer
+    assert "Trường hợp cấp mới" in answer and "Danh sách thành viên góp vốn" in answer
+    assert "Trường hợp thay đổi nội dung" not in answer
+    changed = answer_question("thay doi noi dung dang ky quy ho tro phat trien hop tac xa can giay to gi", index).answer
+    assert "Trường hợp thay đổi nội dung" in changed.split("\n")[1]
