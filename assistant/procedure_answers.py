@@ -221,9 +221,40 @@ _CITIZEN = "công dân việt nam"
 _COMMUNE_LEVEL = "cap xa"
 
 
+# "không có yếu tố nước ngoài", "không phải (là) cộng tác viên": the words after a negation
+# name what the procedure is NOT, so a name that says them plainly (without its own "không")
+# is the other procedure.
+_NEGATION = re.compile(r"(?<![0-9a-z])khong (?:phai la |phai |la |co |thuoc )?((?:[0-9a-z]+(?: |$)){1,4})")
+_NEGATED_KEY = 2        # the first two words after the negation identify the qualifier
+
+
+def _negated(q_tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """The word runs the question negates ("khong co yeu to nuoc ngoai" -> ("yeu", "to", ...))."""
+    runs = []
+    for m in _NEGATION.finditer(" ".join(q_tokens)):
+        run = tuple(t for t in m.group(1).split() if t not in _NAME_STOPWORDS)
+        if len(run) >= _NEGATED_KEY:
+            runs.append(run)
+    return runs
+
+
+def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """The name holds the run's key words, not under its own "không"."""
+    key = run[:_NEGATED_KEY]
+    n = len(key)
+    for i in range(len(name_tokens) - n + 1):
+        if name_tokens[i:i + n] == key and "khong" not in name_tokens[max(0, i - 3):i]:
+            return True
+    return False
+
+
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
     q_tokens = _naming_tokens(question)
+    negated = _negated(q_tokens)
+    if negated:    # what the procedure is not does not name it
+        unsaid = {t for run in negated for t in run}
+        q_tokens = [t for t in q_tokens if t not in unsaid]
     entries = matching_entries(q_tokens, index.lexicon)
     terms = set(q_tokens)
     bigrams = _bigrams(q_tokens)
@@ -266,6 +297,9 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # a worse match for being long.
         score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
                  + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov + keys.bonus)
+        # A qualifier the question negates counts against the name that says it plainly.
+        score -= sum(2.0 * index.weight(t) for run in negated if _says_plainly(keys.tokens, run)
+                     for t in set(run) & name_set)
         coverage = 1.0 - head_missed / head_weight
         # The question says an action ("cấp") that this name lacks, and not the name's own
         # ("trình báo"): another procedure on the same thing.

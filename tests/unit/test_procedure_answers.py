@@ -225,3 +225,14 @@ def test_case_groups_are_alternatives_the_fitting_case_listed_first(index):
     assert "Trường hợp thay đổi nội dung" not in answer
     changed = answer_question("thay doi noi dung dang ky quy ho tro phat trien hop tac xa can giay to gi", index).answer
     assert "Trường hợp thay đổi nội dung" in changed.split("\n")[1]
+
+
+@pytest.mark.parametrize("question, code", [
+    ("dang ky khai sinh khong co yeu to nuoc ngoai can gi", "1.001193"),
+    ("khai tu khong luu dong thi mat bao lau", "1.000656"),
+    ("người dịch không là cộng tác viên thì chứng thực chữ ký ở đâu", "2.001008"),
+    ("chứng thực chữ ký người dịch là cộng tác viên của xã mất bao nhiêu tiền", "2.000992"),
+])
+def test_negated_qualifier_names_the_other_procedure(index, question, code):
+    answer = answer_question(question, index)
+    assert not answer.abstained and answer.citations[0].code == code
