@@ -385,6 +385,45 @@ def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, floa
     return [best] + [m for m in ranked if m is not best]
 
 
+_THU_TUC = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
+
+
+def name_phrases(procedure: Procedure) -> tuple[str, ...]:
+    """The texts a procedure's name is embedded by: the name without "Thủ tục" and the level
+    qualifier, and its head when shorter ("Cấp lại chứng nhận đăng ký xe, biển số xe" of
+    "… thực hiện bằng dịch vụ công trực tuyến toàn trình")."""
+    name = " ".join(_THU_TUC.sub("", _LEVEL_QUALIFIER.sub(" ", procedure.name)).split()).rstrip(" .;,")
+    head = " ".join(_head(name).split()).rstrip(" .;,")
+    return (name,) if head == name or len(head.split()) < 2 else (name, head)
+
+
+def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure, float]],
+               dense: Sequence[tuple[str, float]] = (), policy: Policy = DEFAULT_POLICY) -> list[ProcedureMatch] | None:
+    """The procedure the question names in other words, found by meaning, or None.
+
+    `ranked`: `rank_procedures` (best first); `names`: [(procedure, best cosine of the query
+    embedding with its name phrases)], best first; `dense`: [(record document, cosine)] over the
+    records' facet chunks, best first. e5 cosines of short names are compressed (0.86–0.92 for
+    in- and out-of-catalogue questions alike), so no raw cosine decides: the evidence is
+    name-level (`Policy.procedure_name_*`) — the nearest name leads the nearest other name by
+    a margin, the lexical ranking's best is that name with a good part of its head said and no
+    other action named, and the records' dense ranking puts it first too."""
+    if not names or not ranked or not dense:
+        return None
+    best_procedure, best_cos = names[0]
+    other = next((c for p, c in names[1:] if p.name != best_procedure.name), 0.0)
+    first = ranked[0]
+    by_document = {m.procedure.document: m.procedure.name for m in ranked}
+    by_document.update((p.document, p.name) for p, _ in names)
+    agree = (first.procedure.name == best_procedure.name
+             and by_document.get(dense[0][0]) == best_procedure.name)
+    if not agree or best_cos - other < policy.procedure_name_margin \
+            or first.coverage < policy.procedure_name_head_coverage \
+            or (first.action_conflict and not first.vouched):
+        return None
+    return list(ranked)
+
+
 # ---------------------------------------------------------------------------------------
 # answer text
 
@@ -685,5 +724,6 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets", "fuse_dense",
+    "fuse_names", "name_phrases",
     "is_confident", "names_procedure", "rank_procedures", "runner_up", "similar_procedures",
 ]

@@ -148,6 +148,13 @@ class Policy:
     procedure_dense_lexical_rank: int = 5            # the record must also be among the lexical top 5 ...
     procedure_dense_min_score: float = 1.0           # ... with some name words said (a rank alone is no evidence)
     procedure_dense_rrf_k: int = 10                  # RRF constant over short lists (top-5 vs top-8), so ranks matter
+    # Meaning-based name matching (procedure_answers.fuse_names): the query embedding against the
+    # embedded procedure names / heads. Name-level evidence: the nearest name's lead over the next
+    # other name, and the lexical ranking's agreement. Calibrated on questions_procedures, dev2, dev3.
+    # e5 cosines of short names are compressed (0.86-0.92 in and out of the catalogue), so the
+    # rule is agreement of the three rankings (lexical best = nearest name = nearest record) plus:
+    procedure_name_margin: float = 0.012     # nearest name's lead over the next other name (out-of-catalogue agreeing: <= 0.009)
+    procedure_name_head_coverage: float = 0.4  # share of that name's head the question says
 
 
 DEFAULT_POLICY = Policy()

@@ -10,8 +10,11 @@ from assistant.procedure_answers import (
     answer_question,
     detect_facets,
     fuse_dense,
+    fuse_names,
     is_confident,
+    name_phrases,
     rank_procedures,
+    runner_up,
 )
 from assistant.procedure_lexicon import LexiconError, load_lexicon, parse_lexicon
 from assistant.qa.policy import DEFAULT_POLICY
@@ -236,3 +239,39 @@ def test_case_groups_are_alternatives_the_fitting_case_listed_first(index):
 def test_negated_qualifier_names_the_other_procedure(index, question, code):
     answer = answer_question(question, index)
     assert not answer.abstained and answer.citations[0].code == code
+
+
+# --- meaning-based name matching (fuse_names) --------------------------------------------
+
+_HEO = "heo bi dich phai tieu huy thi xin ho tro thiet hai lam don gi"
+
+
+def _by_code(index: ProcedureIndex, code: str):
+    return next(p for p in index.procedures if p.code == code)
+
+
+def test_name_phrases_drop_level_and_thu_tuc_and_keep_the_head(index):
+    phrases = name_phrases(_by_code(index, "1.013080"))
+    assert phrases[0].startswith("Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện")
+    assert phrases[1] == "Cấp lại chứng nhận đăng ký xe"   # the head, as the lexical matcher cuts it
+    assert name_phrases(_by_code(index, "1.000656")) == ("đăng ký khai tử",)
+    assert "cấp xã" not in name_phrases(_by_code(index, "1.012566"))[0]
+
+
+def test_fuse_names_takes_the_name_all_three_rankings_agree_on(index):
+    ranked = rank_procedures(_HEO, index, k=8)
+    best = ranked[0].procedure
+    assert best.code == "1.013997" and not is_confident(ranked[0], runner_up=runner_up(ranked))
+    other = next(p for p in index.procedures if p.name != best.name)
+    names = [(best, 0.881), (other, 0.864)]
+    fused = fuse_names(ranked, names, [(best.document, 0.9)])
+    assert fused is not None and fused[0].procedure is best
+
+
+def test_fuse_names_declines_a_thin_lead_or_a_disagreeing_ranking(index):
+    ranked = rank_procedures(_HEO, index, k=8)
+    best = ranked[0].procedure
+    other = next(p for p in index.procedures if p.name != best.name)
+    assert fuse_names(ranked, [(best, 0.881), (other, 0.875)], [(best.document, 0.9)]) is None
+    assert fuse_names(ranked, [(best, 0.881), (other, 0.864)], [(other.document, 0.9)]) is None
+    assert fuse_names(ranked, [(other, 0.881), (best, 0.864)], [(best.document, 0.9)]) is None
