@@ -461,6 +461,20 @@ def _case_fit(group: str, question: str) -> int:
     return len(asked & (set(tokens(group)) - _NAME_STOPWORDS - {"truong", "hop"}))
 
 
+def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
+    """The documents the question names ("có cần giấy chứng sinh không"): a pair of the
+    question's naming words (no numbers, no question words, none of the procedure's name: they
+    would pick any document that repeats the name) in the document's name; most pairs first."""
+    q_tokens = _naming_tokens(question)
+    named = set(tokens(procedure.name))
+    pairs = {f"{a}_{b}" for a, b in zip(q_tokens, q_tokens[1:])
+             if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())}
+    if not pairs:
+        return []
+    hits = [(len(pairs & _bigrams(tuple(tokens(d.name)))), i, d) for i, d in enumerate(docs)]
+    return [d for n, _, d in sorted(hits, key=lambda h: (-h[0], h[1])) if n]
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
@@ -480,6 +494,8 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     ordered += [doc for g in cases for doc in by_group[g]]
     if len(ordered) < 2:
         ordered += [d for d in docs if d not in ordered]
+    asked = _asked_documents(procedure, docs, question)
+    ordered = asked + [d for d in ordered if d not in asked]
     lines: dict[int, str] = {}
     used = 0
     for doc in ordered:
@@ -503,7 +519,7 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
         quoted.append(doc.name)
     rest = len(docs) - len(lines)
     if rest:
-        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp).")
+        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp): danh sách đủ ở thẻ «Thủ tục», mã {procedure.code}.")
     return "\n".join(out), "\n".join(quoted)
 
 
@@ -526,7 +542,7 @@ def _time_value(way: SubmissionWay) -> str:
     return time.text
 
 
-def _fee_value(way: SubmissionWay, note: bool = True) -> str:
+def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> str:
     fee = way.fee
     if fee.kind == "unknown" and not fee.note:
         return "hồ sơ không ghi lệ phí"
@@ -534,27 +550,28 @@ def _fee_value(way: SubmissionWay, note: bool = True) -> str:
     if fee.per:
         text += f" {fee.per}"
     if fee.note and note:
-        text += f" ({_short(fee.note, 120)})"
+        text += f" ({_short(fee.note, note_chars)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text
 
 
-def _time_text(procedure: Procedure) -> str:
+def _time_text(procedure: Procedure, tight: bool = False) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
     if all(not w.time.known for w in procedure.ways):
         described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
         if described:
-            lines.append(f"Mô tả trong hồ sơ: {_short(described, 200)}")
+            lines.append(f"Mô tả trong hồ sơ: {_short(described, _TIGHT_CHARS if tight else 200)}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
-def _fee_text(procedure: Procedure) -> str:
+def _fee_text(procedure: Procedure, tight: bool = False) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi lệ phí."
-    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, _fee_value))
+    chars = _TIGHT_CHARS // 2 if tight else 120
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars)))
 
 
 def _where_text(procedure: Procedure, question: str) -> str:
@@ -573,18 +590,23 @@ def _where_text(procedure: Procedure, question: str) -> str:
     return "\n".join(lines)
 
 
-def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) -> tuple[str, str, str, bool]:
+# A tight answer (over the budget otherwise) cuts the record's side notes to about this.
+_TIGHT_CHARS = 100
+
+
+def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
+                tight: bool = False) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact)."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
     if facet == "time":
         lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
-        return _time_text(procedure), "Cách thức thực hiện › Thời gian", \
+        return _time_text(procedure, tight), "Cách thức thực hiện › Thời gian", \
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
-        return _fee_text(procedure), "Cách thức thực hiện › Phí, lệ phí", \
+        return _fee_text(procedure, tight), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
         return _where_text(procedure, question), "Cách thức thực hiện › Hình thức nộp", \
@@ -646,8 +668,8 @@ def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
 _HEADER_NAME = 110     # a longer legal name is shortened in the answer (the citation keeps it whole)
 
 
-def _header(procedure: Procedure) -> str:
-    return f"{_short(procedure.name, _HEADER_NAME)} (mã {procedure.code})"
+def _header(procedure: Procedure, chars: int = _HEADER_NAME) -> str:
+    return f"{_short(procedure.name, chars)} (mã {procedure.code})"
 
 
 def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
@@ -659,26 +681,48 @@ def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
     return "\n".join(lines)
 
 
+def _fit(text: str, limit: int, code: str) -> str:
+    """`text` within `limit` characters: whole lines kept from the top, then a pointer to the
+    full record (the last resort, when even the tightest answer is too long)."""
+    if len(text) <= limit:
+        return text
+    pointer = f"… (xem đủ ở thẻ «Thủ tục», mã {code})"
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if len("\n".join(kept + [line, pointer])) > limit:
+            break
+        kept.append(line)
+    if not kept:
+        return _short(text, limit - len(pointer) - 1) + " " + pointer
+    return "\n".join(kept + [pointer])
+
+
 def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
-    header = _header(procedure)
-    footer = _footer(procedure, others)
-    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
-    while True:
-        bodies = ([_facet_body(f, procedure, question, budget) for f in facets] if facets
-                  else [_overview_body(procedure)])
-        text_parts = [f"{header}:"]
-        for body, *_ in bodies:
-            if body.startswith("hồ sơ không ghi"):
-                body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
-            text_parts.append(body)
-        if footer:
-            text_parts.append(footer)
-        if len("\n".join(text_parts)) <= MAX_ANSWER_CHARS or budget <= 120:
+    # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
+    # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
+    for tight, shown, header_chars in ((False, others, _HEADER_NAME), (True, others, _HEADER_NAME),
+                                       (True, (), _HEADER_NAME), (True, (), _HEADER_NAME // 2)):
+        header = _header(procedure, header_chars)
+        footer = _footer(procedure, shown)
+        budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
+        while True:
+            bodies = ([_facet_body(f, procedure, question, budget, tight) for f in facets] if facets
+                      else [_overview_body(procedure)])
+            text_parts = [f"{header}:"]
+            for body, *_ in bodies:
+                if body.startswith("hồ sơ không ghi"):
+                    body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
+                text_parts.append(body)
+            if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS or budget <= 120:
+                break
+            budget -= 60           # a shorter checklist, the facts stay verbatim
+        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS:
             break
-        budget -= 60           # a shorter checklist, the facts stay verbatim
+    text = _fit("\n".join(text_parts), MAX_ANSWER_CHARS - (len(footer) + 1 if footer else 0), procedure.code)
+    text_parts = [text] + ([footer] if footer else [])
     lacks_all = all(lacks for *_, lacks in bodies)
     citations = [
         Citation(document=procedure.document, title=procedure.name, section=f"{procedure.name} › {label}",

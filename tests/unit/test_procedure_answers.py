@@ -7,6 +7,7 @@ import pytest
 from assistant.procedure_answers import (
     MAX_ANSWER_CHARS,
     ProcedureIndex,
+    answer_procedure,
     answer_question,
     detect_facets,
     fuse_dense,
@@ -275,3 +276,22 @@ def test_fuse_names_declines_a_thin_lead_or_a_disagreeing_ranking(index):
     assert fuse_names(ranked, [(best, 0.881), (other, 0.875)], [(best.document, 0.9)]) is None
     assert fuse_names(ranked, [(best, 0.881), (other, 0.864)], [(other.document, 0.9)]) is None
     assert fuse_names(ranked, [(other, 0.881), (best, 0.864)], [(best.document, 0.9)]) is None
+
+
+# --- concise answers (≤ 600 characters, the asked document kept) ---------------------------
+
+@pytest.mark.parametrize("facets", [["documents", "fee"], ["time", "fee"], ["documents", "time"],
+                                    ["where", "fee"], ["legal", "documents"], ["fee"], []])
+def test_every_record_answers_within_the_budget(index, facets):
+    others = index.procedures[:2]       # the look-alike line at its longest
+    for procedure in index.procedures:
+        answer = answer_procedure(procedure, "cần giấy tờ gì", facets=facets, others=others)
+        assert len(answer.answer) <= MAX_ANSWER_CHARS, (procedure.code, facets, len(answer.answer))
+
+
+def test_the_asked_document_is_listed_and_the_rest_pointed_to(index):
+    procedure = _by_code(index, "1.000656")       # đăng ký khai tử: 6+ documents
+    question = "khai tử có cần giấy tờ chứng minh nơi cư trú cuối cùng của người chết không"
+    answer = answer_procedure(procedure, question, facets=["documents"])
+    assert "Giấy tờ chứng minh nơi cư trú cuối cùng của người chết" in answer.answer
+    assert "danh sách đủ ở thẻ «Thủ tục», mã 1.000656" in answer.answer
