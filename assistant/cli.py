@@ -417,10 +417,16 @@ def evaluate(
     corpus: Annotated[Optional[list[Path]], typer.Option(
         "--corpus", help="Chấm trên các kế hoạch này (tệp hoặc thư mục; ví dụ bản .docx/.pdf) thay vì data/plans; "
                          "lặp lại được; dùng CCHC_HOME mới.")] = None,
+    procedure_set: Annotated[Optional[Path], typer.Option(
+        "--procedure-set", help="Chỉ chấm bộ câu hỏi thủ tục này (JSONL, như eval/questions_procedures.jsonl).")] = None,
 ) -> None:
     """Chấm điểm trên bộ câu hỏi chuẩn của eval/."""
     from assistant.evaluation import main as eval_main
 
+    if procedure_set is not None:
+        from assistant.evaluation import procedure_set_main
+
+        raise typer.Exit(int(procedure_set_main(str(procedure_set), json_output=as_json) or 0))
     missing = [str(p) for p in corpus or () if not p.exists()]
     if missing:
         _err(f"LỖI: không tìm thấy {', '.join(missing)}")

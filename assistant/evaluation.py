@@ -646,6 +646,39 @@ def _procedure_group(assistant, set_path: str | None, log) -> dict | None:
     return run_procedure_group(assistant)
 
 
+def procedure_set_main(path: str, json_output: bool = False) -> int:
+    """`cchc eval --procedure-set FILE`: only the procedure group, on FILE (same schema as
+    eval/questions_procedures.jsonl, e.g. a held-out set), through the whole Assistant path with
+    the bundled plans and procedures in the store, as `cchc eval` asks them."""
+    from assistant.config import get_settings
+    from assistant.procedure_evaluation import run_procedure_group, summary_line
+    from assistant.service import Assistant
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    set_file = Path(path)
+    if not set_file.is_file():
+        log(f"Không đọc được bộ câu hỏi: {set_file}")
+        return 2
+    assistant = Assistant(get_settings())
+    try:
+        assistant.warm_up()
+        ensure_corpus(assistant, load_questions(None), log)
+        _ensure_procedures(assistant, log)
+        log(f"[procedures] {set_file.name}")
+        metrics = run_procedure_group(assistant, set_file)
+    finally:
+        assistant.close()
+    if json_output:
+        print(json.dumps({"set": str(set_file), **metrics}, ensure_ascii=False))
+    else:
+        print(summary_line(metrics))
+        for failure in metrics["failures"]:
+            print(f"  ✘ {failure['id']} {failure['question']}")
+    return 0
+
+
 def main(json_output: bool = False, set_path: str | None = None, baseline: bool = False,
          corpus: Sequence[Path] | None = None) -> int:
     """`cchc eval [--json] [--set FILE] [--baseline] [--corpus PATH ...]`. Returns the process exit code."""

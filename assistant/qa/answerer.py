@@ -179,7 +179,8 @@ class Answerer:
         """The answer from the procedure catalogue when the question is for it (see
         `strategies.procedure.choose_procedure`), else None."""
         route = choose_procedure(q, self.catalogue.index() if self.catalogue else None, self.policy,
-                                 dense=lambda: self._dense_procedures(embed_text or q.question))
+                                 dense=lambda: self._dense_procedures(embed_text or q.question),
+                                 names=lambda: self._procedure_names(embed_text or q.question))
         if route is None:
             return None
         q.intent = Intent.PROCEDURE
@@ -188,6 +189,15 @@ class Answerer:
         result = STRATEGIES[Intent.PROCEDURE](ctx)
         result.intent = q.intent.value
         return result
+
+    def _procedure_names(self, text: str) -> list:
+        """Procedures whose embedded names are nearest `text` (the query vector is the memoised
+        one of retrieval: not embedded twice): [(procedure, cosine)], best first."""
+        query_vector = getattr(self.retriever, "query_vector", None)
+        similarities = getattr(self.catalogue, "name_similarities", None)
+        if query_vector is None or similarities is None:
+            return []
+        return similarities(query_vector(text))
 
     def _dense_procedures(self, text: str) -> list[tuple[str, float]]:
         """Procedure records nearest `text` by embedding: [(document, best facet chunk cosine)],

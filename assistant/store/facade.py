@@ -409,6 +409,14 @@ class Store:
         cached = self._cached_vectors(by_hash, conn=self._db())
         return {h: t for h, t in by_hash.items() if h not in cached}
 
+    def passage_vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) passage vectors of `texts` through the content-addressed cache
+        (shipped vectors first, then the embedder for what is missing)."""
+        items = [(text_hash(t), t) for t in texts]
+        self._ensure_vectors(items)
+        found = self._cached_vectors([h for h, _ in items], conn=self._db())
+        return np.stack([found[h] for h, _ in items]) if items else np.zeros((0, 1), np.float32)
+
     def missing_vectors(self, plan: ParsedPlan) -> int:
         """How many distinct chunk texts of `plan` still need embedding (for progress bars)."""
         return len(self._missing_hashes((text_hash(_embed_text(c)), _embed_text(c)) for c in plan.chunks))

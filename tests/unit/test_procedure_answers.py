@@ -7,11 +7,15 @@ import pytest
 from assistant.procedure_answers import (
     MAX_ANSWER_CHARS,
     ProcedureIndex,
+    answer_procedure,
     answer_question,
     detect_facets,
     fuse_dense,
+    fuse_names,
     is_confident,
+    name_phrases,
     rank_procedures,
+    runner_up,
 )
 from assistant.procedure_lexicon import LexiconError, load_lexicon, parse_lexicon
 from assistant.qa.policy import DEFAULT_POLICY
@@ -153,3 +157,141 @@ def test_dense_does_not_take_an_out_of_catalogue_question(index):
     ranked = rank_procedures("lam ho chieu mat bao lau", index, k=8)
     assert ranked[0].procedure.code == "1.010386" and not is_confident(ranked[0])
     assert fuse_dense(ranked, [("1.010386.json", 0.908), ("1.010385.json", 0.906)]) is None
+
+
+# -- issue 12: procedures named in the citizen's words ------------------------------------
+
+def _best(question, index):
+    from assistant.procedure_answers import runner_up
+
+    ranked = rank_procedures(question, index, k=8)
+    return ranked[0], is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+@pytest.mark.parametrize("question, code", [
+    # A situation told around the name: the head is all said, in distinctive words.
+    ("con toi di lam an xa, het o tro roi thi xoa dang ky tam tru can giay to gi", "1.010028"),
+    ("chung cư nhà tôi vừa họp bầu xong ban quản trị, xin công nhận thì cần giấy tờ gì", "1.012888"),
+    # Part of the head said, in everyday words, and far ahead of every other name.
+    ("nuôi cá muốn được nhà nước hỗ trợ tiền mua bảo hiểm nông nghiệp thì làm sao", "1.005412"),
+    ("mới mua xe thì đi bấm biển số ở đâu", "1.013067"),
+    # Everyday words for "hiệu đính" (data/lexicon/procedures.tsv).
+    ("hop tac xa bi ghi sai thong tin dang ky thi sua mat bao lau", "2.002648"),
+    # A comma after one or two words lists actions on one object: the head is the object.
+    ("điều chỉnh thông tin trên thẻ căn cước có mất phí không", "1.014060"),
+])
+def test_procedure_named_amid_a_situation_is_found(index, question, code):
+    best, confident = _best(question, index)
+    assert best.procedure.code == code and confident
+
+
+@pytest.mark.parametrize("question", [
+    "đăng ký biển số xe đẹp đấu giá thế nào",         # the head said, but no clear lead
+    "xin tro cap that nghiep can giay to gi",           # only a qualifier of a name said
+    "làm giấy khám sức khỏe đi làm ở đâu",             # generic words only
+])
+def test_out_of_catalogue_stays_out(index, question):
+    assert answer_question(question, index).abstained
+
+
+def test_head_of_a_name_listing_actions():
+    from assistant.procedure_answers import _head
+
+    assert _head("Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước").strip() == \
+        "điều chỉnh thông tin trên thẻ căn cước"
+    assert _head("Đăng ký, cấp biển số xe lần đầu thực hiện bằng dịch vụ công").strip() == "cấp biển số xe lần đầu"
+    assert _head("Chứng thực chữ ký trong các giấy tờ, văn bản (áp dụng)") == "Chứng thực chữ ký trong các giấy tờ"
+
+
+def test_facet_asked_is_the_question_not_its_situation():
+    # "tự trả tiền" tells what happened; the ask is the documents.
+    assert detect_facets("kham benh bhyt tu tra tien roi xin thanh toan lai can giay to gi") == ["documents"]
+    assert detect_facets("xin công nhận hòa giải viên cần hồ sơ gì") == ["documents"]
+    assert detect_facets("muốn hoạt động lại thì làm đơn gì") == ["documents"]
+    # Both asked: both kept.
+    assert detect_facets("đăng ký kết hôn cần giấy tờ gì, lệ phí bao nhiêu") == ["documents", "fee"]
+
+
+def test_long_name_is_compacted_and_the_answer_stays_concise(index):
+    # A 190-character legal name; "cần hồ sơ gì" asks for the documents.
+    answer = answer_question("xin giay phep lam du lich trong pham vi bao ve cong trinh thuy loi can ho so gi", index)
+    assert not answer.abstained and "(mã 1.014850)" in answer.answer
+    assert "Đơn đề nghị cấp giấy phép" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+    assert answer.citations[0].title.endswith("phân cấp cho Chủ tịch UBND cấp xã")   # whole name cited
+
+
+def test_case_groups_are_alternatives_the_fitting_case_listed_first(index):
+    # 1.014371 lists its documents under "Trường hợp cấp mới …" and "Trường hợp thay đổi nội
+    # dung …": a citizen is in one case, so one case is listed whole, not one line of each.
+    answer = answer_question("dang ky quy ho tro phat trien hop tac xa can giay to gi", index).answer
+    assert "Trường hợp cấp mới" in answer and "Danh sách thành viên góp vốn" in answer
+    assert "Trường hợp thay đổi nội dung" not in answer
+    changed = answer_question("thay doi noi dung dang ky quy ho tro phat trien hop tac xa can giay to gi", index).answer
+    assert "Trường hợp thay đổi nội dung" in changed.split("\n")[1]
+
+
+@pytest.mark.parametrize("question, code", [
+    ("dang ky khai sinh khong co yeu to nuoc ngoai can gi", "1.001193"),
+    ("khai tu khong luu dong thi mat bao lau", "1.000656"),
+    ("người dịch không là cộng tác viên thì chứng thực chữ ký ở đâu", "2.001008"),
+    ("chứng thực chữ ký người dịch là cộng tác viên của xã mất bao nhiêu tiền", "2.000992"),
+])
+def test_negated_qualifier_names_the_other_procedure(index, question, code):
+    answer = answer_question(question, index)
+    assert not answer.abstained and answer.citations[0].code == code
+
+
+# --- meaning-based name matching (fuse_names) --------------------------------------------
+
+_HEO = "heo bi dich phai tieu huy thi xin ho tro thiet hai lam don gi"
+
+
+def _by_code(index: ProcedureIndex, code: str):
+    return next(p for p in index.procedures if p.code == code)
+
+
+def test_name_phrases_drop_level_and_thu_tuc_and_keep_the_head(index):
+    phrases = name_phrases(_by_code(index, "1.013080"))
+    assert phrases[0].startswith("Cấp lại chứng nhận đăng ký xe, biển số xe thực hiện")
+    assert phrases[1] == "Cấp lại chứng nhận đăng ký xe"   # the head, as the lexical matcher cuts it
+    assert name_phrases(_by_code(index, "1.000656")) == ("đăng ký khai tử",)
+    assert "cấp xã" not in name_phrases(_by_code(index, "1.012566"))[0]
+
+
+def test_fuse_names_takes_the_name_all_three_rankings_agree_on(index):
+    ranked = rank_procedures(_HEO, index, k=8)
+    best = ranked[0].procedure
+    assert best.code == "1.013997" and not is_confident(ranked[0], runner_up=runner_up(ranked))
+    other = next(p for p in index.procedures if p.name != best.name)
+    names = [(best, 0.881), (other, 0.864)]
+    fused = fuse_names(ranked, names, [(best.document, 0.9)])
+    assert fused is not None and fused[0].procedure is best
+
+
+def test_fuse_names_declines_a_thin_lead_or_a_disagreeing_ranking(index):
+    ranked = rank_procedures(_HEO, index, k=8)
+    best = ranked[0].procedure
+    other = next(p for p in index.procedures if p.name != best.name)
+    assert fuse_names(ranked, [(best, 0.881), (other, 0.875)], [(best.document, 0.9)]) is None
+    assert fuse_names(ranked, [(best, 0.881), (other, 0.864)], [(other.document, 0.9)]) is None
+    assert fuse_names(ranked, [(other, 0.881), (best, 0.864)], [(best.document, 0.9)]) is None
+
+
+# --- concise answers (≤ 600 characters, the asked document kept) ---------------------------
+
+@pytest.mark.parametrize("facets", [["documents", "fee"], ["time", "fee"], ["documents", "time"],
+                                    ["where", "fee"], ["legal", "documents"], ["fee"], []])
+def test_every_record_answers_within_the_budget(index, facets):
+    others = index.procedures[:2]       # the look-alike line at its longest
+    for procedure in index.procedures:
+        answer = answer_procedure(procedure, "cần giấy tờ gì", facets=facets, others=others)
+        assert len(answer.answer) <= MAX_ANSWER_CHARS, (procedure.code, facets, len(answer.answer))
+
+
+def test_the_asked_document_is_listed_and_the_rest_pointed_to(index):
+    procedure = _by_code(index, "1.000656")       # đăng ký khai tử: 6+ documents
+    question = "khai tử có cần giấy tờ chứng minh nơi cư trú cuối cùng của người chết không"
+    answer = answer_procedure(procedure, question, facets=["documents"])
+    assert "Giấy tờ chứng minh nơi cư trú cuối cùng của người chết" in answer.answer
+    assert "danh sách đủ ở thẻ «Thủ tục», mã 1.000656" in answer.answer

@@ -30,8 +30,10 @@ from assistant.procedure_answers import (
     answer_procedure,
     detect_facets,
     fuse_dense,
+    fuse_names,
     is_confident,
     rank_procedures,
+    runner_up,
     similar_procedures,
 )
 from assistant.qa.context import Context
@@ -39,6 +41,7 @@ from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.schemas import Answer
+from ingest.procedure_models import Procedure
 
 # Folded words that only a question about the plans uses.
 _PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop", "nhiem vu",
@@ -66,17 +69,23 @@ def is_plan_question(query: Query) -> bool:
 
 
 def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy = DEFAULT_POLICY,
-                     dense: Callable[[], Sequence[tuple[str, float]]] | None = None) -> ProcedureRoute | None:
+                     dense: Callable[[], Sequence[tuple[str, float]]] | None = None,
+                     names: Callable[[], Sequence[tuple[Procedure, float]]] | None = None) -> ProcedureRoute | None:
     """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans.
-    `dense()`: the records nearest the question by embedding, [(document, cosine)] best first."""
+    `dense()`: the records nearest the question by embedding, [(document, cosine)] best first;
+    `names()`: the procedures whose embedded names are nearest the question, [(procedure, cosine)]."""
     if index is None or not index.procedures or is_plan_question(query) or query.communes:
         return None
     ranked = rank_procedures(query.question, index, k=8)
-    if ranked and is_confident(ranked[0], policy):
+    if ranked and is_confident(ranked[0], policy, runner_up=runner_up(ranked)):
         return ProcedureRoute(ranked, confident=True)
-    fused = fuse_dense(ranked, dense(), policy) if ranked and dense is not None else None
+    nearest = list(dense()) if ranked and dense is not None else []
+    fused = fuse_dense(ranked, nearest, policy) if nearest else None
     if fused:
         return ProcedureRoute(fused, confident=True)
+    by_name = fuse_names(ranked, names(), nearest, policy) if nearest and names is not None else None
+    if by_name:
+        return ProcedureRoute(by_name, confident=True)
     if query.intent in _PLAN_TASK_INTENTS:
         return None
     if detect_facets(query.question):
