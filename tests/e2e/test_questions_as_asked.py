@@ -80,3 +80,20 @@ def test_paraphrase_and_typo_reach_the_plans_wording(assistant):
     assert not paraphrase.abstained and "ngân sách nhà nước" in paraphrase.answer
     typo = assistant.ask("ai chu tri doi thaoi voi nguoi dan o Di Linh")
     assert not typo.abstained and "Phòng Kinh tế" in typo.answer
+
+
+def test_focal_concept_office_holders_and_actual_figures(assistant):
+    # the focal word is elsewhere in the plans ("hưởng lương", "email"), not in the passage quoted
+    for question in ("Lương của cán bộ bộ phận một cửa Lộc Hòa là bao nhiêu?",
+                     "Email của Văn phòng HĐND và UBND xã Di Linh là gì?",
+                     "Đại Phước hiện có bao nhiêu công chức?",
+                     "Trưởng Phòng Văn hóa - Xã hội xã Năm Dẫn là ai?"):
+        answer = assistant.ask(question)
+        assert answer.abstained, (question, answer.answer)
+    deputy = assistant.ask("Chủ tịch xã Di Linh là ai?")              # signed by a Phó Chủ tịch
+    assert deputy.abstained and "Trần Thị Tâm" in deputy.answer
+    chairman = assistant.ask("Chủ tịch UBND xã Đại Phước là ai?")     # signed by the Chủ tịch
+    assert not chairman.abstained and "Hồ Quốc Tân" in chairman.answer
+    # "so với năm 2025" is the baseline of a 2026 target, not a year asked about
+    baseline = assistant.ask("Đến năm nào Đại Phước phải giảm bình quân 10% biên chế sự nghiệp so với năm 2025?")
+    assert not baseline.abstained
