@@ -128,7 +128,7 @@ _GENERIC_VERBS = frozenset({"dat", "co", "duoc", "la", "phai", "can", "chiem", "
 # "… là gì?", "… là bao nhiêu?": the question asks the value of its subject.
 _VALUE_ASKED = (("la", "gi"), ("la", "bao", "nhieu"), ("la", "khi", "nao"), ("la", "luc", "nao"),
                 ("la", "ai"), ("la", "may"), ("o", "dau"), ("la", "so", "nao"))
-_RUN = 2          # syllables of a focal phrase ("công chức", "giờ", "email")
+_RUN = 3          # syllables of a focal phrase ("công chức", "giờ", "biên chế công")
 
 
 def _positions(seq: list[str], phrase: tuple[str, ...]) -> list[int]:
@@ -214,6 +214,11 @@ def unsupported_focus(q: Query, evidence: str, lexicon=None) -> list[str]:
     accented = has_diacritics(q.question)
     return [shown for phrase, shown in focal_phrases(q)
             if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)]
+
+
+def focus_held(q: Query, evidence: str, lexicon=None) -> bool:
+    """Does the question have a focal concept, and does `evidence` hold all of it?"""
+    return bool(focal_phrases(q)) and not unsupported_focus(q, evidence, lexicon)
 
 
 # Answers composed from the plan's own metadata or from the registry as a whole: no passage to judge.

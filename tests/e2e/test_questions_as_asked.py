@@ -97,3 +97,12 @@ def test_focal_concept_office_holders_and_actual_figures(assistant):
     # "so với năm 2025" is the baseline of a 2026 target, not a year asked about
     baseline = assistant.ask("Đến năm nào Đại Phước phải giảm bình quân 10% biên chế sự nghiệp so với năm 2025?")
     assert not baseline.abstained
+
+
+def test_extra_words_do_not_abstain_when_the_focal_concept_is_quoted(assistant):
+    # "toàn trình" is a word the target does not use; what is asked the value of (hồ sơ trực tuyến) is quoted
+    answer = assistant.ask("Ở Đại Phước tỷ lệ hồ sơ trực tuyến toàn trình là bao nhiêu?")
+    assert not answer.abstained and "90%" in answer.answer
+    # colloquial payment wording reaches "thanh toán trực tuyến"
+    paid = assistant.ask("Lộc Hòa muốn bao nhiêu % giao dịch trả tiền qua mạng?")
+    assert not paid.abstained and "75%" in paid.answer

@@ -93,3 +93,11 @@ def test_actual_figures_are_told_apart_from_targets():
     q = ask("Năm 2025 xã Lộc Hòa có bao nhiêu hồ sơ bị trễ hạn?")
     refused = support.check_actual(q, answered(target), ["Lộc Hòa"])
     assert refused.abstained and "98%" in refused.answer                # says what the plan does set
+
+
+def test_colloquial_payment_and_assistant_words_reach_the_plans_terms():
+    lexicon = default_lexicon()
+    assert ("trả tiền", "thanh toán") in lexicon.expand("trả tiền thủ tục qua mạng").matches
+    assert lexicon.expand("mấy trợ lý AI").matches == (("trợ lý AI", "trợ lý ảo"),)
+    # "coi sóc" (to look after) stands for one plan term only, so it is rewritten
+    assert lexicon.expand("ai coi sóc việc này").matches == (("coi sóc", "chủ trì"),)
