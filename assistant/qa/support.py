@@ -207,13 +207,24 @@ def _supported(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], e
     return False
 
 
-def unsupported_focus(q: Query, evidence: str, lexicon=None) -> list[str]:
-    """The focal phrases of `q` (as written) the quoted `evidence` does not hold."""
+def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
+                  accented: bool) -> bool:
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", shown)]
+    if accented and len(words) == len(phrase):
+        return any(w in evidence_written if has_diacritics(w) else f in evidence_tokens for w, f in zip(words, phrase))
+    return any(f in evidence_tokens for f in phrase)
+
+
+def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool = False) -> list[str]:
+    """The focal phrases of `q` (as written) the quoted `evidence` does not hold; with
+    `absent_only`, only those not one syllable of which is there (the concept is missing, not
+    merely worded otherwise: how close the wording is, coverage judges)."""
     evidence_tokens = set(tokens(evidence))
     evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
     accented = has_diacritics(q.question)
     return [shown for phrase, shown in focal_phrases(q)
-            if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)]
+            if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)
+            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented))]
 
 
 def focus_held(q: Query, evidence: str, lexicon=None) -> bool:
@@ -241,7 +252,7 @@ def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None)
     """An abstention when the quoted passage does not hold the focal concept of the question."""
     if not judged(q, answer):
         return None
-    missing = unsupported_focus(q, quoted_evidence(answer), lexicon)
+    missing = unsupported_focus(q, quoted_evidence(answer), lexicon, absent_only=True)
     if not missing:
         return None
     shown = ", ".join(f"“{w}”" for w in missing)
