@@ -692,6 +692,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
+    elif _contains(folded, "truoc ai"):
+        query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
     elif query.period and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
         query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)

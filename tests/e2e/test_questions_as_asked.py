@@ -106,3 +106,10 @@ def test_extra_words_do_not_abstain_when_the_focal_concept_is_quoted(assistant):
     # colloquial payment wording reaches "thanh toán trực tuyến"
     paid = assistant.ask("Lộc Hòa muốn bao nhiêu % giao dịch trả tiền qua mạng?")
     assert not paid.abstained and "75%" in paid.answer
+
+
+def test_section_heading_inside_a_passage_and_both_sentences_quoted(assistant):
+    goal = assistant.ask("Mục tiêu tổng quát của xã Di Linh đến năm 2030 là gì?")
+    assert not goal.abstained and "hiện đại, chuyên nghiệp, minh bạch" in goal.answer
+    purpose = assistant.ask("Kế hoạch CCHC Năm Dẫn có mục đích gì?")     # the second sentence is not crowded out
+    assert not purpose.abstained and "nâng cao hiệu lực, hiệu quả quản lý nhà nước" in purpose.answer

@@ -101,3 +101,24 @@ def test_colloquial_payment_and_assistant_words_reach_the_plans_terms():
     assert lexicon.expand("mấy trợ lý AI").matches == (("trợ lý AI", "trợ lý ảo"),)
     # "coi sóc" (to look after) stands for one plan term only, so it is rewritten
     assert lexicon.expand("ai coi sóc việc này").matches == (("coi sóc", "chủ trì"),)
+
+
+def test_accountable_to_whom_is_not_who_leads_and_thu_truong_stays_as_the_plans_write_it():
+    q = ask("Thủ trưởng các cơ quan ở Đại Phước chịu trách nhiệm trước ai?")
+    assert q.intent == Intent.GENERAL
+    assert "Thủ trưởng" in q.question                  # the plans' own word, not rewritten
+
+
+def test_headings_inside_a_chunk_are_sections_with_the_lines_under_them():
+    from types import SimpleNamespace
+
+    from assistant.qa.strategies.section import section_candidates
+
+    lines = (PLANS / "di-linh_2026-2030.txt").read_text(encoding="utf-8").splitlines()
+    start = lines.index("I. QUAN ĐIỂM, MỤC TIÊU, YÊU CẦU")
+    end = next(i for i, l in enumerate(lines) if l.startswith("3. Yêu cầu"))
+    chunk = SimpleNamespace(section_path=("I. QUAN ĐIỂM, MỤC TIÊU, YÊU CẦU",), text="\n".join(lines[start:end]))
+    found = {heading: body for _, heading, body in section_candidates(chunk)}
+    assert "2. Mục tiêu tổng quát đến năm 2030" in found
+    body = found["2. Mục tiêu tổng quát đến năm 2030"]
+    assert body.startswith("Xây dựng nền hành chính của xã hiện đại") and "Quan điểm" not in body
