@@ -226,10 +226,27 @@ _GENERIC_HEADINGS = frozenset({
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 
 
+def heading_above(text: str, sentence: str) -> str:
+    """The last numbered heading line of `text` above where `sentence` is quoted from ("2. Phòng
+    Kinh tế" inside the chunk of "IV. TỔ CHỨC THỰC HIỆN"); '' when none or not found."""
+    lines = (text or "").split("\n")
+    probe = " ".join(tokens(sentence)[:8])
+    if not probe:
+        return ""
+    for i, line in enumerate(lines):
+        if probe in " ".join(tokens(line)):
+            return next((l.strip(" *") for l in reversed(lines[:i]) if l.strip() and is_heading_line(l)), "")
+    return ""
+
+
 def section_context(chunk, sentence: str) -> str:
-    """' (mục "4. Phòng Kinh tế xã")' when the deepest informative heading adds something the
-    quoted sentence does not already say; '' otherwise."""
+    """' (mục "4. Phòng Kinh tế xã")' when the deepest informative heading (a heading line of the
+    passage above the sentence first, then the section path) adds something the quoted sentence
+    does not already say; '' otherwise."""
     path = list(getattr(chunk, "section_path", ()) or [p for p in (chunk.section or "").split(" › ") if p])
+    inner = heading_above(getattr(chunk, "text", ""), sentence)
+    if inner and all(" ".join(tokens(inner)) != " ".join(tokens(h)) for h in path):
+        path = path + [inner]
     for heading in reversed(path[-2:]):
         bare = " ".join(tokens(_NUMBERING.sub("", heading)))
         if not bare or bare in _GENERIC_HEADINGS or len(bare) < 6:

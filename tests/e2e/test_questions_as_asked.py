@@ -113,3 +113,8 @@ def test_section_heading_inside_a_passage_and_both_sentences_quoted(assistant):
     assert not goal.abstained and "hiện đại, chuyên nghiệp, minh bạch" in goal.answer
     purpose = assistant.ask("Kế hoạch CCHC Năm Dẫn có mục đích gì?")     # the second sentence is not crowded out
     assert not purpose.abstained and "nâng cao hiệu lực, hiệu quả quản lý nhà nước" in purpose.answer
+
+
+def test_a_prose_duty_is_quoted_with_the_agency_heading_above_it(assistant):
+    answer = assistant.ask("Ở Năm Dẫn đơn vị nào hướng dẫn, tổng hợp dự toán tiền làm CCHC?")
+    assert not answer.abstained and "Phòng Kinh tế" in answer.answer, answer.answer

@@ -122,3 +122,17 @@ def test_headings_inside_a_chunk_are_sections_with_the_lines_under_them():
     assert "2. Mục tiêu tổng quát đến năm 2030" in found
     body = found["2. Mục tiêu tổng quát đến năm 2030"]
     assert body.startswith("Xây dựng nền hành chính của xã hiện đại") and "Quan điểm" not in body
+
+
+def test_the_heading_above_a_quoted_duty_names_its_agency():
+    from types import SimpleNamespace
+
+    from assistant.qa.evidence import heading_above, section_context
+
+    lines = (PLANS / "nam-dan_2026.txt").read_text(encoding="utf-8").splitlines()
+    start = lines.index("IV. TỔ CHỨC THỰC HIỆN")
+    text = "\n".join(lines[start:start + 20])
+    duty = plan_line("nam-dan_2026.txt", "tổng hợp dự toán kinh phí thực hiện công tác CCHC")
+    assert heading_above(text, duty) == "2. Phòng Kinh tế"
+    chunk = SimpleNamespace(section_path=("IV. TỔ CHỨC THỰC HIỆN",), section="IV. TỔ CHỨC THỰC HIỆN", text=text)
+    assert section_context(chunk, duty) == ' (mục "2. Phòng Kinh tế")'
