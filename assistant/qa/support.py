@@ -127,7 +127,7 @@ _UNIT_WORDS = frozenset({"phan", "tram", "ty", "ti", "le", "buoi", "cuoc", "lan"
 _GENERIC_VERBS = frozenset({"dat", "co", "duoc", "la", "phai", "can", "chiem", "len", "tang", "giam", "con"})
 # "… là gì?", "… là bao nhiêu?": the question asks the value of its subject.
 _VALUE_ASKED = (("la", "gi"), ("la", "bao", "nhieu"), ("la", "khi", "nao"), ("la", "luc", "nao"),
-                ("la", "ai"), ("la", "may"), ("o", "dau"), ("la", "so", "nao"))
+                ("la", "ai"), ("la", "may"), ("o", "dau"), ("la", "so", "nao"), ("dat", "bao", "nhieu"))
 _RUN = 3          # syllables of a focal phrase ("công chức", "giờ", "biên chế công")
 
 

@@ -136,3 +136,11 @@ def test_the_heading_above_a_quoted_duty_names_its_agency():
     assert heading_above(text, duty) == "2. Phòng Kinh tế"
     chunk = SimpleNamespace(section_path=("IV. TỔ CHỨC THỰC HIỆN",), section="IV. TỔ CHỨC THỰC HIỆN", text=text)
     assert section_context(chunk, duty) == ' (mục "2. Phòng Kinh tế")'
+
+
+def test_what_must_reach_a_figure_is_focal_and_online_filing_is_the_plans_online_file():
+    q = ask("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?")
+    assert "hồ sơ trực tuyến" in q.question                    # "nộp online" → the plans' "trực tuyến"
+    target = plan_line("dai-phuoc_2026.txt", "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ")
+    assert focus("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?") == ["ho so truc"]
+    assert support.focus_held(q, target, default_lexicon())
