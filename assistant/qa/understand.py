@@ -364,8 +364,11 @@ def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
 def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
     """Replace every occurrence of each folded phrase by barriers, longest phrases first."""
     seq = [t for t, _ in toks]
+    present = set(seq)                    # masking only removes words: a phrase with one absent never matches
     for phrase in sorted({p for p in phrases if p}, key=lambda p: -len(p.split())):
         words = phrase.split()
+        if not present.issuperset(words):
+            continue
         n = len(words)
         for i in range(len(seq) - n + 1):
             if seq[i:i + n] == words:
