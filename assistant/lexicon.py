@@ -89,6 +89,8 @@ class Lexicon:
 
     def __init__(self, entries: Iterable[Equivalence]):
         self.entries = tuple(entries)
+        # every syllable an entry's phrases need: an entry none of whose variants can occur is skipped
+        self._needs = tuple((e, frozenset(t for key in e.variant_keys for t in key)) for e in self.entries)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Lexicon":
@@ -103,7 +105,10 @@ class Lexicon:
         question_tokens = tuple(tokens(question))
         added: list[str] = []
         matches: list[tuple[str, str]] = []
-        for entry in self.entries:
+        present = frozenset(question_tokens)
+        for entry, needs in self._needs:
+            if present.isdisjoint(needs):
+                continue                       # no variant of this entry can be in the question
             if _contains(question_tokens, entry.term_key):
                 continue                       # the question already uses the plan's word
             for variant, key in zip(entry.variants, entry.variant_keys):

@@ -277,6 +277,10 @@ class Answerer:
             if refused is not None:
                 refused.intent = result.intent
                 return refused
+        refused = support.check_focus(q, result, scope, self.lexicon) or support.check_actual(q, result, scope)
+        if refused is not None:
+            refused.intent = result.intent
+            return refused
         if result.commune is None and scope and len(scope) == 1:
             result.commune = scope[0]
         if overridden:

@@ -12,6 +12,8 @@ from assistant.qa.evidence import (COUNT, PERCENT, REFERENCE_RE, TIME_EXPRESSION
                                    coverage, coverage_parts, quote, split_sentences, term_set)
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
+from assistant.lexicon import default_lexicon
+from assistant.qa.support import focus_held
 from assistant.qa.understand import content_terms
 from assistant.schemas import Citation
 from ingest.agencies import agency_matches
@@ -100,6 +102,9 @@ def supported(ctx: Context, cov: float, parts: tuple[float, float], evidence: st
     if evidence and accent_mismatch(ctx.query.question, evidence):
         return False
     if cov >= ctx.policy.min_coverage and parts[1] >= ctx.policy.min_pair_share:
+        return True
+    if evidence and cov >= ctx.policy.focal_min_coverage and parts[1] >= ctx.policy.min_pair_share and \
+            focus_held(ctx.query, evidence, default_lexicon()):
         return True
     if cov >= ctx.policy.semantic_min_coverage:
         dense = [r.dense_score for r in ctx.ranked[:ctx.policy.semantic_top_passages] if r.dense_score is not None]

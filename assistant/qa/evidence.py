@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from assistant.qa.understand import BARRIER, topic_tokens
 from assistant.qa.understand import _aligned_tokens as _aligned_written
@@ -68,6 +69,12 @@ _NUMBERING_ONLY = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]$", re.
 _HEADING_LINE = re.compile(r"^\s*(?:(?:[IVXLC]+|\d+(?:\.\d+)*)\.|[a-zđ]\))\s+\S", re.IGNORECASE)
 
 
+# The same chunk lines, sentences and passages are read again by every question (and by several
+# strategies of one question): the pure per-text helpers below are memoised on the text itself.
+_TEXT_CACHE = 65_536
+
+
+@lru_cache(maxsize=_TEXT_CACHE)
 def is_heading_line(line: str) -> bool:
     """A numbered heading ("5. Trạm Y tế xã có trách nhiệm", "a) Mục tiêu") or an all-caps
     title line: context for the sentences under it, never an answer by itself."""
@@ -82,6 +89,11 @@ def split_sentences(text: str, long_piece: int = 450) -> list[str]:
     """Sentences / bullet items of a chunk (bullet markers dropped, heading lines skipped).
     A piece longer than `long_piece` is also cut at semicolons; scraps under 15 characters
     are dropped."""
+    return list(_split_sentences(text or "", long_piece))
+
+
+@lru_cache(maxsize=_TEXT_CACHE // 8)
+def _split_sentences(text: str, long_piece: int) -> tuple[str, ...]:
     out = []
     for line in (text or "").split("\n"):
         if is_heading_line(line):
@@ -99,7 +111,7 @@ def split_sentences(text: str, long_piece: int = 450) -> list[str]:
                 part = _BULLET.sub("", part).strip()
                 if len(part) >= 15:
                     out.append(part)
-    return out
+    return tuple(out)
 
 
 class TermWeights:
@@ -112,6 +124,7 @@ class TermWeights:
             self.n += 1
             self.df.update(terms)
         self._cache: dict[str, float] = {}
+        self._profiles: dict[tuple[str, ...], tuple] = {}     # topic -> weighted parts (`_profile`)
 
     def weight(self, term: str) -> float:
         cached = self._cache.get(term)
@@ -126,34 +139,56 @@ class TermWeights:
         return w
 
 
-def _share(items: list[str], terms: frozenset[str], weights: TermWeights) -> float:
-    total = sum(weights.weight(t) for t in items)
-    return sum(weights.weight(t) for t in items if t in terms) / total if total else 0.0
+_Part = tuple[tuple[str, ...], tuple[float, ...], float]      # (terms, their weights, total)
+_PROFILES = 4096          # topics remembered per TermWeights (a long-lived index sees many questions)
+
+
+def _part(items: list[str], weights: TermWeights) -> _Part:
+    ws = tuple(weights.weight(t) for t in items)
+    return tuple(items), ws, sum(ws)
+
+
+def _profile(topic_terms: Sequence[str], weights: TermWeights) -> tuple[_Part, _Part, _Part]:
+    """(all, unigrams, bigrams) of a topic with their weights: computed once per topic and
+    weights, since one question's topic is measured against every candidate passage."""
+    key = tuple(topic_terms)
+    profiles = weights._profiles
+    hit = profiles.get(key)
+    if hit is None:
+        unique = list(dict.fromkeys(key))
+        hit = (_part(unique, weights), _part([t for t in unique if "_" not in t], weights),
+               _part([t for t in unique if "_" in t], weights))
+        if len(profiles) >= _PROFILES:
+            profiles.clear()
+        profiles[key] = hit
+    return hit
+
+
+def _share(part: _Part, terms: frozenset[str]) -> float:
+    items, ws, total = part
+    return sum(w for t, w in zip(items, ws) if t in terms) / total if total else 0.0
 
 
 def coverage_parts(topic_terms: Sequence[str], terms: frozenset[str], weights: TermWeights) -> tuple[float, float]:
     """(syllable share, pair share) of the topic found in `terms`; pair share is 1.0 without pairs."""
-    unique = list(dict.fromkeys(topic_terms))
-    unigrams = [t for t in unique if "_" not in t]
-    bigrams = [t for t in unique if "_" in t]
-    return (_share(unigrams, terms, weights) if unigrams else 0.0,
-            _share(bigrams, terms, weights) if bigrams else 1.0)
+    _, unigrams, bigrams = _profile(topic_terms, weights)
+    return (_share(unigrams, terms) if unigrams[0] else 0.0,
+            _share(bigrams, terms) if bigrams[0] else 1.0)
 
 
 def coverage(topic_terms: Sequence[str], terms: frozenset[str], weights: TermWeights) -> float:
     """How much of the topic `terms` hold (0..1): the mean of the weighted share of its syllables
     and the weighted share of its adjacent-syllable pairs. Pairs carry the compound words
     ("sân bay", "hộ chiếu"), so matching scattered syllables alone never reaches the threshold."""
-    unique = list(dict.fromkeys(topic_terms))
-    if not unique:
+    unique, unigrams, bigrams = _profile(topic_terms, weights)
+    if not unique[0]:
         return 0.0
-    unigrams = [t for t in unique if "_" not in t]
-    bigrams = [t for t in unique if "_" in t]
-    if not bigrams or not unigrams:
-        return _share(unique, terms, weights)
-    return 0.5 * _share(unigrams, terms, weights) + 0.5 * _share(bigrams, terms, weights)
+    if not bigrams[0] or not unigrams[0]:
+        return _share(unique, terms)
+    return 0.5 * _share(unigrams, terms) + 0.5 * _share(bigrams, terms)
 
 
+@lru_cache(maxsize=_TEXT_CACHE)
 def term_set(text: str) -> frozenset[str]:
     return frozenset(search_terms(text))
 
@@ -226,10 +261,27 @@ _GENERIC_HEADINGS = frozenset({
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 
 
+def heading_above(text: str, sentence: str) -> str:
+    """The last numbered heading line of `text` above where `sentence` is quoted from ("2. Phòng
+    Kinh tế" inside the chunk of "IV. TỔ CHỨC THỰC HIỆN"); '' when none or not found."""
+    lines = (text or "").split("\n")
+    probe = " ".join(tokens(sentence)[:8])
+    if not probe:
+        return ""
+    for i, line in enumerate(lines):
+        if probe in " ".join(tokens(line)):
+            return next((l.strip(" *") for l in reversed(lines[:i]) if l.strip() and is_heading_line(l)), "")
+    return ""
+
+
 def section_context(chunk, sentence: str) -> str:
-    """' (mục "4. Phòng Kinh tế xã")' when the deepest informative heading adds something the
-    quoted sentence does not already say; '' otherwise."""
+    """' (mục "4. Phòng Kinh tế xã")' when the deepest informative heading (a heading line of the
+    passage above the sentence first, then the section path) adds something the quoted sentence
+    does not already say; '' otherwise."""
     path = list(getattr(chunk, "section_path", ()) or [p for p in (chunk.section or "").split(" › ") if p])
+    inner = heading_above(getattr(chunk, "text", ""), sentence)
+    if inner and all(" ".join(tokens(inner)) != " ".join(tokens(h)) for h in path):
+        path = path + [inner]
     for heading in reversed(path[-2:]):
         bare = " ".join(tokens(_NUMBERING.sub("", heading)))
         if not bare or bare in _GENERIC_HEADINGS or len(bare) < 6:

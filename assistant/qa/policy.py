@@ -93,6 +93,10 @@ class Policy:
     focal_unknown_words: int = 1            # topic words the plans never use that make a question off-topic
     focal_min_letters: int = 3              # shorter words are too ambiguous to judge
     focal_keep_coverage: float = 0.8        # ... unless the evidence covers the rest this well (a paraphrase)
+    # Precision on the focal concept over the global ratio: a passage holding what the question
+    # counts or asks the value of (support.focal_phrases) answers from this coverage up, so extra
+    # words the plans never use ("toàn trình", "riêng", "mỗi năm") do not make it abstain.
+    focal_min_coverage: float = 0.4
 
     # -- section questions (eval category section) ----------------------------------------------
     section_topic_share: float = 0.5        # a heading must hold this share of the question's topic

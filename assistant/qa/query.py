@@ -28,6 +28,9 @@ class Query:
     listing: bool = False              # asks for a list ("những nhiệm vụ nào", "kể tên")
     anaphoric: bool = False            # points back at the previous turn ("việc này")
     count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has
+    person_role: str = ""              # folded office whose holder is asked about ("chu tich"), fact_kind "person"
+    person_detail: str = ""            # what is asked of that person: "name" or another personal detail
+    actual: bool = False               # asks an actual figure ("hiện có", "thực tế", "có bao nhiêu ấp"), not a target
 
     @property
     def is_field(self) -> bool:

@@ -9,6 +9,17 @@ Two checks, both against what is stored, never against a list of topics:
   A question typed with diacritics is judged on its written words (folding merges "lương" with
   "lượng"); one typed without them on folded words.
 
+After the answer is composed, two more checks read the passage it quotes (its citations), not the
+whole evidence:
+
+- the focal concept: the thing the question asks the value of — the noun a "mấy / bao nhiêu"
+  counts ("mấy giờ", "bao nhiêu công chức"), the verb it quantifies ("tuyển bao nhiêu"), and the
+  head of the subject of "… là gì / là bao nhiêu / là khi nào" ("Email của …", "Lương của …") —
+  must be in the quoted passage, as written or through an equivalence of the lexicon. Other words
+  of the question may be missing ("kế hoạch CCHC riêng", "toàn trình"): they only narrow it.
+- actual figures: a question about what exists or was achieved ("hiện có", "thực tế", "có bao
+  nhiêu ấp") is answered only by a passage reporting one, never by a target the plan sets.
+
 Each failed check gives a short abstention saying what the plans do cover instead.
 """
 
@@ -18,19 +29,24 @@ import re
 from collections.abc import Iterable
 
 from assistant.qa.index import AnswerIndex
+from assistant.qa.intents import Intent
 from assistant.qa.policy import Policy
 from assistant.qa.query import Query
+from assistant.qa.understand import BARRIER, _aligned_tokens, _REMOVABLE_CUES, topic_tokens
 from assistant.schemas import Answer
+from ingest.agencies import agency_key
 from ingest.periods import year_span
-from ingest.vntext import fold, has_diacritics, nfc, tokens
+from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
 
 _YEAR_ASKED = re.compile(r"\b(?:nam|giai doan|ke hoach)\s+((?:19|20)\d{2})\b")
+_BASELINE_YEAR = re.compile(r"\bso voi (?:nam )?(?:19|20)\d{2}\b")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
 def uncovered_year(q: Query, index: AnswerIndex, scope: list[str] | None) -> tuple[int, list[str]] | None:
     """(year, plan labels) when the question asks about a year no plan in scope covers."""
-    years = {int(y) for y in _YEAR_ASKED.findall(q.folded)}
+    # "so với năm 2025" is a baseline the plan compares with, not the year asked about
+    years = {int(y) for y in _YEAR_ASKED.findall(_BASELINE_YEAR.sub(" ", q.folded))}
     if not years:
         return None
     docs = [d for d in index.documents.values() if scope is None or d.commune in scope]
@@ -43,8 +59,10 @@ def uncovered_year(q: Query, index: AnswerIndex, scope: list[str] | None) -> tup
         else [t for t in index.targets if t.document in named]
     mentioned = {int(y) for t in targets
                  for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", f"{t.sentence} {t.text}")}
+    first = min(a for a, _ in spans)
     for year in sorted(years):
-        if not any(a <= year <= b for a, b in spans) and year not in mentioned:
+        # a plan may set targets for later years ("đến năm 2030"), never for the years before it
+        if not any(a <= year <= b for a, b in spans) and not (year in mentioned and year > first):
             return year, sorted({d.year for d in docs if d.year})
     return None
 
@@ -97,4 +115,170 @@ def check_words(q: Query, scope: list[str] | None, speller, protected: Iterable[
     return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không đề cập đến {shown}. "
                           "Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, "
                           "sản phẩm và chỉ tiêu trong các kế hoạch cải cách hành chính đã nạp."),
+                  abstained=True)
+
+
+# -- the focal concept, in the quoted passage ---------------------------------------------------
+
+_QUANTIFIERS = (("bao", "nhieu"), ("may",))
+_QUANTIFIER_WRITTEN = {"may": "mấy"}          # typed with diacritics, "máy" is a machine, not "how many"
+# What a quantifier is followed by before the counted noun, and verbs too generic to be focal.
+_UNIT_WORDS = frozenset({"phan", "tram", "ty", "ti", "le", "buoi", "cuoc", "lan", "dot", "cai", "chiec"})
+_GENERIC_VERBS = frozenset({"dat", "co", "duoc", "la", "phai", "can", "chiem", "len", "tang", "giam", "con"})
+# "… là gì?", "… là bao nhiêu?": the question asks the value of its subject.
+_VALUE_ASKED = (("la", "gi"), ("la", "bao", "nhieu"), ("la", "khi", "nao"), ("la", "luc", "nao"),
+                ("la", "ai"), ("la", "may"), ("o", "dau"), ("la", "so", "nao"), ("dat", "bao", "nhieu"))
+_RUN = 3          # syllables of a focal phrase ("công chức", "giờ", "biên chế công")
+
+
+def _positions(seq: list[str], phrase: tuple[str, ...]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(seq) - n + 1) if tuple(seq[i:i + n]) == phrase]
+
+
+def _run_from(topic: list[str], start: int) -> tuple[str, ...]:
+    run: list[str] = []
+    for t in topic[start:]:
+        if t == BARRIER or len(run) == _RUN:
+            break
+        run.append(t)
+    return tuple(run)
+
+
+def focal_phrases(q: Query) -> list[tuple[tuple[str, ...], str]]:
+    """(folded syllables, as written) of the question's focal concept: what a quantifier counts
+    or quantifies, and the head of the subject whose value is asked. Commune and agency names,
+    cue words and function words are never focal."""
+    toks = _aligned_tokens(q.question)
+    seq = [f for f, _ in toks]
+    written = [w or "" for _, w in toks]
+    names = [normalise_name(c) for c in q.communes] + ([agency_key(q.agency)] if q.agency else [])
+    topic = topic_tokens(q.question, list(_REMOVABLE_CUES) + names)
+    accented = has_diacritics(q.question)
+    found: list[tuple[int, int]] = []          # (start, end) of focal runs in `topic`
+    for phrase in _QUANTIFIERS:
+        for i in _positions(seq, phrase):
+            if accented and phrase[0] in _QUANTIFIER_WRITTEN and written[i].lower() != _QUANTIFIER_WRITTEN[phrase[0]]:
+                continue
+            j = i + len(phrase)
+            while j < len(seq) and seq[j] in _UNIT_WORDS:
+                j += 1
+            run = _run_from(topic, j)
+            if run:
+                found.append((j, j + len(run)))
+            if i and topic[i - 1] != BARRIER and seq[i - 1] not in _GENERIC_VERBS:
+                found.append((i - 1, i))                 # "tuyển bao nhiêu": the verb quantified
+    for phrase in _VALUE_ASKED:
+        for i in _positions(seq, phrase):
+            start = max((k for k in range(i) if seq[k] == BARRIER), default=-1) + 1
+            head = next((k for k in range(start, i) if topic[k] != BARRIER), None)
+            if head is not None:
+                run = _run_from(topic[:i], head)
+                found.append((head, head + len(run)))
+    out, seen = [], set()
+    for a, b in found:
+        key = tuple(topic[a:b])
+        if key and key not in seen and len("".join(key)) >= 3:
+            seen.add(key)
+            out.append((key, " ".join(w for w in written[a:b] if w)))
+    return out
+
+
+def _supported(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
+               accented: bool, lexicon) -> bool:
+    """Is the focal phrase in the passage (as written when typed with diacritics, so "lương" is not
+    "lượng"), or one of its lexicon equivalents?"""
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", shown)]
+    if accented and len(words) == len(phrase) and all(has_diacritics(w) or w in evidence_written for w in words):
+        if all(w in evidence_written for w in words):
+            return True
+    elif set(phrase) <= evidence_tokens:
+        return True
+    if lexicon is None:
+        return False
+    wanted = set(phrase)
+    for entry in lexicon.entries:
+        keys = [entry.term_key, *entry.variant_keys]
+        if not any(wanted <= set(k) for k in keys):
+            continue
+        if any(set(k) <= evidence_tokens and not wanted <= set(k) for k in keys) or \
+                any(wanted <= set(k) and set(k) <= evidence_tokens for k in keys if k != phrase):
+            return True
+    return False
+
+
+def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
+                  accented: bool) -> bool:
+    words = [w.lower() for w in re.findall(r"[^\W\d_]+", shown)]
+    if accented and len(words) == len(phrase):
+        return any(w in evidence_written if has_diacritics(w) else f in evidence_tokens for w, f in zip(words, phrase))
+    return any(f in evidence_tokens for f in phrase)
+
+
+def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool = False) -> list[str]:
+    """The focal phrases of `q` (as written) the quoted `evidence` does not hold; with
+    `absent_only`, only those not one syllable of which is there (the concept is missing, not
+    merely worded otherwise: how close the wording is, coverage judges)."""
+    evidence_tokens = set(tokens(evidence))
+    evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
+    accented = has_diacritics(q.question)
+    return [shown for phrase, shown in focal_phrases(q)
+            if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)
+            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented))]
+
+
+def focus_held(q: Query, evidence: str, lexicon=None) -> bool:
+    """Does the question have a focal concept, and does `evidence` hold all of it?"""
+    return bool(focal_phrases(q)) and not unsupported_focus(q, evidence, lexicon)
+
+
+# Answers composed from the plan's own metadata or from the registry as a whole: no passage to judge.
+_METADATA_KINDS = frozenset({"signer", "number", "issue_date", "title", "period", "province", "district", "person"})
+
+
+def quoted_evidence(answer: Answer) -> str:
+    """What the answer rests on, as quoted: every citation's text and section."""
+    return "\n".join(f"{c.section or ''}\n{c.text or ''}" for c in answer.citations)
+
+
+def judged(q: Query, answer: Answer) -> bool:
+    """Does this answer quote a passage for the question's focal concept (not a list, a count, a
+    comparison or a metadata field)?"""
+    return bool(not answer.abstained and answer.citations and not q.count and not q.compare
+                and not q.listing and not (q.intent == Intent.FACT and q.fact_kind in _METADATA_KINDS))
+
+
+def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None) -> Answer | None:
+    """An abstention when the quoted passage does not hold the focal concept of the question."""
+    if not judged(q, answer):
+        return None
+    missing = unsupported_focus(q, quoted_evidence(answer), lexicon, absent_only=True)
+    if not missing:
+        return None
+    shown = ", ".join(f"“{w}”" for w in missing)
+    return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không nêu {shown} về nội dung này. "
+                          "Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, "
+                          "sản phẩm và chỉ tiêu trong các kế hoạch cải cách hành chính đã nạp."),
+                  abstained=True)
+
+
+# -- actual figures, not targets -----------------------------------------------------------------
+
+# Wording of a passage that reports what was achieved or exists (folded), not what is aimed at.
+_REPORTED = ("da dat", "dat duoc", "hien co", "tinh den", "ket qua dat", "nam qua", "da thuc hien",
+             "da giai quyet", "da tiep nhan", "hien nay co", "thuc te")
+
+
+def check_actual(q: Query, answer: Answer, scope: list[str] | None) -> Answer | None:
+    """An abstention when an actual figure is asked and the quoted passage only sets a target;
+    it says, in one line, what the plan does set."""
+    if not q.actual or not judged(q, answer):
+        return None
+    folded = f" {' '.join(tokens(quoted_evidence(answer)))} "
+    if any(f" {p} " in folded for p in _REPORTED):
+        return None
+    line = " ".join(answer.answer.split())
+    line = line if len(line) <= 300 else line[:299].rsplit(" ", 1)[0] + "…"
+    return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không nêu số liệu thực tế (hiện có, "
+                          f"đã đạt) về nội dung này, chỉ đặt chỉ tiêu. Gần nhất: {line}"),
                   abstained=True)

@@ -116,7 +116,7 @@ STOPWORDS = frozenset(
     """
     ai gi nao la cua o tai co khong nhung cac cai ve va voi thi ma nhu the nay do day kia
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
-    mot moi nhieu it bao nhieu gio khi luc vay sao xa phuong huyen tinh theo thuoc viec
+    mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
     lau lan vao xong chiu neu ra con nua nhi muon
     """.split()
@@ -128,10 +128,10 @@ STOPWORDS = frozenset(
 ACCENTED_STOPWORDS = frozenset(
     """
     gì nào là của ở tại có không những các cái về và với thì mà như thế này đó đây kia được bị sẽ
-    đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu giờ
+    đã đang phải cần nên hoặc hỏi từ đến ngoài trên dưới trước một mọi nhiều ít nhiêu mấy mỗi
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
-    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn
+    bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -143,6 +143,7 @@ GENERIC_PHRASES = (
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
+    "bay gio",
 )
 # Words pointing back at the previous turn's task ("ai theo dõi việc này?"): a follow-up.
 ANAPHORA = ("viec nay", "viec do", "nhiem vu nay", "nhiem vu do", "cai nay", "cai do", "viec ay",
@@ -433,8 +434,11 @@ def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
 def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
     """Replace every occurrence of each folded phrase by barriers, longest phrases first."""
     seq = [t for t, _ in toks]
+    present = set(seq)                    # masking only removes words: a phrase with one absent never matches
     for phrase in sorted({p for p in phrases if p}, key=lambda p: -len(p.split())):
         words = phrase.split()
+        if not present.issuperset(words):
+            continue
         n = len(words)
         for i in range(len(seq) - n + 1):
             if seq[i:i + n] == words:
@@ -541,11 +545,57 @@ def count_kind(folded: str, question: str = "") -> str:
     return ""
 
 
+# Questions about a person holding an office ("Chủ tịch xã Năm Dẫn là ai?", "Trưởng phòng Kinh tế tên
+# gì?"): the plans name one person only, their signer, with the office above the signature.
+PERSON_ROLES = ("pho chu tich", "chu tich", "pho truong phong", "truong phong", "pho giam doc", "giam doc",
+                "pho truong ban", "truong ban", "pho bi thu", "bi thu", "truong cong an", "truong thon",
+                "can bo phu trach")
+_PERSON_NAME_ASKED = ("la ai", "ten la gi", "ten gi", "ten la", "ho ten", "ho va ten", "ten day du")
+_PERSON_DETAIL_ASKED = ("sinh nam", "nam sinh", "bao nhieu tuoi", "may tuoi", "que o dau", "que quan",
+                        "so dien thoai", "dia chi nha")
+_PERSON_WHICH = tuple(f"{role} nao" for role in PERSON_ROLES)
+
+
+def person_question(folded: str) -> tuple[str, str]:
+    """(office, "name" | "detail") when the question asks who holds an office or a personal detail
+    of its holder; ("", "") otherwise. "Thủ trưởng … chịu trách nhiệm trước ai" names no office
+    holder's identity, and "Chủ tịch UBND xã có trách nhiệm gì" asks a duty, not a person."""
+    role = next((r for r in PERSON_ROLES if _contains(folded, r)), "")
+    if not role:
+        return "", ""
+    after = folded[folded.find(role) + len(role):]
+    if any(_contains(after, p) for p in _PERSON_DETAIL_ASKED):
+        return role, "detail"
+    if any(_contains(after, p) for p in _PERSON_NAME_ASKED) or any(_contains(folded, p) for p in _PERSON_WHICH):
+        return role, "name"
+    return "", ""
+
+
+# Actual figures, not targets: what exists now or was achieved ("hiện có bao nhiêu công chức",
+# "thực tế đạt bao nhiêu", "Lộc Hòa có bao nhiêu ấp"). A plan sets targets; it rarely reports these.
+_ACTUAL_CUES = ("hien co", "hien nay co", "thuc te", "da dat", "da dat duoc", "dat duoc bao nhieu thuc",
+                "so lieu thuc", "co bao nhieu", "co may", "da giai quyet duoc", "da tuyen", "tong so hien")
+_TARGET_WORDING = ("chi tieu", "muc tieu", "phan dau", "phai", "can dat", "toi thieu", "it nhat", "yeu cau",
+                   "ke hoach", "dat ra", "muon", "de ra", "nhiem vu")
+
+
+def asks_actual(folded: str) -> bool:
+    """Does the question ask an actual figure rather than what the plan sets? An explicit cue
+    ("hiện có", "thực tế", "đã đạt") decides; "có bao nhiêu" does when no target wording is near."""
+    explicit = [c for c in _ACTUAL_CUES if c not in ("co bao nhieu", "co may")]
+    if any(_contains(folded, c) for c in explicit):
+        return True
+    if any(_contains(folded, c) for c in ("co bao nhieu", "co may")):
+        return not any(_contains(folded, w) for w in _TARGET_WORDING)
+    return False
+
+
 def cue_words() -> frozenset[str]:
     """Every folded word of the cue phrases: question wording the typo corrector must not touch
     even when the plans never use it ("so sánh", "sớm hơn")."""
     phrases = [p for cues in _CUES.values() for p, _ in cues] + list(COMPARE_PHRASES) + \
-        list(_COUNT_TASKS + _COUNT_TARGETS) + list(ANAPHORA) + list(GENERIC_PHRASES)
+        list(_COUNT_TASKS + _COUNT_TARGETS) + list(ANAPHORA) + list(GENERIC_PHRASES) + \
+        list(PERSON_ROLES + _PERSON_NAME_ASKED + _PERSON_DETAIL_ASKED)
     return frozenset(w for p in phrases for w in p.split()) | STOPWORDS
 
 
@@ -704,10 +754,14 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
     target_score = scores.get("target", 0)
 
+    query.person_role, query.person_detail = person_question(folded)
+    query.actual = not query.count and asks_actual(folded)
     asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
-    if fact_score >= 4:
+    if fact_score >= 4 or query.person_role:
         query.intent = "fact"
+    elif _contains(folded, "truoc ai"):
+        query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
     elif query.period and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
         query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)
@@ -741,7 +795,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         query.fields = [k for k in FIELD_INTENTS if field_scores.get(k, 0) >= 2] or [query.intent]
         if query.intent not in query.fields:
             query.fields.insert(0, query.intent)
-    if query.intent == "fact":
+    if query.intent == "fact" and query.person_role and fact_score < 4:
+        query.fact_kind = "person"
+    elif query.intent == "fact":
         for kind, phrases in _FACT_KINDS:
             if any(_contains(folded, p) for p in phrases):
                 query.fact_kind = kind

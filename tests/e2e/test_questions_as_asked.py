@@ -80,3 +80,41 @@ def test_paraphrase_and_typo_reach_the_plans_wording(assistant):
     assert not paraphrase.abstained and "ngân sách nhà nước" in paraphrase.answer
     typo = assistant.ask("ai chu tri doi thaoi voi nguoi dan o Di Linh")
     assert not typo.abstained and "Phòng Kinh tế" in typo.answer
+
+
+def test_focal_concept_office_holders_and_actual_figures(assistant):
+    # the focal word is elsewhere in the plans ("hưởng lương", "email"), not in the passage quoted
+    for question in ("Lương của cán bộ bộ phận một cửa Lộc Hòa là bao nhiêu?",
+                     "Email của Văn phòng HĐND và UBND xã Di Linh là gì?",
+                     "Đại Phước hiện có bao nhiêu công chức?",
+                     "Trưởng Phòng Văn hóa - Xã hội xã Năm Dẫn là ai?"):
+        answer = assistant.ask(question)
+        assert answer.abstained, (question, answer.answer)
+    deputy = assistant.ask("Chủ tịch xã Di Linh là ai?")              # signed by a Phó Chủ tịch
+    assert deputy.abstained and "Trần Thị Tâm" in deputy.answer
+    chairman = assistant.ask("Chủ tịch UBND xã Đại Phước là ai?")     # signed by the Chủ tịch
+    assert not chairman.abstained and "Hồ Quốc Tân" in chairman.answer
+    # "so với năm 2025" is the baseline of a 2026 target, not a year asked about
+    baseline = assistant.ask("Đến năm nào Đại Phước phải giảm bình quân 10% biên chế sự nghiệp so với năm 2025?")
+    assert not baseline.abstained
+
+
+def test_extra_words_do_not_abstain_when_the_focal_concept_is_quoted(assistant):
+    # "toàn trình" is a word the target does not use; what is asked the value of (hồ sơ trực tuyến) is quoted
+    answer = assistant.ask("Ở Đại Phước tỷ lệ hồ sơ trực tuyến toàn trình là bao nhiêu?")
+    assert not answer.abstained and "90%" in answer.answer
+    # colloquial payment wording reaches "thanh toán trực tuyến"
+    paid = assistant.ask("Lộc Hòa muốn bao nhiêu % giao dịch trả tiền qua mạng?")
+    assert not paid.abstained and "75%" in paid.answer
+
+
+def test_section_heading_inside_a_passage_and_both_sentences_quoted(assistant):
+    goal = assistant.ask("Mục tiêu tổng quát của xã Di Linh đến năm 2030 là gì?")
+    assert not goal.abstained and "hiện đại, chuyên nghiệp, minh bạch" in goal.answer
+    purpose = assistant.ask("Kế hoạch CCHC Năm Dẫn có mục đích gì?")     # the second sentence is not crowded out
+    assert not purpose.abstained and "nâng cao hiệu lực, hiệu quả quản lý nhà nước" in purpose.answer
+
+
+def test_a_prose_duty_is_quoted_with_the_agency_heading_above_it(assistant):
+    answer = assistant.ask("Ở Năm Dẫn đơn vị nào hướng dẫn, tổng hợp dự toán tiền làm CCHC?")
+    assert not answer.abstained and "Phòng Kinh tế" in answer.answer, answer.answer

@@ -12,6 +12,7 @@ from assistant.qa.context import Context
 from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, YEAR_RE, as_sentence, shorten, split_sentences
 from assistant.qa.strategies.abstain import abstain
 from assistant.qa.strategies.general import answer_general
+from assistant.qa.understand import PERSON_ROLES
 from assistant.schemas import Answer, Citation
 from ingest.vntext import commune_key, fold, tokens
 
@@ -58,6 +59,8 @@ def answer_fact(ctx: Context) -> Answer:
         title = getattr(doc, "signer_title", "") or (_signer_title(citation.text, doc.signer) if citation else "")
         who = f"{doc.signer} ({title})" if title else doc.signer
         return answer(f"{plan} do {who} ký.", citation)
+    if kind == "person":
+        return answer_person(ctx, doc, plan, cite(doc.signer, last=True) if doc.signer else None)
     if kind == "number" and doc.number:
         if doc.number.startswith("/"):
             text = f"{plan} chưa ghi số cụ thể (văn bản chỉ ghi ký hiệu “Số: {doc.number}”)."
@@ -116,6 +119,38 @@ def answer_fact(ctx: Context) -> Answer:
     ctx.scope = [doc.commune] if doc.commune else ctx.scope
     ctx.ranked = []
     return answer_general(ctx, prefer_metadata=True)
+
+
+def signer_office(title: str) -> str:
+    """The office the signer holds, folded, from the title lines above the signature:
+    "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH" → "pho chu tich" (signing for the Chairman), "TM. ỦY BAN NHÂN DÂN /
+    CHỦ TỊCH" → "chu tich"; "" when the plan states none."""
+    folded = " ".join(tokens(title))
+    held = [(folded.rfind(role) + len(role), len(role), role) for role in PERSON_ROLES
+            if f" {role} " in f" {folded} "]
+    return max(held)[2] if held else ""       # the office named last (and most fully) is the one held
+
+
+def answer_person(ctx: Context, doc, plan: str, citation: Citation | None) -> Answer:
+    """Who holds an office: the plans name only their signer, so the answer is the signer when the
+    office asked is the one signed under, and otherwise an abstention saying whom the plan names."""
+    q = ctx.query
+    title = getattr(doc, "signer_title", "") or (_signer_title(citation.text, doc.signer) if citation and doc.signer else "")
+    office = signer_office(title)
+    if doc.signer and q.person_detail == "name" and office and office == q.person_role:
+        return Answer(answer=f"Theo {plan}, người ký kế hoạch với chức vụ {_office_label(office)} là "
+                             f"{doc.signer} (chữ ký ghi: {' '.join(title.split())}).",
+                      citations=[citation] if citation else [], commune=doc.commune)
+    named = f"{doc.signer} ({' '.join(title.split())})" if doc.signer and title else (doc.signer or "")
+    what = "thông tin cá nhân của" if q.person_detail == "detail" else "tên"
+    text = f"Xin lỗi, {plan} không nêu {what} {_office_label(q.person_role)}"
+    text += f"; kế hoạch chỉ ghi người ký: {named}." if named else "."
+    return Answer(answer=text, abstained=True, commune=doc.commune)
+
+
+def _office_label(folded_role: str) -> str:
+    labels = {"chu tich": "Chủ tịch UBND xã", "pho chu tich": "Phó Chủ tịch UBND xã"}
+    return labels.get(folded_role, "người giữ chức vụ được hỏi")
 
 
 _BASIS_RE = re.compile(r"^(Căn cứ|Thực hiện|Triển khai|Theo)\b", re.IGNORECASE)

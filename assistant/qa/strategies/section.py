@@ -13,7 +13,7 @@ import re
 
 from assistant.qa.common import citation, plan_label
 from assistant.qa.context import Context
-from assistant.qa.evidence import as_sentence, shorten, split_sentences
+from assistant.qa.evidence import as_sentence, is_heading_line, shorten, split_sentences
 from assistant.schemas import Answer
 from assistant.qa.understand import STOPWORDS
 from ingest.vntext import tokens
@@ -24,6 +24,23 @@ _HEADING_FILLER = frozenset("cua ke hoach cai cach hanh chinh va nam".split())
 
 def heading_words(heading: str) -> set[str]:
     return {t for t in tokens(_NUMBERING.sub("", heading)) if t not in _HEADING_FILLER and not t.isdigit()}
+
+
+def section_candidates(chunk) -> list[tuple[int, str, str]]:
+    """(depth, heading, text under it) of every heading a chunk holds: those of its section path
+    (the whole chunk is under them) and the numbered heading lines inside its text ("2. Mục tiêu
+    tổng quát đến năm 2030" in the chunk of "I. QUAN ĐIỂM, MỤC TIÊU, YÊU CẦU"), each with the lines
+    up to the next heading line, one level deeper than the path."""
+    path = tuple(getattr(chunk, "section_path", ()) or ())
+    out = [(depth, heading, chunk.text) for depth, heading in enumerate(path)]
+    lines = (chunk.text or "").split("\n")
+    marks = [i for i, line in enumerate(lines) if line.strip() and is_heading_line(line)]
+    for n, i in enumerate(marks):
+        end = marks[n + 1] if n + 1 < len(marks) else len(lines)
+        body = "\n".join(lines[i + 1:end]).strip()
+        if body and not (path and heading_words(lines[i]) == heading_words(path[-1])):
+            out.append((len(path), lines[i].strip(" *"), body))
+    return out
 
 
 def answer_section(ctx: Context) -> Answer | None:
@@ -40,8 +57,7 @@ def answer_section(ctx: Context) -> Answer | None:
     for document in docs:
         chunks = ctx.store.get_chunks(ctx.store.document_chunk_ids(document))
         for position, chunk in enumerate(chunks):
-            path = tuple(getattr(chunk, "section_path", ()) or ())
-            for depth, heading in enumerate(path):
+            for depth, heading, body in section_candidates(chunk):
                 words = heading_words(heading)
                 if not words:
                     continue
@@ -51,19 +67,22 @@ def answer_section(ctx: Context) -> Answer | None:
                     continue
                 key = (words == asked, len(words & asked), depth, -position)
                 if best is None or key > best[0]:
-                    best = (key, chunk, heading)
+                    best = (key, chunk, heading, body)
     if best is None:
         return None
-    _, chunk, heading = best
-    sentences = [s for s in split_sentences(chunk.text) or [chunk.text]
+    _, chunk, heading, body = best
+    # whole sentences, not clauses: a long sentence is shortened to its share, never split at ";"
+    sentences = [s for s in split_sentences(body, long_piece=10_000) or [body]
                  if " ".join(tokens(s)) != " ".join(tokens(heading)) and len(tokens(s)) > 3]
     if not sentences:
         return None
     quoted = []
     used = 0
     budget = p.answer_budget - p.general_header_reserve
-    for sentence in sentences[:p.section_sentences]:
-        piece = shorten(sentence, max(p.general_piece_min, budget - used))
+    shown = sentences[:p.section_sentences]
+    share = max(p.general_piece_min, budget // len(shown) - 1)   # each sentence its share: the second is never crowded out
+    for sentence in shown:
+        piece = shorten(sentence, max(p.general_piece_min, min(share, budget - used)))
         if used + len(piece) > budget and quoted:
             break
         quoted.append(piece)

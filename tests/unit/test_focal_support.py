@@ -1,0 +1,146 @@
+"""Honest abstention on the focal concept (issue 11): what the question asks the value of must be in
+the quoted passage; an office holder is named only when the plan's signer holds that office; actual
+figures are not answered by targets. Passages are sentences of the bundled plans (data/plans)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.lexicon import default_lexicon
+from assistant.qa import support
+from assistant.qa.intents import Intent
+from assistant.qa.strategies.fact import signer_office
+from assistant.qa.understand import asks_actual, fold_question, person_question, understand
+from assistant.schemas import Answer, Citation
+
+PLANS = Path(__file__).resolve().parents[2] / "data" / "plans"
+COMMUNES = ["Di Linh", "Lộc Hòa", "Năm Dẫn", "Đại Phước"]
+
+
+def plan_line(document: str, needle: str) -> str:
+    line = next(l for l in (PLANS / document).read_text(encoding="utf-8").splitlines() if needle in l)
+    return line.strip()
+
+
+def ask(question: str):
+    return understand(question, COMMUNES, [], lexicon=default_lexicon())
+
+
+def answered(text: str, section: str = "") -> Answer:
+    return Answer(answer=text, citations=[Citation(document="x.txt", title="", commune="", section=section,
+                                                   text=text)])
+
+
+def focus(question: str) -> list[str]:
+    return [" ".join(words) for words, _ in support.focal_phrases(ask(question))]
+
+
+def test_the_focal_concept_is_what_is_counted_quantified_or_valued():
+    assert focus("Bộ phận một cửa Lộc Hòa làm việc mấy giờ?") == ["gio"]
+    assert focus("Năm 2026 xã Năm Dẫn tuyển bao nhiêu công chức?") == ["cong chuc", "tuyen"]
+    assert focus("Email của Trung tâm Phục vụ hành chính công xã Đại Phước là gì?")[0] == "email"
+    # classifiers and units are skipped: the thing counted is what follows them
+    assert focus("Năm Dẫn mỗi năm tổ chức tối thiểu mấy buổi đối thoại?") == ["doi thoai"]
+    assert focus("Di Linh muốn bao nhiêu phần trăm văn bản được ký số?") == ["van ban"]
+
+
+def test_a_focal_word_elsewhere_in_the_plan_is_not_support_for_this_passage():
+    target = plan_line("nam-dan_2026.txt", "được quán triệt, nắm vững")       # a target about công chức
+    q = ask("Lương của công chức bộ phận một cửa Năm Dẫn là bao nhiêu?")
+    assert support.unsupported_focus(q, target) == ["Lương"]
+    assert support.check_focus(q, answered(target), ["Năm Dẫn"]).abstained
+    # "lượng" folds like "lương": typed with diacritics, the written word decides
+    assert support.unsupported_focus(q, "Nâng cao chất lượng công chức bộ phận một cửa") == ["Lương"]
+
+
+def test_the_focal_concept_in_the_quoted_passage_or_through_the_lexicon_is_support():
+    signed = plan_line("di-linh_2026-2030.txt", "văn bản được ký số")
+    q = ask("Di Linh muốn bao nhiêu phần trăm giấy tờ được ký điện tử?")       # "giấy tờ": văn bản or hồ sơ
+    assert support.unsupported_focus(q, signed, default_lexicon()) == []
+    assert support.check_focus(q, answered(signed), ["Di Linh"], default_lexicon()) is None
+    dialogue = plan_line("nam-dan_2026.txt", "03 cuộc đối thoại")
+    assert support.unsupported_focus(ask("Năm Dẫn mỗi năm tổ chức tối thiểu mấy buổi lãnh đạo gặp dân?"),
+                                     dialogue, default_lexicon()) == []
+
+
+def test_office_holders_are_asked_by_role_and_name():
+    assert person_question(fold_question("Chủ tịch xã Năm Dẫn là ai?")) == ("chu tich", "name")
+    assert person_question(fold_question("Phó Chủ tịch phụ trách văn hóa của xã Năm Dẫn tên gì?")) == \
+        ("pho chu tich", "name")
+    assert person_question(fold_question("Chủ tịch xã Đại Phước sinh năm bao nhiêu?")) == ("chu tich", "detail")
+    assert person_question(fold_question("Kế hoạch của Đại Phước do Phó Chủ tịch nào phụ trách?"))[0] == \
+        "pho chu tich"
+    # a duty of the office, or an agency asked with "ai": not a person
+    assert person_question(fold_question("Chủ tịch UBND xã Năm Dẫn có trách nhiệm gì?")) == ("", "")
+    assert person_question(fold_question("Thủ trưởng các cơ quan chịu trách nhiệm trước ai?")) == ("", "")
+    q = ask("Trưởng Phòng Kinh tế xã Di Linh là ai?")
+    assert q.intent == Intent.FACT and q.fact_kind == "person" and q.person_role == "truong phong"
+
+
+def test_the_signers_office_is_the_one_signed_under():
+    assert signer_office("KT. CHỦ TỊCH PHÓ CHỦ TỊCH") == "pho chu tich"        # Di Linh: a deputy signs
+    assert signer_office("TM. ỦY BAN NHÂN DÂN CHỦ TỊCH") == "chu tich"          # Năm Dẫn
+    assert signer_office("") == ""
+
+
+def test_actual_figures_are_told_apart_from_targets():
+    assert asks_actual(fold_question("Năm Dẫn hiện có bao nhiêu cán bộ, công chức?"))
+    assert asks_actual(fold_question("Lộc Hòa có bao nhiêu ấp?"))
+    assert asks_actual(fold_question("Năm 2025 Di Linh thực tế giải quyết đúng hạn được bao nhiêu phần trăm?"))
+    assert not asks_actual(fold_question("Lộc Hòa đặt chỉ tiêu có bao nhiêu phần trăm hồ sơ trực tuyến?"))
+    assert not asks_actual(fold_question("Tỷ lệ hồ sơ trực tuyến ở Đại Phước phải đạt bao nhiêu?"))
+    target = plan_line("loc-hoa_2025.txt", "trước hạn từ 98% trở lên")
+    q = ask("Năm 2025 xã Lộc Hòa có bao nhiêu hồ sơ bị trễ hạn?")
+    refused = support.check_actual(q, answered(target), ["Lộc Hòa"])
+    assert refused.abstained and "98%" in refused.answer                # says what the plan does set
+
+
+def test_colloquial_payment_and_assistant_words_reach_the_plans_terms():
+    lexicon = default_lexicon()
+    assert ("trả tiền", "thanh toán") in lexicon.expand("trả tiền thủ tục qua mạng").matches
+    assert lexicon.expand("mấy trợ lý AI").matches == (("trợ lý AI", "trợ lý ảo"),)
+    # "coi sóc" (to look after) stands for one plan term only, so it is rewritten
+    assert lexicon.expand("ai coi sóc việc này").matches == (("coi sóc", "chủ trì"),)
+
+
+def test_accountable_to_whom_is_not_who_leads_and_thu_truong_stays_as_the_plans_write_it():
+    q = ask("Thủ trưởng các cơ quan ở Đại Phước chịu trách nhiệm trước ai?")
+    assert q.intent == Intent.GENERAL
+    assert "Thủ trưởng" in q.question                  # the plans' own word, not rewritten
+
+
+def test_headings_inside_a_chunk_are_sections_with_the_lines_under_them():
+    from types import SimpleNamespace
+
+    from assistant.qa.strategies.section import section_candidates
+
+    lines = (PLANS / "di-linh_2026-2030.txt").read_text(encoding="utf-8").splitlines()
+    start = lines.index("I. QUAN ĐIỂM, MỤC TIÊU, YÊU CẦU")
+    end = next(i for i, l in enumerate(lines) if l.startswith("3. Yêu cầu"))
+    chunk = SimpleNamespace(section_path=("I. QUAN ĐIỂM, MỤC TIÊU, YÊU CẦU",), text="\n".join(lines[start:end]))
+    found = {heading: body for _, heading, body in section_candidates(chunk)}
+    assert "2. Mục tiêu tổng quát đến năm 2030" in found
+    body = found["2. Mục tiêu tổng quát đến năm 2030"]
+    assert body.startswith("Xây dựng nền hành chính của xã hiện đại") and "Quan điểm" not in body
+
+
+def test_the_heading_above_a_quoted_duty_names_its_agency():
+    from types import SimpleNamespace
+
+    from assistant.qa.evidence import heading_above, section_context
+
+    lines = (PLANS / "nam-dan_2026.txt").read_text(encoding="utf-8").splitlines()
+    start = lines.index("IV. TỔ CHỨC THỰC HIỆN")
+    text = "\n".join(lines[start:start + 20])
+    duty = plan_line("nam-dan_2026.txt", "tổng hợp dự toán kinh phí thực hiện công tác CCHC")
+    assert heading_above(text, duty) == "2. Phòng Kinh tế"
+    chunk = SimpleNamespace(section_path=("IV. TỔ CHỨC THỰC HIỆN",), section="IV. TỔ CHỨC THỰC HIỆN", text=text)
+    assert section_context(chunk, duty) == ' (mục "2. Phòng Kinh tế")'
+
+
+def test_what_must_reach_a_figure_is_focal_and_online_filing_is_the_plans_online_file():
+    q = ask("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?")
+    assert "hồ sơ trực tuyến" in q.question                    # "nộp online" → the plans' "trực tuyến"
+    target = plan_line("dai-phuoc_2026.txt", "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ")
+    assert focus("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?") == ["ho so truc"]
+    assert support.focus_held(q, target, default_lexicon())
