@@ -33,9 +33,6 @@ class Policy:
     list_item_min: int = 60                 # characters per list item, lower bound ...
     list_item_max: int = 300                # ... and upper bound
     list_deadline_chars: int = 40           # a list item's deadline, shortened to this
-    list_header_reserve: int = 40           # characters kept for the list header's margin
-    list_item_overhead: int = 25            # numbering and deadline marker of one item
-    list_tail_reserve: int = 30             # characters kept for "… và N nhiệm vụ khác."
     field_task_min: int = 60                # quoted task text in a field answer, lower bound ...
     field_task_max: int = 220               # ... upper bound
     field_task_reserve: int = 200           # characters kept for the fields after the task text

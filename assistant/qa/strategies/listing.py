@@ -12,7 +12,7 @@ from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, sho
 from assistant.qa.index import AnswerIndex
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
-from assistant.qa.strategies.selection import area_heading, area_ids, see_all_hint, table_or_all
+from assistant.qa.strategies.selection import area_heading, area_ids, fit_list, see_all_hint, table_or_all
 from assistant.qa.strategies.general import answer_general
 from assistant.registry import AgencyRole
 from assistant.schemas import Answer
@@ -105,25 +105,9 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
         header = f"Theo {plan}, có {len(items)} {subject}:"
     else:
         header = f"Theo {plan}, {subject} {len(items)} nhiệm vụ:"
-    lines: list[str] = []
-    length = len(header)
-    shown = max(1, min(len(items), p.list_shown))
-    per_item = max(p.list_item_min, min(p.list_item_max, (p.list_budget - len(header) - p.list_header_reserve)
-                                        // shown - p.list_item_overhead))
-    for n, i in enumerate(items[:shown], start=1):
-        t = reg.tasks[i]
-        # each item opens as the plan words it (what the task tab shows), cut at a word boundary
-        line = f"{n}. {shorten(t.task, per_item)}"
-        if t.deadline:
-            line += f" — {shorten(t.deadline, p.list_deadline_chars)}"
-        if length + len(line) + 1 > p.list_budget - p.list_tail_reserve and lines:
-            break
-        lines.append(line)
-        length += len(line) + 1
-    rest = len(items) - len(lines)
-    text = header + "\n" + "\n".join(lines)
-    if rest > 0:
-        text += f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune)
+    text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].deadline or "") for i in items], p.list_budget,
+                    lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune),
+                    p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],

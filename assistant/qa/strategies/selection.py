@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from assistant.qa.context import Context
+from assistant.qa.evidence import shorten
 from assistant.qa.index import AnswerIndex
 from assistant.qa.query import Query
+from ingest.periods import period_filter
 from ingest.vntext import tokens
 
 # Phrases of an area heading that do not tell areas apart: every area is "cải cách …" of the
@@ -74,6 +77,51 @@ def see_all_hint(ctx: Context, commune: str | None) -> str:
         args.append(f'--commune "{commune}"')
     if q.agency:
         args.append(f'--agency "{q.agency}"')
-    if q.period is not None:
-        args.append(f'--due "{q.period.text}"')
+    due = period_filter(q.period) if q.period is not None else ""
+    if due:
+        args.append(f'--due "{due}"')
     return f"Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh `cchc tasks {' '.join(args)}`.".replace("  ", " ")
+
+
+def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Callable[[int], str],
+             shown: int, item_min: int, item_max: int, deadline_chars: int) -> str:
+    """A counted list within `budget` characters: `header`, then up to `shown` numbered items
+    (task text as the plan opens it, " — deadline" when it has one), then `tail(rest)` for the
+    items not written out ("" when all are). Every item written out gets a share of what the
+    header, numbering, deadlines and tail leave (short items give their spare to long ones);
+    deadlines are shortened, then dropped, before an item falls under `item_min`, and only then
+    are fewer items written out."""
+    count = min(len(items), shown)
+    while count >= 1:
+        rest = len(items) - count
+        end = tail(rest) if rest else ""
+        for limit in (deadline_chars, deadline_chars // 2, 0):
+            marks = [f" — {shorten(d, limit)}" if d and limit else "" for _, d in items[:count]]
+            fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
+            caps = _share([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
+            if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
+                lines = [f"{n}. {shorten(t, cap)}{m}"
+                         for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
+                return header + "\n" + "\n".join(lines) + end
+        count -= 1
+    return header + (tail(len(items)) if items else "")
+
+
+def _share(lengths: list[int], room: int, cap: int) -> list[int]:
+    """Characters per item out of `room`: items shorter than an equal share keep their length,
+    the spare goes to the longer ones (each at most `cap`)."""
+    out = [0] * len(lengths)
+    left = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    room = max(0, room)
+    while left:
+        share = min(cap, room // len(left))
+        i = left[0]
+        if lengths[i] <= share:
+            out[i] = lengths[i]
+            room -= lengths[i]
+            left.pop(0)
+            continue
+        for j in left:
+            out[j] = share
+        break
+    return out
