@@ -28,6 +28,8 @@ class Query:
     listing: bool = False              # asks for a list ("những nhiệm vụ nào", "kể tên")
     anaphoric: bool = False            # points back at the previous turn ("việc này")
     count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has
+    measure: str = ""                  # "rate": the figure asked is a rate ("tỷ lệ …"; every comparison)
+    monitor: bool = False              # asks who monitors ("ai theo dõi, đôn đốc …"): the record's monitor column
 
     @property
     def is_field(self) -> bool:

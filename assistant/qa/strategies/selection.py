@@ -1,5 +1,6 @@
 """Which registry records a list or a count is about: a reform area named in the question, a
-plan's task table before its prose duties, and where the full list can be seen."""
+plan's task table before its prose duties, and where the full list can be seen; how a counted
+list fits its budget; which target fits the measure asked (a rate)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from assistant.qa.context import Context
-from assistant.qa.evidence import shorten
+from assistant.qa.evidence import coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.query import Query
 from ingest.periods import period_filter
@@ -125,3 +126,18 @@ def _share(lengths: list[int], room: int, cap: int) -> list[int]:
             out[j] = share
         break
     return out
+
+
+_RATE_SUBJECT = ("ty le", "ti le")
+
+
+def measure_fit(measure: str, subject: str, topic: list[str], weights) -> float:
+    """How well a target's subject is the measure asked: for a rate ("tỷ lệ …"), the share of
+    the topic the subject itself names when the subject is a rate ("Tỷ lệ thanh toán trực
+    tuyến …"), else 0 ("100% TTHC … thanh toán trực tuyến" is a coverage target)."""
+    if measure != "rate" or not topic:
+        return 0.0
+    key = " ".join(tokens(subject))
+    if not key.startswith(_RATE_SUBJECT):
+        return 0.0
+    return coverage(topic, term_set(subject), weights)
