@@ -67,6 +67,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("phu trach nhung", 3), ("liet ke", 2), ("trach nhiem gi", 3), ("nhung trach nhiem", 3),
         ("nhiem vu cua", 2), ("ke het", 3), ("ke ten", 3), ("liet ke", 3), ("tat ca nhung", 3),
         ("tat ca cac nhiem vu", 3), ("co nhung nhiem vu", 3), ("nhung mang", 2), ("nhung nhom", 2),
+        ("nhung viec nao", 3), ("cac viec nao", 3), ("viec nao", 2),
     ],
     "due_by_date": [
         ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),

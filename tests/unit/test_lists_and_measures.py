@@ -9,7 +9,8 @@ from ingest.periods import DueStatus, due_status, parse_period
 
 def _layout(tasks, header="Theo Kế hoạch CCHC năm 2026 của xã Đại Phước, có {n} nhiệm vụ có thời hạn hoàn thành trong quý I/2026:"):
     items = [(t.task, t.deadline or "") for t in tasks]
-    tail = lambda rest: f"\n… và {rest} nhiệm vụ khác. Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh `cchc tasks --commune \"Đại Phước\"`."
+    tail = lambda rest: (f"\n… và {rest} nhiệm vụ khác. Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh "
+                         f"`cchc tasks --commune \"Đại Phước\"`." if rest else "")
     return fit_list(header.format(n=len(items)), items, P.list_budget, tail, P.list_shown, P.list_item_min,
                     P.list_item_max, P.list_deadline_chars)
 

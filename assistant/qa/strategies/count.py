@@ -14,8 +14,8 @@ from collections import defaultdict
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
-from assistant.registry import AgencyRole
-from assistant.qa.strategies.selection import area_heading, area_ids, fit_list, see_all_hint, table_or_all
+from assistant.qa.strategies.selection import (ROLE_VERBS, area_heading, area_ids, asked_role, fit_list,
+                                              see_all_hint, table_or_all)
 from assistant.schemas import Answer
 from ingest.periods import period_phrase
 
@@ -26,9 +26,9 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
 
     reg, q, p = ctx.index, ctx.query, ctx.policy
     if q.agency:
-        role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
+        role = asked_role(q)
         ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
-        what = f"do {q.agency} {'phối hợp' if role is AgencyRole.COORDINATOR else 'chủ trì'}"
+        what = f"do {q.agency} {ROLE_VERBS[role]}"
     else:
         ids = table_or_all(reg, reg.task_ids(ctx.scope))
         what = ""
@@ -67,7 +67,7 @@ def answer_count(ctx: Context) -> Answer:
     shown = min(len(items), p.count_shown)
     header += ", gồm:" if shown == len(items) else ", trong đó:"
     text = fit_list(header, [(reg.tasks[i].task, "") for i in items], p.answer_budget,
-                    lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune),
+                    lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune) if rest else "",
                     shown, p.list_item_min, p.list_item_max, 0)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}

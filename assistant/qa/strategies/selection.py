@@ -12,6 +12,7 @@ from assistant.qa.context import Context
 from assistant.qa.evidence import coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.query import Query
+from assistant.registry import AgencyRole
 from ingest.periods import period_filter
 from ingest.vntext import tokens
 
@@ -58,6 +59,20 @@ def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> li
     return [i for i in ids if area_heading(reg.tasks[i].area) == best.get(reg.tasks[i].document, (0, None))[1]]
 
 
+ROLE_VERBS = {AgencyRole.LEAD: "chủ trì", AgencyRole.COORDINATOR: "phối hợp thực hiện",
+              AgencyRole.MONITOR: "theo dõi, kiểm tra, đôn đốc", AgencyRole.ANY: "tham gia"}
+
+
+def asked_role(q: Query) -> AgencyRole:
+    """Which of a record's agencies a list or count question asks about: who monitors ("… theo
+    dõi, kiểm tra, đôn đốc"), who coordinates ("… phối hợp", not "chủ trì"), else who leads."""
+    if q.monitor:
+        return AgencyRole.MONITOR
+    if "phoi hop" in q.folded and "chu tri" not in q.folded:
+        return AgencyRole.COORDINATOR
+    return AgencyRole.LEAD
+
+
 def table_or_all(reg: AnswerIndex, ids: list[int]) -> list[int]:
     """Per plan: the rows of its task table when it has one, else every stated duty."""
     by_doc: dict[str, list[int]] = defaultdict(list)
@@ -78,6 +93,9 @@ def see_all_hint(ctx: Context, commune: str | None) -> str:
         args.append(f'--commune "{commune}"')
     if q.agency:
         args.append(f'--agency "{q.agency}"')
+        role = asked_role(q)
+        if role is not AgencyRole.LEAD:
+            args.append(f"--role {role.value}")
     due = period_filter(q.period) if q.period is not None else ""
     if due:
         args.append(f'--due "{due}"')
@@ -88,14 +106,14 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
              shown: int, item_min: int, item_max: int, deadline_chars: int) -> str:
     """A counted list within `budget` characters: `header`, then up to `shown` numbered items
     (task text as the plan opens it, " — deadline" when it has one), then `tail(rest)` for the
-    items not written out ("" when all are). Every item written out gets a share of what the
+    `rest` items not written out (called with 0 too; "" when there is nothing to add). Every item written out gets a share of what the
     header, numbering, deadlines and tail leave (short items give their spare to long ones);
     deadlines are shortened, then dropped, before an item falls under `item_min`, and only then
     are fewer items written out."""
     count = min(len(items), shown)
     while count >= 1:
         rest = len(items) - count
-        end = tail(rest) if rest else ""
+        end = tail(rest)
         for limit in (deadline_chars, deadline_chars // 2, 0):
             marks = [f" — {shorten(d, limit)}" if d and limit else "" for _, d in items[:count]]
             fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
@@ -105,7 +123,7 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
                          for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
                 return header + "\n" + "\n".join(lines) + end
         count -= 1
-    return header + (tail(len(items)) if items else "")
+    return header + tail(len(items))
 
 
 def _share(lengths: list[int], room: int, cap: int) -> list[int]:
