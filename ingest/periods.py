@@ -8,7 +8,9 @@ tới") and a month or quarter without a year resolve against the `today` passed
 the day before a month, quarter or year starts. "Đến hết X", "trước khi hết X", "trước khi kết
 thúc X", "đến cuối X" (by its end) run from 1 January of X's year up to X's last day. A month
 said "hằng năm" ("tháng 1 hằng năm") is that month of every year (`every_year`): a deadline is
-due in it when it falls due in that month of any year it runs. Unreadable text raises `PeriodError`
+due in it when it falls due in that month of any year it runs. A question asking what *starts*
+("Từ năm 2026 … bắt đầu triển khai việc gì?") reads the period in mode "from": the tasks whose
+deadline states their start ("Bắt đầu thực hiện từ năm 2026") inside the window are the ones due. Unreadable text raises `PeriodError`
 (an `ingest.errors.InvalidInput`, so a `ValueError`) with a Vietnamese message.
 
 The due rule (`due_status(deadline, period)`), for a normalised `Deadline` (ingest.deadlines):
@@ -71,7 +73,7 @@ class Period:
     start: date
     end: date
     text: str = ""
-    mode: str = "within"            # "within" | "before"
+    mode: str = "within"            # "within" | "before" | "by" (by its end) | "from" (what starts in it)
     explicit_year: bool = True      # False when the year came from `today` ("quý II", "tháng 3")
     relative: bool = False          # "năm nay", "quý này", "tháng này", "quý tới"
     anchor_start: date | None = None
@@ -114,9 +116,12 @@ def year_span(year_text: str) -> tuple[int, int] | None:
 
 def _make(start: date, end: date, text: str, before: bool | str, explicit_year: bool = True,
           relative: bool = False) -> Period:
-    """`before`: False (within), True or "before" (before it starts), "by" (by its end)."""
+    """`before`: False (within), True or "before" (before it starts), "by" (by its end), "from"
+    (what starts in it: the window as named)."""
     mode = "before" if before is True else (before or "within")
-    if mode == "within":
+    if mode in ("within", "from"):
+        if mode == "from":
+            return Period(start, end, text, "from", explicit_year, relative, start, end)
         return Period(start, end, text, "within", explicit_year, relative, start, end)
     if mode == "by":
         return Period(date(start.year, 1, 1), end, text, "by", explicit_year, relative, start, end)
@@ -239,6 +244,8 @@ def find_period(question: str, today: date | None = None) -> Period | None:
     by_end = re.search(rf" ({_BY_END}) (?:ngay |thang |quy |nam |6 thang |sau thang |\d)", s)
     if by_end:
         before = "by"
+    elif " bat dau " in s:
+        before = "from"               # "Từ năm 2026 … bắt đầu triển khai việc gì?"
 
     def made(start: date, end: date, text: str, explicit: bool = True, relative: bool = False) -> Period:
         # "by the end" keeps its words in the text: the question's topic drops them with it
@@ -357,6 +364,10 @@ def due_days(d: Deadline, lower: date, upper: date) -> Iterator[date]:
         yield d.end
 
 
+# a deadline that states when the work starts: "Bắt đầu thực hiện từ năm 2026", "Từ tháng 3/2026"
+_STARTS = re.compile(r"(?:^|\s)(?:bat dau|tu (?:nam|thang|quy|ngay) \d)")
+
+
 def _is_standing(d: Deadline) -> bool:
     return d.kind == "continuous" or (d.kind == "year" and d.recurrence == "yearly")
 
@@ -376,6 +387,12 @@ def due_status(deadline: Deadline | None, period: Period) -> DueStatus:
         return DueStatus.NEVER
     if d is None or d.kind in ("unknown", "on_demand") or (d.kind == "relative" and d.start is None):
         return DueStatus.NEVER
+    if period.mode == "from":
+        if d.start is not None and period.start <= d.start <= period.end and _STARTS.search(fold(d.text or "")):
+            return DueStatus.DUE
+        standing = _is_standing(d) or (d.kind == "year" and not d.recurrence)
+        intersects = (d.start is None or d.start <= period.end) and (d.end is None or period.start <= d.end)
+        return DueStatus.ONGOING if standing and intersects else DueStatus.NOT_DUE
     if d.start is None and d.end is None and not d.recurrence and d.kind != "continuous":
         return DueStatus.NEVER
     if next(due_days(d, period.start, period.end), None) is not None:
@@ -414,7 +431,7 @@ def display_period(period: Period) -> str:
     return f"{s.day:02d}/{s.month:02d}/{s.year} – {e.day:02d}/{e.month:02d}/{e.year}"
 
 
-_MODE_WORDS = {"before": "trước", "by": "đến hết", "within": "trong"}
+_MODE_WORDS = {"before": "trước", "by": "đến hết", "within": "trong", "from": "từ"}
 
 
 def period_phrase(period: Period | None) -> str:
@@ -430,7 +447,7 @@ def period_phrase(period: Period | None) -> str:
 def period_filter(period: Period | None) -> str:
     """The period as a `--due` filter `parse_period` reads back to the same window ("" for a
     window it cannot type, such as a month of every year)."""
-    if period is None or period.every_year:
+    if period is None or period.every_year or period.mode == "from":
         return ""
     return period_phrase(period) if period.mode != "within" else display_period(period)
 

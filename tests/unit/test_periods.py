@@ -152,3 +152,17 @@ def test_a_month_of_every_year_finds_the_yearly_rule_of_a_real_plan(parsed_plans
     assert due_status(rule.deadline_norm, parse_period("tháng 1/2026", TODAY)) is DueStatus.NOT_DUE
     december = next(r for r in tasks if (r.deadline or "").startswith("Ban hành kế hoạch trong tháng 12"))
     assert due_status(december.deadline_norm, every_january) is DueStatus.NOT_DUE
+
+
+def test_what_starts_in_a_period_is_what_its_deadline_says_starts_then(parsed_plans):
+    """di-linh: "Bắt đầu thực hiện từ năm 2026" (the AI task) starts in 2026; asked what starts
+    from 2026, it is the one due, while a "Năm 2026"-style or standing duty is not."""
+    starts = find_period("Từ năm 2026 Di Linh bắt đầu triển khai việc gì?", TODAY)
+    assert starts.mode == "from" and period_phrase(starts) == "từ năm 2026" and period_filter(starts) == ""
+    tasks = parsed_plans["di-linh_2026-2030.txt"].tasks
+    due = [t for t in tasks if due_status(t.deadline_norm, starts) is DueStatus.DUE]
+    assert [t.deadline for t in due] == ["Bắt đầu thực hiện từ năm 2026"]
+    assert "ứng dụng AI" in due[0].task
+    # the same year asked as a window still finds what falls due in it
+    assert find_period("Trong năm 2026 Di Linh phải làm gì?", TODAY).mode == "within"
+    assert due_status(due[0].deadline_norm, parse_period("2027", TODAY)) is not DueStatus.DUE
