@@ -47,7 +47,7 @@ def answer_list_by_agency(ctx: Context) -> Answer:
     ids = focus(reg, q, ids, ctx.policy)
     ids = area_ids(reg, q, ids, ctx.policy.area_min_share) or ids
     # "trách nhiệm" are what the text states for the agency; "nhiệm vụ" are first the table's rows
-    duties_first = "trach nhiem" in q.folded
+    duties_first = any(w in q.folded for w in ("trach nhiem", "phu trach"))
     ids.sort(key=lambda i: ((reg.tasks[i].origin == "prose") != duties_first, i))
     verb = ROLE_VERBS[role]
     duties = [i for i in ids if reg.tasks[i].origin == "prose"] if duties_first else []
