@@ -628,7 +628,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         named = _name_after_marker(question)
         if named and normalise_name(named) not in {normalise_name(c) for c in known_communes}:
             query.unknown_commune = named
-    query.agency = match_agency(folded, known_agencies)
+    # an agency named as asked ("Thủ trưởng các cơ quan, đơn vị") before the lexicon rewrote it
+    query.agency = match_agency(folded, known_agencies) or match_agency(fold_question(asked), known_agencies)
     query.period = find_period(question, today)
     m = re.search(r"\b(20\d{2})\b", folded)
     query.year = int(m.group(1)) if m else None

@@ -77,3 +77,17 @@ def test_who_monitors_a_task_answers_from_its_monitor_column(parsed_plans):
     assert "theo dõi, kiểm tra, đôn đốc: Phòng Văn hóa - Xã hội" in field_sentence(reg, asked, ioc, 590)
     lead = understand("Ai chủ trì vận hành Trung tâm IOC ở Di Linh?", ["Di Linh"], [])
     assert not lead.monitor and "theo dõi" not in field_sentence(reg, lead, ioc, 590)
+
+
+def test_an_agency_the_lexicon_would_rewrite_is_still_named(parsed_plans):
+    """The plans state duties for "Thủ trưởng các cơ quan, đơn vị (thuộc xã)"; the lexicon
+    reads "thủ trưởng" as "người đứng đầu" (a paraphrase), which must not lose the agency."""
+    from assistant.lexicon import default_lexicon
+    from assistant.qa.understand import understand
+
+    agencies = sorted({n for plan in parsed_plans.values() for t in plan.tasks for n in t.leads if n})
+    assert any(n.lower().startswith("thủ trưởng các cơ quan") for n in agencies)
+    q = understand("Thủ trưởng các cơ quan, đơn vị ở Đại Phước có những trách nhiệm gì?", ["Đại Phước"],
+                   agencies, lexicon=default_lexicon())
+    assert q.agency is not None and q.agency.lower().startswith("thủ trưởng các cơ quan")
+    assert q.intent == "list_by_agency"
