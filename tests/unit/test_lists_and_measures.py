@@ -28,6 +28,8 @@ def test_a_short_list_is_written_out_whole_within_the_budget(parsed_plans):
     for line, task in zip(lines, due):
         assert task.task[:40] in line
     assert "nhiệm vụ khác" not in text
+    # a deadline read from inside the duty's sentence is shown with the words that say what is due
+    assert "báo cáo định kỳ (quý I, 6 tháng, quý III, năm)" in text
 
 
 def test_a_long_list_shows_its_first_items_and_where_to_see_all(parsed_plans):

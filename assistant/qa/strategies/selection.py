@@ -115,7 +115,7 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
         rest = len(items) - count
         end = tail(rest)
         for limit in (deadline_chars, deadline_chars // 2, 0):
-            marks = [f" — {shorten(d, limit)}" if d and limit else "" for _, d in items[:count]]
+            marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
             fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
             caps = _share([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
             if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
@@ -124,6 +124,25 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
                 return header + "\n" + "\n".join(lines) + end
         count -= 1
     return header + tail(len(items))
+
+
+def _deadline_mark(task: str, deadline: str, limit: int) -> str:
+    """" — deadline" after a list item. A deadline read from inside the task's own sentence
+    ("…; chủ động tự kiểm tra, giám sát tiến độ và báo cáo định kỳ (quý I, 6 tháng, …)") is
+    shown in the words around it, which a cut item would otherwise lose."""
+    if not deadline or not limit:
+        return ""
+    text = " ".join(task.split())
+    at = text.find(deadline)
+    if at < 0 or len(deadline) > 2 * limit:
+        return f" — {shorten(deadline, limit)}"
+    start = max(text.rfind(";", 0, at), text.rfind(".", 0, at)) + 1
+    clause = text[start:at + len(deadline)].strip()
+    width = len(deadline) + limit          # the deadline and up to `limit` words before it
+    if len(clause) > width:
+        cut = clause[len(clause) - width:]
+        clause = "…" + cut[cut.find(" ") + 1:] if " " in cut else cut
+    return f" — {clause}"
 
 
 def _share(lengths: list[int], room: int, cap: int) -> list[int]:
