@@ -436,11 +436,11 @@ COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _COMPARE + (
 # How many tasks or targets ("có bao nhiêu nhiệm vụ", "mấy việc", "nhiều nhiệm vụ … nhất").
 _COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may viec", "nhieu nhiem vu",
                 "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
+_COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
 _RATE = ("ty le", "ti le")            # the figure asked is a rate: "tỷ lệ thanh toán trực tuyến"
 # Who monitors a task (the task table's "Theo dõi, kiểm tra, đôn đốc" column), asked of a record.
 _MONITOR = ("ai theo doi", "ai don doc", "ai giam sat", "theo doi don doc", "theo doi kiem tra",
             "kiem tra don doc", "don vi nao theo doi", "don vi nao don doc", "co quan nao theo doi")
-_COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
 
 
 def comparison_kind(folded: str, communes: Sequence[str]) -> str:

@@ -116,6 +116,7 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
         header = f"Theo {plan}, có {len(items)} {subject}:"
     else:
         header = f"Theo {plan}, {subject} {len(items)} {noun}:"
+
     def tail(rest: int) -> str:
         if more and rest:
             return f"\n… và {rest} {noun} khác; phụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
@@ -124,8 +125,7 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
         return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
 
     text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].deadline or "") for i in items], p.list_budget,
-                    tail,
-                    p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
+                    tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],
