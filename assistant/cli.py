@@ -204,6 +204,7 @@ class TaskFormat(str, Enum):
 class Role(str, Enum):
     lead = "lead"
     coordinator = "coordinator"
+    monitor = "monitor"
     any = "any"
 
 
@@ -215,7 +216,7 @@ def tasks(
     due: Annotated[Optional[str], typer.Option("--due", help="Đến hạn trong: 2026-03, Quý I/2026, 2026...")] = None,
     query: Annotated[Optional[str], typer.Option("--query", help="Từ khóa trong nội dung nhiệm vụ.")] = None,
     document: Annotated[Optional[str], typer.Option("--document", help="Chỉ một văn bản.")] = None,
-    role: Annotated[Role, typer.Option("--role", help="Vai trò của --agency: lead, coordinator, any.")] = Role.lead,
+    role: Annotated[Role, typer.Option("--role", help="Vai trò của --agency: lead, coordinator, monitor, any.")] = Role.lead,
     ongoing: Annotated[bool, typer.Option("--ongoing", help="Với --due: in thêm nhiệm vụ thường xuyên (xếp sau).")] = False,
     fmt: Annotated[TaskFormat, typer.Option("--format", help="text, json hoặc csv.")] = TaskFormat.text,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Ghi ra tệp thay vì stdout.")] = None,

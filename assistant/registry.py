@@ -26,6 +26,7 @@ class AgencyRole(StrEnum):
 
     LEAD = "lead"                 # the lead (a prose duty also matches the agency it is stated for)
     COORDINATOR = "coordinator"
+    MONITOR = "monitor"           # the table's "Theo dõi, kiểm tra, đôn đốc" column
     ANY = "any"
 
 
@@ -75,7 +76,7 @@ class Registry:
         sql, params = self._select("tasks", f.commune, f.document)
         if f.origin:
             sql, params = sql + " AND origin = ?", params + [f.origin]
-        if f.agency:
+        if f.agency and AgencyRole(f.role) is not AgencyRole.MONITOR:
             # Cheap necessary condition on the folded key columns; agency_matches decides.
             key = agency_key(f.agency)
             sql, params = sql + " AND (instr(lead_keys, ?) > 0 OR instr(coordinator_keys, ?) > 0)", \
@@ -112,6 +113,8 @@ class Registry:
 
 
 def _row_matches_agency(r: sqlite3.Row, agency: str, role: AgencyRole) -> bool:
+    if role is AgencyRole.MONITOR:
+        return bool(r["monitor"]) and agency_matches(agency, r["monitor"])
     leads = json.loads(r["leads"]) or ([r["lead"]] if r["lead"] else [])
     coordinators = json.loads(r["coordinator_list"]) or ([r["coordinators"]] if r["coordinators"] else [])
     check_leads = role in (AgencyRole.LEAD, AgencyRole.ANY)

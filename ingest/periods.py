@@ -5,7 +5,12 @@ A *period* is a date window someone asks about: typed in a filter ("quý I/2026"
 inside a question by `find_period`. Relative words ("năm nay", "quý này", "tháng này", "quý
 tới") and a month or quarter without a year resolve against the `today` passed in. "Trước X"
 (before) is the window from 1 January of X's year up to X: up to and including a day, up to
-the day before a month, quarter or year starts. Unreadable text raises `PeriodError`
+the day before a month, quarter or year starts. "Đến hết X", "trước khi hết X", "trước khi kết
+thúc X", "đến cuối X" (by its end) run from 1 January of X's year up to X's last day. A month
+said "hằng năm" ("tháng 1 hằng năm") is that month of every year (`every_year`): a deadline is
+due in it when it falls due in that month of any year it runs. A question asking what *starts*
+("Từ năm 2026 … bắt đầu triển khai việc gì?") reads the period in mode "from": the tasks whose
+deadline states their start ("Bắt đầu thực hiện từ năm 2026") inside the window are the ones due. Unreadable text raises `PeriodError`
 (an `ingest.errors.InvalidInput`, so a `ValueError`) with a Vietnamese message.
 
 The due rule (`due_status(deadline, period)`), for a normalised `Deadline` (ingest.deadlines):
@@ -30,7 +35,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -39,7 +44,7 @@ from ingest.models import Deadline
 from ingest.vntext import expand_abbreviations, fold, nfc, tokens
 
 __all__ = ["Period", "PeriodError", "DueStatus", "parse_period", "find_period", "due_status",
-           "is_due", "display_period", "period_phrase", "period_needles", "year_span", "quarter_window",
+           "is_due", "display_period", "period_phrase", "period_filter", "period_needles", "year_span", "quarter_window",
            "month_window"]
 
 
@@ -68,11 +73,12 @@ class Period:
     start: date
     end: date
     text: str = ""
-    mode: str = "within"            # "within" | "before"
+    mode: str = "within"            # "within" | "before" | "by" (by its end) | "from" (what starts in it)
     explicit_year: bool = True      # False when the year came from `today` ("quý II", "tháng 3")
     relative: bool = False          # "năm nay", "quý này", "tháng này", "quý tới"
     anchor_start: date | None = None
     anchor_end: date | None = None
+    every_year: bool = False        # "tháng 1 hằng năm": the same window in every year
 
     def shifted_to_year(self, year: int) -> "Period":
         """The same period in another year (a period typed without a year, read in a plan's year)."""
@@ -84,7 +90,7 @@ class Period:
             return d.replace(year=d.year + shift, day=min(d.day, calendar.monthrange(d.year + shift, d.month)[1]))
 
         return Period(move(self.start), move(self.end), self.text, self.mode, True, self.relative,
-                      move(self.anchor_start), move(self.anchor_end))
+                      move(self.anchor_start), move(self.anchor_end), self.every_year)
 
 
 # -- calendar helpers ------------------------------------------------------------------------
@@ -108,10 +114,17 @@ def year_span(year_text: str) -> tuple[int, int] | None:
     return (min(years), max(years)) if years else None
 
 
-def _make(start: date, end: date, text: str, before: bool, explicit_year: bool = True,
+def _make(start: date, end: date, text: str, before: bool | str, explicit_year: bool = True,
           relative: bool = False) -> Period:
-    if not before:
+    """`before`: False (within), True or "before" (before it starts), "by" (by its end), "from"
+    (what starts in it: the window as named)."""
+    mode = "before" if before is True else (before or "within")
+    if mode in ("within", "from"):
+        if mode == "from":
+            return Period(start, end, text, "from", explicit_year, relative, start, end)
         return Period(start, end, text, "within", explicit_year, relative, start, end)
+    if mode == "by":
+        return Period(date(start.year, 1, 1), end, text, "by", explicit_year, relative, start, end)
     # "Before" a day includes the day; before a longer period means before it starts.
     upper = end if start == end else start - timedelta(days=1)
     return Period(date(start.year, 1, 1), upper, text, "before", explicit_year, relative, start, end)
@@ -120,6 +133,10 @@ def _make(start: date, end: date, text: str, before: bool, explicit_year: bool =
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _Y = r"((?:19|20)\d{2})"
 _BEFORE = re.compile(r"^(?:truoc|cham nhat|khong muon hon|han|den|by|before)\s+(?:ngay\s+)?")
+# "by the end of": "đến hết", "trước khi hết", "trước khi kết thúc", "đến cuối", "chậm nhất hết"
+_BY_END = r"(?:(?:truoc khi|den|cham nhat(?: den)?|truoc) (?:het|ket thuc|cuoi)|truoc khi het|den het)"
+_PUNCTUATION = re.compile(r"[,;:!()]|[.](?!\d)")
+_BY_END_START = re.compile(rf"^{_BY_END}\s+")
 
 
 def _folded(text: str) -> str:
@@ -147,8 +164,9 @@ def parse_period(text: str, today: date | None = None) -> Period:
     f = _folded(text)
     if not f:
         raise PeriodError(text, "trống")
-    before = bool(_BEFORE.match(f))
-    f = _BEFORE.sub("", f).strip()
+    before: bool | str = "by" if _BY_END_START.match(f) else bool(_BEFORE.match(f))
+    f = _BY_END_START.sub("", f) if before == "by" else _BEFORE.sub("", f)
+    f = f.strip()
     f = re.sub(r"\s*/\s*", "/", f)
     if m := re.fullmatch(_Y + r"-(\d{1,2})-(\d{1,2})", f):
         day = _safe(int(m[1]), _month(m[2], text), int(m[3]), text)
@@ -220,10 +238,20 @@ def _relative_window(f: str, today: date) -> tuple[date, date, str, str] | None:
 def find_period(question: str, today: date | None = None) -> Period | None:
     """The period named somewhere inside a question (folded), relative to `today`; None if none."""
     today = today or date.today()
-    s = f" {_folded(question)} "
-    before = bool(re.search(r" (truoc|cham nhat|khong muon hon|by|before) ", s))
+    # punctuation around a period ("Đến cuối tháng 3/2026, …") is no part of it
+    s = re.sub(r"\s+", " ", " " + _PUNCTUATION.sub(" ", _folded(question)) + " ")
+    before: bool | str = bool(re.search(r" (truoc|cham nhat|khong muon hon|by|before) ", s))
+    by_end = re.search(rf" ({_BY_END}) (?:ngay |thang |quy |nam |6 thang |sau thang |\d)", s)
+    if by_end:
+        before = "by"
+    elif " bat dau " in s:
+        before = "from"               # "Từ năm 2026 … bắt đầu triển khai việc gì?"
 
     def made(start: date, end: date, text: str, explicit: bool = True, relative: bool = False) -> Period:
+        # "by the end" keeps its words in the text: the question's topic drops them with it
+        if by_end:
+            at = s.find(text, by_end.start(1))
+            text = s[by_end.start(1):at + len(text)].strip() if 0 <= at - by_end.end(1) <= 8 else text
         return _make(start, end, text, before, explicit, relative)
 
     m = re.search(r" (?:quy|quarter|q) (iv|iii|ii|i|[1-4])(?: ?/ ?| nam | )?(\d{4})?(?![0-9a-z])",
@@ -242,13 +270,24 @@ def find_period(question: str, today: date | None = None) -> Period | None:
             day = None
         if day:
             return made(day, day, m[0].strip(), explicit=bool(m[3]))
+    m = re.search(r" (\d{1,2})/(\d{1,2})/(\d{4}) ", s)     # a bare date: "Trước 20/01/2026"
+    if m:
+        try:
+            day = date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            day = None
+        if day:
+            return made(day, day, m[0].strip())
     m = re.search(r" (\d{1,2})/(\d{4}) ", s)
     if m and 1 <= int(m[1]) <= 12:
         return made(*month_window(int(m[2]), int(m[1])), m[0].strip())
-    m = re.search(r" thang (\d{1,2})(?:(?:/| nam )(\d{4}))? ", s)
+    m = re.search(r" thang (\d{1,2})(?:(?:/| nam )(\d{4}))?( hang nam)? ", s)
     if m and 1 <= int(m[1]) <= 12:
         year = int(m[2]) if m[2] else today.year
-        return made(*month_window(year, int(m[1])), m[0].strip(), explicit=bool(m[2]))
+        found = made(*month_window(year, int(m[1])), m[0].strip(), explicit=bool(m[2]))
+        if m[3] and not m[2]:
+            found = replace(found, every_year=True)
+        return found
     if rel is not None and rel[3] == "month":
         return made(rel[0], rel[1], rel[2], relative=True)
     if re.search(r" (6|sau) thang dau nam ", s):
@@ -325,6 +364,10 @@ def due_days(d: Deadline, lower: date, upper: date) -> Iterator[date]:
         yield d.end
 
 
+# a deadline that states when the work starts: "Bắt đầu thực hiện từ năm 2026", "Từ tháng 3/2026"
+_STARTS = re.compile(r"(?:^|\s)(?:bat dau|tu (?:nam|thang|quy|ngay) \d)")
+
+
 def _is_standing(d: Deadline) -> bool:
     return d.kind == "continuous" or (d.kind == "year" and d.recurrence == "yearly")
 
@@ -332,8 +375,24 @@ def _is_standing(d: Deadline) -> bool:
 def due_status(deadline: Deadline | None, period: Period) -> DueStatus:
     """Is this deadline DUE in the period, ONGOING during it, NOT_DUE, or NEVER due? (module rule)"""
     d = deadline
+    if period.every_year:
+        # the same window in each year the deadline runs (or the period's own year)
+        first = (d.start or period.start).year if d is not None else period.start.year
+        last = (d.end or period.start).year if d is not None else period.start.year
+        statuses = {due_status(d, replace(period.shifted_to_year(year), every_year=False))
+                    for year in range(first, max(first, last) + 1)}
+        for status in (DueStatus.DUE, DueStatus.ONGOING, DueStatus.NOT_DUE):
+            if status in statuses:
+                return status
+        return DueStatus.NEVER
     if d is None or d.kind in ("unknown", "on_demand") or (d.kind == "relative" and d.start is None):
         return DueStatus.NEVER
+    if period.mode == "from":
+        if d.start is not None and period.start <= d.start <= period.end and _STARTS.search(fold(d.text or "")):
+            return DueStatus.DUE
+        standing = _is_standing(d) or (d.kind == "year" and not d.recurrence)
+        intersects = (d.start is None or d.start <= period.end) and (d.end is None or period.start <= d.end)
+        return DueStatus.ONGOING if standing and intersects else DueStatus.NOT_DUE
     if d.start is None and d.end is None and not d.recurrence and d.kind != "continuous":
         return DueStatus.NEVER
     if next(due_days(d, period.start, period.end), None) is not None:
@@ -355,6 +414,8 @@ def is_due(deadline: Deadline | None, period: Period) -> bool:
 def display_period(period: Period) -> str:
     """"quý II/2026", "tháng 3/2026", "ngày 30/06/2026", "năm 2026" — the period as named."""
     s, e = period.anchor_start or period.start, period.anchor_end or period.end
+    if period.every_year and s.day == 1 and s.month == e.month:
+        return f"tháng {s.month} hằng năm"
     if s == e:
         return f"ngày {s.day:02d}/{s.month:02d}/{s.year}"
     if (s.month, s.day, e.month, e.day) == (1, 1, 12, 31) and s.year == e.year:
@@ -370,10 +431,25 @@ def display_period(period: Period) -> str:
     return f"{s.day:02d}/{s.month:02d}/{s.year} – {e.day:02d}/{e.month:02d}/{e.year}"
 
 
+_MODE_WORDS = {"before": "trước", "by": "đến hết", "within": "trong", "from": "từ"}
+
+
 def period_phrase(period: Period | None) -> str:
+    """"trong quý I/2026", "trước ngày 20/01/2026", "đến hết tháng 3/2026" (a day: "đến hết" = "trước")."""
     if period is None:
         return ""
-    return f"{'trước' if period.mode == 'before' else 'trong'} {display_period(period)}"
+    mode = period.mode
+    if mode == "by" and (period.anchor_start or period.start) == (period.anchor_end or period.end):
+        mode = "before"
+    return f"{_MODE_WORDS.get(mode, 'trong')} {display_period(period)}"
+
+
+def period_filter(period: Period | None) -> str:
+    """The period as a `--due` filter `parse_period` reads back to the same window ("" for a
+    window it cannot type, such as a month of every year)."""
+    if period is None or period.every_year or period.mode == "from":
+        return ""
+    return period_phrase(period) if period.mode != "within" else display_period(period)
 
 
 def period_needles(period: Period | None) -> list[str]:

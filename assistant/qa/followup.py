@@ -79,7 +79,9 @@ def apply(q: Query, previous: Query, resolution: Resolution) -> Query:
     if "agency" in carried:
         updates["agency"] = previous.agency
         extra.append(previous.agency)
-    if "intent" in carried:
+    # a fact question that names its own kind ("ký ngày nào?" after "Ai ký …?") keeps it
+    own_fact = q.intent == Intent.FACT and bool(q.fact_kind)
+    if "intent" in carried and not own_fact:
         intent = Intent(carried["intent"]) if carried["intent"] in Intent._value2member_map_ else None
         if intent is not None:
             updates["intent"] = intent

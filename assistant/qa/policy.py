@@ -33,9 +33,6 @@ class Policy:
     list_item_min: int = 60                 # characters per list item, lower bound ...
     list_item_max: int = 300                # ... and upper bound
     list_deadline_chars: int = 40           # a list item's deadline, shortened to this
-    list_header_reserve: int = 40           # characters kept for the list header's margin
-    list_item_overhead: int = 25            # numbering and deadline marker of one item
-    list_tail_reserve: int = 30             # characters kept for "… và N nhiệm vụ khác."
     field_task_min: int = 60                # quoted task text in a field answer, lower bound ...
     field_task_max: int = 220               # ... upper bound
     field_task_reserve: int = 200           # characters kept for the fields after the task text
@@ -109,6 +106,8 @@ class Policy:
     count_shown: int = 5                    # items written out under a count; then how to see all
     compare_communes: int = 6               # communes a "xã nào … cao nhất" question looks at, at most
     compare_piece: int = 230                # characters of each commune's line in a comparison
+    target_measure_weight: float = 0.2      # a target whose subject is the asked rate ("Tỷ lệ thanh toán
+                                            # trực tuyến …") over a coverage target of the same words
 
     # -- lists --------------------------------------------------------------------------------------
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject

@@ -31,6 +31,8 @@ class Query:
     person_role: str = ""              # folded office whose holder is asked about ("chu tich"), fact_kind "person"
     person_detail: str = ""            # what is asked of that person: "name" or another personal detail
     actual: bool = False               # asks an actual figure ("hiện có", "thực tế", "có bao nhiêu ấp"), not a target
+    measure: str = ""                  # "rate": the figure asked is a rate ("tỷ lệ …"; every comparison)
+    monitor: bool = False              # asks who monitors ("ai theo dõi, đôn đốc …"): the record's monitor column
 
     @property
     def is_field(self) -> bool:

@@ -67,6 +67,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("phu trach nhung", 3), ("liet ke", 2), ("trach nhiem gi", 3), ("nhung trach nhiem", 3),
         ("nhiem vu cua", 2), ("ke het", 3), ("ke ten", 3), ("liet ke", 3), ("tat ca nhung", 3),
         ("tat ca cac nhiem vu", 3), ("co nhung nhiem vu", 3), ("nhung mang", 2), ("nhung nhom", 2),
+        ("nhung viec nao", 3), ("cac viec nao", 3), ("viec nao", 2),
     ],
     "due_by_date": [
         ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),
@@ -510,6 +511,10 @@ COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _COMPARE + (
 _COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may viec", "nhieu nhiem vu",
                 "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
 _COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
+_RATE = ("ty le", "ti le")            # the figure asked is a rate: "tỷ lệ thanh toán trực tuyến"
+# Who monitors a task (the task table's "Theo dõi, kiểm tra, đôn đốc" column), asked of a record.
+_MONITOR = ("ai theo doi", "ai don doc", "ai giam sat", "theo doi don doc", "theo doi kiem tra",
+            "kiem tra don doc", "don vi nao theo doi", "don vi nao don doc", "co quan nao theo doi")
 
 
 def comparison_kind(folded: str, communes: Sequence[str]) -> str:
@@ -738,13 +743,16 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         named = _name_after_marker(question)
         if named and normalise_name(named) not in {normalise_name(c) for c in known_communes}:
             query.unknown_commune = named
-    query.agency = match_agency(folded, known_agencies)
+    # an agency named as asked ("Thủ trưởng các cơ quan, đơn vị") before the lexicon rewrote it
+    query.agency = match_agency(folded, known_agencies) or match_agency(fold_question(asked), known_agencies)
     query.period = find_period(question, today)
     m = re.search(r"\b(20\d{2})\b", folded)
     query.year = int(m.group(1)) if m else None
 
     query.compare = comparison_kind(folded, communes)
     query.count = count_kind(folded, question)
+    query.measure = "rate" if any(_contains(folded, p) for p in _RATE) else ""
+    query.monitor = any(_contains(folded, p) for p in _MONITOR)
 
     # Intent.
     scores = _cue_scores(folded)

@@ -118,3 +118,42 @@ def test_section_heading_inside_a_passage_and_both_sentences_quoted(assistant):
 def test_a_prose_duty_is_quoted_with_the_agency_heading_above_it(assistant):
     answer = assistant.ask("Ở Năm Dẫn đơn vị nào hướng dẫn, tổng hợp dự toán tiền làm CCHC?")
     assert not answer.abstained and "Phòng Kinh tế" in answer.answer, answer.answer
+
+def test_by_the_end_of_a_period_lists_what_falls_due_up_to_it(assistant):
+    """nam-dan: Trung tâm Phục vụ Hành chính công has two Quý I/2026 rows; "trước khi hết quý 1"
+    means by its end, not before it starts."""
+    answer = assistant.ask("Trung tâm Phục vụ Hành chính công Năm Dẫn phải làm xong gì trước khi hết quý 1 năm 2026?")
+    assert not answer.abstained and "có 2 nhiệm vụ có thời hạn hoàn thành đến hết quý I/2026" in answer.answer
+    assert "Kế hoạch kiểm soát TTHC" in answer.answer and "Kế hoạch kiểm tra công tác cải cách TTHC" in answer.answer
+    yearly = assistant.ask("Văn phòng HĐND và UBND Di Linh phải hoàn thành gì trong tháng 1 hằng năm?")
+    assert "hết hiệu lực" in yearly.answer and "Trước ngày 31/01 năm liền kề" in yearly.answer
+    starts = assistant.ask("Từ năm 2026 Di Linh bắt đầu triển khai việc gì?")
+    assert "bắt đầu thực hiện từ năm 2026" in starts.answer and "ứng dụng AI trên địa bàn xã" in starts.answer
+
+
+def test_a_comparison_of_rates_quotes_each_communes_rate(assistant):
+    """di-linh 90 % and dai-phuoc 80 % of online payments, not their "100% TTHC …" coverage targets."""
+    answer = assistant.ask("So sánh tỷ lệ thanh toán trực tuyến mà Di Linh và Đại Phước đặt ra.")
+    lines = {line.split(":")[0]: line for line in answer.answer.splitlines()[1:]}
+    assert "90%" in lines["- Xã Di Linh"] and "80%" in lines["- Xã Đại Phước"]
+
+
+def test_who_monitors_lists_and_follow_ups_use_the_monitor_column(assistant):
+    listed = assistant.ask("Những việc nào ở Di Linh do Văn phòng HĐND và UBND theo dõi, kiểm tra, đôn đốc?")
+    assert "Văn phòng HĐND và UBND theo dõi, kiểm tra, đôn đốc 8 nhiệm vụ" in listed.answer
+    assert "--role monitor" in listed.answer
+    follow = assistant.ask("ai theo dõi, đôn đốc việc này?",
+                           history=[{"question": "Ai chủ trì vận hành Trung tâm IOC ở Di Linh?",
+                                     "answer": "Văn phòng HĐND và UBND."}])
+    assert "theo dõi, kiểm tra, đôn đốc: Phòng Văn hóa - Xã hội" in follow.answer
+
+
+def test_an_agencys_responsibilities_are_its_stated_duties_written_out(assistant):
+    """nam-dan states two duties for Trung tâm Phục vụ Hành chính công (and its table gives it two
+    rows): the duties are written out whole enough to keep what they name."""
+    answer = assistant.ask("Trung tâm Phục vụ Hành chính công Năm Dẫn có những trách nhiệm gì khi tổ chức thực hiện kế hoạch?")
+    assert "có 2 trách nhiệm" in answer.answer and "Phụ lục giao thêm 2 nhiệm vụ" in answer.answer
+    assert "cơ chế một cửa, một cửa liên thông" in answer.answer and "thanh toán không dùng tiền mặt" in answer.answer
+    areas = assistant.ask("Phòng Văn hóa – Xã hội Năm Dẫn phụ trách những mảng cải cách nào?")
+    assert "cải cách thể chế, cải cách chế độ công vụ" in areas.answer
+    assert len(answer.answer) <= 600 and len(areas.answer) <= 600

@@ -107,3 +107,16 @@ def test_history_is_cleaned_and_bounded():
 def test_unreadable_history_gets_a_vietnamese_error(raw, message):
     with pytest.raises(HistoryError, match=message):
         clean_history(raw)
+
+
+def test_a_fact_follow_up_keeps_its_own_kind():
+    """"ký ngày nào?" after "Ai ký kế hoạch CCHC của Di Linh?" asks the issuing date of the same
+    plan: the commune carries over, the signer question's kind does not."""
+    from assistant.conversation import Turn
+    from assistant.qa.followup import resolve_history
+    from assistant.qa.understand import understand
+
+    ask = lambda text: understand(text, ["Di Linh", "Năm Dẫn"], [])
+    resolved = resolve_history(ask("ký ngày nào?"), [Turn("Ai ký kế hoạch CCHC của Di Linh?")], ask)
+    assert resolved.query.commune == "Di Linh"
+    assert resolved.query.fact_kind == "issue_date"

@@ -9,7 +9,7 @@ import pytest
 from ingest.deadlines import parse_deadline
 from ingest.errors import InvalidInput
 from ingest.periods import (DueStatus, PeriodError, display_period, due_status, find_period, is_due,
-                            parse_period)
+                            parse_period, period_filter, period_phrase)
 
 TODAY = D(2026, 11, 20)
 
@@ -108,3 +108,61 @@ def test_a_real_plan_quarter_splits_into_due_and_ongoing(parsed_plans):
     assert due == {"1", "17", "18"}
     assert len(ongoing) == 41
     assert not any(is_due(r.deadline_norm, parse_period("2027-01")) for r in tasks)
+
+
+@pytest.mark.parametrize("question,start,end,label", [
+    # "trước khi hết", "đến hết", "đến cuối" = by the end of it (from 1 January of its year)
+    ("Trung tâm Phục vụ Hành chính công Năm Dẫn phải làm xong gì trước khi hết quý 1 năm 2026?",
+     D(2026, 1, 1), D(2026, 3, 31), "đến hết quý I/2026"),
+    ("Đến cuối tháng 3/2026, Năm Dẫn phải ban hành những kế hoạch nào?",
+     D(2026, 1, 1), D(2026, 3, 31), "đến hết tháng 3/2026"),
+    ("Đến hết tháng 9/2026 các cơ quan ở Di Linh phải nộp báo cáo gì?",
+     D(2026, 1, 1), D(2026, 9, 30), "đến hết tháng 9/2026"),
+    ("Những việc nào phải xong trước khi kết thúc quý II/2026?", D(2026, 1, 1), D(2026, 6, 30),
+     "đến hết quý II/2026"),
+    # a bare date, without "ngày"
+    ("Trước 20/01/2026 các cơ quan ở Năm Dẫn phải xong việc gì?", D(2026, 1, 1), D(2026, 1, 20),
+     "trước ngày 20/01/2026"),
+    # "trước" a quarter is still before it starts
+    ("Nhiệm vụ nào phải xong trước quý II/2026?", D(2026, 1, 1), D(2026, 3, 31), "trước quý II/2026"),
+])
+def test_by_the_end_of_a_period_includes_it(question, start, end, label):
+    period = find_period(question, TODAY)
+    assert (period.start, period.end) == (start, end)
+    assert period_phrase(period) == label
+    # the see-all filter reads back to the same window
+    again = parse_period(period_filter(period), TODAY)
+    assert (again.start, again.end) == (start, end)
+
+
+def test_by_the_end_keeps_its_words_in_the_period_text():
+    """The question's topic drops the period text, "đến hết" with it."""
+    assert find_period("Đến hết tháng 9/2026 các cơ quan phải nộp gì?", TODAY).text == "den het thang 9/2026"
+
+
+def test_a_month_of_every_year_finds_the_yearly_rule_of_a_real_plan(parsed_plans):
+    """di-linh: "Trước ngày 31/01 năm liền kề" first falls due in January 2027; asked "tháng 1
+    hằng năm" it is due, asked about January 2026 it is not."""
+    every_january = find_period("Văn phòng HĐND và UBND Di Linh phải hoàn thành gì trong tháng 1 hằng năm?", TODAY)
+    assert every_january.every_year and display_period(every_january) == "tháng 1 hằng năm"
+    assert period_filter(every_january) == ""          # no typed filter says it
+    tasks = parsed_plans["di-linh_2026-2030.txt"].tasks
+    rule = next(r for r in tasks if r.deadline == "Trước ngày 31/01 năm liền kề")
+    assert due_status(rule.deadline_norm, every_january) is DueStatus.DUE
+    assert due_status(rule.deadline_norm, parse_period("tháng 1/2026", TODAY)) is DueStatus.NOT_DUE
+    december = next(r for r in tasks if (r.deadline or "").startswith("Ban hành kế hoạch trong tháng 12"))
+    assert due_status(december.deadline_norm, every_january) is DueStatus.NOT_DUE
+
+
+def test_what_starts_in_a_period_is_what_its_deadline_says_starts_then(parsed_plans):
+    """di-linh: "Bắt đầu thực hiện từ năm 2026" (the AI task) starts in 2026; asked what starts
+    from 2026, it is the one due, while a "Năm 2026"-style or standing duty is not."""
+    starts = find_period("Từ năm 2026 Di Linh bắt đầu triển khai việc gì?", TODAY)
+    assert starts.mode == "from" and period_phrase(starts) == "từ năm 2026" and period_filter(starts) == ""
+    tasks = parsed_plans["di-linh_2026-2030.txt"].tasks
+    due = [t for t in tasks if due_status(t.deadline_norm, starts) is DueStatus.DUE]
+    assert [t.deadline for t in due] == ["Bắt đầu thực hiện từ năm 2026"]
+    assert "ứng dụng AI" in due[0].task
+    # the same year asked as a window still finds what falls due in it
+    assert find_period("Trong năm 2026 Di Linh phải làm gì?", TODAY).mode == "within"
+    assert due_status(due[0].deadline_norm, parse_period("2027", TODAY)) is not DueStatus.DUE

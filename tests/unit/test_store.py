@@ -499,3 +499,17 @@ def test_store_of_schema_2_gains_the_ocr_and_quality_columns(tmp_path, parsed_pl
         assert version == str(SCHEMA_VERSION)
     finally:
         s.close()
+
+
+def test_registry_selects_the_tasks_an_agency_monitors(loaded):
+    """di-linh's table names who monitors each task ("Theo dõi, kiểm tra, đôn đốc"): Văn phòng
+    HĐND và UBND monitors 8 rows, among them ones another agency leads; as lead it has others."""
+    from assistant.registry import Registry
+
+    registry = Registry(loaded)
+    monitored = registry.tasks(commune="Di Linh", agency="Văn phòng HĐND và UBND", role="monitor").tasks
+    assert len(monitored) == 8
+    assert all(t.monitor == "Văn phòng HĐND và UBND" for t in monitored)
+    assert monitored[0].task.startswith("Định kỳ thực hiện việc công bố danh mục")
+    led = registry.tasks(commune="Di Linh", agency="Văn phòng HĐND và UBND").tasks
+    assert {t.task for t in led} != {t.task for t in monitored}

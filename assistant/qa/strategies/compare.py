@@ -39,7 +39,10 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
     figures: dict[str, tuple[float, str]] = {}
     policy = replace(p, answer_budget=p.compare_piece, max_communes=1)
     for commune in communes:
-        sub_q = replace(q, communes=[commune], commune=commune, compare="", unknown_commune=None)
+        # communes are compared on rates ("Tỷ lệ thanh toán trực tuyến … 90%"), not on the
+        # coverage targets nearly every plan sets ("100% TTHC … thanh toán trực tuyến")
+        sub_q = replace(q, communes=[commune], commune=commune, compare="", unknown_commune=None,
+                        measure=q.measure or "rate")
         sub = strategy(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
                                retriever=ctx.retriever, registry=ctx.registry, policy=policy, trace={}))
         if sub.abstained or not sub.citations:

@@ -14,10 +14,10 @@ from collections import defaultdict
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
-from assistant.qa.evidence import shorten
-from assistant.registry import AgencyRole
-from assistant.qa.strategies.selection import area_heading, area_ids, see_all_hint, table_or_all
+from assistant.qa.strategies.selection import (ROLE_VERBS, area_heading, area_ids, asked_role, fit_list,
+                                              see_all_hint, table_or_all)
 from assistant.schemas import Answer
+from ingest.periods import period_phrase
 
 def counted_ids(ctx: Context) -> tuple[list[int], str]:
     """The records a count (or a plain list) is about, and a short description of them."""
@@ -26,9 +26,9 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
 
     reg, q, p = ctx.index, ctx.query, ctx.policy
     if q.agency:
-        role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
+        role = asked_role(q)
         ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
-        what = f"do {q.agency} {'phối hợp' if role is AgencyRole.COORDINATOR else 'chủ trì'}"
+        what = f"do {q.agency} {ROLE_VERBS[role]}"
     else:
         ids = table_or_all(reg, reg.task_ids(ctx.scope))
         what = ""
@@ -36,7 +36,7 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
         period = plan_period(ctx, q.period)
         due = {reg.index_of(t) for t in due_selection(ctx, period).tasks}
         ids = [i for i in ids if i in due]
-        what += f" có thời hạn hoàn thành trong {period.text}" if period else ""
+        what += f" có thời hạn hoàn thành {period_phrase(period)}" if period else ""
     in_area = area_ids(reg, q, ids, p.area_min_share)
     if in_area:
         ids = in_area
@@ -64,12 +64,11 @@ def answer_count(ctx: Context) -> Answer:
     plan = plan_label(reg, reg.tasks[items[0]].document)
     origin = "trong phụ lục" if all(reg.tasks[i].origin == "table" for i in items) else "được giao"
     header = f"Theo {plan}, có {len(items)} {noun} {origin}"
-    shown = items[:p.count_shown]
-    per_item = max(p.list_item_min, (p.answer_budget - len(header)) // max(1, len(shown)) - p.list_item_overhead)
-    lines = [f"{n}. {shorten(reg.tasks[i].task, per_item)}" for n, i in enumerate(shown, 1)]
-    text = header + (", gồm:\n" if len(shown) == len(items) else ", trong đó:\n") + "\n".join(lines)
-    if len(items) > len(shown):
-        text += f"\n… và {len(items) - len(shown)} nhiệm vụ khác. " + see_all_hint(ctx, commune)
+    shown = min(len(items), p.count_shown)
+    header += ", gồm:" if shown == len(items) else ", trong đó:"
+    text = fit_list(header, [(reg.tasks[i].task, "") for i in items], p.answer_budget,
+                    lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune) if rest else "",
+                    shown, p.list_item_min, p.list_item_max, 0)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited], commune=commune)

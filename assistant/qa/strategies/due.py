@@ -34,8 +34,9 @@ def answer_due(ctx: Context) -> Answer:
             return found
     ids = focus(reg, q, ids, ctx.policy)
     if ids:
-        found = list_answer(ctx, ids, f"nhiệm vụ có thời hạn hoàn thành {label}".rstrip(),
-                                  sort_by_due=True, count_first=True)
+        subject = f"nhiệm vụ bắt đầu thực hiện {label}" if period and period.mode == "from" else \
+            f"nhiệm vụ có thời hạn hoàn thành {label}"
+        found = list_answer(ctx, ids, subject.rstrip(), sort_by_due=True, count_first=True)
         if ongoing:
             found.answer += f"\nThường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
         return found

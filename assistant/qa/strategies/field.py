@@ -64,6 +64,8 @@ def field_sentence(reg: AnswerIndex, q: Query, t: TaskRecord, budget: int, polic
         head = f'Theo {plan}, nhiệm vụ "{task_text}"'
         head += f" do {lead} chủ trì" if lead else " (kế hoạch không nêu đơn vị chủ trì)"
     parts: list[str] = []
+    if q.monitor and t.monitor:
+        parts.append(f"theo dõi, kiểm tra, đôn đốc: {t.monitor}")
     want_coord = "coordinators" in fields or "lead" in fields
     want_deadline = "deadline" in fields or "lead" in fields
     if "coordinators" in fields:

@@ -12,7 +12,8 @@ from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, sho
 from assistant.qa.index import AnswerIndex
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
-from assistant.qa.strategies.selection import area_heading, area_ids, see_all_hint, table_or_all
+from assistant.qa.strategies.selection import (ROLE_VERBS, area_heading, area_ids, asked_role, fit_list,
+                                              see_all_hint, table_or_all)
 from assistant.qa.strategies.general import answer_general
 from assistant.registry import AgencyRole
 from assistant.schemas import Answer
@@ -29,6 +30,8 @@ def agency_tasks(ctx: Context, role: AgencyRole) -> list[int]:
         t = reg.tasks[i]
         if role is AgencyRole.COORDINATOR:
             names = t.coordinator_list or ([t.coordinators] if t.coordinators else [])
+        elif role is AgencyRole.MONITOR:
+            names = [t.monitor] if t.monitor else []
         else:
             names = t.leads or ([t.lead] if t.lead else [])
         if any(agency_matches(q.agency, n) for n in names):
@@ -39,14 +42,19 @@ def agency_tasks(ctx: Context, role: AgencyRole) -> list[int]:
 def answer_list_by_agency(ctx: Context) -> Answer:
     reg = ctx.index
     q = ctx.query
-    role = AgencyRole.COORDINATOR if "phoi hop" in q.folded and "chu tri" not in q.folded else AgencyRole.LEAD
+    role = asked_role(q)
     ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
     ids = focus(reg, q, ids, ctx.policy)
     ids = area_ids(reg, q, ids, ctx.policy.area_min_share) or ids
     # "trách nhiệm" are what the text states for the agency; "nhiệm vụ" are first the table's rows
-    duties_first = "trach nhiem" in q.folded
+    duties_first = any(w in q.folded for w in ("trach nhiem", "phu trach"))
     ids.sort(key=lambda i: ((reg.tasks[i].origin == "prose") != duties_first, i))
-    verb = "phối hợp thực hiện" if role is AgencyRole.COORDINATOR else "chủ trì"
+    verb = ROLE_VERBS[role]
+    duties = [i for i in ids if reg.tasks[i].origin == "prose"] if duties_first else []
+    if duties and len(duties) < len(ids) and len({reg.tasks[i].document for i in ids}) == 1:
+        # the responsibilities the text states, whole; the appendix rows counted after them
+        return list_answer(ctx, duties, f"{q.agency} có", sort_by_due=False, noun="trách nhiệm",
+                           more=len(ids) - len(duties))
     if not ids:
         # No record names it as lead: the plan may still state its duties in prose.
         found = answer_general(ctx, extra_topic=q.agency)
@@ -78,7 +86,10 @@ def answer_list_by_area(ctx: Context) -> Answer | None:
 
 
 def list_answer(ctx: Context, ids: list[int], subject: str,
-                 sort_by_due: bool, count_first: bool = False) -> Answer:
+                 sort_by_due: bool, count_first: bool = False, noun: str = "nhiệm vụ", more: int = 0) -> Answer:
+    """A counted list of the records `ids` (one plan: its count, first items, where to see all;
+    several: counts per plan). `more`: records of the same question not listed (the appendix
+    rows next to an agency's stated duties), counted in the tail."""
     reg, p = ctx.index, ctx.policy
     by_commune: dict[str, list[int]] = defaultdict(list)
     for i in ids:
@@ -104,26 +115,17 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
     if count_first:
         header = f"Theo {plan}, có {len(items)} {subject}:"
     else:
-        header = f"Theo {plan}, {subject} {len(items)} nhiệm vụ:"
-    lines: list[str] = []
-    length = len(header)
-    shown = max(1, min(len(items), p.list_shown))
-    per_item = max(p.list_item_min, min(p.list_item_max, (p.list_budget - len(header) - p.list_header_reserve)
-                                        // shown - p.list_item_overhead))
-    for n, i in enumerate(items[:shown], start=1):
-        t = reg.tasks[i]
-        # each item opens as the plan words it (what the task tab shows), cut at a word boundary
-        line = f"{n}. {shorten(t.task, per_item)}"
-        if t.deadline:
-            line += f" — {shorten(t.deadline, p.list_deadline_chars)}"
-        if length + len(line) + 1 > p.list_budget - p.list_tail_reserve and lines:
-            break
-        lines.append(line)
-        length += len(line) + 1
-    rest = len(items) - len(lines)
-    text = header + "\n" + "\n".join(lines)
-    if rest > 0:
-        text += f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune)
+        header = f"Theo {plan}, {subject} {len(items)} {noun}:"
+
+    def tail(rest: int) -> str:
+        if more and rest:
+            return f"\n… và {rest} {noun} khác; phụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
+        if more:
+            return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
+        return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
+
+    text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].deadline or "") for i in items], p.list_budget,
+                    tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],

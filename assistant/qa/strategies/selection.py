@@ -1,14 +1,19 @@
 """Which registry records a list or a count is about: a reform area named in the question, a
-plan's task table before its prose duties, and where the full list can be seen."""
+plan's task table before its prose duties, and where the full list can be seen; how a counted
+list fits its budget; which target fits the measure asked (a rate)."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from assistant.qa.context import Context
+from assistant.qa.evidence import coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.query import Query
+from assistant.registry import AgencyRole
+from ingest.periods import period_filter
 from ingest.vntext import tokens
 
 # Phrases of an area heading that do not tell areas apart: every area is "cải cách …" of the
@@ -54,6 +59,20 @@ def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> li
     return [i for i in ids if area_heading(reg.tasks[i].area) == best.get(reg.tasks[i].document, (0, None))[1]]
 
 
+ROLE_VERBS = {AgencyRole.LEAD: "chủ trì", AgencyRole.COORDINATOR: "phối hợp thực hiện",
+              AgencyRole.MONITOR: "theo dõi, kiểm tra, đôn đốc", AgencyRole.ANY: "tham gia"}
+
+
+def asked_role(q: Query) -> AgencyRole:
+    """Which of a record's agencies a list or count question asks about: who monitors ("… theo
+    dõi, kiểm tra, đôn đốc"), who coordinates ("… phối hợp", not "chủ trì"), else who leads."""
+    if q.monitor:
+        return AgencyRole.MONITOR
+    if "phoi hop" in q.folded and "chu tri" not in q.folded:
+        return AgencyRole.COORDINATOR
+    return AgencyRole.LEAD
+
+
 def table_or_all(reg: AnswerIndex, ids: list[int]) -> list[int]:
     """Per plan: the rows of its task table when it has one, else every stated duty."""
     by_doc: dict[str, list[int]] = defaultdict(list)
@@ -74,6 +93,88 @@ def see_all_hint(ctx: Context, commune: str | None) -> str:
         args.append(f'--commune "{commune}"')
     if q.agency:
         args.append(f'--agency "{q.agency}"')
-    if q.period is not None:
-        args.append(f'--due "{q.period.text}"')
+        role = asked_role(q)
+        if role is not AgencyRole.LEAD:
+            args.append(f"--role {role.value}")
+    due = period_filter(q.period) if q.period is not None else ""
+    if due:
+        args.append(f'--due "{due}"')
     return f"Xem đủ danh sách ở thẻ “Nhiệm vụ” hoặc lệnh `cchc tasks {' '.join(args)}`.".replace("  ", " ")
+
+
+def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Callable[[int], str],
+             shown: int, item_min: int, item_max: int, deadline_chars: int) -> str:
+    """A counted list within `budget` characters: `header`, then up to `shown` numbered items
+    (task text as the plan opens it, " — deadline" when it has one), then `tail(rest)` for the
+    `rest` items not written out (called with 0 too; "" when there is nothing to add). Every item written out gets a share of what the
+    header, numbering, deadlines and tail leave (short items give their spare to long ones);
+    deadlines are shortened, then dropped, before an item falls under `item_min`, and only then
+    are fewer items written out."""
+    count = min(len(items), shown)
+    while count >= 1:
+        rest = len(items) - count
+        end = tail(rest)
+        for limit in (deadline_chars, deadline_chars // 2, 0):
+            marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
+            fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
+            caps = _share([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
+            if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
+                lines = [f"{n}. {shorten(t, cap)}{m}"
+                         for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
+                return header + "\n" + "\n".join(lines) + end
+        count -= 1
+    return header + tail(len(items))
+
+
+def _deadline_mark(task: str, deadline: str, limit: int) -> str:
+    """" — deadline" after a list item. A deadline read from inside the task's own sentence
+    ("…; chủ động tự kiểm tra, giám sát tiến độ và báo cáo định kỳ (quý I, 6 tháng, …)") is
+    shown in the words around it, which a cut item would otherwise lose."""
+    if not deadline or not limit:
+        return ""
+    text = " ".join(task.split())
+    at = text.find(deadline)
+    if at < 0 or len(deadline) > 2 * limit:
+        return f" — {shorten(deadline, limit)}"
+    start = max(text.rfind(";", 0, at), text.rfind(".", 0, at)) + 1
+    clause = text[start:at + len(deadline)].strip()
+    width = len(deadline) + limit          # the deadline and up to `limit` words before it
+    if len(clause) > width:
+        cut = clause[len(clause) - width:]
+        clause = "…" + cut[cut.find(" ") + 1:] if " " in cut else cut
+    return f" — {clause}"
+
+
+def _share(lengths: list[int], room: int, cap: int) -> list[int]:
+    """Characters per item out of `room`: items shorter than an equal share keep their length,
+    the spare goes to the longer ones (each at most `cap`)."""
+    out = [0] * len(lengths)
+    left = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    room = max(0, room)
+    while left:
+        share = min(cap, room // len(left))
+        i = left[0]
+        if lengths[i] <= share:
+            out[i] = lengths[i]
+            room -= lengths[i]
+            left.pop(0)
+            continue
+        for j in left:
+            out[j] = share
+        break
+    return out
+
+
+_RATE_SUBJECT = ("ty le", "ti le")
+
+
+def measure_fit(measure: str, subject: str, topic: list[str], weights) -> float:
+    """How well a target's subject is the measure asked: for a rate ("tỷ lệ …"), the share of
+    the topic the subject itself names when the subject is a rate ("Tỷ lệ thanh toán trực
+    tuyến …"), else 0 ("100% TTHC … thanh toán trực tuyến" is a coverage target)."""
+    if measure != "rate" or not topic:
+        return 0.0
+    key = " ".join(tokens(subject))
+    if not key.startswith(_RATE_SUBJECT):
+        return 0.0
+    return coverage(topic, term_set(subject), weights)

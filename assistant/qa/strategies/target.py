@@ -6,6 +6,7 @@ from assistant.qa.common import citation, per_commune, plan_label, retrieve, sup
 from assistant.qa.context import Context, ScoredTask
 from assistant.qa.evidence import TermWeights, clause_with, coverage, coverage_parts, quote, shorten, shorten_around
 from assistant.qa.strategies.general import answer_general
+from assistant.qa.strategies.selection import measure_fit
 from assistant.schemas import Answer, Citation
 from ingest.models import Target
 
@@ -31,7 +32,8 @@ def answer_target(ctx: Context) -> Answer:
             cov_all = coverage(topic, reg.target_terms[i], weights)
             cov = max(cov_clause, policy.target_sentence_factor * cov_all)
             if cov > 0:
-                scored.append(ScoredTask(i, g, cov, cov + policy.target_tie_weight * cov_all,
+                fit = policy.target_measure_weight * measure_fit(q.measure, g.subject, topic, weights)
+                scored.append(ScoredTask(i, g, cov, cov + policy.target_tie_weight * cov_all + fit,
                                          coverage_parts(topic, clause_terms, weights)))
         scored.sort(key=lambda s: (-s.score, s.index))
     if scored:
