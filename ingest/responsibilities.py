@@ -30,7 +30,7 @@ import re
 from ingest.agencies import looks_like_agency, split_agencies
 from ingest.deadlines import find_deadline_phrase, fold_aligned, parse_deadline
 from ingest.models import Block, SourceRef, TaskRecord
-from ingest.tables import plan_years
+from ingest.tables import DEADLINE, header_field, plan_years
 from ingest.vntext import nfc
 
 _SECTION_RE = re.compile(r"\bto chuc thuc hien\b")
@@ -48,6 +48,8 @@ _STOP_WORDS = (
     "giup", "co trach nhiem", "chiu trach nhiem", "chu tri", "chu dong", "phoi hop", "can cu",
     "kip thoi", "gui", "quan triet", "nghien cuu", "van dong", "ho tro", "doi moi", "duy tri",
     "cap nhat", "tiep nhan",
+    # adverbs of time that open the action ("phối hợp với Trung tâm ... thường xuyên theo dõi")
+    "thuong xuyen", "dinh ky", "hang nam", "hang quy", "hang thang", "hang tuan",
 )
 # Verbs that show a sentence assigns work to the agency it starts with.
 _ASSIGN_VERBS = (
@@ -90,6 +92,21 @@ def _agency_phrase(text: str) -> str:
     phrase = text[:stop_at].strip(" ,")
     phrase = re.sub(r"\s+(và|,)$", "", phrase)
     return phrase if phrase and looks_like_agency(phrase) else ""
+
+
+# "<label>: <value>" inside a duty; the label is a deadline when the table header synonyms
+# (`ingest.tables.header_field`) read it as the deadline column ("thời gian thực hiện: hàng năm").
+_LABELLED_RE = re.compile(r"(?:^|[;,.]\s*|\s)(?P<label>(?:thoi gian|thoi han|tien do)[^:;.]{0,30}):\s*(?P<value>[^;]+)")
+
+
+def labelled_deadline(duty: str) -> str:
+    """The value of a deadline label in a duty ("...; thời gian thực hiện: hàng năm." ->
+    "hàng năm"), verbatim; "" when the duty labels none."""
+    text = nfc(duty)
+    for m in _LABELLED_RE.finditer(_fold(text)):
+        if header_field(m.group("label")) == DEADLINE:
+            return text[m.start("value") : m.end("value")].strip().rstrip(".").strip()
+    return ""
 
 
 def _heading_agency(label: str) -> str:
@@ -173,7 +190,7 @@ class _DutyParser:
 
     def add(self, block: Block, agency: str, number: str, duty: str, sentence_level: bool) -> None:
         lead, coordinators = _roles(agency, duty)
-        deadline = find_deadline_phrase(duty)
+        deadline = labelled_deadline(duty) or find_deadline_phrase(duty)
         leads = split_agencies(lead) or ([lead] if lead else [])
         record = TaskRecord(
             document=self.document,
