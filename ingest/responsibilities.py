@@ -51,6 +51,11 @@ _STOP_WORDS = (
     # adverbs of time that open the action ("phối hợp với Trung tâm ... thường xuyên theo dõi")
     "thuong xuyen", "dinh ky", "hang nam", "hang quy", "hang thang", "hang tuan",
 )
+# "tổ chức" naming organisations, not the verb ("Các cơ quan chuyên môn, tổ chức hành chính").
+_ORGANISATIONS = tuple(f"to chuc {kind}" for kind in (
+    "hanh chinh", "chinh tri", "doan the", "xa hoi", "su nghiep", "chinh tri - xa hoi",
+    "chinh tri xa hoi", "lien quan", "ca nhan",
+))
 # Verbs that show a sentence assigns work to the agency it starts with.
 _ASSIGN_VERBS = (
     "co trach nhiem", "chiu trach nhiem", "chu tri", "chu dong", "tham muu", "phoi hop",
@@ -83,7 +88,7 @@ def _agency_phrase(text: str) -> str:
         previous = folded[words[index - 1][0] : words[index - 1][1]].strip(",")
         for stop in _STOP_WORDS:
             if rest == stop or rest.startswith(stop + " ") or rest.startswith(stop + ","):
-                if stop == "to chuc" and previous in ("cac", "va"):
+                if stop == "to chuc" and (previous in ("cac", "va") or rest.startswith(_ORGANISATIONS)):
                     continue
                 stop_at = start
                 break

@@ -80,3 +80,10 @@ def test_deadline_labelled_in_a_prose_duty():
 def test_agency_phrase_stops_at_an_adverb_of_time():
     duty = "Trung tâm Phục vụ hành chính công thường xuyên theo dõi, cập nhật kịp thời danh mục TTHC"
     assert _agency_phrase(duty) == "Trung tâm Phục vụ hành chính công"
+
+
+def test_agency_phrase_keeps_organisations_named_with_to_chuc():
+    lead = di_linh_row("2", "Rà soát, bảo đảm cơ cấu")[4]  # "Các cơ quan chuyên môn, tổ chức hành chính"
+    assert _agency_phrase(f"{lead} chủ trì, phối hợp với Phòng Văn hóa - Xã hội rà soát") == lead
+    # the verb still ends the phrase
+    assert _agency_phrase("Các cơ quan, đơn vị tổ chức tập huấn cho công chức") == "Các cơ quan, đơn vị"
