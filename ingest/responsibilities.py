@@ -30,7 +30,7 @@ import re
 from ingest.agencies import looks_like_agency, split_agencies
 from ingest.deadlines import find_deadline_phrase, fold_aligned, parse_deadline
 from ingest.models import Block, SourceRef, TaskRecord
-from ingest.tables import plan_years
+from ingest.tables import DEADLINE, header_field, plan_years
 from ingest.vntext import nfc
 
 _SECTION_RE = re.compile(r"\bto chuc thuc hien\b")
@@ -48,7 +48,14 @@ _STOP_WORDS = (
     "giup", "co trach nhiem", "chiu trach nhiem", "chu tri", "chu dong", "phoi hop", "can cu",
     "kip thoi", "gui", "quan triet", "nghien cuu", "van dong", "ho tro", "doi moi", "duy tri",
     "cap nhat", "tiep nhan",
+    # adverbs of time that open the action ("phối hợp với Trung tâm ... thường xuyên theo dõi")
+    "thuong xuyen", "dinh ky", "hang nam", "hang quy", "hang thang", "hang tuan",
 )
+# "tổ chức" naming organisations, not the verb ("Các cơ quan chuyên môn, tổ chức hành chính").
+_ORGANISATIONS = tuple(f"to chuc {kind}" for kind in (
+    "hanh chinh", "chinh tri", "doan the", "xa hoi", "su nghiep", "chinh tri - xa hoi",
+    "chinh tri xa hoi", "lien quan", "ca nhan",
+))
 # Verbs that show a sentence assigns work to the agency it starts with.
 _ASSIGN_VERBS = (
     "co trach nhiem", "chiu trach nhiem", "chu tri", "chu dong", "tham muu", "phoi hop",
@@ -81,7 +88,7 @@ def _agency_phrase(text: str) -> str:
         previous = folded[words[index - 1][0] : words[index - 1][1]].strip(",")
         for stop in _STOP_WORDS:
             if rest == stop or rest.startswith(stop + " ") or rest.startswith(stop + ","):
-                if stop == "to chuc" and previous in ("cac", "va"):
+                if stop == "to chuc" and (previous in ("cac", "va") or rest.startswith(_ORGANISATIONS)):
                     continue
                 stop_at = start
                 break
@@ -90,6 +97,21 @@ def _agency_phrase(text: str) -> str:
     phrase = text[:stop_at].strip(" ,")
     phrase = re.sub(r"\s+(và|,)$", "", phrase)
     return phrase if phrase and looks_like_agency(phrase) else ""
+
+
+# "<label>: <value>" inside a duty; the label is a deadline when the table header synonyms
+# (`ingest.tables.header_field`) read it as the deadline column ("thời gian thực hiện: hàng năm").
+_LABELLED_RE = re.compile(r"(?:^|[;,.]\s*|\s)(?P<label>(?:thoi gian|thoi han|tien do)[^:;.]{0,30}):\s*(?P<value>[^;]+)")
+
+
+def labelled_deadline(duty: str) -> str:
+    """The value of a deadline label in a duty ("...; thời gian thực hiện: hàng năm." ->
+    "hàng năm"), verbatim; "" when the duty labels none."""
+    text = nfc(duty)
+    for m in _LABELLED_RE.finditer(_fold(text)):
+        if header_field(m.group("label")) == DEADLINE:
+            return text[m.start("value") : m.end("value")].strip().rstrip(".").strip()
+    return ""
 
 
 def _heading_agency(label: str) -> str:
@@ -173,7 +195,7 @@ class _DutyParser:
 
     def add(self, block: Block, agency: str, number: str, duty: str, sentence_level: bool) -> None:
         lead, coordinators = _roles(agency, duty)
-        deadline = find_deadline_phrase(duty)
+        deadline = labelled_deadline(duty) or find_deadline_phrase(duty)
         leads = split_agencies(lead) or ([lead] if lead else [])
         record = TaskRecord(
             document=self.document,

@@ -73,7 +73,8 @@ _HEADER_SYNONYMS: dict[str, str] = {
     "noi dung cong viec": TASK, "ten hoat dong": TASK,
     "chu tri thuc hien": LEAD, "co quan chu tri": LEAD, "don vi chu tri": LEAD, "chu tri": LEAD,
     "co quan, don vi chu tri": LEAD, "bo phan chu tri": LEAD, "don vi thuc hien": LEAD,
-    "co quan thuc hien": LEAD, "co quan chu tri thuc hien": LEAD,
+    "co quan thuc hien": LEAD, "co quan chu tri thuc hien": LEAD, "co quan, don vi thuc hien": LEAD,
+    "don vi thuc hien chinh": LEAD, "co quan thuc hien chinh": LEAD,
     "phoi hop thuc hien": COORD, "co quan phoi hop": COORD, "don vi phoi hop": COORD,
     "phoi hop": COORD, "co quan, don vi phoi hop": COORD, "bo phan phoi hop": COORD,
     "thoi gian hoan thanh": DEADLINE, "thoi gian": DEADLINE, "thoi han": DEADLINE,
@@ -88,6 +89,9 @@ _HEADER_KEYWORDS: tuple[tuple[str, str], ...] = (
     (r"^(stt|tt)\b", NUMBER),
     (r"chu tri", LEAD),
     (r"phoi hop", COORD),
+    # "Cơ quan, đơn vị thực hiện", "Bộ phận thực hiện": the agency in charge, when no
+    # "phối hợp" says it is the coordinating one
+    (r"\b(co quan|don vi|bo phan|cong chuc)\b.*\bthuc hien\b", LEAD),
     (r"theo doi|don doc|giam sat", MONITOR),
     (r"thoi gian|thoi han|tien do", DEADLINE),
     (r"san pham|ket qua", PRODUCT),
@@ -118,22 +122,23 @@ def _syllables(text: str) -> int:
     return len(re.findall(r"\w+", text))
 
 
-def map_header(cells: list[str]) -> list[str | None] | None:
-    """Column → field for a header row, or None when the row is not a task-table header."""
-    fields: list[str | None] = []
-    for cell in cells:
-        key = re.sub(r"\s*([,/])\s*", r"\1 ", _folded(cell)).replace("/ ", "/").strip(" .:")
-        found = _HEADER_SYNONYMS.get(key)
-        if found is None and key:
-            for pattern, name in _HEADER_KEYWORDS:
-                if re.search(pattern, key):
-                    found = name
-                    break
-        fields.append(found)
+def header_field(cell: str) -> str | None:
+    """The field one header cell names (exact synonym first, then keyword fallback)."""
+    key = re.sub(r"\s*([,/])\s*", r"\1 ", _folded(cell)).replace("/ ", "/").strip(" .:")
+    found = _HEADER_SYNONYMS.get(key)
+    if found is None and key:
+        for pattern, name in _HEADER_KEYWORDS:
+            if re.search(pattern, key):
+                return name
+    return found
+
+
+def _valid_layout(fields: list[str | None]) -> list[str | None] | None:
     known = [f for f in fields if f]
     if len(known) < 3 or TASK not in known or LEAD not in known:
         return None
     # A field claimed twice keeps its first column; later ones are unknown, not mis-mapped.
+    fields = list(fields)
     seen: set[str] = set()
     for i, name in enumerate(fields):
         if name in seen:
@@ -141,6 +146,49 @@ def map_header(cells: list[str]) -> list[str | None] | None:
         elif name:
             seen.add(name)
     return fields
+
+
+def map_header(cells: list[str]) -> list[str | None] | None:
+    """Column → field for a header row, or None when the row is not a task-table header."""
+    return _valid_layout([header_field(cell) for cell in cells])
+
+
+_MAX_HEADER_SYLLABLES = 10  # a header cell is a label, not a sentence
+_MAX_SUBHEADER_SYLLABLES = 5  # "Chủ trì", "Phối hợp", "Cơ quan phối hợp thực hiện"
+
+
+def _partial_header(cells: list[str]) -> list[str | None] | None:
+    """The top row of a two-level header that names the task but not yet the lead (its
+    agency columns are named on the row below: "Đơn vị" over "Chủ trì | Phối hợp")."""
+    if cells and (_ARABIC_RE.match(cells[0]) or _ROMAN_RE.match(cells[0])):
+        return None
+    fields = [header_field(cell) for cell in cells]
+    known = [f for f in fields if f]
+    if TASK in known and len(known) >= 2 and all(_syllables(c) <= _MAX_HEADER_SYLLABLES for c in cells):
+        return fields
+    return None
+
+
+def merge_subheader(top: list[str | None], cells: list[str]) -> list[str | None] | None:
+    """The layout of a two-level header: the top row's fields, with the columns the row below
+    names ("Chủ trì", "Phối hợp" under a spanning "Đơn vị thực hiện") taking the field the
+    lower cell names. None when `cells` is not such a sub-header row: every non-empty cell
+    must be a short label (a fragment of a cell cut by a page break is longer) naming a field."""
+    named = [(pos, header_field(cell)) for pos, cell in enumerate(cells) if cell]
+    if not named or any(name is None for _, name in named):
+        return None
+    if any(_syllables(cell) > _MAX_SUBHEADER_SYLLABLES for cell in cells):
+        return None
+    fields = list(top) + [None] * max(0, len(cells) - len(top))
+    spans = [pos for pos, _ in named]
+    for pos, name in named:
+        fields[pos] = name
+    # a field now named by the sub-header is no longer claimed by another top-row column
+    claimed = {name for _, name in named}
+    for pos, name in enumerate(fields):
+        if name in claimed and pos not in spans:
+            fields[pos] = None
+    return _valid_layout(fields)
 
 
 def looks_like_deadline(text: str, strong_only: bool = False) -> bool:
@@ -302,6 +350,9 @@ class _TableParser:
         self.top_group_start = 0  # index in drafts where the current roman group began
         self.table_start = 0  # index in drafts where the current table began
         self.open_group_row: _Group | None = None  # the group the last row opened, if it did
+        self.header_top: list[str | None] | None = None  # a header row a sub-header may complete
+        self.header_ends = False  # the pending top row ends the current table unless completed
+        self.layout_top: list[str | None] | None = None  # the top row of the current layout
 
     # ------------------------------------------------------------------ driving
     def feed(self, block: Block) -> None:
@@ -312,17 +363,31 @@ class _TableParser:
             self.page_break = True
         self.last_line, self.last_page = block.line_end, block.page
 
+        top, ends, self.header_top = self.header_top, self.header_ends, None
+        if top is not None:
+            merged = merge_subheader(top, cells)
+            if merged is not None:  # rule 1b: the second row of a two-level header
+                self._sub_header(top, merged)
+                return
+            if ends:
+                self.end_table()  # a partial header that no sub-header completed
         header = map_header(cells)
+        if header is None:
+            partial = _partial_header(cells)
+            repeated = partial is not None and self.layout is not None and partial == self.layout_top
+            if partial is not None and (repeated or self.layout is None or block.kind == "table_header"):
+                self.header_top, self.header_ends = partial, not repeated and self.layout is not None
+                self.page_break = self.page_break or repeated
+                return
         if header is None and block.kind == "table_header":
             self.end_table()  # the header of another kind of table
             return
         if header is not None:
-            if self.layout is not None and header == self.layout:
+            self.header_top, self.header_ends = header, False  # a sub-header row may follow
+            if self.layout is not None and header in (self.layout, self.layout_top):
                 self.page_break = True
             else:
-                self.layout, self.groups = header, []
-                self.page_break = False
-                self.table_start = self.top_group_start = len(self.drafts)
+                self._new_layout(header, header)
             return
         if self.layout is None or not any(cells):
             return
@@ -335,6 +400,20 @@ class _TableParser:
         else:
             self._row(cells, block)
         self.page_break = False
+
+    def _new_layout(self, layout: list[str | None], top: list[str | None]) -> None:
+        self.layout, self.layout_top, self.groups = layout, top, []
+        self.page_break = False
+        self.table_start = self.top_group_start = len(self.drafts)
+
+    def _sub_header(self, top: list[str | None], merged: list[str | None]) -> None:
+        """The row under `top` names its columns further: refine the table just started by
+        `top`, or start the table a partial `top` announced; a repeat after a page break
+        changes nothing."""
+        if self.layout is not None and top == self.layout_top:
+            self.layout = merged
+        else:
+            self._new_layout(merged, top)
 
     @staticmethod
     def _title_tail(cells: list[str]) -> str | None:
@@ -350,6 +429,8 @@ class _TableParser:
 
     def end_table(self) -> None:
         self.layout, self.groups, self.page_break = None, [], False
+        self.header_top = self.layout_top = None
+        self.header_ends = False
         self.open_group_row = None
         self.last_line = self.last_page = None
 
