@@ -119,6 +119,7 @@ def test_a_prose_duty_is_quoted_with_the_agency_heading_above_it(assistant):
     answer = assistant.ask("Ở Năm Dẫn đơn vị nào hướng dẫn, tổng hợp dự toán tiền làm CCHC?")
     assert not answer.abstained and "Phòng Kinh tế" in answer.answer, answer.answer
 
+
 def test_by_the_end_of_a_period_lists_what_falls_due_up_to_it(assistant):
     """nam-dan: Trung tâm Phục vụ Hành chính công has two Quý I/2026 rows; "trước khi hết quý 1"
     means by its end, not before it starts."""
