@@ -10,6 +10,7 @@ The page calls the shared `Assistant`; every staff action re-checks the token se
 from __future__ import annotations
 
 import glob
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from assistant.security import RateLimiter
     from assistant.service import Assistant
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parents[1] / "static"
 ALL_COMMUNES = "Tất cả các xã"
 HISTORY_TURNS = 6          # turns sent with a question (most recent last)
@@ -62,11 +64,16 @@ PENDING, DONE, FAILED = "**Đang xử lý** —", "**Thành công** —", "**L�
 # -- small pure helpers ----------------------------------------------------
 
 def page_examples(assistant: "Assistant") -> PageExamples:
-    """Example questions about what the store holds (assistant/ui/examples.py)."""
-    plans = [PlanFacts(commune=d.commune, first_year=first_year(d.year), signed=bool(d.signer),
-                       main_lead=main_lead(t.lead for t in assistant.tasks(document=d.document)))
-             for d in plans_to_feature(assistant.documents())]
-    return example_questions(plans, [p.name for p in assistant.procedures()])
+    """Example questions about what the store holds (assistant/ui/examples.py). A store that
+    cannot be read gives no examples rather than no page: the page reports read errors itself."""
+    try:
+        plans = [PlanFacts(commune=d.commune, first_year=first_year(d.year), signed=bool(d.signer),
+                           main_lead=main_lead(t.lead for t in assistant.tasks(document=d.document)))
+                 for d in plans_to_feature(assistant.documents())]
+        return example_questions(plans, [p.name for p in assistant.procedures()])
+    except Exception:  # noqa: BLE001 - examples are a convenience; the cause is logged
+        log.warning("example questions could not be made from the store", exc_info=True)
+        return PageExamples(citizen=[], staff=[])
 
 
 def example_samples(questions: list[str]) -> list[list[str]]:
