@@ -86,8 +86,17 @@ def unknown_words(q: Query, folded_vocabulary, written_vocabulary, protected: It
     return list(dict.fromkeys(out))
 
 
+OFFER = ("Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, sản phẩm và chỉ tiêu "
+         "trong các kế hoạch cải cách hành chính đã nạp.")
+
+
 def _where(scope: list[str] | None) -> str:
     return f" của xã {scope[0]}" if scope and len(scope) == 1 else ""
+
+
+def declined(scope: list[str] | None, says: str) -> Answer:
+    """The one wording of "the plans in scope do not say this", with what can be asked instead."""
+    return Answer(answer=f"Xin lỗi, các kế hoạch hiện có{_where(scope)} {says}. {OFFER}", abstained=True)
 
 
 def check_year(q: Query, index: AnswerIndex, scope: list[str] | None) -> Answer | None:
@@ -112,10 +121,7 @@ def check_words(q: Query, scope: list[str] | None, speller, protected: Iterable[
     if evidence_coverage is not None and evidence_coverage >= policy.focal_keep_coverage:
         return None
     shown = ", ".join(f"“{w}”" for w in words)
-    return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không đề cập đến {shown}. "
-                          "Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, "
-                          "sản phẩm và chỉ tiêu trong các kế hoạch cải cách hành chính đã nạp."),
-                  abstained=True)
+    return declined(scope, f"không đề cập đến {shown}")
 
 
 # -- the focal concept, in the quoted passage ---------------------------------------------------
@@ -256,10 +262,7 @@ def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None)
     if not missing:
         return None
     shown = ", ".join(f"“{w}”" for w in missing)
-    return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không nêu {shown} về nội dung này. "
-                          "Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, "
-                          "sản phẩm và chỉ tiêu trong các kế hoạch cải cách hành chính đã nạp."),
-                  abstained=True)
+    return declined(scope, f"không nêu {shown} về nội dung này")
 
 
 # -- actual figures, not targets -----------------------------------------------------------------

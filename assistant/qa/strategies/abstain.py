@@ -6,17 +6,12 @@ from assistant.qa.context import Context
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.qa.query import Query
+from assistant.qa.support import declined
 from assistant.schemas import Answer
 
 
 def abstain(ctx: Context) -> Answer:
-    where = ""
-    if ctx.scope and len(ctx.scope) == 1:
-        where = f" của xã {ctx.scope[0]}"
-    text = (f"Xin lỗi, các kế hoạch hiện có{where} không đề cập đến nội dung này. "
-            "Tôi có thể trả lời về nhiệm vụ, đơn vị chủ trì, phối hợp, thời hạn, sản phẩm và chỉ tiêu "
-            "trong các kế hoạch cải cách hành chính đã nạp.")
-    return Answer(answer=text, abstained=True)
+    return declined(ctx.scope, "không đề cập đến nội dung này")
 
 
 def unknown_commune(reg: AnswerIndex, q: Query, name: str) -> Answer:
