@@ -196,7 +196,7 @@ class Store:
         self._commune_vectors_cache: OrderedDict[str, _VectorBlock] = OrderedDict()
         self._commune_vectors_revision: int | None = None
         self._commune_vectors_lock = threading.Lock()
-        self._communes: tuple[int, tuple[str, ...]] | None = None
+        self._per_revision_values: dict[str, tuple[int, object]] = {}   # name -> (revision, value)
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -675,13 +675,16 @@ class Store:
     def communes(self) -> list[str]:
         """Distinct commune names as the plans write them (read once per store revision: a text
         search looks for the communes it names in every query)."""
+        return list(self._per_revision("communes", lambda: tuple(r[0] for r in self._db().execute(
+            "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune"))))
+
+    def _per_revision(self, name: str, compute: Callable[[], object]):
+        """`compute()`, kept until the store's revision changes (small values read on every query)."""
         revision = self.revision()
-        cached = self._communes
+        cached = self._per_revision_values.get(name)
         if cached is None or cached[0] != revision:
-            cached = (revision, tuple(r[0] for r in self._db().execute(
-                "SELECT DISTINCT commune FROM documents WHERE commune != '' ORDER BY commune")))
-            self._communes = cached
-        return list(cached[1])
+            cached = self._per_revision_values[name] = (revision, compute())
+        return cached[1]
 
     def commune_clause(self, communes: list[str] | None, column: str) -> tuple[str, list[str]]:
         if not communes:
@@ -847,14 +850,9 @@ class Store:
 
     def _procedure_chunk_count(self) -> int:
         """How many procedure facet chunks the store holds (counted once per revision)."""
-        revision = self.revision()
-        cached = getattr(self, "_procedure_count_cache", None)
-        if cached is None or cached[0] != revision:
-            count = self._db().execute(
-                "SELECT COUNT(*) FROM documents d JOIN chunks c ON c.document = d.document "
-                "WHERE d.kind = 'procedures' AND c.kind = ?", (_PROCEDURE_KIND,)).fetchone()[0]
-            cached = self._procedure_count_cache = (revision, count)
-        return cached[1]
+        return self._per_revision("procedure chunks", lambda: self._db().execute(
+            "SELECT COUNT(*) FROM documents d JOIN chunks c ON c.document = d.document "
+            "WHERE d.kind = 'procedures' AND c.kind = ?", (_PROCEDURE_KIND,)).fetchone()[0])
 
     def _chunk_kinds(self, ids: Sequence[str]) -> dict[str, str]:
         """{id: kind} of the ids SQLite holds (Chroma may briefly trail SQLite during a write)."""
@@ -885,11 +883,7 @@ class Store:
         return blocks[0] if len(blocks) == 1 else _VectorBlock.join(blocks)
 
     def _existing_chunk_ids(self, ids: Sequence[str]) -> set[str]:
-        found: set[str] = set()
-        for batch in _chunks_of(list(ids), _BATCH):
-            marks = ",".join("?" * len(batch))
-            found.update(r[0] for r in self._db().execute(f"SELECT id FROM chunks WHERE id IN ({marks})", batch))
-        return found
+        return set(self._chunk_kinds(ids))
 
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked; unknown ids are skipped."""
