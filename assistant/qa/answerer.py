@@ -271,13 +271,11 @@ class Answerer:
             result = listed if listed is not None else strategy(ctx)
             result.intent = Intent.COUNT.value if q.count == "tasks" else \
                 Intent.LIST_BY_AGENCY.value if listed is not None and q.listing else q.intent.value
-        if not result.abstained and not q.count:
-            refused = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
-                                          ctx.trace.get("coverage"))
-            if refused is not None:
-                refused.intent = result.intent
-                return refused
-        refused = support.check_focus(q, result, scope, self.lexicon) or support.check_actual(q, result, scope)
+        # honest abstention after answering: words the plans never use, then the focal concept and
+        # actual figures against the quoted passage
+        words = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
+                                    ctx.trace.get("coverage")) if not result.abstained and not q.count else None
+        refused = words or support.check_focus(q, result, scope, self.lexicon) or support.check_actual(q, result, scope)
         if refused is not None:
             refused.intent = result.intent
             return refused

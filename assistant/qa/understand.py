@@ -8,7 +8,7 @@ the same `Query`. The lists of communes and agencies come from the store, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -272,11 +272,8 @@ class CommuneMatcher:
         segments = _segments(question)
         first: dict[int, int] = {}
         for si, seg in enumerate(segments):
-            for pos, token in enumerate(seg):
-                for i in self.by_first.get(token, ()):
-                    key = self.keys[i]
-                    if i not in first and tuple(seg[pos:pos + len(key)]) == key:
-                        first[i] = si * 1000 + pos
+            for pos, i in self._occurrences(seg):
+                first.setdefault(i, si * 1000 + pos)
         found = [(position, self.names[i]) for i, position in first.items()
                  if not _accent_conflict(question, self.names[i])]
         if found:
@@ -287,12 +284,17 @@ class CommuneMatcher:
     def covered(self, seq: Sequence[str]) -> set[int]:
         """Positions of `seq` (folded tokens) inside an occurrence of one of the names."""
         out: set[int] = set()
+        for pos, i in self._occurrences(seq):
+            out.update(range(pos, pos + len(self.keys[i])))
+        return out
+
+    def _occurrences(self, seq: Sequence[str]) -> Iterator[tuple[int, int]]:
+        """(position, name index) of every name occurring in `seq` (folded tokens), in order."""
         for pos, token in enumerate(seq):
             for i in self.by_first.get(token, ()):
                 key = self.keys[i]
                 if tuple(seq[pos:pos + len(key)]) == key:
-                    out.update(range(pos, pos + len(key)))
-        return out
+                    yield pos, i
 
     def _closest_after_marker(self, segments: list[list[str]]) -> str | None:
         """The name closest (ratio >= FUZZY_MIN_RATIO) to a window right after a commune marker
