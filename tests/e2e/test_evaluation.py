@@ -292,47 +292,39 @@ def test_print_tables_shows_both_systems_side_by_side():
     assert "issue 4 targets" in text
 
 
+class _HeldPlans:
+    """A store that holds these document names and records what it is asked to ingest."""
+
+    def __init__(self, held):
+        self.held, self.ingested = held, []
+
+    def documents(self):
+        return [type("D", (), {"document": d})() for d in self.held]
+
+    def ingest(self, paths):
+        self.ingested.append(paths)
+        return []
+
+
 def test_ensure_corpus_ingests_only_when_a_gold_plan_is_missing():
-    class Store:
-        def __init__(self, held):
-            self.held, self.ingested = held, []
-
-        def documents(self):
-            return [type("D", (), {"document": d})() for d in self.held]
-
-        def ingest(self, paths):
-            self.ingested.append(paths)
-            return []
-
-    full, partial = Store(list(PLAN_TEXT)), Store(["di-linh_2026-2030.txt"])
+    full, partial = _HeldPlans(list(PLAN_TEXT)), _HeldPlans(["di-linh_2026-2030.txt"])
     ev.ensure_corpus(full, QUESTIONS, lambda m: None)
     ev.ensure_corpus(partial, QUESTIONS, lambda m: None)
     assert full.ingested == [] and partial.ingested == [[ev.CORPUS_DIR]]
 
 
 def test_ensure_corpus_takes_other_renditions_of_the_gold_plans_and_refuses_two_at_once(tmp_path):
-    class Store:
-        def __init__(self, held):
-            self.held, self.ingested = held, []
-
-        def documents(self):
-            return [type("D", (), {"document": d})() for d in self.held]
-
-        def ingest(self, paths):
-            self.ingested.append(paths)
-            return []
-
     renditions = Path(__file__).resolve().parents[1] / "fixtures" / "renditions"
     docx = sorted(renditions.glob("*.docx"))
-    empty = Store([])
+    empty = _HeldPlans([])
     ev.ensure_corpus(empty, QUESTIONS, lambda m: None, docx)
     assert empty.ingested == [docx]
     # the .docx renditions already held count as the gold .txt plans; ingesting again is idempotent
-    held = Store([f.name for f in docx])
+    held = _HeldPlans([f.name for f in docx])
     ev.ensure_corpus(held, QUESTIONS, lambda m: None, docx)
     assert held.ingested == [docx]
     with pytest.raises(ValueError, match="di-linh_2026-2030.txt"):
-        ev.ensure_corpus(Store(["di-linh_2026-2030.txt"]), QUESTIONS, lambda m: None, docx)
+        ev.ensure_corpus(_HeldPlans(["di-linh_2026-2030.txt"]), QUESTIONS, lambda m: None, docx)
 
 
 def test_a_citation_from_another_rendition_of_the_gold_plan_is_the_right_plan():

@@ -32,8 +32,9 @@ def _rows(name: str) -> list[dict]:
 
 MAIN = [r for r in _rows("questions.jsonl") if r.get("category")]
 HELDOUT = _rows("heldout_questions.jsonl")
+HELDOUT2 = _rows("heldout2_questions.jsonl")   # its own checks: tests/unit/test_heldout2_sets.py
 ALL_MAIN_IDS = {r["id"] for r in _rows("questions.jsonl")}
-BY_ID = {r["id"]: r for r in MAIN + HELDOUT}
+BY_ID = {r["id"]: r for r in MAIN + HELDOUT + HELDOUT2}
 
 
 def _documents(row: dict) -> list[str]:
@@ -80,7 +81,7 @@ def test_ids_are_unique_across_both_sets():
 
 
 # --------------------------------------------------------------------------- exactness
-@pytest.mark.parametrize("rows", [MAIN, HELDOUT], ids=["main", "heldout"])
+@pytest.mark.parametrize("rows", [MAIN, HELDOUT, HELDOUT2], ids=["main", "heldout", "heldout2"])
 def test_facts_and_gold_quotes_are_exact_substrings_of_their_plans(rows):
     for row in rows:
         if row["abstain"]:
@@ -107,7 +108,7 @@ def test_facts_and_gold_quotes_are_exact_substrings_of_their_plans(rows):
             assert _count_of(row, spec) == int(value), (row["id"], value, spec)
 
 
-@pytest.mark.parametrize("rows", [MAIN, HELDOUT], ids=["main", "heldout"])
+@pytest.mark.parametrize("rows", [MAIN, HELDOUT, HELDOUT2], ids=["main", "heldout", "heldout2"])
 def test_every_fact_is_found_by_the_scorer_in_its_plan(rows):
     """What the harness matches (folded, whole tokens) agrees with the exact check above."""
     for row in rows:

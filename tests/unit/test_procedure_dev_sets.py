@@ -1,0 +1,55 @@
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, eval/dev3_procedures.jsonl) are sound:
+their records are the random draw each names, their facts are exact substrings of their records,
+and each is typed and composed as citizens ask."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from ingest.vntext import fold, nfc
+from tests.conftest import REPO
+
+RECORDS = REPO / "data" / "procedures"
+# set file, seed and size of its record draw, fewest questions
+SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50)]
+
+
+def _rows(name: str) -> list[dict]:
+    lines = (REPO / "eval" / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+@pytest.mark.parametrize("name,seed,drawn_records,fewest", SETS)
+def test_records_are_the_seeded_draw_and_facts_are_verbatim(name, seed, drawn_records, fewest):
+    drawn = set(random.Random(seed).sample(sorted(p.name for p in RECORDS.glob("*.json")), drawn_records))
+    rows = _rows(name)
+    assert len(rows) >= fewest
+    for row in rows:
+        if row["document"] is None:
+            assert row["abstain"] and row["category"] == "procedure_abstain"
+            continue
+        assert row["document"] in drawn, row["id"]
+        data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
+        text = nfc("\n".join(str(v) for v in data.values()))
+        for alternatives in row["facts"]:
+            assert any(alt in text for alt in alternatives), (row["id"], alternatives)
+
+
+def test_dev2_is_mostly_typed_as_citizens_type():
+    rows = _rows("dev2_procedures.jsonl")
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.4
+    assert sum(r["document"] is None for r in rows) >= 8
+
+
+def test_dev3_composition_as_citizens_ask():
+    rows = _rows("dev3_procedures.jsonl")
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
+    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"]) for r in rows)
+    assert sum(r["document"] is None for r in rows) >= 6
+    assert sum(r["document"] is not None and r["abstain"] for r in rows) >= 3
+    facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
+    assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+            "legal", "applicants"} <= facets
