@@ -412,8 +412,14 @@ def normalise_lines(lines: Sequence[LoadedLine], hard_wrapped: bool | None = Non
             tail_length = physical if index == 0 else 0
             last = out[-1] if out else None
             full_width = bool(last and width and last.tail_length >= 0.9 * width)
-            if (last is not None and index == 0
-                    and last.accepts(piece, hard_wrapped, full_width=full_width)):
+            if last is not None and index == 0:
+                joins = last.accepts(piece, hard_wrapped, full_width=full_width)
+            else:
+                # A wide gap before a lowercase continuation ("Kinh phí      thực hiện") is
+                # spacing inside a sentence, not a column: the plain rule decides, so that
+                # normalising the output again changes nothing.
+                joins = last is not None and last.accepts(piece, False)
+            if joins:
                 last.add(piece, line.number, tail_length)
             else:
                 out.append(_Paragraph(piece, line.number, line.page, pending_gap, tail_length))

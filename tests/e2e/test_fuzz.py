@@ -75,6 +75,7 @@ def test_normaliser_never_crashes_and_keeps_line_numbers_in_range(lines, hard_wr
 @given(st.lists(any_line, max_size=30))
 @example(["<b>\t:"])  # a row whose first cell was only markup must not turn into prose next time
 @example(["*", "b"])  # a lone "*" joined to the next line makes a markdown bullet
+@example(["A      b"])
 def test_normalisation_is_idempotent(lines):
     once = normalise_text("\n".join(lines), hard_wrapped=False)
     assert normalise_text(once, hard_wrapped=False) == once
@@ -84,6 +85,7 @@ def test_normalisation_is_idempotent(lines):
 @given(st.lists(any_line, max_size=30))
 @example(["/", ":"])  # a re-joined "x :" must come out as "x:", as cleaning writes it
 @example(["- - - &nbsp;"])  # a markdown rule only once the entity is cleaned away
+@example(["A   \xa0 b"])  # a wide gap before a lowercase word is no column: re-read, it would join
 def test_pdf_mode_output_is_a_fixed_point_of_plain_normalisation(lines):
     # The PDF re-joiner reads physical line widths and where column splits were, which its own
     # output no longer has; what it promises is clean text that plain normalisation keeps as is.
