@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import time
 import uuid
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,11 +81,13 @@ def xlsx_bytes(tasks: Sequence[TaskOut], title: str = "Nhiệm vụ") -> bytes:
 
 class DownloadFolder:
     """Files offered for download, each in its own sub-folder (so the readable name never collides);
-    anything older than `max_age` seconds is swept on each write."""
+    anything older than `max_age` seconds is swept on each write. The folder goes with the page
+    (or the process), so pages built and dropped, as tests do, leave nothing in the temp dir."""
 
     def __init__(self, max_age: float = 3600) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="cchc-downloads-"))
         self.max_age = max_age
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.root, ignore_errors=True)
 
     def write(self, name: str, data: bytes | str) -> str:
         now = time.time()

@@ -5,9 +5,11 @@ throttle, the CSP header, `lang="vi"` and the gate on Gradio's upload endpoint."
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -194,6 +196,16 @@ def test_export_names_are_readable():
     assert exports.file_stem(None, None) == "nhiem-vu_tat-ca-xa"
     assert exports.file_stem("Đại Phước", "tháng 6/2026", "Phòng Kinh tế") == \
         "nhiem-vu_dai-phuoc_phong-kinh-te_thang-6-2026"
+
+
+def test_the_download_folder_goes_with_its_page():
+    folder = exports.DownloadFolder()
+    path = Path(folder.write("nhiem-vu.csv", "a,b"))
+    assert path.read_text(encoding="utf-8") == "a,b" and path.is_relative_to(folder.root)
+    root = folder.root
+    del folder
+    gc.collect()
+    assert not root.exists()
 
 
 def test_xlsx_and_csv_hold_the_same_rows_and_never_formulas():
