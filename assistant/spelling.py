@@ -90,18 +90,68 @@ def telex_readings(word: str) -> list[str]:
     return list(dict.fromkeys(r for r in readings if r and r != word))
 
 
-class SpellingCorrector:
-    """Built once from the corpus texts; `correct(question)` repairs unknown folded syllables."""
+# Kinds of vocabulary term, as the store keeps them ("<kind><separator><term>" -> count).
+_FOLDED, _BIGRAM, _WRITTEN = "f", "b", "w"
+_TERM_SEPARATOR = "\x1f"
 
-    def __init__(self, texts: Iterable[str], protected: Iterable[str] = ()):
-        self.counts: Counter[str] = Counter()
-        self.bigrams: Counter[tuple[str, str]] = Counter()
-        self.written: set[str] = set()       # the words as written (lower case, NFC)
+
+@dataclass
+class Vocabulary:
+    """What the corrector learns from texts: folded syllables and adjacent pairs with their counts,
+    and the words as written (lower case, NFC). Additive, so a store keeps it per document and in
+    total (added on ingest, subtracted on removal) instead of re-reading every text."""
+
+    counts: Counter[str]
+    bigrams: Counter[tuple[str, str]]
+    written: Counter[str]
+
+    @classmethod
+    def of(cls, texts: Iterable[str]) -> "Vocabulary":
+        counts: Counter[str] = Counter()
+        bigrams: Counter[tuple[str, str]] = Counter()
+        written: Counter[str] = Counter()
         for text in texts:
-            self.written.update(w.lower() for w in _WRITTEN_RE.findall(unicodedata.normalize("NFC", text or "")))
+            written.update(w.lower() for w in _WRITTEN_RE.findall(unicodedata.normalize("NFC", text or "")))
             words = _WORD_RE.findall(fold(text or ""))
-            self.counts.update(words)
-            self.bigrams.update(zip(words, words[1:]))
+            counts.update(words)
+            bigrams.update(zip(words, words[1:]))
+        return cls(counts, bigrams, written)
+
+    def terms(self) -> dict[str, int]:
+        """The flat {term: count} form a store keeps."""
+        sep = _TERM_SEPARATOR
+        flat = {f"{_FOLDED}{sep}{w}": n for w, n in self.counts.items()}
+        flat.update((f"{_BIGRAM}{sep}{a} {b}", n) for (a, b), n in self.bigrams.items())
+        flat.update((f"{_WRITTEN}{sep}{w}", n) for w, n in self.written.items())
+        return flat
+
+    @classmethod
+    def from_terms(cls, rows: Iterable[tuple[str, int]]) -> "Vocabulary":
+        vocabulary = cls(Counter(), Counter(), Counter())
+        for term, count in rows:
+            kind, _, value = term.partition(_TERM_SEPARATOR)
+            if kind == _FOLDED:
+                vocabulary.counts[value] = count
+            elif kind == _BIGRAM:
+                first, _, second = value.partition(" ")
+                vocabulary.bigrams[(first, second)] = count
+            elif kind == _WRITTEN:
+                vocabulary.written[value] = count
+        return vocabulary
+
+    def __bool__(self) -> bool:
+        return bool(self.counts or self.written)
+
+
+class SpellingCorrector:
+    """Built once from the corpus texts (or their stored `Vocabulary`); `correct(question)` repairs
+    unknown folded syllables."""
+
+    def __init__(self, texts: Iterable[str] | Vocabulary, protected: Iterable[str] = ()):
+        vocabulary = texts if isinstance(texts, Vocabulary) else Vocabulary.of(texts)
+        self.counts: Counter[str] = vocabulary.counts
+        self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
+        self.written: set[str] = set(vocabulary.written)       # the words as written (lower case, NFC)
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS
         self._index: dict[str, list[str]] = {}
         for word in set(self.counts) | QUESTION_WORDS:   # "bao nhiu" → "nhieu", a question word

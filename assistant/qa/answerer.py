@@ -227,10 +227,8 @@ class Answerer:
         with self._lock:
             cached = self._speller
             if cached is None or cached[0] != index.signature:
-                texts = list(self.store.chunk_texts(self.policy.spelling_vocabulary_chunks)) \
-                    if hasattr(self.store, "chunk_texts") else []
-                texts += [t.task for t in index.tasks]
-                speller = SpellingCorrector(texts, protected=self._protected) if texts else None
+                vocabulary = self.store.vocabulary()
+                speller = SpellingCorrector(vocabulary, protected=self._protected) if vocabulary else None
                 self._speller = cached = (index.signature, speller)
         return cached[1]
 

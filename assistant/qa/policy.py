@@ -84,7 +84,6 @@ class Policy:
     companion_ratio: float = 0.85           # ... and this share of the best one's coverage
 
     # -- understanding ------------------------------------------------------------------------------
-    spelling_vocabulary_chunks: int = 5000  # chunk texts the typo corrector learns syllables from (saturates early)
 
     # -- honest abstention: the focal concept (eval category near_miss, false abstention <= 3%) ---
     focal_unknown_words: int = 1            # topic words the plans never use that make a question off-topic

@@ -45,6 +45,8 @@ import numpy as np
 from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
 from assistant.store.schema import BUSY_TIMEOUT_MS, commune_token, connect, migrate
+from assistant.spelling import Vocabulary
+from assistant.store import vocabulary
 from assistant.store.vectors import ChromaIndex
 from ingest.agencies import agency_key
 from ingest.models import ParsedPlan, Target, TaskRecord
@@ -203,6 +205,7 @@ class Store:
         Path(self.settings.home).mkdir(parents=True, exist_ok=True)
         self._writer = connect(self.settings.db_path)
         migrate(self._writer)
+        vocabulary.migrate(self._writer)
         self._watch = GenerationWatch(self.settings.db_path)   # before Chroma: a write after this is seen
         self._open_chroma()
         self._reconcile_at_open()
@@ -551,9 +554,11 @@ class Store:
             [(parsed.document, i, p.code, p.name, p.field, search_key(p.field), p.url,
               json.dumps(p.flags, ensure_ascii=False), json.dumps(asdict(p), ensure_ascii=False))
              for i, p in enumerate(parsed.procedures)])
+        vocabulary.add_document(w, parsed.document)
 
     def _delete_rows(self, document: str) -> None:
         w = self._writer
+        vocabulary.subtract_document(w, document)
         w.execute("DELETE FROM chunks_fts WHERE document = ?", (document,))
         w.execute("DELETE FROM procedure_fts WHERE document = ?", (document,))
         for table in ("tasks", "targets", "procedures", "chunks", "documents"):
@@ -589,6 +594,7 @@ class Store:
               json.dumps(list(t.source.section_path) if t.source else [], ensure_ascii=False),
               t.source.line_start if t.source else 0, t.source.line_end if t.source else 0,
               t.source.page if t.source else None) for i, t in enumerate(plan.targets)])
+        vocabulary.add_document(w, plan.document)
 
     @staticmethod
     def _task_row(document: str, ordinal: int, t: TaskRecord) -> tuple:
@@ -906,6 +912,10 @@ class Store:
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._db().execute("SELECT id FROM chunks")}
+
+    def vocabulary(self) -> Vocabulary:
+        """The typo corrector's vocabulary summed over every stored document (kept at write time)."""
+        return vocabulary.read(self._db())
 
     def chunk_texts(self, limit: int) -> list[str]:
         """Up to `limit` chunk texts, spread over the documents (for vocabulary building)."""

@@ -13,6 +13,7 @@ from assistant.qa import answerer as answerer_module
 from assistant.qa.answerer import Answerer
 from assistant.qa.index import AnswerIndex
 from assistant.schemas import DocumentInfo
+from assistant.spelling import Vocabulary
 
 
 class PlansStore:
@@ -28,8 +29,8 @@ class PlansStore:
         return [DocumentInfo(document=p.document, title=p.metadata.title, commune=p.metadata.commune)
                 for p in self.plans]
 
-    def chunk_texts(self, limit):
-        return [c.text for p in self.plans for c in p.chunks][:limit]
+    def vocabulary(self):
+        return Vocabulary.of([c.text for p in self.plans for c in p.chunks] + [t.task for p in self.plans for t in p.tasks])
 
     def get_chunks(self, ids):
         return []

@@ -17,6 +17,7 @@ import pytest
 from assistant.config import Settings
 from assistant.embeddings import HashEmbeddings
 from assistant.ingestion import ingest_paths
+from assistant.spelling import Vocabulary
 from assistant.store import Store
 from ingest.vntext import commune_key
 from ingest.pipeline import parse_file
@@ -87,6 +88,14 @@ def assert_consistent(s: Store) -> None:
     for table in ("chunks", "tasks", "targets"):
         assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE document NOT IN "
                           "(SELECT document FROM documents)").fetchone()[0] == 0
+    assert s.vocabulary() == summed_vocabulary(s)
+
+
+def summed_vocabulary(s: Store) -> Vocabulary:
+    """The typo corrector's vocabulary read afresh from every stored chunk and task."""
+    db = s._db()
+    return Vocabulary.of([r[0] for r in db.execute("SELECT text FROM chunks")]
+                         + [r[0] for r in db.execute("SELECT task FROM tasks")])
 
 
 # -- round trip ------------------------------------------------------------------------------
@@ -423,6 +432,25 @@ def test_a_store_with_the_old_lexical_index_is_rebuilt_on_open(tmp_path, parsed_
     reopened = open_store(home)
     try:
         assert reopened.lexical_search("đối thoại doanh nghiệp", k=5, communes=["Di Linh"]) == before
+    finally:
+        reopened.close()
+
+
+def test_the_spelling_vocabulary_is_kept_at_write_time_and_summed_once_for_an_older_store(tmp_path, parsed_plans):
+    home = tmp_path / "home"
+    s = load_all(home, parsed_plans)
+    kept = s.vocabulary()
+    assert kept == summed_vocabulary(s) and kept.counts["doi"] > 0 and kept.bigrams[("doi", "thoai")] > 0
+    assert "đối" in kept.written
+    w = s._writer
+    w.execute("DROP TABLE vocabulary")
+    w.execute("DELETE FROM meta WHERE key = 'vocabulary_version'")
+    s.close()
+    reopened = open_store(home)
+    try:
+        assert reopened.vocabulary() == kept
+        assert reopened.remove("di-linh_2026-2030.txt")
+        assert reopened.vocabulary() == summed_vocabulary(reopened) != kept
     finally:
         reopened.close()
 

@@ -16,6 +16,7 @@ from assistant.qa.strategies.field import answer_field
 from assistant.qa.understand import understand
 from assistant.registry import TaskFilter, TaskSelection
 from assistant.schemas import DocumentInfo
+from assistant.spelling import Vocabulary
 from ingest.deadlines import parse_deadline
 from ingest.models import SourceRef, TaskRecord
 from ingest.periods import due_status, DueStatus
@@ -120,6 +121,9 @@ class FakeAnswererStore(FakeStore):
 
     def revision(self):
         return 1
+
+    def vocabulary(self):
+        return Vocabulary.of(t.task for t in TASKS)
 
 
 def test_chain_invokes_and_batches_with_history():
