@@ -60,8 +60,12 @@ class Assistant:
             self.answerer = Answerer(store=self.store, retriever=self.retriever, settings=self.settings,
                                      catalogue=self.catalogue)
             self.chain = answer_chain(self.answerer)
-            self.answerer.index()  # tasks and targets load here, not in the first question
-            self.catalogue.index()  # so do the procedure records
+            # Here, not in the first question: tasks and targets, the typo corrector's vocabulary,
+            # the accent-restoring sample, the store's counts, the procedure records.
+            self.answerer.speller(self.answerer.index())
+            self.retriever.embedder.restorer()
+            self.store.warm_up()
+            self.catalogue.index()
             self._ready = True
         return self
 

@@ -97,6 +97,11 @@ def _embed_text(chunk) -> str:
 # FTS5 walk most of the index ("chu_tri" is in every appendix row): leave it out.
 _COMMON_TERM_SHARE = 0.2
 _MIN_QUERY_TERMS = 2
+# An unfiltered query walks every posting of its terms, and at national scale frequent-but-kept
+# terms ("ho_so", "truc_tuyen": 40-60k chunks each at 5,000 plans) cost 100-230 ms: keep the rarest
+# terms up to this many postings in all (never fewer than _MIN_QUERY_TERMS). A commune filter is
+# cheap already, and a store of a few dozen plans never reaches the budget.
+_UNFILTERED_POSTINGS = 20_000
 _TERM_CACHE = 50_000          # query terms whose chunk frequency is kept per revision
 
 
@@ -114,8 +119,8 @@ def _fts_query(terms: Sequence[str], commune_keys: Sequence[str] = ()) -> str:
 
 # The lexical index of each kind of source: (FTS table, its vocabulary, which chunks it counts).
 # Procedure facets have their own table, so the plans' term statistics stay the plans' own.
-_PLAN_LEXICAL = ("chunks_fts", "chunks_fts_vocab", "kind != 'procedure'")
-_PROCEDURE_LEXICAL = ("procedure_fts", "procedure_fts_vocab", "kind = 'procedure'")
+_PLAN_LEXICAL = ("chunks_fts", "chunks_fts_vocab")
+_PROCEDURE_LEXICAL = ("procedure_fts", "procedure_fts_vocab")
 
 
 def _iso(value: date | None) -> str | None:
@@ -715,14 +720,15 @@ class Store:
             weights = "1.0, 0.0, 0.0"
         else:
             keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
-            match = _fts_query(self._informative_terms(db, terms, lexical), keys)
+            match = _fts_query(self._informative_terms(db, terms, lexical,
+                                                       budget=None if keys else _UNFILTERED_POSTINGS), keys)
             weights = "1.0, 0.0, 0.0, 0.0"
         rows = db.execute(
             f"SELECT chunk_id, bm25({table}, {weights}) AS rank FROM {table} "
             f"WHERE {table} MATCH ? ORDER BY rank LIMIT ?", (match, k)).fetchall()
         return [(r["chunk_id"], -float(r["rank"])) for r in rows]
 
-    def _lexical_stats(self, lexical: tuple[str, str, str] = _PLAN_LEXICAL) -> dict:
+    def _lexical_stats(self, lexical: tuple[str, str] = _PLAN_LEXICAL) -> dict:
         """Per revision and lexical index (plans' or procedures'): the chunk count and the document
         frequency of the query terms seen so far (fts5vocab walks a term's whole doclist, which
         grows with the store; the vocabulary of questions repeats, so each term is counted once
@@ -734,19 +740,29 @@ class Store:
             self._lexical_cache = caches
         stats = caches.get(lexical[0])
         if stats is None:
-            counted = lexical[2]
-            stats = {"frequency": {},
-                     "total": self._db().execute(f"SELECT COUNT(*) FROM chunks WHERE {counted}").fetchone()[0]}
+            # Two index counts, not a scan of every chunk row for its kind.
+            procedures = self._procedure_chunk_count()
+            total = procedures if lexical is _PROCEDURE_LEXICAL else \
+                self._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0] - procedures
+            stats = {"frequency": {}, "total": total}
             caches[lexical[0]] = stats
         return stats
+
+    def warm_up(self) -> "Store":
+        """What the first question would otherwise count (per revision: the chunk totals of the
+        lexical statistics and the procedure facets)."""
+        self._lexical_stats(_PLAN_LEXICAL)
+        self._lexical_stats(_PROCEDURE_LEXICAL)
+        return self
 
     def chunk_count(self) -> int:
         """How many plan chunks the store holds, counted once per revision (COUNT(*) walks an index)."""
         return self._lexical_stats()["total"]
 
     def _informative_terms(self, db: sqlite3.Connection, terms: list[str],
-                           lexical: tuple[str, str, str] = _PLAN_LEXICAL) -> list[str]:
-        """The query terms minus those found in most chunks (rarest kept when too few remain)."""
+                           lexical: tuple[str, str] = _PLAN_LEXICAL, budget: int | None = None) -> list[str]:
+        """The query terms minus those found in most chunks (rarest kept when too few remain), and
+        with a `budget`, the rarest ones whose postings add up to at most it."""
         stats = self._lexical_stats(lexical)
         total, cache = stats["total"], stats["frequency"]
         missing = [t for t in terms if t not in cache]
@@ -762,7 +778,17 @@ class Store:
         if not known:
             return terms
         kept = [t for t in known if frequency[t] <= _COMMON_TERM_SHARE * total]
-        return kept if len(kept) >= _MIN_QUERY_TERMS else known[:_MIN_QUERY_TERMS]
+        if len(kept) < _MIN_QUERY_TERMS:
+            return known[:_MIN_QUERY_TERMS]
+        if budget is not None:
+            within, postings = [], 0
+            for term in kept:       # rarest first
+                postings += frequency[term]
+                if postings > budget and len(within) >= _MIN_QUERY_TERMS:
+                    break
+                within.append(term)
+            kept = within
+        return kept
 
     def dense_search(self, vector, k: int = 20, communes: list[str] | None = None,
                      procedures: bool = False) -> list[tuple[str, float]]:
@@ -857,8 +883,8 @@ class Store:
     def _procedure_chunk_count(self) -> int:
         """How many procedure facet chunks the store holds (counted once per revision)."""
         return self._per_revision("procedure chunks", lambda: self._db().execute(
-            "SELECT COUNT(*) FROM documents d JOIN chunks c ON c.document = d.document "
-            "WHERE d.kind = 'procedures' AND c.kind = ?", (_PROCEDURE_KIND,)).fetchone()[0])
+            "SELECT COUNT(*) FROM chunks WHERE document IN (SELECT document FROM documents "
+            "WHERE kind = 'procedures') AND kind = ?", (_PROCEDURE_KIND,)).fetchone()[0])
 
     def _chunk_kinds(self, ids: Sequence[str]) -> dict[str, str]:
         """{id: kind} of the ids SQLite holds (Chroma may briefly trail SQLite during a write)."""

@@ -216,3 +216,26 @@ def test_procedure_search_scans_only_the_facets(with_catalogue):
         assert len(hits) == 60 and set(kinds.values()) == {"procedure"}
         # exact: the i-th best is at least as close as the i-th of Chroma's approximate search
         assert all(ours >= other - 1e-5 for (_, ours), other in zip(hits, theirs)), question
+
+
+def test_an_unfiltered_lexical_search_keeps_its_rarest_terms_within_the_postings_budget(store, monkeypatch):
+    import assistant.store.facade as facade
+
+    question = "hồ sơ trực tuyến toàn trình được số hóa"
+    wide = store.lexical_search(question, k=50)
+    matches: list[str] = []
+    real_query = facade._fts_query
+    monkeypatch.setattr(facade, "_fts_query", lambda terms, keys=(): matches.append(list(terms)) or real_query(terms, keys))
+    monkeypatch.setattr(facade, "_UNFILTERED_POSTINGS", 30)
+    narrow = store.lexical_search(question, k=50)
+    frequency = store._lexical_stats()["frequency"]
+    [kept] = matches
+    assert len(kept) >= facade._MIN_QUERY_TERMS
+    assert len(kept) == facade._MIN_QUERY_TERMS or sum(frequency[t] for t in kept) <= 30
+    dropped = set(store._informative_terms(store._db(), list(dict.fromkeys(facade.search_terms(question))))) - set(kept)
+    assert dropped and min(frequency[t] for t in dropped) >= max(frequency[t] for t in kept)   # the rarest stay
+    assert narrow and len(narrow) <= len(wide)
+    # a commune filter is cheap already: no budget applies
+    matches.clear()
+    store.lexical_search(question, k=50, communes=["Di Linh"])
+    assert set(matches[0]) >= set(kept)
