@@ -46,7 +46,7 @@ _PAGE_NUMBER_RE = re.compile(r"^(?:[-–]\s*)?\d{1,3}(?:\s*[-–])?$|^Trang\s+\d
 
 _HTML_BREAK_RE = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 _HTML_TAG_RE = re.compile(r"</?[a-zA-Z][^<>]*>")
-_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}(?:\s+|$)")  # a bare "#" is an empty heading
 _MD_HEADING_CLOSE_RE = re.compile(r"\s+#+\s*$")
 _MD_RULE_RE = re.compile(r"^\s*(?:[-=_*]\s*){3,}$")
 _MD_ESCAPE_RE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")

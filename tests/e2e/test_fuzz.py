@@ -85,6 +85,7 @@ def test_normalisation_is_idempotent(lines):
 @given(st.lists(any_line, max_size=30))
 @example(["/", ":"])  # a re-joined "x :" must come out as "x:", as cleaning writes it
 @example(["- - - &nbsp;"])  # a markdown rule only once the entity is cleaned away
+@example(["<\r#", "b"])  # a bare "#" is an empty heading, not text a next line joins and loses
 @example(["A   \xa0 b"])  # a wide gap before a lowercase word is no column: re-read, it would join
 def test_pdf_mode_output_is_a_fixed_point_of_plain_normalisation(lines):
     # The PDF re-joiner reads physical line widths and where column splits were, which its own
