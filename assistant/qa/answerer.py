@@ -32,7 +32,7 @@ from assistant.qa.query import Query
 from assistant.qa.strategies.abstain import unknown_commune
 from assistant.qa.strategies.compare import answer_compare
 from assistant.qa.strategies.count import answer_count
-from assistant.qa.strategies.section import answer_section
+from assistant.qa.strategies.section import answer_section, named_heading_words
 from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
@@ -63,8 +63,14 @@ STRATEGIES: dict[Intent, Strategy] = {
 
 
 def inner_strategy(q: Query) -> Strategy:
-    """The strategy a question gets once per commune (a comparison) or on its own."""
-    return answer_count if q.count == "tasks" else STRATEGIES.get(q.intent, answer_general)
+    """The strategy a question gets once per commune (a comparison) or on its own; a question
+    that names a section in other words (sections.tsv) is first answered from that section."""
+    if q.count == "tasks":
+        return answer_count
+    strategy = STRATEGIES.get(q.intent, answer_general)
+    if q.intent != Intent.GENERAL and not q.listing and named_heading_words(q.folded):
+        return lambda ctx: answer_section(ctx) or strategy(ctx)
+    return strategy
 
 
 def compared_communes(q: Query, scope: list[str] | None, communes: list[str], policy: Policy) -> list[str]:

@@ -158,3 +158,19 @@ def test_an_agencys_responsibilities_are_its_stated_duties_written_out(assistant
     areas = assistant.ask("Phòng Văn hóa – Xã hội Năm Dẫn phụ trách những mảng cải cách nào?")
     assert "cải cách thể chế, cải cách chế độ công vụ" in areas.answer
     assert len(answer.answer) <= 600 and len(areas.answer) <= 600
+
+
+def test_a_section_named_in_other_words_quotes_the_sentence_that_holds_the_fact(assistant):
+    # "theo những kỳ nào" names the section "8. Chế độ báo cáo" (data/lexicon/sections.tsv); of
+    # it, the sentence with the report periods is quoted, not the opening one (a 20/01 deadline)
+    answer = assistant.ask("Năm Dẫn báo cáo cải cách hành chính theo những kỳ nào?")
+    assert not answer.abstained and 'mục "Chế độ báo cáo"' in answer.answer
+    assert "hàng quý, 6 tháng và hàng năm" in answer.answer and "20/01/2026" not in answer.answer
+
+
+def test_an_agency_another_plan_names_is_read_as_the_reform_area_of_this_plan(assistant):
+    # "tài chính công" reads as Lộc Hòa's "Tài chính - Kế toán"; Di Linh has no such agency
+    answer = assistant.ask("Di Linh có những nhiệm vụ cải cách tài chính công nào?")
+    assert not answer.abstained and "có 6 nhiệm vụ về cải cách tài chính công" in answer.answer
+    assert "1. Xây dựng kế hoạch giải ngân chi tiết" in answer.answer
+    assert all(c.document == "di-linh_2026-2030.txt" for c in answer.citations)

@@ -55,6 +55,12 @@ def answer_list_by_agency(ctx: Context) -> Answer:
         # the responsibilities the text states, whole; the appendix rows counted after them
         return list_answer(ctx, duties, f"{q.agency} có", sort_by_due=False, noun="trách nhiệm",
                            more=len(ids) - len(duties))
+    if not ids and not _names_an_agency_of(reg, ctx.scope, q.agency):
+        # the words read as an agency another plan has ("tài chính công" for "Tài chính - Kế
+        # toán"): in this plan they may name a reform area ("nhiệm vụ cải cách tài chính công")
+        by_area = answer_list_by_area(ctx)
+        if by_area is not None:
+            return by_area
     if not ids:
         # No record names it as lead: the plan may still state its duties in prose.
         found = answer_general(ctx, extra_topic=q.agency)
@@ -64,6 +70,16 @@ def answer_list_by_agency(ctx: Context) -> Answer:
         return Answer(answer=f"Xin lỗi, không tìm thấy nhiệm vụ nào do {q.agency} {verb}{where}.",
                       abstained=True)
     return list_answer(ctx, ids, f"{q.agency} {verb}", sort_by_due=False)
+
+
+def _names_an_agency_of(reg: AnswerIndex, scope: list[str] | None, agency: str) -> bool:
+    """Whether any record of the plans in scope names `agency` (as lead, coordinator or monitor)."""
+    for i in reg.task_ids(scope):
+        t = reg.tasks[i]
+        names = [*(t.leads or [t.lead]), *(t.coordinator_list or [t.coordinators]), t.monitor]
+        if any(n and agency_matches(agency, n) for n in names):
+            return True
+    return False
 
 
 def in_table_if_asked(reg: AnswerIndex, q: Query, ids: list[int]) -> list[int]:

@@ -5,18 +5,25 @@ what the question asks about, quoted from its opening sentences.
 A heading is named when every distinctive word of it is asked and it holds at least
 `Policy.section_topic_share` of the question's topic; the deepest, then earliest, such heading of
 the one plan in scope wins. Without such a heading the caller falls back to sentence retrieval.
+A question may name a heading in other words ("theo những kỳ nào" for "Chế độ báo cáo"): the
+pairs are data (`data/lexicon/sections.tsv`). Of the section, the sentences that hold the
+question's own words beyond the heading are quoted (the opening ones when none does).
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from assistant.qa.common import citation, plan_label
 from assistant.qa.context import Context
 from assistant.qa.evidence import as_sentence, is_heading_line, shorten, split_sentences
 from assistant.schemas import Answer
 from assistant.qa.understand import STOPWORDS
-from ingest.vntext import tokens
+from ingest.vntext import fold, tokens
+
+SECTIONS_PATH = Path(__file__).resolve().parents[3] / "data" / "lexicon" / "sections.tsv"
 
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 _HEADING_FILLER = frozenset("cua ke hoach cai cach hanh chinh va nam".split())
@@ -24,6 +31,59 @@ _HEADING_FILLER = frozenset("cua ke hoach cai cach hanh chinh va nam".split())
 
 def heading_words(heading: str) -> set[str]:
     return {t for t in tokens(_NUMBERING.sub("", heading)) if t not in _HEADING_FILLER and not t.isdigit()}
+
+
+def parse_section_names(lines) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    """(heading words, folded phrases that name it) of each `heading<TAB>phrase ; phrase` line."""
+    out = []
+    for line in lines:
+        if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+            continue
+        heading, phrases = line.split("\t", 1)
+        words = frozenset(heading_words(heading))
+        names = tuple(" ".join(tokens(p)) for p in phrases.split(";") if tokens(p))
+        if words and names:
+            out.append((words, names))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4)
+def section_names(path: str = str(SECTIONS_PATH)) -> tuple[tuple[frozenset[str], tuple[str, ...]], ...]:
+    try:
+        return parse_section_names(Path(path).read_text(encoding="utf-8").splitlines())
+    except OSError:
+        return ()
+
+
+def named_heading_words(folded_question: str, names=None) -> set[str]:
+    """The heading words of every section the question names in other words (sections.tsv)."""
+    key = f" {' '.join(tokens(folded_question))} "
+    out: set[str] = set()
+    for words, phrases in (section_names() if names is None else names):
+        if any(f" {p} " in key for p in phrases):
+            out |= words
+    return out
+
+
+def asked_words(folded_question: str, communes) -> set[str]:
+    """The question's own words (generic ones like "mục tiêu" included: they name sections),
+    without stopwords, heading filler, numbers and the communes' names."""
+    names = {t for c in communes for t in tokens(c)}
+    return {t for t in folded_question.split() if not t.isdigit()} - STOPWORDS - _HEADING_FILLER - names
+
+
+def pick_sentences(sentences: list[str], asked: set[str], heading: str, count: int) -> list[str]:
+    """The `count` sentences holding most of the question's words beyond the heading, in plan
+    order (only those holding at least half as many as the best one); the opening ones when no
+    sentence holds any."""
+    own = asked - heading_words(heading)
+    scores = [len(own & set(tokens(s))) for s in sentences]
+    if not any(scores):
+        return sentences[:count]
+    floor = max(1, max(scores) / 2)          # a sentence holding half the best one's words
+    ranked = sorted(range(len(sentences)), key=lambda i: (-scores[i], i))
+    chosen = sorted(i for i in ranked[:count] if scores[i] >= floor)
+    return [sentences[i] for i in chosen]
 
 
 def section_candidates(chunk) -> list[tuple[int, str, str]]:
@@ -47,9 +107,10 @@ def answer_section(ctx: Context) -> Answer | None:
     reg, p, q = ctx.index, ctx.policy, ctx.query
     if not ctx.scope or len(ctx.scope) != 1:
         return None
-    names = {t for c in ctx.scope for t in tokens(c)}
-    # the question's own words (generic ones like "mục tiêu" included: they name sections)
-    asked = {t for t in q.folded.split() if not t.isdigit()} - STOPWORDS - _HEADING_FILLER - names
+    # commune names are where, not what (a comparison's question names the other communes too)
+    own_words = asked_words(q.folded, [*ctx.scope, *reg.communes])
+    asked = set(own_words)
+    asked |= named_heading_words(q.folded)
     if not asked:
         return None
     docs = [d.document for d in reg.documents.values() if d.commune == ctx.scope[0]]
@@ -79,7 +140,7 @@ def answer_section(ctx: Context) -> Answer | None:
     quoted = []
     used = 0
     budget = p.answer_budget - p.general_header_reserve
-    shown = sentences[:p.section_sentences]
+    shown = pick_sentences(sentences, own_words, heading, p.section_sentences)
     share = max(p.general_piece_min, budget // len(shown) - 1)   # each sentence its share: the second is never crowded out
     for sentence in shown:
         piece = shorten(sentence, max(p.general_piece_min, min(share, budget - used)))
