@@ -48,12 +48,12 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "ra sao", "thu tuc lam", "tien hanh"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
                    "truoc bao lau", "phai lam trong"),
-    "result": ("nhan duoc gi", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
+    "result": ("nhan duoc gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
               "thong tu", "theo luat", "van ban phap luat"),
-    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai"),
+    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc"),
 }
 _FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi)(?![0-9a-z])")
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
@@ -118,6 +118,7 @@ class _NameKeys:
     tokens: tuple[str, ...]      # the whole name's folded tokens, stopwords kept
     head_weight: float
     bonus: float                 # citizen applicants, commune level
+    level: str = ""              # the level its qualifier names, folded: "huyen" in "(thực hiện tại cấp huyện)"
 
 
 @dataclass
@@ -154,7 +155,8 @@ class ProcedureIndex:
                 bigrams=frozenset(_bigrams(name)), tokens=tuple(tokens(procedure.name)),
                 head_weight=sum(index.weight(t) for t in head_set) or 1.0,
                 bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
-                + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0)))
+                + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
+                level=_name_level(procedure.name)))
         return index
 
     def weight(self, token: str) -> float:
@@ -165,6 +167,19 @@ class ProcedureIndex:
 # "(thực hiện tại cấp xã)" says where a procedure is done, not what it is: its "cấp" must not
 # answer the "cấp" of "cấp hộ chiếu".
 _LEVEL_QUALIFIER = re.compile(r"\((?:thực hiện )?(?:tại )?cấp (?:xã|huyện|tỉnh|trung ương)[^()]*\)", re.IGNORECASE)
+# Twin records differing only in that qualifier ("Trình báo mất hộ chiếu phổ thông (thực hiện
+# tại cấp xã)" / "(… cấp huyện)"): the commune one is the common case, unless the question
+# says the other level ("công an huyện", "cấp huyện", "UBND tỉnh").
+_LEVEL_SAID = re.compile(r"(?<![0-9a-z])(?:cap|cong an|ubnd|uy ban nhan dan|uy ban) (huyen|tinh)(?![0-9a-z])")
+_LEVEL_SAID_BONUS = 0.6   # more than the commune level's 0.3
+
+
+def _name_level(name: str) -> str:
+    qualifier = _LEVEL_QUALIFIER.search(name)
+    if not qualifier:
+        return ""
+    said = re.search(r"cap (xa|huyen|tinh|trung uong)", fold(qualifier.group(0)).lower())
+    return said.group(1) if said else ""
 
 # A name's head is what it is before its qualifiers: "Chứng thực chữ ký trong các giấy tờ,
 # văn bản (áp dụng …)" -> "Chứng thực chữ ký trong các giấy tờ"; "… thực hiện bằng dịch vụ
@@ -256,6 +271,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         unsaid = {t for run in negated for t in run}
         q_tokens = [t for t in q_tokens if t not in unsaid]
     entries = matching_entries(q_tokens, index.lexicon)
+    level_said = {m.group(1) for m in _LEVEL_SAID.finditer(" ".join(tokens(question)))}
     terms = set(q_tokens)
     bigrams = _bigrams(q_tokens)
     for entry in entries:
@@ -297,6 +313,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # a worse match for being long.
         score = (matched + 0.5 * pair_hits - 0.35 * min(head_missed, 15.0) - min(0.1 * rest_missed, 1.5)
                  + 2.0 * vouched + 1.0 * verbatim + 2.0 * q_cov + keys.bonus)
+        if keys.level and keys.level in level_said:
+            score += _LEVEL_SAID_BONUS
         # A qualifier the question negates counts against the name that says it plainly.
         score -= sum(2.0 * index.weight(t) for run in negated if _says_plainly(keys.tokens, run)
                      for t in set(run) & name_set)
@@ -350,10 +368,16 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
 
 
 def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
-    """The best match under another name than the first (same-name local variants are one)."""
+    """The best match under another name than the first (same-name local variants are one, and
+    so are twins that differ only in their level qualifier: "… (thực hiện tại cấp xã)")."""
     if not ranked:
         return None
-    return next((m for m in ranked[1:] if m.procedure.name != ranked[0].procedure.name), None)
+    first = _unlevelled(ranked[0].procedure.name)
+    return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first), None)
+
+
+def _unlevelled(name: str) -> str:
+    return " ".join(_LEVEL_QUALIFIER.sub(" ", name).split())
 
 
 def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, float]],

@@ -57,6 +57,18 @@ def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> boo
 
 def matching_entries(question_tokens: list[str] | tuple[str, ...],
                      lexicon: tuple[LexiconEntry, ...]) -> list[LexiconEntry]:
-    """Entries whose phrase occurs (as consecutive folded tokens) in the question."""
+    """Entries whose phrase occurs (as consecutive folded tokens) in the question; a phrase
+    inside a longer one that also occurs does not count ("nhận con nuôi" is not "nhận con")."""
     toks = tuple(question_tokens)
-    return [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)]
+    found = [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)]
+    return [entry for entry in found if not any(_overrides(other, entry) for other in found)]
+
+
+def _overrides(longer: LexiconEntry, shorter: LexiconEntry) -> bool:
+    """`longer` says `shorter`'s phrase and more, and points elsewhere: "nhận con nuôi" (nuôi
+    con nuôi) is not "nhận con" (nhận cha, mẹ, con). A shorter phrase whose target refines the
+    longer one's ("xây nhà" -> cấp giấy phép xây dựng mới, in "xin phép xây nhà" -> giấy phép
+    xây dựng) still counts."""
+    return (len(longer.phrase_tokens) > len(shorter.phrase_tokens)
+            and contains_sequence(longer.phrase_tokens, shorter.phrase_tokens)
+            and not set(longer.target_tokens) <= set(shorter.target_tokens))

@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, eval/dev3_procedures.jsonl) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
@@ -14,7 +14,8 @@ from tests.conftest import REPO
 
 RECORDS = REPO / "data" / "procedures"
 # set file, seed and size of its record draw, fewest questions
-SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50)]
+SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50),
+        ("dev4_procedures.jsonl", 31337, 40, 50)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -53,3 +54,17 @@ def test_dev3_composition_as_citizens_ask():
     facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
     assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
             "legal", "applicants"} <= facets
+
+
+def test_dev4_composition_as_citizens_ask():
+    rows = _rows("dev4_procedures.jsonl")
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
+    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"]) for r in rows)
+    absent = [r for r in rows if r["document"] is None]
+    assert len(absent) >= 8
+    names = [fold(json.loads(p.read_text(encoding="utf-8"))["ten_thu_tuc"]).lower() for p in RECORDS.glob("*.json")]
+    assert sum(r["document"] is not None and r["abstain"] for r in rows) >= 3
+    facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
+    assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+            "legal", "applicants"} <= facets
+    assert names
