@@ -179,6 +179,14 @@ def _best(question, index):
     ("hop tac xa bi ghi sai thong tin dang ky thi sua mat bao lau", "2.002648"),
     # A comma after one or two words lists actions on one object: the head is the object.
     ("điều chỉnh thông tin trên thẻ căn cước có mất phí không", "1.014060"),
+    # The commune twin is the common case; a question that says the other level gets that one.
+    ("mất hộ chiếu thì trình báo ở đâu", "1.010386"),
+    ("bi mat ho chieu trinh bao o cong an huyen thi bao lau co ket qua", "1.010385"),
+    # "nhận con nuôi" (nuôi con nuôi) is not the "nhận con" (nhận cha, mẹ, con) it contains.
+    ("giay to nhan con nuoi bi mat thi dang ky lai can dieu kien gi", "2.001255"),
+    # Everyday names (data/lexicon/procedures.tsv): "xác nhận cư trú", "CT07", "mất thẻ ABTC".
+    ("xin giay xac nhan cu tru ct07 mat may ngay", "1.010041"),
+    ("bi mat the ABTC bao cong an huyen thi phai bao trong bao lau", "1.011727"),
 ])
 def test_procedure_named_amid_a_situation_is_found(index, question, code):
     best, confident = _best(question, index)
@@ -297,22 +305,7 @@ def test_the_asked_document_is_listed_and_the_rest_pointed_to(index):
     assert "danh sách đủ ở thẻ «Thủ tục», mã 1.000656" in answer.answer
 
 
-# -- issue 12 (dev4): twin records by level, nested everyday names, colloquial facets -------
-
-@pytest.mark.parametrize("question, code", [
-    # The commune twin is the common case; a question that says the other level gets that one.
-    ("mất hộ chiếu thì trình báo ở đâu", "1.010386"),
-    ("bi mat ho chieu trinh bao o cong an huyen thi bao lau co ket qua", "1.010385"),
-    # "nhận con nuôi" (nuôi con nuôi) is not the "nhận con" (nhận cha, mẹ, con) it contains.
-    ("giay to nhan con nuoi bi mat thi dang ky lai can dieu kien gi", "2.001255"),
-    # Everyday names (data/lexicon/procedures.tsv): "xác nhận cư trú", "CT07", "mất thẻ ABTC".
-    ("xin giay xac nhan cu tru ct07 mat may ngay", "1.010041"),
-    ("bi mat the ABTC bao cong an huyen thi phai bao trong bao lau", "1.011727"),
-])
-def test_twins_and_nested_everyday_names(index, question, code):
-    best, confident = _best(question, index)
-    assert best.procedure.code == code and confident
-
+# -- issue 12 (dev4): nested everyday names, colloquial facets (twins: above) --------------
 
 def test_nested_lexicon_phrase_refining_the_longer_one_still_counts():
     from assistant.procedure_lexicon import matching_entries
