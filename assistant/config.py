@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     chroma_host: str = "localhost"
     chroma_port: int = 8000
     chroma_collection: str = "cchc_chunks"
+    # Unfiltered dense search over the plans: "codes" ranks every chunk by its binary code and
+    # rescores the nearest with exact vectors (assistant.store.codes; nothing of Chroma loaded by
+    # readers); "chroma" asks Chroma's HNSW index.
+    dense_index: Literal["codes", "chroma"] = "codes"
 
     # Optional generator: "none" (extractive), "openai" (OpenAI-compatible) or "ollama".
     llm_provider: Literal["none", "openai", "ollama"] = "none"

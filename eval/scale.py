@@ -409,6 +409,9 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
     `bulk_path_available` and otherwise falls back to the public `upsert_plan`. A kill between
     the commit and Chroma is repaired by `Store.reconcile()` on the next open (ids SQLite has
     and Chroma lacks are added from the cached vectors). Returns {"added": n, "chunks": m}."""
+    from assistant.store import codes
+    from assistant.store.facade import put_vectors, text_hash, vector_row
+
     if not copies:
         return {"added": 0, "chunks": 0}
     documents = [plan.document for plan, _ in copies]
@@ -419,16 +422,12 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
             f"SELECT document FROM documents WHERE document IN ({','.join('?' * len(batch))})", batch)}
         if existing:
             raise ValueError(f"synthetic documents already stored: {sorted(existing)[:3]}")
-        vector_rows = []
-        for plan, vectors in copies:
-            for chunk in plan.chunks:
-                vector = np.ascontiguousarray(vectors[chunk.id], dtype=np.float32)
-                key = hashlib.sha256((chunk.embed_text or chunk.text).encode("utf-8")).hexdigest()
-                vector_rows.append((key, embedder_name, int(vector.shape[-1]), vector.tobytes()))
+        centre = codes.read_centre(w, embedder_name)
+        vector_rows = [vector_row(text_hash(chunk.embed_text or chunk.text), embedder_name, vectors[chunk.id], centre)
+                       for plan, vectors in copies for chunk in plan.chunks]
         w.execute("BEGIN IMMEDIATE")
         try:
-            w.executemany("INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?,?,?,?)",
-                          vector_rows)
+            put_vectors(w, vector_rows)
             for plan, _ in copies:
                 store._insert_plan(plan)
             w.execute("INSERT INTO meta(key, value) VALUES ('revision', '1') "
@@ -437,6 +436,8 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
         except BaseException:
             w.execute("ROLLBACK")
             raise
+        if centre is None:
+            codes.settle_centre(w, embedder_name)
         chunks = 0
         for batch in _batches(documents, 200):
             rows = store._chunk_rows(w, f"WHERE c.document IN ({','.join('?' * len(batch))})", batch)

@@ -46,7 +46,7 @@ from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
 from assistant.store.schema import BUSY_TIMEOUT_MS, commune_token, connect, migrate
 from assistant.spelling import Vocabulary
-from assistant.store import vocabulary
+from assistant.store import codes, vocabulary
 from assistant.store.vectors import ChromaIndex
 from ingest.agencies import agency_key
 from ingest.models import ParsedPlan, Target, TaskRecord
@@ -91,6 +91,23 @@ def text_hash(text: str) -> str:
 
 def _embed_text(chunk) -> str:
     return chunk.embed_text or chunk.text
+
+
+# An update in place keeps a cached vector's rowid, which the code index points at.
+_PUT_VECTOR = ("INSERT INTO vectors(text_hash, embedder, dim, vector, code) VALUES (?, ?, ?, ?, ?) "
+               "ON CONFLICT(text_hash, embedder) DO UPDATE SET dim = excluded.dim, vector = excluded.vector, "
+               "code = excluded.code")
+
+
+def vector_row(key: str, embedder_name: str, vector: np.ndarray, centre: np.ndarray | None) -> tuple:
+    """The parameters of `_PUT_VECTOR` for one vector (`centre`: `codes.read_centre`)."""
+    v = np.ascontiguousarray(vector, dtype=np.float32)
+    return (key, embedder_name, int(v.shape[-1]), v.tobytes(), codes.code_bytes(v, centre))
+
+
+def put_vectors(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
+    """Write `vector_row` rows into the content-addressed cache (inside the caller's transaction)."""
+    conn.executemany(_PUT_VECTOR, rows)
 
 
 # A term found in more than this share of chunks carries almost no BM25 weight but makes
@@ -153,6 +170,10 @@ def _insert_chunks(w: sqlite3.Connection, document: str, chunks) -> None:
 _COMMUNE_VECTOR_CACHE = 512   # communes whose chunk vectors stay in memory (~100 KB each)
 _PROCEDURES_BLOCK = "\x00procedures"   # the cache entry of every procedure facet (no commune key)
 _PLAN_QUERY_MAX = 2000        # widest unfiltered Chroma query before the kind filter is used
+# Plan chunks whose codes are nearest the query's, rescored with their exact vectors. At 2,000
+# plans (144,000 chunks) 800 keep 92% of the exact top 20 (Chroma's HNSW: 15%); a store of up
+# to 800 plan chunks (a dozen plans) is searched exactly.
+_CODE_CANDIDATES = 800
 
 
 @dataclass(frozen=True)
@@ -204,6 +225,8 @@ class Store:
         self._commune_vectors_revision: int | None = None
         self._commune_vectors_lock = threading.Lock()
         self._per_revision_values: dict[str, tuple[int, object]] = {}   # name -> (revision, value)
+        self._code_index_value: tuple[int, codes.CodeIndex | None] | None = None   # (revision, index)
+        self._code_index_lock = threading.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
     def open(self) -> "Store":
@@ -211,6 +234,7 @@ class Store:
         self._writer = connect(self.settings.db_path)
         migrate(self._writer)
         vocabulary.migrate(self._writer)
+        codes.fill_missing_codes(self._writer, self.embedder.name)
         self._watch = GenerationWatch(self.settings.db_path)   # before Chroma: a write after this is seen
         self._open_chroma()
         self._reconcile_at_open()
@@ -451,17 +475,18 @@ class Store:
     def _cache_vectors(self, vectors: list[tuple[str, np.ndarray]]) -> None:
         """Store [(text hash, vector)] in the content-addressed vector cache, in one short
         transaction on this process's writer connection."""
+        name = self.embedder.name
         with self._write_lock:
             self._writer.execute("BEGIN IMMEDIATE")
             try:
-                self._writer.executemany(
-                    "INSERT OR REPLACE INTO vectors(text_hash, embedder, dim, vector) VALUES (?, ?, ?, ?)",
-                    [(h, self.embedder.name, int(v.shape[-1]), np.ascontiguousarray(v, np.float32).tobytes())
-                     for h, v in vectors])
+                centre = codes.read_centre(self._writer, name)
+                put_vectors(self._writer, [vector_row(h, name, v, centre) for h, v in vectors])
                 self._writer.execute("COMMIT")
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
+            if centre is None:
+                codes.settle_centre(self._writer, name)
 
     def _take_shipped_vectors(self, missing: list[tuple[str, str]],
                               on_embedded: Callable[[int], None] | None) -> list[tuple[str, str]]:
@@ -796,7 +821,8 @@ class Store:
         `procedures` the procedure facet chunks. Restricted to `communes`, and for the procedure
         facets, it touches only those vectors (an exact scan of SQLite's vector cache,
         `_vector_block`); the plans unrestricted come from Chroma's HNSW top-k without a `where`
-        filter (`_plan_nearest`). Chroma's filtered query is the fallback."""
+        filter (`_plan_nearest`), or with the `codes` dense index from the chunks' binary codes
+        (`_coded_nearest`). Chroma's filtered query is the fallback."""
         if k <= 0:
             return []
         keys = sorted({commune_key(c) for c in communes or [] if c and c.strip()})
@@ -809,7 +835,9 @@ class Store:
             if local is not None:
                 return _nearest(local, vector, k)
         elif not keys:
-            found = self._plan_nearest(vector, k)
+            found = self._coded_nearest(vector, k) if self.settings.dense_index == "codes" else None
+            if found is None:
+                found = self._plan_nearest(vector, k)
             if found is not None:
                 return found
         if procedures:
@@ -858,6 +886,72 @@ class Store:
             self.vectors.reopen()
             with self.vectors.reading():
                 return self._collection.query(**query)
+
+    def code_index(self) -> codes.CodeIndex | None:
+        """The binary codes of every plan chunk, loaded once per store revision (None when a plan
+        chunk has no cached vector of this embedder: then Chroma answers)."""
+        revision = self.revision()
+        with self._code_index_lock:
+            if self._code_index_value is None or self._code_index_value[0] != revision:
+                self._code_index_value = (revision, self._load_code_index())
+            return self._code_index_value[1]
+
+    def _load_code_index(self) -> codes.CodeIndex | None:
+        db = self._db()
+        db.execute("BEGIN")        # the centre and the codes of one snapshot
+        try:
+            return self._read_code_index(db)
+        finally:
+            db.execute("COMMIT")
+
+    def _read_code_index(self, db: sqlite3.Connection) -> codes.CodeIndex | None:
+        centre = codes.read_centre(db, self.embedder.name)
+        cursor = db.execute(
+            "SELECT c.rowid, v.rowid, v.code, CASE WHEN v.code IS NULL THEN v.vector END "
+            "FROM documents d JOIN chunks c ON c.document = d.document "
+            "LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.embedder = ? "
+            "WHERE d.kind = 'plan' AND c.kind != ?", (self.embedder.name, _PROCEDURE_KIND))
+        chunk_rows: list[int] = []
+        vector_rows: list[int] = []
+        found: list[bytes] = []
+        while batch := cursor.fetchmany(20_000):
+            for chunk_row, vector_row_id, code, vector in batch:
+                if vector_row_id is None:
+                    cursor.close()
+                    return None
+                chunk_rows.append(chunk_row)
+                vector_rows.append(vector_row_id)
+                # a vector cached by a version before codes, after this store was migrated
+                found.append(code if code is not None else codes.code_bytes(np.frombuffer(vector, np.float32), centre))
+        return codes.CodeIndex.of(chunk_rows, vector_rows, found, centre)
+
+    def _coded_nearest(self, vector, k: int) -> list[tuple[str, float]] | None:
+        """The `k` plan chunks nearest `vector`: the `_CODE_CANDIDATES` nearest by binary code,
+        rescored with their exact vectors. None when the code index cannot be built."""
+        index = self.code_index()
+        if index is None:
+            return None
+        if not len(index):
+            return []
+        picked = np.sort(index.candidates(vector, _CODE_CANDIDATES))
+        db = self._db()
+        stored: dict[int, bytes] = {}
+        for batch in _chunks_of(index.vector_rows[picked].tolist(), _BATCH):
+            stored.update(db.execute(f"SELECT rowid, vector FROM vectors WHERE rowid IN ({','.join('?' * len(batch))})",
+                                     batch).fetchall())
+        kept = [i for i in picked.tolist() if int(index.vector_rows[i]) in stored]
+        if len(kept) < len(picked):     # rowids moved under the index (a VACUUM): reload next time
+            with self._code_index_lock:
+                self._code_index_value = None
+        if not kept:
+            return []
+        block = _VectorBlock.of([str(i) for i in kept],
+                                [np.frombuffer(stored[int(index.vector_rows[i])], np.float32) for i in kept])
+        best = _nearest(block, vector, k)
+        rows = [int(index.chunk_rows[int(position)]) for position, _ in best]
+        ids = dict(db.execute(f"SELECT rowid, id FROM chunks WHERE rowid IN ({','.join('?' * len(rows))})",
+                              rows).fetchall()) if rows else {}
+        return [(ids[row], score) for row, (_, score) in zip(rows, best) if row in ids]
 
     def _plan_nearest(self, vector, k: int) -> list[tuple[str, float]] | None:
         """The `k` plan chunks nearest `vector` from Chroma's HNSW without a `where` clause (a

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS vectors (
     embedder TEXT NOT NULL,
     dim INTEGER NOT NULL,
     vector BLOB NOT NULL,
+    code BLOB,                          -- sign bits of the vector (assistant.store.codes)
     PRIMARY KEY (text_hash, embedder)
 );
 CREATE TABLE IF NOT EXISTS tasks (

@@ -89,6 +89,28 @@ def assert_consistent(s: Store) -> None:
         assert db.execute(f"SELECT COUNT(*) FROM {table} WHERE document NOT IN "
                           "(SELECT document FROM documents)").fetchone()[0] == 0
     assert s.vocabulary() == summed_vocabulary(s)
+    assert_codes_match_vectors(s)
+
+
+def assert_codes_match_vectors(s: Store) -> None:
+    """Every cached vector has its code, and the code index holds exactly the plan chunks, each
+    pointing at its own chunk and vector rows with that vector's code."""
+    import numpy as np
+
+    from assistant.store.codes import code_bytes, read_centre
+
+    db = s._db()
+    centre = read_centre(db, s.embedder.name)
+    for vector, code in db.execute("SELECT vector, code FROM vectors"):
+        assert code == code_bytes(np.frombuffer(vector, dtype=np.float32), centre)
+    index = s.code_index()
+    plan_chunks = {r[0] for r in db.execute("SELECT c.rowid FROM chunks c JOIN documents d ON d.document = "
+                                            "c.document WHERE d.kind = 'plan' AND c.kind != 'procedure'")}
+    assert sorted(index.chunk_rows.tolist()) == sorted(plan_chunks)
+    for i, (chunk_row, vector_row) in enumerate(zip(index.chunk_rows.tolist(), index.vector_rows.tolist())):
+        (vector,) = db.execute("SELECT v.vector FROM chunks c JOIN vectors v ON v.text_hash = c.text_hash "
+                               "WHERE c.rowid = ? AND v.rowid = ?", (chunk_row, vector_row)).fetchone()
+        assert (index.distances(np.frombuffer(vector, dtype=np.float32)) == 0)[i]
 
 
 def summed_vocabulary(s: Store) -> Vocabulary:
@@ -541,3 +563,48 @@ def test_registry_selects_the_tasks_an_agency_monitors(loaded):
     assert monitored[0].task.startswith("Định kỳ thực hiện việc công bố danh mục")
     led = registry.tasks(commune="Di Linh", agency="Văn phòng HĐND và UBND").tasks
     assert {t.task for t in led} != {t.task for t in monitored}
+
+
+def test_a_store_written_before_codes_gets_them_once_at_open(tmp_path, parsed_plans):
+    s = load_all(tmp_path / "home", parsed_plans)
+    vectors = s._db().execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+    s._writer.execute("ALTER TABLE vectors DROP COLUMN code")       # as an earlier version wrote it
+    s.close()
+    s = open_store(tmp_path / "home")
+    try:
+        assert s._db().execute("SELECT COUNT(*) FROM vectors WHERE code IS NOT NULL").fetchone()[0] == vectors
+        assert_consistent(s)
+    finally:
+        s.close()
+
+
+def test_a_vector_without_its_code_is_coded_when_the_index_loads(writable):
+    """A vector cached by a process of an earlier version after the store was migrated."""
+    import numpy as np
+
+    writable._writer.execute("UPDATE vectors SET code = NULL WHERE rowid IN (SELECT rowid FROM vectors LIMIT 5)")
+    writable._writer.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+    index = writable.code_index()
+    assert len(index) == writable._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    vector = np.asarray(writable.embedder.embed_query_vector("chuyển đổi số"), dtype=np.float32)
+    assert writable.dense_search(vector, k=5)
+
+
+def test_the_centre_is_fixed_once_and_every_code_rewritten_with_it(tmp_path, parsed_plans, monkeypatch):
+    from assistant.store import codes
+
+    monkeypatch.setattr(codes, "CENTRE_MIN_VECTORS", 100)
+    s = open_store(tmp_path / "home")
+    try:
+        plans = list(parsed_plans.values())
+        s.upsert_plan(plans[0])                       # fewer than 100 vectors: raw signs
+        first = len(s.document_chunk_ids(plans[0].document))
+        assert (codes.read_centre(s._db(), s.embedder.name) is None) == (first < 100)
+        for plan in plans[1:]:
+            s.upsert_plan(plan)
+        centre = codes.read_centre(s._db(), s.embedder.name)
+        assert centre is not None and centre.shape == (s.embedder.dim,)
+        assert_consistent(s)
+        assert not codes.settle_centre(s._writer, s.embedder.name)     # fixed once
+    finally:
+        s.close()

