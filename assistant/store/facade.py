@@ -898,6 +898,8 @@ class Store:
 
     def _load_code_index(self) -> codes.CodeIndex | None:
         db = self._db()
+        if db.in_transaction:
+            return self._read_code_index(db)
         db.execute("BEGIN")        # the centre and the codes of one snapshot
         try:
             return self._read_code_index(db)
