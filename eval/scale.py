@@ -389,7 +389,8 @@ def read_chunk_vectors(
 
 # -- the bulk writer behind the synthetic stores -----------------------------------------
 
-_BULK_INTERNALS = ("_writer", "_write_lock", "_insert_plan", "_chunk_rows", "_chroma_upsert")
+_BULK_INTERNALS = ("_writer", "_write_lock", "_insert_plan", "_chunk_rows", "_chroma_upsert", "_record_synced",
+                   "_bump_revision")
 
 
 def bulk_path_available(store) -> bool:
@@ -430,8 +431,7 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
             put_vectors(w, vector_rows)
             for plan, _ in copies:
                 store._insert_plan(plan)
-            w.execute("INSERT INTO meta(key, value) VALUES ('revision', '1') "
-                      "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            store._bump_revision()
             w.execute("COMMIT")
         except BaseException:
             w.execute("ROLLBACK")
@@ -443,6 +443,7 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
             rows = store._chunk_rows(w, f"WHERE c.document IN ({','.join('?' * len(batch))})", batch)
             store._chroma_upsert(rows)
             chunks += len(rows)
+        store._record_synced()
     return {"added": len(copies), "chunks": chunks}
 
 

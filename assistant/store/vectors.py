@@ -74,6 +74,7 @@ class ChromaIndex:
         self.client = None
         self.collection = None
         self.guard = _SharedLock()
+        self.created = False     # this handle made the collection (it was missing or of another embedder)
 
     # -- opening ----------------------------------------------------------------------------
     def _make_client(self, path: Path | None = None):
@@ -114,6 +115,7 @@ class ChromaIndex:
             self.client.delete_collection(name)
             collection = None
         if collection is None and create:
+            self.created = True
             collection = self.client.create_collection(
                 name, metadata={"embedder": self.embedder_name}, configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None)

@@ -259,6 +259,8 @@ def test_open_reconciles_chroma_with_sqlite(tmp_path, parsed_plans):
     s._collection.upsert(ids=["orphan:from-a-dead-run:0"], embeddings=[[1.0] + [0.0] * 255],
                          metadatas=[{"document": "orphan", "commune_key": "x", "kind": "prose"}])
     assert s.chroma_ids() != set(ids)
+    # as after a write that died between its commit and its Chroma sync: the revision moved on
+    s._writer.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
     s.close()
 
     embedder = CountingEmbeddings()
@@ -267,6 +269,25 @@ def test_open_reconciles_chroma_with_sqlite(tmp_path, parsed_plans):
     assert embedder.passages == 0                         # repaired from cached vectors
     assert_consistent(s)
     s.close()
+
+
+def test_opening_a_store_in_step_never_counts_chroma(tmp_path, parsed_plans, monkeypatch):
+    """Chroma's count() loads its whole HNSW index into the process: a reader opening a store
+    whose last write completed its sync must not call it (nor query Chroma for unfiltered search)."""
+    from chromadb.api.models.Collection import Collection
+
+    home = tmp_path / "home"
+    load_all(home, parsed_plans).close()
+    calls = []
+    monkeypatch.setattr(Collection, "count", lambda self: calls.append("count") or 0)
+    monkeypatch.setattr(Collection, "query", lambda self, **kw: calls.append("query") or {})
+    s = open_store(home)
+    try:
+        vector = s.embedder.embed_query_vector("cải cách hành chính")
+        assert s.dense_search(vector, k=5) and s.dense_search(vector, k=5, communes=["Di Linh"])
+        assert calls == []
+    finally:
+        s.close()
 
 
 def test_failure_inside_the_document_transaction_keeps_the_old_version(writable, parsed_plans, monkeypatch):
@@ -568,7 +589,9 @@ def test_registry_selects_the_tasks_an_agency_monitors(loaded):
 def test_a_store_written_before_codes_gets_them_once_at_open(tmp_path, parsed_plans):
     s = load_all(tmp_path / "home", parsed_plans)
     vectors = s._db().execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
-    s._writer.execute("ALTER TABLE vectors DROP COLUMN code")       # as an earlier version wrote it
+    for statement in ("ALTER TABLE vectors DROP COLUMN code", "DROP TABLE plan_codes",   # as an earlier
+                      "DELETE FROM meta WHERE key LIKE 'code%'"):                       # version wrote it
+        s._writer.execute(statement)
     s.close()
     s = open_store(tmp_path / "home")
     try:
@@ -578,16 +601,20 @@ def test_a_store_written_before_codes_gets_them_once_at_open(tmp_path, parsed_pl
         s.close()
 
 
-def test_a_vector_without_its_code_is_coded_when_the_index_loads(writable):
-    """A vector cached by a process of an earlier version after the store was migrated."""
+def test_a_code_index_missing_chunks_gives_way_to_chroma_until_reindex(writable):
+    """Plan chunks written by an earlier version (no `plan_codes` rows): Chroma answers the
+    unfiltered dense queries, and `reindex` writes the codes again."""
     import numpy as np
 
-    writable._writer.execute("UPDATE vectors SET code = NULL WHERE rowid IN (SELECT rowid FROM vectors LIMIT 5)")
+    writable._writer.execute("DELETE FROM plan_codes WHERE rowid IN (SELECT rowid FROM plan_codes LIMIT 5)")
     writable._writer.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
-    index = writable.code_index()
-    assert len(index) == writable._db().execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    assert writable.code_index() is None
     vector = np.asarray(writable.embedder.embed_query_vector("chuyển đổi số"), dtype=np.float32)
-    assert writable.dense_search(vector, k=5)
+    hits = writable.dense_search(vector, k=5)
+    assert len(hits) == 5 and {i for i, _ in hits} <= writable.chunk_ids()
+    writable.reindex()
+    assert len(writable.code_index()) == writable.chunk_count()
+    assert_consistent(writable)
 
 
 def test_the_centre_is_fixed_once_and_every_code_rewritten_with_it(tmp_path, parsed_plans, monkeypatch):
