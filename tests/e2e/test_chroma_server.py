@@ -118,9 +118,17 @@ def test_ingest_ask_remove_against_a_chroma_server(chroma_server, tmp_path):
         answer = assistant.ask(QUESTION)
         assert not answer.abstained, answer.answer
         assert any(c.document == DI_LINH for c in answer.citations)
-        dense = assistant.store.dense_search(assistant.embedder.embed_query_vector(QUESTION), k=10,
-                                             communes=["Di Linh"])
-        assert dense and {i for i, _ in dense} <= _sqlite_ids(assistant, DI_LINH), "dense hits come from the server"
+        vector = assistant.embedder.embed_query_vector(QUESTION)
+        dense = assistant.store.dense_search(vector, k=10, communes=["Di Linh"])
+        assert dense and {i for i, _ in dense} <= _sqlite_ids(assistant, DI_LINH), "a commune's hits are its own"
+        settings = assistant.store.settings
+        settings.dense_index = "chroma"          # the server's HNSW answers the unfiltered query
+        try:
+            served = assistant.store.dense_search(vector, k=10)
+        finally:
+            settings.dense_index = "codes"
+        assert len(served) == 10 and {i for i, _ in served} <= stored
+        assert served[0][0] == assistant.store.dense_search(vector, k=10)[0][0], "server and codes agree on the best"
 
         assert assistant.remove(DI_LINH)
         assert _server_ids(chroma_server, collection, DI_LINH) == set()
