@@ -144,7 +144,7 @@ GENERIC_PHRASES = (
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
-    "bay gio",
+    "bay gio", "day manh", "tang cuong", "thuc day", "ra sao",
 )
 # Words pointing back at the previous turn's task ("ai theo dõi việc này?"): a follow-up.
 ANAPHORA = ("viec nay", "viec do", "nhiem vu nay", "nhiem vu do", "cai nay", "cai do", "viec ay",
