@@ -406,7 +406,21 @@ def _agency_tokens(agency: str) -> tuple[str, ...]:
     return tuple(key.split())
 
 
+# Compounds whose words would otherwise read as cues: "ký số văn bản" (signing documents
+# digitally) is not "số văn bản" (a document's number).
+_CUE_COMPOUNDS = (("ky so", "ky_so"), ("chu ky so", "chu_ky_so"))
+
+
+def cue_text(folded: str) -> str:
+    """`folded` as the intent cues are matched against (compounds joined)."""
+    text = f" {folded} "
+    for compound, joined in _CUE_COMPOUNDS:
+        text = text.replace(f" {compound} ", f" {joined} ")
+    return text.strip()
+
+
 def _cue_scores(folded: str) -> dict[str, int]:
+    folded = cue_text(folded)
     scores: dict[str, int] = {"deadline": 2} if folded.startswith("han ") else {}
     for intent, cues in _CUES.items():
         best = 0
@@ -434,6 +448,15 @@ def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
     return out
 
 
+_COMPOUND_PAIRS = frozenset(tuple(c.split()[-2:]) for c, _ in _CUE_COMPOUNDS)
+
+
+def _splits_compound(seq: list[str], start: int, end: int) -> bool:
+    """Would removing seq[start:end] cut a compound in two ("ký | số văn bản")?"""
+    return (start > 0 and (seq[start - 1], seq[start]) in _COMPOUND_PAIRS) or \
+        (end < len(seq) and (seq[end - 1], seq[end]) in _COMPOUND_PAIRS)
+
+
 def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
     """Replace every occurrence of each folded phrase by barriers, longest phrases first."""
     seq = [t for t, _ in toks]
@@ -444,7 +467,7 @@ def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
             continue
         n = len(words)
         for i in range(len(seq) - n + 1):
-            if seq[i:i + n] == words:
+            if seq[i:i + n] == words and not _splits_compound(seq, i, i + n):
                 for k in range(i, i + n):
                     seq[k] = BARRIER
                     toks[k] = (BARRIER, None)
@@ -809,7 +832,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         query.fact_kind = "person"
     elif query.intent == "fact":
         for kind, phrases in _FACT_KINDS:
-            if any(_contains(folded, p) for p in phrases):
+            if any(_contains(cue_text(folded), p) for p in phrases):
                 query.fact_kind = kind
                 break
 
