@@ -411,6 +411,7 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
     the commit and Chroma is repaired by `Store.reconcile()` on the next open (ids SQLite has
     and Chroma lacks are added from the cached vectors). Returns {"added": n, "chunks": m}."""
     from assistant.store import codes
+    from assistant.store.schema import immediate
     from assistant.store.facade import put_vectors, text_hash, vector_row
 
     if not copies:
@@ -426,16 +427,11 @@ def add_synthetic_plans(store, copies: Sequence[tuple[ParsedPlan, Mapping[str, n
         centre = codes.read_centre(w, embedder_name)
         vector_rows = [vector_row(text_hash(chunk.embed_text or chunk.text), embedder_name, vectors[chunk.id], centre)
                        for plan, vectors in copies for chunk in plan.chunks]
-        w.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(w):
             put_vectors(w, vector_rows)
             for plan, _ in copies:
                 store._insert_plan(plan)
             store._bump_revision()
-            w.execute("COMMIT")
-        except BaseException:
-            w.execute("ROLLBACK")
-            raise
         if centre is None:
             codes.settle_centre(w, embedder_name)
         chunks = 0

@@ -408,14 +408,14 @@ def _agency_tokens(agency: str) -> tuple[str, ...]:
 
 # Compounds whose words would otherwise read as cues: "ký số văn bản" (signing documents
 # digitally) is not "số văn bản" (a document's number).
-_CUE_COMPOUNDS = (("ky so", "ky_so"), ("chu ky so", "chu_ky_so"))
+_CUE_COMPOUNDS = ("ky so",)      # "chữ ký số" holds it too
 
 
 def cue_text(folded: str) -> str:
-    """`folded` as the intent cues are matched against (compounds joined)."""
+    """`folded` as the intent cues are matched against (compounds joined: "ky_so")."""
     text = f" {folded} "
-    for compound, joined in _CUE_COMPOUNDS:
-        text = text.replace(f" {compound} ", f" {joined} ")
+    for compound in _CUE_COMPOUNDS:
+        text = text.replace(f" {compound} ", f" {compound.replace(' ', '_')} ")
     return text.strip()
 
 
@@ -448,7 +448,7 @@ def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
     return out
 
 
-_COMPOUND_PAIRS = frozenset(tuple(c.split()[-2:]) for c, _ in _CUE_COMPOUNDS)
+_COMPOUND_PAIRS = frozenset(tuple(c.split()) for c in _CUE_COMPOUNDS)
 
 
 def _splits_compound(seq: list[str], start: int, end: int) -> bool:
@@ -831,8 +831,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if query.intent == "fact" and query.person_role and fact_score < 4:
         query.fact_kind = "person"
     elif query.intent == "fact":
+        cued = cue_text(folded)
         for kind, phrases in _FACT_KINDS:
-            if any(_contains(cue_text(folded), p) for p in phrases):
+            if any(_contains(cued, p) for p in phrases):
                 query.fact_kind = kind
                 break
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.store.schema import immediate
+
 log = logging.getLogger(__name__)
 
 _FILL_BATCH = 5000           # vectors coded per statement batch
@@ -73,10 +75,8 @@ def settle_centre(w: sqlite3.Connection, embedder_name: str) -> bool:
                        (embedder_name, CENTRE_MIN_VECTORS)).fetchone()[0]
     if enough < CENTRE_MIN_VECTORS:
         return False
-    w.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(w):
         if read_centre(w, embedder_name) is not None:    # another process fixed it meanwhile
-            w.execute("COMMIT")
             return False
         total, count = None, 0
         for (blob,) in w.execute("SELECT vector FROM vectors WHERE embedder = ? ORDER BY rowid LIMIT ?",
@@ -91,10 +91,6 @@ def settle_centre(w: sqlite3.Connection, embedder_name: str) -> bool:
         while (last := _recode(w, embedder_name, centre, "code IS NOT NULL", last)) is not None:
             pass
         rebuild_index(w, embedder_name)
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise
     log.info("codes of %s centred on the mean of %d vectors", embedder_name, count)
     return True
 
@@ -127,13 +123,14 @@ class CodeIndex:
     centre: np.ndarray | None = None    # what the codes were taken relative to
 
     @classmethod
-    def of(cls, chunk_rows: Sequence[int], vector_rows: Sequence[int], codes: Sequence[bytes],
+    def of(cls, chunk_rows: Sequence[int], vector_rows: Sequence[int], codes: bytes,
            centre: np.ndarray | None = None) -> "CodeIndex":
-        if not codes:
-            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 0), np.uint64), centre)
-        matrix = np.frombuffer(b"".join(codes), dtype=np.uint8).reshape(len(codes), -1)
-        return cls(np.asarray(chunk_rows, dtype=np.int64), np.asarray(vector_rows, dtype=np.int64),
-                   np.ascontiguousarray(_words(matrix).T), centre)
+        """From the rowids and the entries' codes end to end (`len(chunk_rows)` codes of equal size)."""
+        chunk_rows = np.asarray(chunk_rows, dtype=np.int64)
+        if not len(chunk_rows):
+            return cls(chunk_rows, np.zeros(0, np.int64), np.zeros((0, 0), np.uint64), centre)
+        matrix = np.frombuffer(codes, dtype=np.uint8).reshape(len(chunk_rows), -1)
+        return cls(chunk_rows, np.asarray(vector_rows, dtype=np.int64), np.ascontiguousarray(_words(matrix).T), centre)
 
     def __len__(self) -> int:
         return int(self.chunk_rows.shape[0])
@@ -193,11 +190,10 @@ def read_index(conn: sqlite3.Connection, embedder_name: str) -> CodeIndex:
     rows = conn.execute("SELECT chunk_rows, vector_rows, codes FROM plan_codes WHERE embedder = ? "
                         "ORDER BY document", (embedder_name,)).fetchall()
     if not rows:
-        return CodeIndex.of([], [], [], centre)
-    chunk_rows = np.concatenate([np.frombuffer(r[0], np.int64) for r in rows])
-    vector_rows = np.concatenate([np.frombuffer(r[1], np.int64) for r in rows])
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), np.uint8).reshape(len(chunk_rows), -1)
-    return CodeIndex(chunk_rows, vector_rows, np.ascontiguousarray(_words(matrix).T), centre)
+        return CodeIndex.of([], [], b"", centre)
+    return CodeIndex.of(np.concatenate([np.frombuffer(r[0], np.int64) for r in rows]),
+                        np.concatenate([np.frombuffer(r[1], np.int64) for r in rows]),
+                        b"".join(r[2] for r in rows), centre)
 
 
 def migrate(w: sqlite3.Connection, embedder_name: str) -> int:
@@ -213,14 +209,9 @@ def migrate(w: sqlite3.Connection, embedder_name: str) -> int:
         settle_centre(w, embedder_name)
         return 0
     if not has_column():
-        w.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(w):
             if not has_column():     # another process may have added it meanwhile
                 w.execute("ALTER TABLE vectors ADD COLUMN code BLOB")
-            w.execute("COMMIT")
-        except BaseException:
-            w.execute("ROLLBACK")
-            raise
     settle_centre(w, embedder_name)
     todo = w.execute("SELECT COUNT(*) FROM vectors WHERE embedder = ? AND code IS NULL",
                      (embedder_name,)).fetchone()[0]
@@ -228,21 +219,11 @@ def migrate(w: sqlite3.Connection, embedder_name: str) -> int:
         log.info("computing the binary codes of %d cached vectors (once, for a store written before them)", todo)
     centre, last = read_centre(w, embedder_name), -1
     while todo:     # a transaction per batch: the rewrite of a large table never sits in one WAL
-        w.execute("BEGIN IMMEDIATE")
-        try:
+        with immediate(w):
             last = _recode(w, embedder_name, centre, "code IS NULL", last)
-            w.execute("COMMIT")
-        except BaseException:
-            w.execute("ROLLBACK")
-            raise
         if last is None:
             break
-    w.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(w):
         rebuild_index(w, embedder_name)
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (done,))
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise
     return todo

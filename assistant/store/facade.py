@@ -44,7 +44,7 @@ import numpy as np
 
 from assistant.locking import GenerationWatch, store_write
 from assistant.schemas import DocumentInfo
-from assistant.store.schema import BUSY_TIMEOUT_MS, commune_token, connect, migrate
+from assistant.store.schema import BUSY_TIMEOUT_MS, commune_token, connect, immediate, migrate
 from assistant.spelling import Vocabulary
 from assistant.store import codes, vocabulary
 from assistant.store.vectors import ChromaIndex
@@ -327,14 +327,9 @@ class Store:
         """Rebuild the vector indexes from SQLite (the code index, then Chroma; the old Chroma
         collection serves until the new one is complete). Returns the number of vectors in Chroma."""
         with self._writing():
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(self._writer):
                 codes.rebuild_index(self._writer, self.embedder.name)
                 self._bump_revision()           # readers of every process reload the code index
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
             self.vectors.rebuild_collection(self._fill)
             self._writer.execute("DELETE FROM meta WHERE key LIKE ?", (_PENDING + "%",))
             self._record_synced()
@@ -527,14 +522,9 @@ class Store:
         transaction on this process's writer connection."""
         name = self.embedder.name
         with self._write_lock:
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(self._writer):
                 centre = codes.read_centre(self._writer, name)
                 put_vectors(self._writer, [vector_row(h, name, v, centre) for h, v in vectors])
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
             if centre is None:
                 codes.settle_centre(self._writer, name)
 
@@ -602,15 +592,10 @@ class Store:
             self._ensure_vectors(items, on_embedded)    # normally nothing left to embed
             existed = self._writer.execute("SELECT 1 FROM documents WHERE document = ?",
                                            (parsed.document,)).fetchone() is not None
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(self._writer):
                 self._delete_rows(parsed.document)
                 insert(parsed)
                 self._mark_pending(parsed.document)
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
             self._finish_sync(parsed.document)
             return "updated" if existed else "added"
 
@@ -700,14 +685,9 @@ class Store:
         with self._writing():
             if self._writer.execute("SELECT 1 FROM documents WHERE document = ?", (document,)).fetchone() is None:
                 return False
-            self._writer.execute("BEGIN IMMEDIATE")
-            try:
+            with immediate(self._writer):
                 self._delete_rows(document)
                 self._mark_pending(document)
-                self._writer.execute("COMMIT")
-            except BaseException:
-                self._writer.execute("ROLLBACK")
-                raise
             self._finish_sync(document)
             return True
 
@@ -952,7 +932,7 @@ class Store:
             with _snapshot(self._db()) as db:     # revision, codes and counts of one state
                 revision = self.revision()
                 index = codes.read_index(db, self.embedder.name)
-                expected = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0] - self._procedure_chunk_count()
+                expected = self.chunk_count()
             if len(index) != expected:
                 log.warning("the code index holds %d of %d plan chunks; Chroma answers unfiltered dense "
                             "queries until `cchc reindex`", len(index), expected)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ingest.vntext import search_key
 
@@ -166,6 +168,19 @@ def lexical_index_schema() -> list[str]:
 
 
 
+@contextmanager
+def immediate(w: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction on `w` (BEGIN IMMEDIATE): committed when the block ends, rolled
+    back when it raises anything (a kill signal included)."""
+    w.execute("BEGIN IMMEDIATE")
+    try:
+        yield w
+        w.execute("COMMIT")
+    except BaseException:
+        w.execute("ROLLBACK")
+        raise
+
+
 def connect(db_path) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
@@ -206,18 +221,13 @@ def _migrate_document_columns(w: sqlite3.Connection) -> None:
 
     if not missing():
         return
-    w.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(w):
         todo = missing()  # another process may have migrated meanwhile
         if todo:
             log.info("adding %s to the documents table (schema %s)", ", ".join(n for n, _ in todo), SCHEMA_VERSION)
         for name, declaration in todo:
             w.execute(f"ALTER TABLE documents ADD COLUMN {name} {declaration}")
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise
 
 
 READ_INDEXES = """
@@ -246,8 +256,7 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
     if not columns or "commune" in columns:
         return
     log.info("rebuilding the lexical index (schema %s)", SCHEMA_VERSION)
-    w.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(w):
         w.execute("DROP TABLE IF EXISTS chunks_fts_vocab")
         w.execute("DROP TABLE chunks_fts")
         for statement in lexical_index_schema():
@@ -258,7 +267,3 @@ def _migrate_fts(w: sqlite3.Connection) -> None:
                       [(search_key(f"{r['section']} {r['text']}"), r["id"], r["document"],
                         commune_token(r["commune_key"])) for r in rows])
         w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise

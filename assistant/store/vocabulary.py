@@ -15,6 +15,7 @@ import sqlite3
 from collections import Counter
 
 from assistant.spelling import Vocabulary
+from assistant.store.schema import immediate
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,7 @@ def migrate(w: sqlite3.Connection) -> None:
     w.executescript(SCHEMA)
     if _current(w):
         return
-    w.execute("BEGIN IMMEDIATE")
-    try:
+    with immediate(w):
         if not _current(w):                  # another process may have summed it meanwhile
             documents = [r[0] for r in w.execute("SELECT document FROM documents ORDER BY document")]
             if documents:
@@ -82,8 +82,4 @@ def migrate(w: sqlite3.Connection) -> None:
             for start in range(0, len(items), _BATCH):
                 w.executemany("INSERT INTO vocabulary(term, count) VALUES (?, ?)", items[start:start + _BATCH])
             w.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_META_KEY, VOCABULARY_VERSION))
-        w.execute("COMMIT")
-    except BaseException:
-        w.execute("ROLLBACK")
-        raise
 
