@@ -461,7 +461,7 @@ def _mask_phrases(toks: list[tuple[str, str | None]], phrases) -> None:
     """Replace every occurrence of each folded phrase by barriers, longest phrases first."""
     seq = [t for t, _ in toks]
     present = set(seq)                    # masking only removes words: a phrase with one absent never matches
-    for phrase in sorted({p for p in phrases if p}, key=lambda p: -len(p.split())):
+    for phrase in sorted({p for p in phrases if p}, key=lambda p: (-len(p.split()), p)):   # ties: a fixed order, not the set's
         words = phrase.split()
         if not present.issuperset(words):
             continue
