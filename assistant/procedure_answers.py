@@ -20,6 +20,7 @@ from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_le
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
+from ingest.procedures import facet_texts
 from ingest.vntext import fold, tokens
 
 INTENT = "procedure"
@@ -35,7 +36,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
                   "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
-                  "ho so gi", "can ho so", "don gi", "lam don", "giay gi"),
+                  "ho so gi", "can ho so", "don gi", "lam don", "giay gi", "to khai", "mau don",
+                  "dien mau", "mau nao", "giay to nao", "giay nao"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan"),
@@ -48,7 +50,9 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "ra sao", "thu tuc lam", "tien hanh"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
                    "truoc bao lau", "phai lam trong"),
-    "result": ("nhan duoc gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi"),
+    "result": ("nhan duoc gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
+               "duoc nhan", "nhan giay gi", "nhan duoc giay gi", "duoc giay gi", "lay giay gi", "lay duoc gi",
+               "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
@@ -56,6 +60,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc"),
 }
 _FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi)(?![0-9a-z])")
+_EACH_CUE_RES = tuple((facet, re.compile(r"(?<![0-9a-z])" + re.escape(cue) + r"(?![0-9a-z])"))
+                      for facet, cues in _FACET_CUES.items() for cue in dict.fromkeys(cues))
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
             for facet, cues in _FACET_CUES.items()}
 
@@ -63,8 +69,14 @@ _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c 
 def detect_facets(question: str) -> list[str]:
     """The facets a question asks about, most specific first ([] for a general question)."""
     folded = " ".join(tokens(question))
-    found = [(m.start(), facet) for facet, regex in _CUE_RES.items() for m in [regex.search(folded)] if m]
-    facets = [facet for _, facet in sorted(found)]
+    spans = [(m.start(), m.end(), facet) for facet, regex in _EACH_CUE_RES
+             for m in regex.finditer(folded)]
+    # The longer cue wins where two overlap: "nhận giấy gì" asks the result, not the
+    # documents its "giấy gì" would ask alone.
+    kept = [(start, facet) for start, end, facet in spans
+            if not any(s <= start and end <= e and (e - s) > (end - start) and f != facet
+                       for s, e, f in spans)]
+    facets = list(dict.fromkeys(facet for _, facet in sorted(kept)))
     # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
     # the fee is asked only when it is the question's last ask or said as a fee.
     if "fee" in facets and len(facets) > 1 and facets[-1] != "fee" \
@@ -107,6 +119,7 @@ class ProcedureMatch:
     question_words: int = 0      # how many naming words the question has
     action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
     head_said: float = 0.0       # weight (IDF) of the head's words the question says
+    names_other: bool = False    # a word it leaves unexplained names something else (see `_names_other`)
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,10 @@ class ProcedureIndex:
     max_idf: float = 1.0
     actions: frozenset[str] = frozenset()   # words that open two names or more: "cap", "dang", "trinh"
     keys: list[_NameKeys] = field(default_factory=list)   # per procedure, computed once
+    # Words no name uses but some record's text does ("mất", "ông", "người nhà"): they tell the
+    # situation around a procedure, where a name word of another procedure ("giấy phép") or a
+    # word the catalogue never uses ("karaoke") names something else.
+    situation_words: frozenset[str] = frozenset()
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -148,6 +165,8 @@ class ProcedureIndex:
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         index.max_idf = math.log(1 + n)
+        background = {t for p in procedures for t in tokens(" ".join(facet_texts(p).values()))}
+        index.situation_words = frozenset(t for t in background if t not in index.idf)
         for procedure, name, head in zip(procedures, index.names, index.heads):
             head_set, name_set = frozenset(head), frozenset(name)
             index.keys.append(_NameKeys(
@@ -324,11 +343,28 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         conflict = bool(head) and head[0] not in terms and any(
             t in index.actions and t not in name_set for t in words)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
-                                      conflict, head_weight - head_missed))
+                                      conflict, head_weight - head_missed,
+                                      _names_other(words, explained, index)))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
+
+
+def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], index: ProcedureIndex) -> bool:
+    """Does a question word the match leaves unexplained name something else: a word the
+    catalogue never uses ("karaoke"), or one in a pair of words that some other name holds
+    ("giấy phép" of "giấy phép kinh doanh")? Words only the records' texts use, in pairs no
+    name holds ("ông nội mới mất"), tell the situation instead."""
+    for i, t in enumerate(words):
+        if t in explained:
+            continue
+        if t not in index.idf and t not in index.situation_words:
+            return True
+        pairs = (f"{a}_{b}" for a, b in ((words[i - 1], t) if i else ("", ""), (t, words[i + 1]) if i + 1 < len(words) else ("", "")) if a)
+        if any(p in index.idf and p not in explained for p in pairs):
+            return True
+    return False
 
 
 def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
@@ -339,15 +375,18 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
             and match.coverage < policy.procedure_named_conflict_coverage:
         return False
     margin = match.score - runner_up.score if runner_up is not None else match.score
+    situated = (match.coverage >= policy.procedure_situated_head_coverage and not match.names_other
+                and match.head_said >= policy.procedure_situated_head_weight
+                and margin >= policy.procedure_situated_margin)
     if match.head_said < policy.procedure_named_head_weight:
-        return False
+        return situated
     said = (match.coverage >= policy.procedure_named_head_coverage
             and match.question_coverage >= policy.procedure_named_question_coverage
             and margin >= policy.procedure_named_margin)
     leads = (match.coverage >= policy.procedure_lead_head_coverage
              and match.question_coverage >= policy.procedure_lead_question_coverage
              and margin >= policy.procedure_lead_margin and not match.action_conflict)
-    return said or leads
+    return said or situated or leads
 
 
 def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
@@ -441,7 +480,10 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
     by_document.update((p.document, p.name) for p, _ in names)
     agree = (first.procedure.name == best_procedure.name
              and by_document.get(dense[0][0]) == best_procedure.name)
-    if not agree or best_cos - other < policy.procedure_name_margin \
+    second = runner_up(ranked)
+    lexical_lead = first.score - second.score if second is not None else first.score
+    if not agree or (best_cos - other < policy.procedure_name_margin
+                     and lexical_lead < policy.procedure_name_lexical_margin) \
             or first.coverage < policy.procedure_name_head_coverage \
             or (first.action_conflict and not first.vouched):
         return None
@@ -614,6 +656,44 @@ def _where_text(procedure: Procedure, question: str) -> str:
     return "\n".join(lines)
 
 
+# "phải báo trong bao lâu", "chậm nhất mấy ngày phải đi làm": the time limit the citizen must
+# keep, which records state among the conditions ("Trong thời hạn 07 ngày kể từ …"), not the
+# office's processing time.
+_DUTY_ASKED = re.compile(r"(?<![0-9a-z])(?:phai|cham nhat|han chot|toi da)(?![0-9a-z])")
+_DUTY_SENTENCE = re.compile(r"[^.;\n]*\bthời hạn\b[^.;\n]*", re.IGNORECASE)
+
+
+def _duty_deadline(procedure: Procedure, question: str) -> str:
+    """The conditions' sentence with the citizen's time limit, when the question asks it ("")."""
+    if not procedure.conditions or not _DUTY_ASKED.search(" ".join(tokens(question))):
+        return ""
+    found = _DUTY_SENTENCE.search(procedure.conditions)
+    return " ".join(found.group(0).split()).strip(" -+•,") if found else ""
+
+
+# A refusal or a request to complete the file is the other outcome, not what the citizen gets.
+_REFUSAL = re.compile(r"(?<![0-9a-z])(?:tu choi|khong chap thuan|khong du dieu kien|can sua doi|tra lai ho so)(?![0-9a-z])")
+_RESULT_ITEM = 110
+
+
+def _result_text(procedure: Procedure, budget: int) -> str:
+    """"Kết quả:" with the record's results one a line, what the citizen receives first and
+    a refusal or a request to complete the file after; as many as the budget holds."""
+    items = [r.name for r in procedure.results if r.name.strip()] or \
+        [part for part in procedure.result_text.split("; ") if part.strip()]
+    if len(items) < 2:
+        return "Kết quả: " + _short(procedure.result_text, budget)
+    items.sort(key=lambda item: bool(_REFUSAL.search(fold(item).lower())))
+    lines: list[str] = []
+    for item in items:
+        line = f"- {_short(item, _RESULT_ITEM)}"
+        if lines and sum(len(x) + 1 for x in lines) + len(line) > budget:
+            lines.append(f"… và {len(items) - len(lines)} kết quả khác.")
+            break
+        lines.append(line)
+    return "Kết quả:\n" + "\n".join(lines)
+
+
 # A tight answer (over the budget otherwise) cuts the record's side notes to about this.
 _TIGHT_CHARS = 100
 
@@ -645,10 +725,14 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
         return "Yêu cầu, điều kiện: " + _short(procedure.conditions, budget), "Yêu cầu, điều kiện", \
             _short(procedure.conditions, budget).rstrip("…"), False
+    if facet == "duty":
+        sentence = _duty_deadline(procedure, question)
+        return f"Thời hạn người dân phải làm (Yêu cầu, điều kiện): {_short(sentence, budget)}", \
+            "Yêu cầu, điều kiện", sentence, False
     if facet == "result":
         if not procedure.result_text:
             return "hồ sơ không ghi kết quả thực hiện.", "Kết quả thực hiện", "", True
-        return "Kết quả: " + _short(procedure.result_text, budget), "Kết quả thực hiện", \
+        return _result_text(procedure, budget), "Kết quả thực hiện", \
             _short(procedure.result_text, budget).rstrip("…"), False
     if facet == "agency":
         if not procedure.agency:
@@ -725,6 +809,8 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
+    if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):
+        facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
     # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
     for tight, shown, header_chars in ((False, others, _HEADER_NAME), (True, others, _HEADER_NAME),

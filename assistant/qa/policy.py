@@ -133,6 +133,12 @@ class Policy:
     procedure_named_question_coverage: float = 0.2
     procedure_named_margin: float = 1.0
     procedure_named_conflict_coverage: float = 0.9   # another action named: only if the rest is all said
+    # ... or the head is all said, every other word of the question only tells the situation
+    # (`procedure_answers._names_other`: "ông nội mới mất, đi khai tử"), and it leads the next
+    # name (dev sets: no out-of-catalogue question passes; "giấy khám sức khỏe" says 1.0 of a head).
+    procedure_situated_head_coverage: float = 0.9
+    procedure_situated_head_weight: float = 5.0
+    procedure_situated_margin: float = 2.0
     # ... or a good part of the head is said and the procedure leads every other name by far
     # (out-of-catalogue questions there lead by 1.7 at most when they say as much).
     procedure_lead_head_coverage: float = 0.45
@@ -157,6 +163,9 @@ class Policy:
     # rule is agreement of the three rankings (lexical best = nearest name = nearest record) plus:
     procedure_name_margin: float = 0.012     # nearest name's lead over the next other name (out-of-catalogue agreeing: <= 0.009)
     procedure_name_head_coverage: float = 0.4  # share of that name's head the question says
+    # ... or, instead of the name margin, the lexical best leads the next other name by this score
+    # (out-of-catalogue questions the three rankings agree on lead by 1.1 at most).
+    procedure_name_lexical_margin: float = 3.0
 
 
 DEFAULT_POLICY = Policy()
