@@ -40,7 +40,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                   "dien mau", "mau nao", "giay to nao", "giay nao"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
-             "bao nhieu lau", "may tuan"),
+             "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot"),
     "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
             "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
@@ -54,7 +54,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                "duoc nhan", "nhan giay gi", "nhan duoc giay gi", "duoc giay gi", "lay giay gi", "lay duoc gi",
                "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
-               "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao"),
+               "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao", "ai quyet dinh", "cap nao quyet dinh",
+               "ai phe duyet", "ai duyet", "ai ky", "cap nao giai quyet", "cap nao"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
               "thong tu", "theo luat", "van ban phap luat"),
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc"),
@@ -144,7 +145,7 @@ class ProcedureIndex:
     heads: list[tuple[str, ...]] = field(default_factory=list)
     idf: dict[str, float] = field(default_factory=dict)
     max_idf: float = 1.0
-    actions: frozenset[str] = frozenset()   # words that open two names or more: "cap", "dang", "trinh"
+    actions: frozenset[str] = frozenset()   # verbs that open two names or more: "cap", "dang_ky", "trinh_bao"
     keys: list[_NameKeys] = field(default_factory=list)   # per procedure, computed once
     # Words no name uses but some record's text does ("mất", "ông", "người nhà"): they tell the
     # situation around a procedure, where a name word of another procedure ("giấy phép") or a
@@ -158,8 +159,7 @@ class ProcedureIndex:
         names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
         index.names = [_content(name) for name in names]
         index.heads = [_content(_head(name)) for name in names]
-        openers = Counter(head[0] for head in index.heads if head)
-        index.actions = frozenset(t for t, c in openers.items() if c >= 2)
+        index.actions = _actions(index.heads)
         df = Counter(t for name in index.names for t in set(name))
         df.update(b for name in index.names for b in _bigrams(name))
         n = max(len(procedures), 1)
@@ -220,6 +220,29 @@ def _head(name: str) -> str:
             and i + 1 < len(pieces) and pieces[i + 1].strip():
         i += 1
     return pieces[i]
+
+
+# "cơ quan nào giải quyết", "bao lâu giải quyết xong": how citizens say an office handles a
+# file, whatever the procedure; not the action "Giải quyết hưởng …" opens with.
+_PROCESSING_VERBS = frozenset({"giai_quyet"})
+_ACTION_FOLLOWERS = 4
+
+
+def _actions(heads: Sequence[tuple[str, ...]]) -> frozenset[str]:
+    """The verbs names open with, when two names or more do: a word that opens names with
+    many different next words ("cấp lại", "cấp giấy", "cấp đổi" …: "cap"), else the opening
+    pair ("công nhận …", "hỗ trợ …": "cong_nhan", "ho_tro"), so that the "công" of "công ty" or
+    the "hộ" of "hộ khẩu" in a question is no action."""
+    followers: dict[str, set[str]] = {}
+    pairs: Counter[str] = Counter()
+    for head in heads:
+        if not head:
+            continue
+        followers.setdefault(head[0], set()).add(head[1] if len(head) > 1 else "")
+        if len(head) > 1:
+            pairs[f"{head[0]}_{head[1]}"] += 1
+    words = {w for w, nexts in followers.items() if len(nexts) >= _ACTION_FOLLOWERS}
+    return frozenset(words | {p for p, c in pairs.items() if c >= 2 and p.split("_")[0] not in words})
 
 
 def _content(text: str) -> tuple[str, ...]:
@@ -305,6 +328,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     known = {t for e in entries for t in e.phrase_tokens}
     weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
     content_weight = sum(weights[t] for t in content)
+    asked_actions = [a for a in dict.fromkeys(words + sorted(_bigrams(words)))
+                     if a in index.actions and a not in _PROCESSING_VERBS]
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
@@ -341,7 +366,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # The question says an action ("cấp") that this name lacks, and not the name's own
         # ("trình báo"): another procedure on the same thing.
         conflict = bool(head) and head[0] not in terms and any(
-            t in index.actions and t not in name_set for t in words)
+            a not in name_set and a not in keys.bigrams for a in asked_actions)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
                                       conflict, head_weight - head_missed,
                                       _names_other(words, explained, index)))
@@ -660,15 +685,69 @@ def _where_text(procedure: Procedure, question: str) -> str:
 # keep, which records state among the conditions ("Trong thời hạn 07 ngày kể từ …"), not the
 # office's processing time.
 _DUTY_ASKED = re.compile(r"(?<![0-9a-z])(?:phai|cham nhat|han chot|toi da)(?![0-9a-z])")
-_DUTY_SENTENCE = re.compile(r"[^.;\n]*\bthời hạn\b[^.;\n]*", re.IGNORECASE)
+# A clause stating a time limit: "Trong thời hạn 07 ngày kể từ …", "trước 08 giờ ngày hôm sau",
+# "chậm nhất 30 ngày".
+_DUTY_SENTENCE = re.compile(r"[^.;\n]*(?:\bthời hạn\b|\bchậm nhất\b|\btrong vòng \d|\btrước \d+ giờ)[^.;\n]*",
+                            re.IGNORECASE)
 
 
 def _duty_deadline(procedure: Procedure, question: str) -> str:
     """The conditions' sentence with the citizen's time limit, when the question asks it ("")."""
     if not procedure.conditions or not _DUTY_ASKED.search(" ".join(tokens(question))):
         return ""
-    found = _DUTY_SENTENCE.search(procedure.conditions)
-    return " ".join(found.group(0).split()).strip(" -+•,") if found else ""
+    clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(procedure.conditions)]
+    if not clauses:
+        return ""
+    # the clause that says most of the question, with the next one (its exception, often)
+    best = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
+    return "; ".join(clauses[best:best + 2])
+
+
+# "có được … không", "… được không", "có thể … không": whether the citizen may; the record's
+# conditions and who may apply answer it (asked of a procedure already named).
+_ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)$")
+_CLAUSE_CHARS = 200
+_LABEL_CHARS = 25
+_CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
+
+
+def _overlap(text: str, question: str, procedure: Procedure) -> int:
+    """How many of the question's naming words `text` says: not its question words or facet
+    cues, nor the procedure's name (which any clause of the record may repeat)."""
+    asked = set(_question_content(_naming_tokens(question))) - set(tokens(procedure.name))
+    return len(asked & set(tokens(text)))
+
+
+def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
+    """A long field cut to `budget`: its opening clause and the clauses that say most of the
+    question's words, in the record's order ("…" where clauses are skipped), else its opening."""
+    text = " ".join(text.split()) if "\n" not in text else text
+    if len(text) <= budget:
+        return " ".join(text.split())
+    clauses: list[str] = []
+    for clause in (" ".join(c.split()) for c in _CLAUSE_END.split(text) if c.strip(" -+•/")):
+        if clauses and clauses[-1].endswith(":") and len(clauses[-1]) < _LABEL_CHARS:
+            clauses[-1] += " " + clause.lstrip("-+• ")     # "Bước 1:" goes with its step
+        else:
+            clauses.append(clause)
+    scored = sorted(((_overlap(c, question, procedure), -i, i) for i, c in enumerate(clauses)), reverse=True)
+    if not scored or scored[0][0] == 0:
+        return _short(text, budget)
+    chosen: list[int] = [0]          # the field's opening: the first step, the main condition
+    for score, _, i in scored:
+        if i in chosen:
+            continue
+        if score == 0:
+            break
+        if sum(min(len(clauses[j]), _CLAUSE_CHARS) + 2 for j in chosen) + min(len(clauses[i]), _CLAUSE_CHARS) > budget:
+            continue
+        chosen.append(i)
+    pieces, last = [], -1
+    for i in sorted(chosen):
+        piece = _short(clauses[i], _CLAUSE_CHARS)
+        pieces.append(("… " if i != last + 1 else "") + piece)
+        last = i
+    return " ".join(pieces) + (" …" if last < len(clauses) - 1 else "")
 
 
 # A refusal or a request to complete the file is the other outcome, not what the citizen gets.
@@ -718,13 +797,13 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "steps":
         if not procedure.steps:
             return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
-        return "Trình tự thực hiện: " + _short(procedure.steps, budget), "Trình tự thực hiện", \
-            _short(procedure.steps, budget).rstrip("…"), False
+        excerpt = _excerpt(procedure.steps, question, budget, procedure)
+        return "Trình tự thực hiện: " + excerpt, "Trình tự thực hiện", excerpt.rstrip("…"), False
     if facet == "conditions":
         if not procedure.conditions:
             return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
-        return "Yêu cầu, điều kiện: " + _short(procedure.conditions, budget), "Yêu cầu, điều kiện", \
-            _short(procedure.conditions, budget).rstrip("…"), False
+        excerpt = _excerpt(procedure.conditions, question, budget, procedure)
+        return "Yêu cầu, điều kiện: " + excerpt, "Yêu cầu, điều kiện", excerpt.rstrip("…"), False
     if facet == "duty":
         sentence = _duty_deadline(procedure, question)
         return f"Thời hạn người dân phải làm (Yêu cầu, điều kiện): {_short(sentence, budget)}", \
@@ -736,8 +815,13 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             _short(procedure.result_text, budget).rstrip("…"), False
     if facet == "agency":
         if not procedure.agency:
-            return "hồ sơ không ghi cơ quan thực hiện (Không có thông tin).", "Cơ quan thực hiện", "", True
-        return f"Cơ quan thực hiện: {_short(procedure.agency, 200)}", "Cơ quan thực hiện", procedure.agency, False
+            level = f" Cấp thực hiện: {procedure.level}." if procedure.level else ""
+            return f"hồ sơ không ghi cơ quan thực hiện (Không có thông tin).{level}", "Cơ quan thực hiện", "", True
+        text = f"Cơ quan thực hiện: {_short(procedure.agency, 200)}"
+        competent = procedure.competent_agency
+        if competent and fold(competent).lower() != fold(procedure.agency).lower():
+            text += f"\nCơ quan có thẩm quyền quyết định: {_short(competent, 150)}"
+        return text, "Cơ quan thực hiện", procedure.agency, False
     if facet == "legal":
         if not procedure.legal_bases:
             return "hồ sơ không ghi căn cứ pháp lý.", "Căn cứ pháp lý", "", True
@@ -809,6 +893,8 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
+    if not facets and _ELIGIBILITY.search(" ".join(tokens(question))):
+        facets = ["conditions", "applicants"]
     if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,

@@ -174,3 +174,20 @@ def test_an_agency_another_plan_names_is_read_as_the_reform_area_of_this_plan(as
     assert not answer.abstained and "có 6 nhiệm vụ về cải cách tài chính công" in answer.answer
     assert "1. Xây dựng kế hoạch giải ngân chi tiết" in answer.answer
     assert all(c.document == "di-linh_2026-2030.txt" for c in answer.citations)
+
+
+def test_which_commune_is_due_earlier_compares_the_deadlines_and_names_the_earlier(assistant):
+    # each plan has its own duty: build the unit's own reform plan, before 20/01 (Năm Dẫn, a
+    # table-less prose plan) or 10/02/2026 (Đại Phước, hard-wrapped PDF prose)
+    answer = assistant.ask("Năm Dẫn và Đại Phước, nơi nào yêu cầu các cơ quan xây dựng kế hoạch CCHC riêng sớm hơn?")
+    assert not answer.abstained and answer.intent == "comparison"
+    assert answer.answer.splitlines()[0].startswith("Sớm hơn: xã Năm Dẫn (trước ngày 20/01/2026)")
+    assert "- Xã Đại Phước:" in answer.answer and "10/02/2026" in answer.answer
+    assert [c.document for c in answer.citations] == ["nam-dan_2026.txt", "dai-phuoc_2026.txt"]
+
+
+def test_a_framing_verb_and_xong_do_not_dilute_the_topic(assistant):
+    # "yêu cầu các cơ quan …", "riêng", "xong" (typed without diacritics even in an accented question)
+    answer = assistant.ask("Kế hoạch Đại Phước yêu cầu các cơ quan xây dựng kế hoạch CCHC riêng xong trước ngày nào?")
+    assert not answer.abstained and "trước ngày 10/02/2026" in answer.answer
+    assert answer.citations[0].document == "dai-phuoc_2026.txt"

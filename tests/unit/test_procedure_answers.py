@@ -364,3 +364,40 @@ def test_the_time_limit_the_citizen_must_keep_comes_from_the_conditions(index):
     # the office's processing time alone when the question does not ask the citizen's limit
     plain = answer_question("xoa dang ky thuong tru mat bao lau", index)
     assert "Thời gian giải quyết" in plain.answer and "Trong thời hạn 07 ngày" not in plain.answer
+
+
+def test_may_i_questions_get_the_conditions_and_who_may_apply(index):
+    answer = answer_question("Bà tôi viết giấy ủy quyền cho tôi nhận hộ lương hưu, có chứng thực chữ ký "
+                             "trên giấy đó ở xã được không?", index)
+    assert "(mã 2.000884)" in answer.answer
+    # the clause of a long conditions field that holds the question's words, not its opening only
+    assert "ủy quyền nhận hộ lương hưu" in answer.answer and "Đối tượng thực hiện:" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_a_long_steps_field_starts_with_its_first_step(index):
+    answer = answer_question("mất căn cước thì các bước làm lại ra sao", index)
+    assert "Trình tự thực hiện: Bước 1: Công dân đến Công an cấp xã" in answer.answer
+
+
+def test_when_must_i_quotes_the_time_limit_clause_with_its_exception(index):
+    answer = answer_question("khach den o nha toi luc 11h dem thi khi nao phai bao luu tru", index)
+    assert "trước 23 giờ của ngày bắt đầu lưu trú" in answer.answer
+    assert "trước 08 giờ ngày hôm sau" in answer.answer
+
+
+def test_who_decides_names_the_competent_authority(index):
+    answer = answer_question("ho tro lai suat vay von trong rung go lon cho ho gia dinh thi ai quyet dinh", index)
+    assert "(mã 1.012531)" in answer.answer and "Chủ tịch ủy ban nhân dân cấp tỉnh" in answer.answer
+    # a record without an agency says so, and gives the level it is done at
+    missing = answer_question("đăng ký khai sinh do cơ quan nào giải quyết", index)
+    assert missing.abstained and "Cấp thực hiện: Cấp xã" in missing.answer
+
+
+def test_an_opening_word_is_an_action_only_as_the_names_use_it(index):
+    # "công" of "công ty", "giải quyết" of "cơ quan nào giải quyết" are no other action
+    assert {"cap", "cong_nhan", "ho_tro", "dang_ky"} <= index.actions
+    assert "cong" not in index.actions and "ho" not in index.actions
+    ranked = rank_procedures("da duoc giao khu vuc bien nuoi ca long roi, gio muon sua doi quyet dinh giao bien "
+                             "thi co quan nao giai quyet", index, k=8)
+    assert ranked[0].procedure.code == "3.000442" and not ranked[0].action_conflict

@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
@@ -15,7 +15,7 @@ from tests.conftest import REPO
 RECORDS = REPO / "data" / "procedures"
 # set file, seed and size of its record draw, fewest questions
 SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50),
-        ("dev4_procedures.jsonl", 31337, 40, 50)]
+        ("dev4_procedures.jsonl", 31337, 40, 50), ("dev5_procedures.jsonl", 5555, 40, 55)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -68,3 +68,32 @@ def test_dev4_composition_as_citizens_ask():
     assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
             "legal", "applicants"} <= facets
     assert names
+
+
+def test_dev5_composition_as_citizens_ask():
+    rows = _rows("dev5_procedures.jsonl")
+    assert 55 <= len(rows) <= 60
+    assert [r["id"] for r in rows] == [f"dev5-{i:03d}" for i in range(1, len(rows) + 1)]
+    assert all(r["split"] == "dev5" and r["intent"] == "procedure" for r in rows)
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
+    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"]) for r in rows)
+    absent = [r for r in rows if r["document"] is None]
+    assert 8 <= len(absent) <= 10
+    assert all(r["abstain"] and r["facts"] == [] and r["gold_quote"] == "" for r in absent)
+    missing = [r for r in rows if r["document"] is not None and r["abstain"]]
+    assert 5 <= len(missing) <= 6
+    for row in missing:
+        assert row["category"] in ("procedure_fee_missing", "procedure_time_missing"), row["id"]
+        assert row["facts"] == [["Không có thông tin"]], row["id"]
+        data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
+        assert "Không có thông tin" in data["cach_thuc_thuc_hien"], row["id"]
+    assert len({r["document"] for r in rows if r["document"] is not None}) >= 32
+    for row in rows:
+        if row["document"] is None:
+            continue
+        data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
+        text = nfc("\n".join(str(v) for v in data.values()))
+        assert 20 <= len(row["gold_quote"]) <= 120 and row["gold_quote"] in text, row["id"]
+    facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
+    assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+            "legal", "applicants"} <= facets

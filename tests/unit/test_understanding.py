@@ -166,3 +166,17 @@ def test_lead_question_also_asks_for_deadline_when_both_cues_present():
     q = ask("Ai chủ trì và khi nào phải hoàn thành việc ban hành kế hoạch CCHC ở Năm Dẫn?")
     assert q.intent == "lead"
     assert "deadline" in q.fields
+
+
+def test_plain_letter_stopwords_of_an_accented_question_and_framing_verbs():
+    q = understand("Kế hoạch Đại Phước yêu cầu các cơ quan xây dựng kế hoạch CCHC riêng xong trước ngày nào?",
+                   ["Đại Phước"], [])
+    assert "xong" not in q.topic_terms and "rieng" not in q.topic_terms and "yeu" not in q.topic_terms
+    assert "xay_dung" in q.topic_terms
+    # alone, "yêu cầu" may be the subject
+    assert "yeu_cau" in understand("Kế hoạch của Di Linh đặt ra những yêu cầu gì?", ["Di Linh"], []).topic_terms
+
+
+def test_which_is_earlier_asks_the_deadline():
+    q = understand("Năm Dẫn và Đại Phước, nơi nào phải nộp báo cáo sớm hơn?", ["Năm Dẫn", "Đại Phước"], [])
+    assert q.compare == "earliest" and q.intent == "deadline"

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from assistant.qa.context import Context
 from assistant.schemas import Answer
+from ingest.deadlines import find_deadline_phrase, parse_deadline
 
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _COUNT = re.compile(r"\bcó (\d+) nhiệm vụ")
@@ -30,6 +31,13 @@ def figure_of(text: str) -> tuple[float, str] | None:
         return float(m.group(1).replace(",", ".")), "%"
     m = _COUNT.search(text)
     return (float(m.group(1)), " nhiệm vụ") if m else None
+
+
+def due_of(text: str) -> tuple[float, str] | None:
+    """The due date an answer line states (its last day, as an ordinal) and the phrase as written."""
+    phrase = find_deadline_phrase(text)
+    due = parse_deadline(phrase).end if phrase else None
+    return (float(due.toordinal()), phrase) if due else None
 
 
 def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Context], Answer]) -> Answer:
@@ -52,13 +60,18 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
         text = _PLAN_PREFIX.sub("", sub.answer.strip()).replace("\n", " ")
         lines.append(f"- Xã {commune}: {text}")
         citations.append(sub.citations[0])
-        value = figure_of(text)
+        value = due_of(text) if q.compare == "earliest" else figure_of(text)
         if value is not None:
             figures[commune] = value
     if not citations:
         return Answer(answer="Xin lỗi, các kế hoạch hiện có không đề cập đến nội dung này để so sánh.",
                       abstained=True)
     head = "So sánh theo kế hoạch của từng xã:"
+    if q.compare == "earliest" and len(figures) >= 2:
+        first = min(v for v, _ in figures.values())
+        winners = [c for c, (v, _) in figures.items() if v == first]
+        label = "Sớm hơn" if len(communes) == 2 else "Sớm nhất"
+        head = f"{label}: xã {', xã '.join(winners)} ({figures[winners[0]][1]}). {head}"
     if q.compare in _LABEL and len(figures) >= 2:
         pick = max if q.compare == "max" else min
         best = pick(v for v, _ in figures.values())
