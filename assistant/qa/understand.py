@@ -745,11 +745,14 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
                 continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
             replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
             break
+    # A question typed without diacritics gets the plan's words without them too: how the
+    # question was typed decides how its words are judged (stop words, accents), not the lexicon.
+    plain = not has_diacritics(question)
     out, last = [], 0
     for start, end, term in sorted(replacements):
         if start < last:
             continue
-        out += [question[last:start], term]
+        out += [question[last:start], fold(term) if plain else term]
         last = end
     return "".join(out) + question[last:]
 

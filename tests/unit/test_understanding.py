@@ -180,3 +180,14 @@ def test_plain_letter_stopwords_of_an_accented_question_and_framing_verbs():
 def test_which_is_earlier_asks_the_deadline():
     q = understand("Năm Dẫn và Đại Phước, nơi nào phải nộp báo cáo sớm hơn?", ["Năm Dẫn", "Đại Phước"], [])
     assert q.compare == "earliest" and q.intent == "deadline"
+
+
+def test_the_lexicon_keeps_a_plain_question_plain():
+    # "ký điện tử" -> the plans' "ký số", inserted without diacritics: the question's own words
+    # ("muon", "vay") stay function words, as they are in a question typed without diacritics
+    from assistant.lexicon import default_lexicon
+
+    q = understand("cho hoi xa di linh muon bao nhieu phan tram giay to van ban duoc ky dien tu vay",
+                   ["Di Linh"], [], lexicon=default_lexicon())
+    assert "ky so" in q.question and "ký" not in q.question
+    assert "muon" not in q.topic_terms and "vay" not in q.topic_terms and "ky_so" in q.topic_terms
