@@ -414,7 +414,7 @@ def _agency_tokens(agency: str) -> tuple[str, ...]:
 
 # Compounds whose words would otherwise read as cues: "ký số văn bản" (signing documents
 # digitally) is not "số văn bản" (a document's number).
-_CUE_COMPOUNDS = ("ky so",)      # "chữ ký số" holds it too
+_CUE_COMPOUNDS = ("ky so", "dai so", "thoai so")   # "chữ ký số", "tổng đài số", "điện thoại số" hold "số" too
 
 
 def cue_text(folded: str) -> str:

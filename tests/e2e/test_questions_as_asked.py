@@ -191,3 +191,14 @@ def test_a_framing_verb_and_xong_do_not_dilute_the_topic(assistant):
     answer = assistant.ask("Kế hoạch Đại Phước yêu cầu các cơ quan xây dựng kế hoạch CCHC riêng xong trước ngày nào?")
     assert not answer.abstained and "trước ngày 10/02/2026" in answer.answer
     assert answer.citations[0].document == "dai-phuoc_2026.txt"
+
+
+def test_a_cut_list_line_drops_the_chu_tri_phoi_hop_boilerplate_first(assistant):
+    answer = assistant.ask("Công chức Tài chính - Kế toán Lộc Hòa có những trách nhiệm gì?")
+    assert "chủ trì 5 nhiệm vụ" in answer.answer
+    # the part that tells the task apart stays: PCI, thu hút đầu tư
+    assert "3. Chủ trì … thực hiện các giải pháp nâng cao chỉ số năng lực cạnh tranh (PCI)" in answer.answer
+    assert "thu hút đầu tư" in answer.answer
+    # an opening that is the task's own words is kept as the plan writes it
+    listed = assistant.ask("Phòng Kinh tế Năm Dẫn chủ trì những nhiệm vụ nào?")
+    assert "5. Đôn đốc, phối hợp với các cơ quan" in listed.answer

@@ -139,3 +139,19 @@ def test_chain_invokes_and_batches_with_history():
     assert [a.intent for a in many] == ["lead", "lead"]
     assert "Văn phòng HĐND và UBND" in many[1].answer and many[1].commune == "Tân An"
     assert chain.invoke("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp?").answer == one.answer
+
+
+def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_the_plans():
+    from assistant.procedure_answers import ProcedureIndex
+    from assistant.qa.strategies.procedure import choose_procedure
+    from assistant.qa.understand import understand
+    from ingest.procedures import parse_procedure_file
+    from tests.conftest import REPO
+
+    files = sorted((REPO / "data" / "procedures").glob("*.json"))
+    index = ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+    named = understand("cong ty em la nha dau tu du an, nop ho so tham dinh nhiem vu quy hoach thi mat bao lau", [], [])
+    route = choose_procedure(named, index)
+    assert route is not None and route.confident and route.ranked[0].procedure.code == "1.014155"
+    # "nhiệm vụ" as the plans use it stays with the plans
+    assert choose_procedure(understand("ai chủ trì nhiệm vụ rà soát thủ tục hành chính", [], []), index) is None

@@ -191,3 +191,8 @@ def test_the_lexicon_keeps_a_plain_question_plain():
                    ["Di Linh"], [], lexicon=default_lexicon())
     assert "ky so" in q.question and "ký" not in q.question
     assert "muon" not in q.topic_terms and "vay" not in q.topic_terms and "ky_so" in q.topic_terms
+
+
+def test_a_phone_lines_number_is_not_the_plans_number():
+    assert understand("Lộc Hòa gọi tổng đài số mấy để phản ánh?", ["Lộc Hòa"], []).fact_kind != "number"
+    assert understand("Kế hoạch CCHC của Lộc Hòa số mấy?", ["Lộc Hòa"], []).fact_kind == "number"

@@ -2,8 +2,9 @@
 and the answer from the procedure catalogue.
 
 `choose_procedure(query, index)` is the one place that tells plans from procedures:
-- a question with a plan's words (kế hoạch, chỉ tiêu, tỷ lệ, chủ trì, nhiệm vụ …) or naming a
-  commune of the store is about the plans, even when it names procedures ("chỉ tiêu hồ sơ trực
+- a question naming a commune of the store, or with a plan's words (kế hoạch, chỉ tiêu, tỷ lệ,
+  chủ trì, nhiệm vụ …) that no confidently named procedure holds in its own name ("thẩm định
+  nhiệm vụ quy hoạch" does), is about the plans, even when it names procedures ("chỉ tiêu hồ sơ trực
   tuyến của Di Linh", "ở Lộc Hòa đăng ký khai sinh được liên thông những thủ tục gì");
 - otherwise, a procedure of the catalogue that the question confidently names
   (`procedure_answers.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
@@ -42,6 +43,7 @@ from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.schemas import Answer
 from ingest.procedure_models import Procedure
+from ingest.vntext import tokens
 
 # Folded words that only a question about the plans uses.
 _PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop", "nhiem vu",
@@ -68,17 +70,35 @@ def is_plan_question(query: Query) -> bool:
     return bool(_PLAN_RE.search(query.folded))
 
 
+def _says(name: str, folded_phrase: str) -> bool:
+    return f" {folded_phrase} " in f" {' '.join(tokens(name))} "
+
+
+def _names_cues(query: Query, index: ProcedureIndex) -> bool:
+    """Is every plan word of the question part of some procedure's name ("thẩm định nhiệm vụ
+    quy hoạch", "kế hoạch sử dụng đất")? Then the procedure matcher decides, not the cue."""
+    cues = _PLAN_RE.findall(query.folded)
+    return all(any(_says(p.name, cue) for p in index.procedures) for cue in cues)
+
+
 def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy = DEFAULT_POLICY,
                      dense: Callable[[], Sequence[tuple[str, float]]] | None = None,
                      names: Callable[[], Sequence[tuple[Procedure, float]]] | None = None) -> ProcedureRoute | None:
     """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans.
     `dense()`: the records nearest the question by embedding, [(document, cosine)] best first;
     `names()`: the procedures whose embedded names are nearest the question, [(procedure, cosine)]."""
-    if index is None or not index.procedures or is_plan_question(query) or query.communes:
+    if index is None or not index.procedures or query.communes:
         return None
-    ranked = rank_procedures(query.question, index, k=8)
+    plan_cues = _PLAN_RE.findall(query.folded)
+    ranked = rank_procedures(query.question, index, k=8) if not plan_cues or _names_cues(query, index) else []
+    if plan_cues and not ranked:
+        return None
     if ranked and is_confident(ranked[0], policy, runner_up=runner_up(ranked)):
+        if plan_cues and not all(_says(ranked[0].procedure.name, cue) for cue in plan_cues):
+            return None
         return ProcedureRoute(ranked, confident=True)
+    if plan_cues:
+        return None
     nearest = list(dense()) if ranked and dense is not None else []
     fused = fuse_dense(ranked, nearest, policy) if nearest else None
     if fused:

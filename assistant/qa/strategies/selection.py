@@ -13,6 +13,7 @@ from assistant.qa.evidence import coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.query import Query
 from assistant.registry import AgencyRole
+from ingest.deadlines import fold_aligned
 from ingest.periods import period_filter
 from ingest.vntext import tokens
 
@@ -119,11 +120,28 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
             fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
             caps = _share([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
             if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
-                lines = [f"{n}. {shorten(t, cap)}{m}"
+                lines = [f"{n}. {shorten(_compact(t) if len(t) > cap else t, cap)}{m}"
                          for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
                 return header + "\n" + "\n".join(lines) + end
         count -= 1
     return header + tail(len(items))
+
+
+# "Chủ trì, phối hợp với các cơ quan, đơn vị có liên quan …": how many of the plans' tasks open;
+# a list line cut short drops that part first (the lead is already named in the list's header),
+# so the part that tells the task apart stays. Other openings are the task's own words.
+_WITH_OTHERS = re.compile(
+    r"^chu tri,?\s*phoi hop (?:voi|cung) (?:cac |nhung )?(?:co quan,? don vi|co quan|don vi|ban, nganh|phong, ban"
+    r"|can bo,? cong chuc|bo phan)(?: co)? lien quan(?: cua xa| tren dia ban)?,?\s*")
+
+
+def _compact(task: str) -> str:
+    """A task for a list line, "Chủ trì … <what>" for "Chủ trì, phối hợp với … có liên quan <what>"."""
+    text = " ".join(task.split())
+    m = _WITH_OTHERS.search(fold_aligned(text).lower())
+    if not m:
+        return text
+    return f"{text[:len('Chủ trì')]} … {text[m.end():]}".strip()
 
 
 def _deadline_mark(task: str, deadline: str, limit: int) -> str:
