@@ -566,6 +566,10 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
     return [d for n, _, d in sorted(hits, key=lambda h: (-h[0], h[1])) if n]
 
 
+# "ngoài tờ trình và dự thảo thì còn cần gì": the documents named are the ones the citizen has.
+_BESIDES = re.compile(r"(?<![0-9a-z])ngoai(?![0-9a-z]).*(?<![0-9a-z])(?:con|them)(?![0-9a-z])")
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
@@ -586,7 +590,10 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     if len(ordered) < 2:
         ordered += [d for d in docs if d not in ordered]
     asked = _asked_documents(procedure, docs, question)
-    ordered = asked + [d for d in ordered if d not in asked]
+    if _BESIDES.search(" ".join(tokens(question))):
+        ordered = [d for d in ordered if d not in asked] + asked    # "ngoài tờ trình … còn cần gì"
+    else:
+        ordered = asked + [d for d in ordered if d not in asked]
     lines: dict[int, str] = {}
     used = 0
     for doc in ordered:

@@ -401,3 +401,12 @@ def test_an_opening_word_is_an_action_only_as_the_names_use_it(index):
     ranked = rank_procedures("da duoc giao khu vuc bien nuoi ca long roi, gio muon sua doi quyet dinh giao bien "
                              "thi co quan nao giai quyet", index, k=8)
     assert ranked[0].procedure.code == "3.000442" and not ranked[0].action_conflict
+
+
+def test_besides_what_the_citizen_has_lists_the_other_documents_first(index):
+    record = next(p for p in index.procedures if p.code == "2.001627")
+    named = answer_procedure(record, "ho so tham dinh quy trinh van hanh can du thao quy trinh van hanh cong trinh va giay to gi")
+    besides = answer_procedure(record, "ngoai du thao quy trinh van hanh cong trinh thi con can giay to gi")
+    # a document the question names is listed; "ngoài … còn": the others take its place
+    assert "☐ Dự thảo quy trình vận hành" in named.answer and "☐ Văn bản góp ý" not in named.answer
+    assert "☐ Dự thảo quy trình vận hành" not in besides.answer and "☐ Văn bản góp ý" in besides.answer
