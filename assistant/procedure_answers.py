@@ -37,7 +37,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                   "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
                   "ho so gi", "can ho so", "don gi", "lam don", "giay gi", "to khai", "mau don",
-                  "dien mau", "mau nao", "giay to nao", "giay nao"),
+                  "dien mau", "mau nao", "giay to nao", "giay nao", "can giay to", "giay to can",
+                  "nhung giay to", "giay to gi"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot"),
@@ -67,6 +68,9 @@ _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c 
             for facet, cues in _FACET_CUES.items()}
 
 
+_BARE_DOCUMENTS = frozenset({"giay to"})
+
+
 def detect_facets(question: str) -> list[str]:
     """The facets a question asks about, most specific first ([] for a general question)."""
     folded = " ".join(tokens(question))
@@ -74,10 +78,15 @@ def detect_facets(question: str) -> list[str]:
              for m in regex.finditer(folded)]
     # The longer cue wins where two overlap: "nhận giấy gì" asks the result, not the
     # documents its "giấy gì" would ask alone.
-    kept = [(start, facet) for start, end, facet in spans
+    kept = [(start, end, facet) for start, end, facet in spans
             if not any(s <= start and end <= e and (e - s) > (end - start) and f != facet
                        for s, e, f in spans)]
-    facets = list(dict.fromkeys(facet for _, facet in sorted(kept)))
+    facets = list(dict.fromkeys(facet for _, _, facet in sorted(kept)))
+    # "chứng thực chữ ký trên giấy tờ … bao lâu lấy được": a bare "giấy tờ" names the object,
+    # not an ask for the documents, unless it is the question's last ask.
+    if "documents" in facets and len(facets) > 1 and facets[-1] != "documents" and all(
+            folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents"):
+        facets.remove("documents")
     # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
     # the fee is asked only when it is the question's last ask or said as a fee.
     if "fee" in facets and len(facets) > 1 and facets[-1] != "fee" \
@@ -714,6 +723,7 @@ def _duty_deadline(procedure: Procedure, question: str) -> str:
 # conditions and who may apply answer it (asked of a procedure already named).
 _ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)$")
 _CLAUSE_CHARS = 200
+_CHANNEL_WORDS = re.compile(r"truc tuyen|dich vu cong|buu chinh|online")
 _LABEL_CHARS = 25
 _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
 
@@ -902,6 +912,9 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     facets = list(facets if facets is not None else detect_facets(question))[:2]
     if not facets and _ELIGIBILITY.search(" ".join(tokens(question))):
         facets = ["conditions", "applicants"]
+    elif facets == ["where"] and _ELIGIBILITY.search(" ".join(tokens(question))) \
+            and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
+        facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,

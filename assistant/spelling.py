@@ -154,7 +154,9 @@ class SpellingCorrector:
         self.written: set[str] = set(vocabulary.written)       # the words as written (lower case, NFC)
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS
         self._index: dict[str, list[str]] = {}
-        for word in set(self.counts) | QUESTION_WORDS:   # "bao nhiu" → "nhieu", a question word
+        # Repairs aim at the plans' words, the question words ("bao nhiu" → "nhieu") and the
+        # protected ones (the lexicon's everyday words: "onlie" → "online").
+        for word in set(self.counts) | self.protected:
             if len(word) < MIN_LENGTH - 1 or word.isdigit():
                 continue
             for key in _deletions(word) | {word}:

@@ -147,7 +147,7 @@ GENERIC_PHRASES = (
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
-    "bay gio", "day manh", "tang cuong", "thuc day", "ra sao",
+    "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat",
     # "yêu cầu" followed by whom it asks frames the question ("kế hoạch yêu cầu các cơ quan …");
     # alone it may be the subject ("mục đích, yêu cầu").
     "yeu cau cac", "yeu cau moi", "yeu cau co quan", "yeu cau don vi", "yeu cau ubnd",

@@ -410,3 +410,19 @@ def test_besides_what_the_citizen_has_lists_the_other_documents_first(index):
     # a document the question names is listed; "ngoài … còn": the others take its place
     assert "☐ Dự thảo quy trình vận hành" in named.answer and "☐ Văn bản góp ý" not in named.answer
     assert "☐ Dự thảo quy trình vận hành" not in besides.answer and "☐ Văn bản góp ý" in besides.answer
+
+
+def test_a_bare_giay_to_names_the_object_unless_it_is_the_ask():
+    assert detect_facets("chung thuc chu ky tren giay to o ubnd xa thi bao lau lay duoc") == ["time"]
+    assert detect_facets("đăng ký tạm trú cần giấy tờ và mất mấy ngày") == ["documents", "time"]
+    assert detect_facets("lam giay khai sinh can giay to gi") == ["documents"]
+
+
+def test_can_i_do_it_online_adds_what_the_conditions_say_of_the_channel(index):
+    answer = answer_question("xe may cua toi bien 4 so doi cu bi mat giay dang ky, lam cap lai online toan trinh "
+                             "tren dich vu cong duoc khong", index)
+    assert "(mã 1.013080)" in answer.answer and "Hình thức nộp: Trực tuyến." in answer.answer
+    assert "trừ trường hợp xe đã đăng ký biển 3 số hoặc biển 4 số" in answer.answer
+    # a record whose conditions say nothing of the channel: where only
+    plain = answer_question("đăng ký khai sinh nộp online được không", index)
+    assert "Yêu cầu, điều kiện" not in plain.answer

@@ -87,3 +87,12 @@ def test_lookups_are_fast_with_the_deletion_index(corrector):
         corrector.correct(q)
     assert (time.perf_counter() - start) < 20.0
     assert fold("Đ") == "d"
+
+
+def test_a_typo_of_an_everyday_word_the_lexicon_knows_is_repaired():
+    from assistant.lexicon import default_lexicon
+
+    speller = SpellingCorrector(["Triển khai Hệ thống họp trực tuyến trong nội bộ xã"],
+                                protected=default_lexicon().vocabulary())
+    assert speller.correct_word("onlie") == "online"
+    assert speller.correct_word("online") == "online"
