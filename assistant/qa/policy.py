@@ -105,6 +105,7 @@ class Policy:
     count_shown: int = 5                    # items written out under a count; then how to see all
     compare_communes: int = 6               # communes a "xã nào … cao nhất" question looks at, at most
     compare_piece: int = 230                # characters of each commune's line in a comparison
+    compare_min_coverage: float = 0.45       # a commune's line once another commune answered (min_coverage otherwise)
     target_measure_weight: float = 0.2      # a target whose subject is the asked rate ("Tỷ lệ thanh toán
                                             # trực tuyến …") over a coverage target of the same words
 

@@ -202,3 +202,14 @@ def test_a_cut_list_line_drops_the_chu_tri_phoi_hop_boilerplate_first(assistant)
     # an opening that is the task's own words is kept as the plan writes it
     listed = assistant.ask("Phòng Kinh tế Năm Dẫn chủ trì những nhiệm vụ nào?")
     assert "5. Đôn đốc, phối hợp với các cơ quan" in listed.answer
+
+
+def test_side_by_side_takes_the_other_communes_nearest_counterpart_but_a_winner_needs_full_support(assistant):
+    # Đại Phước writes "Thực hiện ký số 100% trên các Hệ thống phần mềm" (no "văn bản")
+    answer = assistant.ask("So sánh chỉ tiêu ký số văn bản của Di Linh và Đại Phước.")
+    assert "- Xã Di Linh:" in answer.answer and "95%" in answer.answer
+    assert "- Xã Đại Phước:" in answer.answer and "ký số 100%" in answer.answer
+    assert [c.document for c in answer.citations] == ["di-linh_2026-2030.txt", "dai-phuoc_2026.txt"]
+    # asked which is higher, a commune without a fully supported figure names no winner
+    winner = assistant.ask("Năm Dẫn hay Đại Phước đặt mục tiêu kiểm tra cải cách hành chính rộng hơn?")
+    assert not winner.answer.startswith("Cao nhất")

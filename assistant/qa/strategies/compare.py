@@ -46,13 +46,25 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
     citations = []
     figures: dict[str, tuple[float, str]] = {}
     policy = replace(p, answer_budget=p.compare_piece, max_communes=1)
-    for commune in communes:
+    # Once one commune's plan answers a side-by-side question, the others' nearest counterpart
+    # may be worded further from it ("ký số 100% trên các hệ thống" beside "95% văn bản được ký số").
+    relieved = replace(policy, min_coverage=p.compare_min_coverage)
+
+    def answer_for(commune: str, with_policy) -> Answer:
         # communes are compared on rates ("Tỷ lệ thanh toán trực tuyến … 90%"), not on the
         # coverage targets nearly every plan sets ("100% TTHC … thanh toán trực tuyến")
         sub_q = replace(q, communes=[commune], commune=commune, compare="", unknown_commune=None,
                         measure=q.measure or "rate")
-        sub = strategy(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
-                               retriever=ctx.retriever, registry=ctx.registry, policy=policy, trace={}))
+        return strategy(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
+                                retriever=ctx.retriever, registry=ctx.registry, policy=with_policy, trace={}))
+
+    answers = {commune: answer_for(commune, policy) for commune in communes}
+    # Side by side only: a winner named ("cao nhất", "sớm hơn") must not rest on a weaker match.
+    if q.compare == "compare" and any(not a.abstained and a.citations for a in answers.values()):
+        answers = {c: a if (not a.abstained and a.citations) else answer_for(c, relieved)
+                   for c, a in answers.items()}
+    for commune in communes:
+        sub = answers[commune]
         if sub.abstained or not sub.citations:
             if len(communes) <= 2:
                 lines.append(f"- Xã {commune}: kế hoạch không nêu nội dung này.")
