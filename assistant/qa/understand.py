@@ -876,7 +876,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if query.compare:
         removed += list(COMPARE_PHRASES)
     if query.count:
-        removed += list(_COUNT_TASKS + _COUNT_TARGETS) + ["tong cong", "phu luc", "tat ca"]
+        removed += list(_COUNT_TASKS + _COUNT_TARGETS) + ["tong cong", "tat ca"]
+    if query.count or query.intent in (Intent.LIST_BY_AGENCY, Intent.DUE_BY_DATE):
+        removed.append("phu luc")     # "trong phụ lục": where to look (the table's rows), not the subject
     topic = topic_tokens(question, removed)
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)

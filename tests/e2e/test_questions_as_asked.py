@@ -213,3 +213,9 @@ def test_side_by_side_takes_the_other_communes_nearest_counterpart_but_a_winner_
     # asked which is higher, a commune without a fully supported figure names no winner
     winner = assistant.ask("Năm Dẫn hay Đại Phước đặt mục tiêu kiểm tra cải cách hành chính rộng hơn?")
     assert not winner.answer.startswith("Cao nhất")
+
+
+def test_in_the_appendix_says_where_to_look_not_what_about(assistant):
+    answer = assistant.ask("Trong phụ lục Di Linh, Văn phòng HĐND và UBND chủ trì những nhiệm vụ nào về chính quyền số?")
+    assert "Văn phòng HĐND và UBND chủ trì 4 nhiệm vụ" in answer.answer
+    assert "Trung tâm IOC" in answer.answer and "Quyết định số 1737/QĐ-UBND" in answer.answer
