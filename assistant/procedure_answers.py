@@ -528,6 +528,8 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
 # answer text
 
 _SHORT_DOC = 65
+_SHORT_DOC_FEW = 80     # a short checklist (at most _FEW_DOCS items) can give each item more words
+_FEW_DOCS = 5
 
 
 def _short(text: str, limit: int = _SHORT_DOC, first_clause: bool = False) -> str:
@@ -605,8 +607,9 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
         ordered = asked + [d for d in ordered if d not in asked]
     lines: dict[int, str] = {}
     used = 0
+    item_chars = _SHORT_DOC_FEW if len(docs) <= _FEW_DOCS else _SHORT_DOC
     for doc in ordered:
-        line = f"☐ {_short(doc.name, first_clause=True)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
+        line = f"☐ {_short(doc.name, item_chars, first_clause=True)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line

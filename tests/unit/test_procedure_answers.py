@@ -426,3 +426,11 @@ def test_can_i_do_it_online_adds_what_the_conditions_say_of_the_channel(index):
     # a record whose conditions say nothing of the channel: where only
     plain = answer_question("đăng ký khai sinh nộp online được không", index)
     assert "Yêu cầu, điều kiện" not in plain.answer
+
+
+def test_a_checklist_item_keeps_what_tells_it_apart(index):
+    # "Thông báo về việc hoàn thành nghĩa vụ nộp tiền trồng rừng thay thế …": cut at 65
+    # characters it lost "thay thế"
+    answer = answer_question("ca nhan xin chuyen muc dich su dung rung sang muc dich khac thi ho so can nhung giay gi", index)
+    assert "(mã 1.012694)" in answer.answer and "nộp tiền trồng rừng thay thế" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
