@@ -196,3 +196,13 @@ def test_the_lexicon_keeps_a_plain_question_plain():
 def test_a_phone_lines_number_is_not_the_plans_number():
     assert understand("Lộc Hòa gọi tổng đài số mấy để phản ánh?", ["Lộc Hòa"], []).fact_kind != "number"
     assert understand("Kế hoạch CCHC của Lộc Hòa số mấy?", ["Lộc Hòa"], []).fact_kind == "number"
+
+
+def test_it_nhat_is_generic_and_colloquial_funding_words_reach_kinh_phi():
+    from assistant.lexicon import default_lexicon
+
+    q = understand("nam dan mot nam phai to chuc it nhat may buoi doi thoai", ["Năm Dẫn"], [])
+    assert "nhat" not in q.topic_terms and "doi_thoai" in q.topic_terms
+    funded = understand("tien dau ra de lam ke hoach cchc 5 nam o di linh vay", ["Di Linh"], [],
+                        lexicon=default_lexicon())
+    assert "kinh phi" in funded.question and "kinh_phi" in funded.topic_terms
