@@ -15,6 +15,7 @@ from collections import Counter
 from itertools import zip_longest
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
 from assistant.qa.policy import DEFAULT_POLICY, Policy
@@ -156,10 +157,10 @@ class ProcedureIndex:
     max_idf: float = 1.0
     actions: frozenset[str] = frozenset()   # verbs that open two names or more: "cap", "dang_ky", "trinh_bao"
     keys: list[_NameKeys] = field(default_factory=list)   # per procedure, computed once
-    # Words no name uses but some record's text does ("mất", "ông", "người nhà"): they tell the
-    # situation around a procedure, where a name word of another procedure ("giấy phép") or a
-    # word the catalogue never uses ("karaoke") names something else.
-    situation_words: frozenset[str] = frozenset()
+    # Every word the records' texts use (names included): a question word outside it
+    # ("karaoke") names something the catalogue does not hold.
+    record_words: frozenset[str] = frozenset()
+    name_text: str = ""          # every name's folded tokens, " | " between names (phrase lookups)
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -174,8 +175,7 @@ class ProcedureIndex:
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         index.max_idf = math.log(1 + n)
-        background = {t for p in procedures for t in tokens(" ".join(facet_texts(p).values()))}
-        index.situation_words = frozenset(t for t in background if t not in index.idf)
+        index.record_words = frozenset(t for p in procedures for t in tokens(" ".join(facet_texts(p).values())))
         for procedure, name, head in zip(procedures, index.names, index.heads):
             head_set, name_set = frozenset(head), frozenset(name)
             index.keys.append(_NameKeys(
@@ -185,7 +185,12 @@ class ProcedureIndex:
                 bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
                 level=_name_level(procedure.name)))
+        index.name_text = " | ".join(" ".join(keys.tokens) for keys in index.keys)
         return index
+
+    def some_name_says(self, folded_phrase: str) -> bool:
+        """Does some procedure's name hold these folded words, in this order?"""
+        return f" {folded_phrase} " in f" {self.name_text} "
 
     def weight(self, token: str) -> float:
         """Rare name words weigh more; a word in no name at all weighs most."""
@@ -393,9 +398,9 @@ def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], ind
     for i, t in enumerate(words):
         if t in explained:
             continue
-        if t not in index.idf and t not in index.situation_words:
+        if t not in index.record_words:
             return True
-        pairs = (f"{a}_{b}" for a, b in ((words[i - 1], t) if i else ("", ""), (t, words[i + 1]) if i + 1 < len(words) else ("", "")) if a)
+        pairs = [f"{before}_{t}" for before in words[max(i - 1, 0):i]] + [f"{t}_{after}" for after in words[i + 1:i + 2]]
         if any(p in index.idf and p not in explained for p in pairs):
             return True
     return False
@@ -731,11 +736,16 @@ _LABEL_CHARS = 25
 _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
 
 
+@lru_cache(maxsize=256)
+def _asked_words(question: str, name: str) -> frozenset[str]:
+    """The question's naming words without its question words, facet cues or the procedure's
+    name (which any clause of the record may repeat)."""
+    return frozenset(_question_content(_naming_tokens(question))) - frozenset(tokens(name))
+
+
 def _overlap(text: str, question: str, procedure: Procedure) -> int:
-    """How many of the question's naming words `text` says: not its question words or facet
-    cues, nor the procedure's name (which any clause of the record may repeat)."""
-    asked = set(_question_content(_naming_tokens(question))) - set(tokens(procedure.name))
-    return len(asked & set(tokens(text)))
+    """How many of the question's naming words (`_asked_words`) `text` says."""
+    return len(_asked_words(question, procedure.name) & set(tokens(text)))
 
 
 def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
@@ -913,10 +923,10 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
-    if not facets and _ELIGIBILITY.search(" ".join(tokens(question))):
+    may_i = _ELIGIBILITY.search(" ".join(tokens(question)))
+    if not facets and may_i:
         facets = ["conditions", "applicants"]
-    elif facets == ["where"] and _ELIGIBILITY.search(" ".join(tokens(question))) \
-            and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
+    elif facets == ["where"] and may_i and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]

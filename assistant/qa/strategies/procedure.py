@@ -66,19 +66,8 @@ class ProcedureRoute:
     confident: bool = False
 
 
-def is_plan_question(query: Query) -> bool:
-    return bool(_PLAN_RE.search(query.folded))
-
-
 def _says(name: str, folded_phrase: str) -> bool:
     return f" {folded_phrase} " in f" {' '.join(tokens(name))} "
-
-
-def _names_cues(query: Query, index: ProcedureIndex) -> bool:
-    """Is every plan word of the question part of some procedure's name ("thẩm định nhiệm vụ
-    quy hoạch", "kế hoạch sử dụng đất")? Then the procedure matcher decides, not the cue."""
-    cues = _PLAN_RE.findall(query.folded)
-    return all(any(_says(p.name, cue) for p in index.procedures) for cue in cues)
 
 
 def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy = DEFAULT_POLICY,
@@ -89,12 +78,14 @@ def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy 
     `names()`: the procedures whose embedded names are nearest the question, [(procedure, cosine)]."""
     if index is None or not index.procedures or query.communes:
         return None
+    # A plan word ("nhiệm vụ") no procedure's name holds makes it a plan question; one that a
+    # name holds ("thẩm định nhiệm vụ quy hoạch") leaves it to a confidently named procedure.
     plan_cues = _PLAN_RE.findall(query.folded)
-    ranked = rank_procedures(query.question, index, k=8) if not plan_cues or _names_cues(query, index) else []
-    if plan_cues and not ranked:
+    if not all(index.some_name_says(cue) for cue in plan_cues):
         return None
+    ranked = rank_procedures(query.question, index, k=8)
     if ranked and is_confident(ranked[0], policy, runner_up=runner_up(ranked)):
-        if plan_cues and not all(_says(ranked[0].procedure.name, cue) for cue in plan_cues):
+        if not all(_says(ranked[0].procedure.name, cue) for cue in plan_cues):
             return None
         return ProcedureRoute(ranked, confident=True)
     if plan_cues:
