@@ -160,7 +160,7 @@ class ProcedureIndex:
     # Every word the records' texts use (names included): a question word outside it
     # ("karaoke") names something the catalogue does not hold.
     record_words: frozenset[str] = frozenset()
-    name_text: str = ""          # every name's folded tokens, " | " between names (phrase lookups)
+    name_text: str = ""          # " <name> | <name> … ": every name's folded tokens (phrase lookups)
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -185,12 +185,12 @@ class ProcedureIndex:
                 bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
                 level=_name_level(procedure.name)))
-        index.name_text = " | ".join(" ".join(keys.tokens) for keys in index.keys)
+        index.name_text = f" {' | '.join(' '.join(keys.tokens) for keys in index.keys)} "
         return index
 
     def some_name_says(self, folded_phrase: str) -> bool:
         """Does some procedure's name hold these folded words, in this order?"""
-        return f" {folded_phrase} " in f" {self.name_text} "
+        return f" {folded_phrase} " in self.name_text
 
     def weight(self, token: str) -> float:
         """Rare name words weigh more; a word in no name at all weighs most."""
