@@ -15,6 +15,7 @@ class Query:
     intent: Intent = Intent.GENERAL
     fields: list[Intent] = field(default_factory=list)   # every field intent asked ("lead", "deadline")
     fact_kind: str = ""                # for intent "fact": signer | number | issue_date | implements ...
+    also_fact: str = ""                # a second plan detail asked with it ("ai ký, ký hôm nào": issue_date)
     commune: str | None = None         # a commune from the store named in the question
     communes: list[str] = field(default_factory=list)  # all store communes named
     unknown_commune: str | None = None  # a commune named that is not in the store (display form)

@@ -77,7 +77,8 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("xong nhung", 3), ("xong cong viec", 3),
     ],
     "fact": [
-        ("ai ky", 5), ("nguoi ky", 5), ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
+        ("ai ky", 5), ("nguoi ky", 5), ("dat but ky", 5), ("ky hom nao", 5), ("ky luc nao", 5),
+        ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
         ("ky ten", 4), ("do ai ky", 5), ("so hieu", 5), ("so ky hieu", 5), ("so van ban", 4),
         ("so ke hoach", 4), ("so quyet dinh", 4), ("ngay ban hanh", 5), ("ban hanh ngay", 5),
         ("ban hanh vao ngay", 5), ("ngay ky", 5), ("ky ngay", 5), ("can cu", 4), ("can cu nao", 5),
@@ -94,15 +95,17 @@ _CUES: dict[str, list[tuple[str, int]]] = {
     ],
 }
 
+# Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
+_SECOND_FACTS = ("signer", "number", "issue_date")
 # Fact sub-kinds (what metadata field answers it).
 _FACT_KINDS: list[tuple[str, tuple[str, ...]]] = [
-    ("signer", ("ai ky", "nguoi ky", "ky ban hanh", "ky ke hoach", "ky quyet dinh", "ky ten", "do ai ky",
+    ("signer", ("ai ky", "nguoi ky", "dat but ky", "ky ban hanh", "ky ke hoach", "ky quyet dinh", "ky ten", "do ai ky",
                 "chuc vu nguoi ky", "ai ban hanh")),
     ("province", ("thuoc tinh nao", "tinh nao")),
     ("district", ("thuoc huyen nao", "huyen nao")),
     ("number", ("so hieu", "so ky hieu", "so van ban", "so ke hoach", "so quyet dinh", "so may",
                 "kem theo quyet dinh")),
-    ("issue_date", ("ngay ban hanh", "ban hanh ngay", "ban hanh vao ngay", "ngay ky", "ky ngay",
+    ("issue_date", ("ngay ban hanh", "ban hanh ngay", "ky hom nao", "ky luc nao", "ban hanh vao ngay", "ngay ky", "ky ngay",
                     "duoc ban hanh vao", "duoc ban hanh khi nao", "ban hanh vao thang nao", "ban hanh thang nao")),
     ("implements", ("thuc hien ke hoach nao", "trien khai ke hoach nao", "theo ke hoach nao",
                     "thuc hien quyet dinh nao", "theo quyet dinh nao", "cap tren nao", "can cu nao",
@@ -119,7 +122,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len
     """.split()
 )
 
@@ -133,6 +136,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
+    em ông ra lại lên tới
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -147,7 +151,8 @@ GENERIC_PHRASES = (
     "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
-    "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat",
+    "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
+    "tinh toi",
     # "yêu cầu" followed by whom it asks frames the question ("kế hoạch yêu cầu các cơ quan …");
     # alone it may be the subject ("mục đích, yêu cầu").
     "yeu cau cac", "yeu cau moi", "yeu cau co quan", "yeu cau don vi", "yeu cau ubnd",
@@ -841,10 +846,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         query.fact_kind = "person"
     elif query.intent == "fact":
         cued = cue_text(folded)
-        for kind, phrases in _FACT_KINDS:
-            if any(_contains(cued, p) for p in phrases):
-                query.fact_kind = kind
-                break
+        kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
+        query.fact_kind = kinds[0] if kinds else ""
+        query.also_fact = next((k for k in kinds[1:] if k in _SECOND_FACTS), "")
 
     # "nơi nào … sớm hơn" compares when something is due: the deadline of each commune's record.
     if query.compare == "earliest" and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS):

@@ -206,3 +206,10 @@ def test_it_nhat_is_generic_and_colloquial_funding_words_reach_kinh_phi():
     funded = understand("tien dau ra de lam ke hoach cchc 5 nam o di linh vay", ["Di Linh"], [],
                         lexicon=default_lexicon())
     assert "kinh phi" in funded.question and "kinh_phi" in funded.topic_terms
+
+
+def test_a_second_plan_detail_asked_with_the_first():
+    both = ask("Kế hoạch của Năm Dẫn ai ký và ký hôm nào?")
+    assert (both.fact_kind, both.also_fact) == ("signer", "issue_date")
+    assert ask("Ai đặt bút ký kế hoạch CCHC của xã Lộc Hòa?").fact_kind == "signer"
+    assert ask("Ai ký kế hoạch CCHC của xã Lộc Hòa?").also_fact == ""

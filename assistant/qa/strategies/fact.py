@@ -54,42 +54,22 @@ def answer_fact(ctx: Context) -> Answer:
     def answer(text: str, citation: Citation | None) -> Answer:
         return Answer(answer=text, citations=[citation] if citation else [], commune=doc.commune)
 
-    if kind == "signer" and doc.signer:
-        citation = cite(doc.signer, last=True)
-        title = getattr(doc, "signer_title", "") or (_signer_title(citation.text, doc.signer) if citation else "")
-        who = f"{doc.signer} ({title})" if title else doc.signer
-        return answer(f"{plan} do {who} ký.", citation)
+    def detail(kind: str) -> Answer | None:
+        return _detail(kind, doc, plan, ordered, cite, answer, reg)
+
+    first = detail(kind)
+    if first is not None and q.also_fact and q.also_fact != kind:
+        second = detail(q.also_fact)
+        if second is not None:
+            cited = first.citations + [c for c in second.citations
+                                       if all(c.chunk_id != f.chunk_id for f in first.citations)]
+            then = "Văn bản" + second.answer[len(plan):] if second.answer.startswith(plan) else second.answer
+            return Answer(answer=f"{first.answer} {then}", citations=cited, commune=doc.commune)
+    if first is not None:
+        return first
     if kind == "person":
         return answer_person(ctx, doc, plan, cite(doc.signer, last=True) if doc.signer else None)
-    if kind == "number" and doc.number:
-        if doc.number.startswith("/"):
-            text = f"{plan} chưa ghi số cụ thể (văn bản chỉ ghi ký hiệu “Số: {doc.number}”)."
-        else:
-            text = f"{plan} có số hiệu {doc.number}."
-        return answer(text, cite(doc.number))
-    if kind in ("province", "district"):
-        place = doc.province if kind == "province" else doc.district
-        level = "tỉnh" if kind == "province" else "huyện"
-        if place:
-            return answer(f"Theo {plan}, xã {doc.commune} thuộc {level} {place}.",
-                          cite(f"{level} {place}", place))
-    if kind == "issue_date" and not doc.issue_date:
-        for c in ordered:
-            if c.section or c.kind == "metadata":
-                continue
-            for line in c.text.split("\n"):
-                if DATE_LINE.search(line):
-                    return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
-    if kind == "issue_date" and doc.issue_date:
-        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", doc.issue_date)
-        needles = []
-        if m:
-            y, mo, d = int(m[1]), int(m[2]), int(m[3])
-            needles = [f"ngày {d:02d} tháng {mo:02d} năm {y}", f"ngày {d} tháng {mo} năm {y}",
-                       f"{d:02d}/{mo:02d}/{y}", f"{d}/{mo}/{y}"]
-        written = re.search(r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", doc.issue_date_text or "")
-        as_written = f" (văn bản ghi: “{written.group(0)}”)" if written else ""
-        return answer(f"{plan} được ban hành ngày {format_iso(doc.issue_date)}{as_written}.", cite(*needles))
+
     # "Theo quyết định nào?" about a particular subject ("bộ phận một cửa") is not about the
     # plan's own legal basis: quote the sentence naming a document on that subject instead.
     plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS
@@ -119,6 +99,46 @@ def answer_fact(ctx: Context) -> Answer:
     ctx.scope = [doc.commune] if doc.commune else ctx.scope
     ctx.ranked = []
     return answer_general(ctx, prefer_metadata=True)
+
+
+def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answer | None:
+    """The answer about one detail of the plan itself (signer, number, place, issuing date),
+    or None when the plan does not record it."""
+    if kind == "signer" and doc.signer:
+        citation = cite(doc.signer, last=True)
+        title = getattr(doc, "signer_title", "") or (_signer_title(citation.text, doc.signer) if citation else "")
+        who = f"{doc.signer} ({title})" if title else doc.signer
+        return answer(f"{plan} do {who} ký.", citation)
+    if kind == "number" and doc.number:
+        if doc.number.startswith("/"):
+            text = f"{plan} chưa ghi số cụ thể (văn bản chỉ ghi ký hiệu “Số: {doc.number}”)."
+        else:
+            text = f"{plan} có số hiệu {doc.number}."
+        return answer(text, cite(doc.number))
+    if kind in ("province", "district"):
+        place = doc.province if kind == "province" else doc.district
+        level = "tỉnh" if kind == "province" else "huyện"
+        if place:
+            return answer(f"Theo {plan}, xã {doc.commune} thuộc {level} {place}.",
+                          cite(f"{level} {place}", place))
+    if kind == "issue_date" and not doc.issue_date:
+        for c in ordered:
+            if c.section or c.kind == "metadata":
+                continue
+            for line in c.text.split("\n"):
+                if DATE_LINE.search(line):
+                    return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
+    if kind == "issue_date" and doc.issue_date:
+        m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", doc.issue_date)
+        needles = []
+        if m:
+            y, mo, d = int(m[1]), int(m[2]), int(m[3])
+            needles = [f"ngày {d:02d} tháng {mo:02d} năm {y}", f"ngày {d} tháng {mo} năm {y}",
+                       f"{d:02d}/{mo:02d}/{y}", f"{d}/{mo}/{y}"]
+        written = re.search(r"ngày\s+\d{1,2}\s+tháng\s+\d{1,2}\s+năm\s+\d{4}", doc.issue_date_text or "")
+        as_written = f" (văn bản ghi: “{written.group(0)}”)" if written else ""
+        return answer(f"{plan} được ban hành ngày {format_iso(doc.issue_date)}{as_written}.", cite(*needles))
+    return None
 
 
 def signer_office(title: str) -> str:
