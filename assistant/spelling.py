@@ -34,6 +34,10 @@ MIN_LENGTH = 3                       # "ai", "o", "gi": too short to repair safe
 QUESTION_WORDS = frozenset(
     "ai gi nao sao dau bao nhieu may khong chua the thi con vay nhe a o ha hay la lam gium giup "
     "bang cach ko k dc duoc roi xong chi ma ne".split())
+# Loanwords people type in Vietnamese questions: not typos of a plan syllable ("link" is no "linh").
+LOANWORDS = frozenset(
+    "link web website email mail gmail zalo facebook app wifi online file pdf word excel sms chatbot "
+    "camera internet youtube tiktok google qr code usb laptop".split())
 _TELEX_TONES = "sfrxj"
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 
@@ -152,7 +156,7 @@ class SpellingCorrector:
         self.counts: Counter[str] = vocabulary.counts
         self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
         self.written: set[str] = set(vocabulary.written)       # the words as written (lower case, NFC)
-        self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS
+        self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS | LOANWORDS
         self._index: dict[str, list[str]] = {}
         # Repairs aim at the plans' words, the question words ("bao nhiu" → "nhieu") and the
         # protected ones (the lexicon's everyday words: "onlie" → "online").

@@ -155,13 +155,18 @@ def focal_phrases(q: Query) -> list[tuple[tuple[str, ...], str]]:
     """(folded syllables, as written) of the question's focal concept: what a quantifier counts
     or quantifies, and the head of the subject whose value is asked. Commune and agency names,
     cue words and function words are never focal."""
+    return [(phrase, shown) for phrase, shown, _ in _focal(q)]
+
+
+def _focal(q: Query) -> list[tuple[tuple[str, ...], str, bool]]:
+    """`focal_phrases`, each marked whether it is the subject whose value is asked."""
     toks = _aligned_tokens(q.question)
     seq = [f for f, _ in toks]
     written = [w or "" for _, w in toks]
     names = [normalise_name(c) for c in q.communes] + ([agency_key(q.agency)] if q.agency else [])
     topic = topic_tokens(q.question, list(_REMOVABLE_CUES) + names)
     accented = has_diacritics(q.question)
-    found: list[tuple[int, int]] = []          # (start, end) of focal runs in `topic`
+    found: list[tuple[int, int, bool]] = []    # (start, end, subject) of focal runs in `topic`
     for phrase in _QUANTIFIERS:
         for i in _positions(seq, phrase):
             if accented and phrase[0] in _QUANTIFIER_WRITTEN and written[i].lower() != _QUANTIFIER_WRITTEN[phrase[0]]:
@@ -171,22 +176,22 @@ def focal_phrases(q: Query) -> list[tuple[tuple[str, ...], str]]:
                 j += 1
             run = _run_from(topic, j)
             if run:
-                found.append((j, j + len(run)))
+                found.append((j, j + len(run), False))
             if i and topic[i - 1] != BARRIER and seq[i - 1] not in _GENERIC_VERBS:
-                found.append((i - 1, i))                 # "tuyển bao nhiêu": the verb quantified
+                found.append((i - 1, i, False))          # "tuyển bao nhiêu": the verb quantified
     for phrase in _VALUE_ASKED:
         for i in _positions(seq, phrase):
             start = max((k for k in range(i) if seq[k] == BARRIER), default=-1) + 1
             head = next((k for k in range(start, i) if topic[k] != BARRIER), None)
             if head is not None:
                 run = _run_from(topic[:i], head)
-                found.append((head, head + len(run)))
+                found.append((head, head + len(run), True))
     out, seen = [], set()
-    for a, b in found:
+    for a, b, subject in found:
         key = tuple(topic[a:b])
         if key and key not in seen and len("".join(key)) >= 3:
             seen.add(key)
-            out.append((key, " ".join(w for w in written[a:b] if w)))
+            out.append((key, " ".join(w for w in written[a:b] if w), subject))
     return out
 
 
@@ -214,8 +219,12 @@ def _supported(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], e
 
 
 def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
-                  accented: bool) -> bool:
+                  accented: bool, subject: bool = False) -> bool:
+    """Is one syllable of the phrase there? Of a subject whose value is asked, its head (first
+    syllable) must be: "trang" does not make "địa chỉ trang web" partly there."""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", shown)]
+    if subject:
+        phrase, words = phrase[:1], words[:1]
     if accented and len(words) == len(phrase):
         return any(w in evidence_written if has_diacritics(w) else f in evidence_tokens for w, f in zip(words, phrase))
     return any(f in evidence_tokens for f in phrase)
@@ -228,9 +237,9 @@ def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool =
     evidence_tokens = set(tokens(evidence))
     evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
     accented = has_diacritics(q.question)
-    return [shown for phrase, shown in focal_phrases(q)
+    return [shown for phrase, shown, subject in _focal(q)
             if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)
-            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented))]
+            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented, subject))]
 
 
 def focus_held(q: Query, evidence: str, lexicon=None) -> bool:
@@ -267,9 +276,10 @@ def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None)
 
 # -- actual figures, not targets -----------------------------------------------------------------
 
-# Wording of a passage that reports what was achieved or exists (folded), not what is aimed at.
-_REPORTED = ("da dat", "dat duoc", "hien co", "tinh den", "ket qua dat", "nam qua", "da thuc hien",
-             "da giai quyet", "da tiep nhan", "hien nay co", "thuc te")
+# Wording of a passage that reports what was achieved or exists, not what is aimed at. Matched
+# as written: folded, "thực hiện cơ chế" holds "hien co" and "tính đến" is "tỉnh đến".
+_REPORTED = re.compile(r"(?<![^\W\d_])(?:đã đạt|đạt được|(?<!thực )hiện có|tính đến|kết quả đạt|năm qua|"
+                       r"đã thực hiện|đã giải quyết|đã tiếp nhận|hiện nay có|thực tế)(?![^\W\d_])")
 
 
 def check_actual(q: Query, answer: Answer, scope: list[str] | None) -> Answer | None:
@@ -277,8 +287,7 @@ def check_actual(q: Query, answer: Answer, scope: list[str] | None) -> Answer | 
     it says, in one line, what the plan does set."""
     if not q.actual or not judged(q, answer):
         return None
-    folded = f" {' '.join(tokens(quoted_evidence(answer)))} "
-    if any(f" {p} " in folded for p in _REPORTED):
+    if _REPORTED.search(" ".join(nfc(quoted_evidence(answer)).lower().split())):
         return None
     line = " ".join(answer.answer.split())
     line = line if len(line) <= 300 else line[:299].rsplit(" ", 1)[0] + "…"

@@ -219,3 +219,32 @@ def test_in_the_appendix_says_where_to_look_not_what_about(assistant):
     answer = assistant.ask("Trong phụ lục Di Linh, Văn phòng HĐND và UBND chủ trì những nhiệm vụ nào về chính quyền số?")
     assert "Văn phòng HĐND và UBND chủ trì 4 nhiệm vụ" in answer.answer
     assert "Trung tâm IOC" in answer.answer and "Quyết định số 1737/QĐ-UBND" in answer.answer
+
+
+def test_who_signed_and_when_asked_together_get_both(assistant):
+    answer = assistant.ask("Cái kế hoạch cải cách của Di Linh ai đặt bút ký vậy, ký hôm nào?")
+    assert not answer.abstained and answer.intent == "fact"
+    assert "Trần Thị Tâm" in answer.answer and "12/04/2026" in answer.answer
+    alone = assistant.ask("ke hoach cchc cua di linh ai ky?")
+    assert "Trần Thị Tâm" in alone.answer and "12/04/2026" not in alone.answer
+
+
+def test_an_actual_figure_is_not_answered_by_a_target_in_a_thuc_hien_co_che_heading(assistant):
+    # the target's heading reads "Thực hiện cơ chế một cửa": folded, "hiện cơ" is "hien co"
+    answer = assistant.ask("nam 2025 loc hoa giai quyet dung han thuc te dat duoc bao nhieu phan tram ho so?")
+    assert answer.abstained and "96%" in answer.answer and "thực tế" in answer.answer
+
+
+def test_the_subject_whose_value_is_asked_must_have_its_head_in_the_passage(assistant):
+    answer = assistant.ask("dia chi trang web cua xa di linh la gi, vao link nao?")
+    assert answer.abstained
+    # a quantified thing keeps its looser rule: "tiền thủ tục" paid online is the plan's payment target
+    paid = assistant.ask("Đại Phước đặt mục tiêu bao nhiêu phần trăm tiền thủ tục được trả qua mạng?")
+    assert not paid.abstained
+
+
+def test_pronouns_and_directions_are_not_the_topic(assistant):
+    q = assistant.answerer.understand("Cho em hỏi ở Năm Dẫn các phòng gửi báo cáo CCHC định kỳ lên xã chậm nhất là ngày mấy?")
+    assert "em" not in q.topic_terms and "len" not in q.topic_terms and "bao" in q.topic_terms
+    answer = assistant.ask("Cho em hỏi ở Năm Dẫn các phòng gửi báo cáo CCHC định kỳ lên xã chậm nhất là ngày mấy?")
+    assert not answer.abstained and "báo cáo định kỳ" in answer.answer

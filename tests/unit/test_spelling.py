@@ -48,6 +48,9 @@ def test_question_words_and_protected_words_are_left_alone(corrector):
     assert not corrector.correct("ai lo việc này, sao vậy, ở đâu").changed
     assert not corrector.correct("nộp online hay scan").changed        # lexicon words, not in the plans
     assert corrector.correct("123 45%").text == "123 45"
+    # loanwords are no typos of a plan syllable: "link" is one letter from the "linh" of Di Linh
+    assert corrector.correct("trang web xa di linh vao link nao, co zalo khong").text == \
+        "trang web xa di linh vao link nao co zalo khong"
 
 
 def test_every_repair_lands_on_a_plan_syllable(corrector):
