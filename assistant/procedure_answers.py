@@ -521,6 +521,11 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
              and by_document.get(dense[0][0]) == best_procedure.name)
     second = runner_up(ranked)
     lexical_lead = first.score - second.score if second is not None else first.score
+    dominant = lexical_lead >= policy.procedure_dominant_lead and \
+        (second is None or first.score >= policy.procedure_dominant_ratio * second.score)
+    if dominant and first.procedure.name == best_procedure.name and \
+            (first.vouched or by_document.get(dense[0][0]) == best_procedure.name):
+        return list(ranked)
     if not agree or (best_cos - other < policy.procedure_name_margin
                      and lexical_lead < policy.procedure_name_lexical_margin) \
             or first.coverage < policy.procedure_name_head_coverage \
@@ -671,12 +676,17 @@ def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> 
     return text
 
 
+def _described_time(procedure: Procedure) -> str:
+    """A way's description that gives the time its time cell lacks ("05 ngày làm việc kể từ …")."""
+    return next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+
+
 def _time_text(procedure: Procedure, tight: bool = False) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
     if all(not w.time.known for w in procedure.ways):
-        described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+        described = _described_time(procedure)
         if described:
             lines.append(f"Mô tả trong hồ sơ: {_short(described, _TIGHT_CHARS if tight else 200)}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
@@ -716,15 +726,20 @@ _DUTY_SENTENCE = re.compile(r"[^.;\n]*(?:\bthời hạn\b|\bchậm nhất\b|\btr
 
 
 def _duty_deadline(procedure: Procedure, question: str) -> str:
-    """The conditions' sentence with the citizen's time limit, when the question asks it ("")."""
-    if not procedure.conditions or not _DUTY_ASKED.search(" ".join(tokens(question))):
+    """The sentence with the citizen's time limit, when the question asks it (""): from the
+    conditions, else from a step that says some of the question's own words ("Trong thời hạn
+    10 ngày kể từ ngày có thay đổi …")."""
+    if not _DUTY_ASKED.search(" ".join(tokens(question))):
         return ""
-    clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(procedure.conditions)]
-    if not clauses:
-        return ""
-    # the clause that says most of the question, with the next one (its exception, often)
-    best = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
-    return "; ".join(clauses[best:best + 2])
+    for text, needed in ((procedure.conditions, 0), (procedure.steps, 1)):
+        clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(text or "")]
+        if not clauses:
+            continue
+        # the clause that says most of the question, with the next one (its exception, often)
+        best = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
+        if _overlap(clauses[best], question, procedure) >= needed:
+            return "; ".join(clauses[best:best + 2])
+    return ""
 
 
 # "có được … không", "… được không", "có thể … không": whether the citizen may; the record's
@@ -748,18 +763,52 @@ def _overlap(text: str, question: str, procedure: Procedure) -> int:
     return len(_asked_words(question, procedure.name) & set(tokens(text)))
 
 
-def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
-    """A long field cut to `budget`: its opening clause and the clauses that say most of the
-    question's words, in the record's order ("…" where clauses are skipped), else its opening."""
-    text = " ".join(text.split()) if "\n" not in text else text
-    if len(text) <= budget:
-        return " ".join(text.split())
+def _clauses(text: str) -> list[str]:
+    """A field's clauses (sentences, "; " items, lines), a short label ("Bước 1:") kept with
+    what follows it."""
     clauses: list[str] = []
     for clause in (" ".join(c.split()) for c in _CLAUSE_END.split(text) if c.strip(" -+•/")):
         if clauses and clauses[-1].endswith(":") and len(clauses[-1]) < _LABEL_CHARS:
             clauses[-1] += " " + clause.lstrip("-+• ")     # "Bước 1:" goes with its step
         else:
             clauses.append(clause)
+    return clauses
+
+
+# Where a question no facet cue names is looked for: the record's prose fields, in this order.
+_PROSE_FIELDS = (("steps", "Trình tự thực hiện"), ("conditions", "Yêu cầu, điều kiện"),
+                 ("applicants", "Đối tượng thực hiện"), ("result_text", "Kết quả thực hiện"))
+_CLAUSE_MIN_WORDS = 2     # of the question's own words (not the name's) a clause must say
+
+
+def _asked_clause(procedure: Procedure, question: str) -> tuple[str, str] | None:
+    """(field label, clause) of the record's prose clause that says most of the question's own
+    words ("cả hai vợ chồng có phải cùng có mặt không" → "… hai bên nam, nữ phải có mặt …"),
+    word pairs counting once more; None below `_CLAUSE_MIN_WORDS` words."""
+    asked = _asked_words(question, procedure.name)
+    if len(asked) < _CLAUSE_MIN_WORDS:
+        return None
+    q_pairs = _bigrams([t for t in tokens(question) if t in asked])
+    best: tuple[int, int, str, str] | None = None
+    for attribute, label in _PROSE_FIELDS:
+        for clause in _clauses(getattr(procedure, attribute) or ""):
+            words = tokens(clause)
+            said = len(asked & set(words))
+            if said < _CLAUSE_MIN_WORDS:
+                continue
+            score = said + len(q_pairs & _bigrams(words))
+            if best is None or score > best[0]:
+                best = (score, said, label, clause)
+    return (best[2], best[3]) if best else None
+
+
+def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
+    """A long field cut to `budget`: its opening clause and the clauses that say most of the
+    question's words, in the record's order ("…" where clauses are skipped), else its opening."""
+    text = " ".join(text.split()) if "\n" not in text else text
+    if len(text) <= budget:
+        return " ".join(text.split())
+    clauses = _clauses(text)
     scored = sorted(((_overlap(c, question, procedure), -i, i) for i, c in enumerate(clauses)), reverse=True)
     if not scored or scored[0][0] == 0:
         return _short(text, budget)
@@ -814,7 +863,8 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
     if facet == "time":
-        lacks = not procedure.ways or all(not w.time.known for w in procedure.ways)
+        lacks = not procedure.ways or (all(not w.time.known for w in procedure.ways)
+                                       and not _described_time(procedure))
         return _time_text(procedure, tight), "Cách thức thực hiện › Thời gian", \
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":
@@ -834,10 +884,14 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
         excerpt = _excerpt(procedure.conditions, question, budget, procedure)
         return "Yêu cầu, điều kiện: " + excerpt, "Yêu cầu, điều kiện", excerpt.rstrip("…"), False
+    if facet == "clause":
+        label, clause = _asked_clause(procedure, question)
+        return f"Hồ sơ ghi ({label}): {_short(clause, budget)}", label, clause, False
     if facet == "duty":
         sentence = _duty_deadline(procedure, question)
-        return f"Thời hạn người dân phải làm (Yêu cầu, điều kiện): {_short(sentence, budget)}", \
-            "Yêu cầu, điều kiện", sentence, False
+        label = "Yêu cầu, điều kiện" if sentence.split("; ")[0] in " ".join(procedure.conditions.split()) \
+            else "Trình tự thực hiện"
+        return f"Thời hạn người dân phải làm ({label}): {_short(sentence, budget)}", label, sentence, False
     if facet == "result":
         if not procedure.result_text:
             return "hồ sơ không ghi kết quả thực hiện.", "Kết quả thực hiện", "", True
@@ -926,6 +980,10 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     may_i = _ELIGIBILITY.search(" ".join(tokens(question)))
     if not facets and may_i:
         facets = ["conditions", "applicants"]
+    elif not facets and _duty_deadline(procedure, question):
+        facets = ["duty"]
+    elif not facets and _asked_clause(procedure, question):
+        facets = ["clause"]
     elif facets == ["where"] and may_i and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):

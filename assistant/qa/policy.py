@@ -167,6 +167,11 @@ class Policy:
     # ... or, instead of the name margin, the lexical best leads the next other name by this score
     # (out-of-catalogue questions the three rankings agree on lead by 1.1 at most).
     procedure_name_lexical_margin: float = 3.0
+    # A lexical best that dominates (twice the next other name's score and this far ahead), with
+    # the nearest name agreeing and the nearest record or the lexicon too, is named whatever the
+    # share of its head said: people leave out a long name's rare words ("chặt hạ").
+    procedure_dominant_lead: float = 6.0
+    procedure_dominant_ratio: float = 2.0
 
 
 DEFAULT_POLICY = Policy()
