@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
@@ -15,7 +15,8 @@ from tests.conftest import REPO
 RECORDS = REPO / "data" / "procedures"
 # set file, seed and size of its record draw, fewest questions
 SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50),
-        ("dev4_procedures.jsonl", 31337, 40, 50), ("dev5_procedures.jsonl", 5555, 40, 55)]
+        ("dev4_procedures.jsonl", 31337, 40, 50), ("dev5_procedures.jsonl", 5555, 40, 55),
+        ("dev6_procedures.jsonl", 6666, 40, 55)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -50,7 +51,9 @@ def test_dev3_composition_as_citizens_ask():
     assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
     assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"]) for r in rows)
     assert sum(r["document"] is None for r in rows) >= 6
-    assert sum(r["document"] is not None and r["abstain"] for r in rows) >= 3
+    # (dev3-047 was a "time missing" question until session 10: its record gives the time only
+    # in the way's description, "02 ngày làm việc …", which the answer quotes)
+    assert sum(r["document"] is not None and r["abstain"] for r in rows) >= 2
     facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
     assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
             "legal", "applicants"} <= facets
@@ -94,6 +97,31 @@ def test_dev5_composition_as_citizens_ask():
         data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
         text = nfc("\n".join(str(v) for v in data.values()))
         assert 20 <= len(row["gold_quote"]) <= 120 and row["gold_quote"] in text, row["id"]
+    facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
+    assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
+            "legal", "applicants"} <= facets
+
+
+def test_dev6_composition_as_citizens_ask():
+    rows = _rows("dev6_procedures.jsonl")
+    assert len(rows) == 60 and [r["id"] for r in rows] == [f"dev6-{i:03d}" for i in range(1, 61)]
+    assert all(r["split"] == "dev6" and r["intent"] == "procedure" for r in rows)
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
+    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"].lower()) for r in rows)
+    absent = [r for r in rows if r["document"] is None]
+    assert len(absent) == 8 and all(r["abstain"] and r["facts"] == [] for r in absent)
+    missing = [r for r in rows if r["document"] is not None and r["abstain"]]
+    assert len(missing) == 5
+    for row in missing:
+        assert row["category"] in ("procedure_fee_missing", "procedure_time_missing"), row["id"]
+        data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
+        assert "Không có thông tin" in data["cach_thuc_thuc_hien"], row["id"]
+    for row in rows:
+        if row["document"] is None:
+            continue
+        data = json.loads((RECORDS / row["document"]).read_text(encoding="utf-8"))
+        text = nfc("\n".join(str(v) for v in data.values()))
+        assert 15 <= len(row["gold_quote"]) <= 120 and row["gold_quote"] in text, row["id"]
     facets = {r["category"].split("_")[1] for r in rows if r["document"] is not None}
     assert {"documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
             "legal", "applicants"} <= facets
