@@ -34,8 +34,7 @@ class Policy:
     list_item_max: int = 300                # ... and upper bound
     list_deadline_chars: int = 40           # a list item's deadline, shortened to this
     field_task_min: int = 60                # quoted task text in a field answer, lower bound ...
-    field_task_max: int = 220               # ... upper bound
-    field_task_reserve: int = 200           # characters kept for the fields after the task text
+    field_task_max: int = 400               # ... upper bound (the fields after it take their share first)
     general_sentences: int = 3              # sentences quoted for a general answer at most
     general_piece_min: int = 120            # a quoted sentence is never cut shorter than this
     general_header_reserve: int = 60        # characters kept for "Theo Kế hoạch …:"

@@ -248,3 +248,9 @@ def test_pronouns_and_directions_are_not_the_topic(assistant):
     assert "em" not in q.topic_terms and "len" not in q.topic_terms and "bao" in q.topic_terms
     answer = assistant.ask("Cho em hỏi ở Năm Dẫn các phòng gửi báo cáo CCHC định kỳ lên xã chậm nhất là ngày mấy?")
     assert not answer.abstained and "báo cáo định kỳ" in answer.answer
+
+
+def test_a_long_duty_is_quoted_with_its_dates_and_addressee_when_the_fields_leave_room(assistant):
+    answer = assistant.ask("Báo cáo định kỳ về CCHC ở Năm Dẫn phải gửi trước ngày mấy, gửi qua ai?")
+    assert not answer.abstained and "trước ngày 15" in answer.answer and "Phòng Văn hóa" in answer.answer
+    assert len(answer.answer) <= 600

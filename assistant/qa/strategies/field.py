@@ -56,13 +56,13 @@ def field_sentence(reg: AnswerIndex, q: Query, t: TaskRecord, budget: int, polic
     plan = plan_label(reg, t.document)
     fields = q.fields or [q.intent]
     lead = t.lead or ", ".join(t.leads)
-    limit = max(policy.field_task_min, min(policy.field_task_max, budget - policy.field_task_reserve))
-    task_text = focused(t.task, q.topic_terms, limit, want_time="deadline" in fields)
-    if t.origin == "prose" and lead:
-        head = f'Theo {plan}, {lead} có nhiệm vụ: "{task_text}"'
-    else:
-        head = f'Theo {plan}, nhiệm vụ "{task_text}"'
-        head += f" do {lead} chủ trì" if lead else " (kế hoạch không nêu đơn vị chủ trì)"
+
+    def head_with(task_text: str) -> str:
+        if t.origin == "prose" and lead:
+            return f'Theo {plan}, {lead} có nhiệm vụ: "{task_text}"'
+        return f'Theo {plan}, nhiệm vụ "{task_text}"' + \
+            (f" do {lead} chủ trì" if lead else " (kế hoạch không nêu đơn vị chủ trì)")
+
     parts: list[str] = []
     if q.monitor and t.monitor:
         parts.append(f"theo dõi, kiểm tra, đôn đốc: {t.monitor}")
@@ -81,7 +81,13 @@ def field_sentence(reg: AnswerIndex, q: Query, t: TaskRecord, budget: int, polic
             parts.append(f"sản phẩm: {t.product}")
     elif want_deadline and t.deadline:
         parts.append(f"thời gian hoàn thành: {t.deadline}")
-    sentence = head + ("; " + "; ".join(parts) if parts else "") + "."
+    tail = ("; " + "; ".join(parts) if parts else "") + "."
+    # the task text gets what the fields leave of the budget (a long duty keeps its dates and
+    # addressees), within the policy's bounds
+    room = budget - len(head_with("")) - len(tail)
+    limit = max(policy.field_task_min, min(policy.field_task_max, room))
+    head = head_with(focused(t.task, q.topic_terms, limit, want_time="deadline" in fields))
+    sentence = head + tail
     if len(sentence) > budget:
         sentence = shorten(sentence, budget - 1).rstrip("…") + "…"
     return sentence
