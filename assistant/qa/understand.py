@@ -153,6 +153,8 @@ GENERIC_PHRASES = (
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
     "tinh toi",
+    # how many communes a comparison spans ("trong bốn xã, xã nào …")
+    "hai xa", "ba xa", "bon xa", "cac xa", "nhung xa", "cho nao", "ben nao",
     # "yêu cầu" followed by whom it asks frames the question ("kế hoạch yêu cầu các cơ quan …");
     # alone it may be the subject ("mục đích, yêu cầu").
     "yeu cau cac", "yeu cau moi", "yeu cau co quan", "yeu cau don vi", "yeu cau ubnd",
@@ -419,7 +421,8 @@ def _agency_tokens(agency: str) -> tuple[str, ...]:
 
 # Compounds whose words would otherwise read as cues: "ký số văn bản" (signing documents
 # digitally) is not "số văn bản" (a document's number).
-_CUE_COMPOUNDS = ("ky so", "dai so", "thoai so")   # "chữ ký số", "tổng đài số", "điện thoại số" hold "số" too
+# "chữ ký số", "tổng đài số", "điện thoại số" hold "số" too; "lấy từ đâu ra" holds the "đầu ra" of a product
+_CUE_COMPOUNDS = ("ky so", "dai so", "thoai so", "tu dau")
 
 
 def cue_text(folded: str) -> str:
@@ -662,6 +665,9 @@ def _words(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+_TELEX_TONE_KEYS = frozenset("sfrxj")
+
+
 def repair_spelling(question: str, speller) -> str:
     """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
     typed words the corrector changed are rewritten, in folded form (the corrector knows folded
@@ -677,8 +683,10 @@ def repair_spelling(question: str, speller) -> str:
         written = question[start:end]
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
-        if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1]:
-            continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn" is not)
+        if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
+                and folded[-1:] not in _TELEX_TONE_KEYS:
+            continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
+                                  # "lựcj" — no syllable ends in a tone key — are not)
         fixed = fixes.get(fold(written).lower())
         if fixed and fixed != folded:
             pieces += [question[last:start], fixed]

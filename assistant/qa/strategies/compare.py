@@ -22,6 +22,7 @@ _COUNT = re.compile(r"\bcó (\d+) nhiệm vụ")
 _PLAN_PREFIX = re.compile(r"^Theo Kế hoạch[^,:]*?của xã [^,:(]+(?: \(mục \"[^\"]*\"\))?[,:]\s*")
 
 _LABEL = {"max": "Cao nhất", "min": "Thấp nhất"}
+_LABEL_OF_TWO = {"max": "Cao hơn", "min": "Thấp hơn"}
 
 
 def figure_of(text: str) -> tuple[float, str] | None:
@@ -90,5 +91,9 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
         winners = [c for c, (v, _) in figures.items() if v == best]
         unit = figures[winners[0]][1]
         shown = f"{best:g}".replace(".", ",")
-        head = f"{_LABEL[q.compare]}: xã {', xã '.join(winners)} ({shown}{unit}). {head}"
+        if len(winners) == len(figures):
+            head = f"Ngang nhau: các xã đều đặt {shown}{unit}. {head}"
+        else:
+            label = (_LABEL_OF_TWO if len(figures) == 2 else _LABEL)[q.compare]
+            head = f"{label}: xã {', xã '.join(winners)} ({shown}{unit}). {head}"
     return Answer(answer=head + "\n" + "\n".join(lines), citations=citations)
