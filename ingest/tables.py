@@ -256,6 +256,10 @@ class _Draft:
             self.flags.append(name)
 
 
+# Deadline kinds a product cell may state for a row whose deadline cell states none.
+_DATED_KINDS = frozenset({"date", "month", "quarter", "half_year"})
+
+
 def _classify(cell: str) -> str:
     if not cell:
         return "E"
@@ -673,6 +677,15 @@ class _TableParser:
             leads = split_agencies(lead)
             if lead and not leads:
                 leads = [lead]
+            deadline_norm = parse_deadline(deadline, self.year_start, self.year_end)
+            product = f.get(PRODUCT, "")
+            if deadline_norm.kind == "unknown" and product:
+                # the plan wrote the due date in the product cell ("… báo cáo kết quả chậm nhất
+                # trong tháng 9/2026") and a product in the deadline cell: the date is the deadline
+                stated = parse_deadline(product, self.year_start, self.year_end)
+                if stated.kind in _DATED_KINDS and stated.start is not None:
+                    deadline_norm = stated
+                    draft.flag("deadline_in_product")
             record = TaskRecord(
                 document=self.document,
                 commune=self.commune,
@@ -695,7 +708,7 @@ class _TableParser:
                 ),
                 leads=leads,
                 coordinator_list=split_agencies(coords),
-                deadline_norm=parse_deadline(deadline, self.year_start, self.year_end),
+                deadline_norm=deadline_norm,
                 flags=list(draft.flags),
             )
             if not lead:

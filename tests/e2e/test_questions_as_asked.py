@@ -273,3 +273,9 @@ def test_where_the_money_comes_from_is_the_funding_section_not_a_product(assista
     answer = assistant.ask("tien de lam ke hoach cchc o nam dan lay tu dau ra?")
     assert not answer.abstained and "NSNN" in answer.answer
     assert "KINH PHÍ" in answer.citations[0].section.upper()
+
+
+def test_a_task_due_by_a_date_in_its_product_cell_falls_due_in_that_month(assistant):
+    answer = assistant.ask("thang 9 nam 2026 o di linh co viec gi den han khong?")
+    assert "Đề xuất áp dụng, nhân rộng các sáng kiến" in answer.answer
+    assert "Công khai trên Trang thông tin điện tử của UBND xã kết quả đánh giá Bộ chỉ số" in answer.answer

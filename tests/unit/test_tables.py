@@ -187,3 +187,21 @@ def test_deadlines_are_normalised_with_the_plan_period(parsed_plans):
     assert (r.deadline_norm.start.isoformat(), r.deadline_norm.end.isoformat()) == ("2026-01-01", "2030-12-31")
     r = by_line(parsed_plans, "nam-dan_2026.txt", 203)
     assert (r.deadline_norm.start.isoformat(), r.deadline_norm.end.isoformat()) == ("2026-01-01", "2026-03-31")
+
+
+def test_a_due_date_written_in_the_product_cell_is_the_rows_deadline(parsed_plans):
+    # Di Linh row IV.4: "Sản phẩm" reads "… báo cáo kết quả thực hiện chậm nhất trong tháng 9/2026",
+    # "Thời gian hoàn thành" reads "Triển khai thực hiện sáng kiến, mô hình, giải pháp"
+    row = next(r for r in table_records(parsed_plans, "di-linh_2026-2030.txt")
+               if r.task.startswith("Đề xuất áp dụng, nhân rộng các sáng kiến"))
+    assert row.deadline == "Triển khai thực hiện sáng kiến, mô hình, giải pháp"      # kept verbatim
+    assert row.deadline_norm.kind == "month" and row.deadline_norm.start.isoformat() == "2026-09-01"
+    assert "deadline_in_product" in row.flags
+    # a row with a deadline of its own keeps it
+    dated = [r for r in table_records(parsed_plans, "di-linh_2026-2030.txt") if r.deadline_norm.kind != "unknown"]
+    assert all("deadline_in_product" not in r.flags for r in dated if r is not row and parse_ok(r))
+
+
+def parse_ok(record) -> bool:
+    from ingest.deadlines import parse_deadline
+    return parse_deadline(record.deadline).kind != "unknown"
