@@ -192,10 +192,15 @@ class SpellingCorrector:
         """The repaired syllable, or `word` itself when it is known, protected or not repairable."""
         if self.known(word) or len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
             return word
-        for reading in telex_readings(word):
+        readings = telex_readings(word)
+        for reading in readings:
             if reading in self.counts:
                 return reading
         options = self.candidates(word)
+        if not options:
+            # a Telex key and one slip together ("cahcs": "cahc" read, then "cach")
+            options = sorted({c for r in readings if r != word and len(r) >= MIN_LENGTH
+                              for c in self.candidates(r)})
         if not options:
             return word
 

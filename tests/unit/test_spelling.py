@@ -30,6 +30,7 @@ def corrector():
     ("tỷ lệ hồ sơ trực tuyếnn", "ty le ho so truc tuyen"),     # one letter too many
     ("cải cách tài chánh công", "cai cach tai chinh cong"),     # one letter replaced
     ("bao nhiu phần trăm", "bao nhieu phan tram"),              # one letter missing, question word
+    ("kế hoạch cải cahcs", "ke hoach cai cach"),                # a Telex tone key and swapped letters
 ])
 def test_typos_are_repaired_to_plan_words(corrector, typed, expected):
     assert corrector.correct(typed).text == expected
