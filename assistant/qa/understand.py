@@ -95,6 +95,8 @@ _CUES: dict[str, list[tuple[str, int]]] = {
     ],
 }
 
+# "kế hoạch CCHC của xã nào được ban hành …", "kế hoạch của Năm Dẫn và Đại Phước, nơi nào ban hành …"
+_PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao (?:duoc )?ban hanh\b")
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
 # Fact sub-kinds (what metadata field answers it).
@@ -859,7 +861,11 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         query.also_fact = next((k for k in kinds[1:] if k in _SECOND_FACTS), "")
 
     # "nơi nào … sớm hơn" compares when something is due: the deadline of each commune's record.
-    if query.compare == "earliest" and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS):
+    # Which plan was issued first compares the plans' own issuing dates: a fact.
+    if query.compare == "earliest" and _PLAN_ISSUED.search(folded) and not _contains(folded, "ban hanh ke hoach"):
+        query.intent, query.fields, query.fact_kind = Intent.FACT, [], "issue_date"
+    elif query.compare == "earliest" and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS) \
+            and not (query.intent == Intent.FACT and query.fact_kind == "issue_date"):
         query.intent = Intent.DEADLINE
         query.fields = [Intent.DEADLINE]
         query.fact_kind = ""

@@ -279,3 +279,12 @@ def test_a_task_due_by_a_date_in_its_product_cell_falls_due_in_that_month(assist
     answer = assistant.ask("thang 9 nam 2026 o di linh co viec gi den han khong?")
     assert "Đề xuất áp dụng, nhân rộng các sáng kiến" in answer.answer
     assert "Công khai trên Trang thông tin điện tử của UBND xã kết quả đánh giá Bộ chỉ số" in answer.answer
+
+
+def test_which_plan_was_issued_first_compares_the_plans_issuing_dates(assistant):
+    answer = assistant.ask("Trong bốn xã, kế hoạch CCHC của xã nào được ban hành sớm nhất?")
+    assert answer.answer.startswith("Sớm nhất: xã Lộc Hòa (ngày 22/01/2025)")
+    assert len({c.document for c in answer.citations}) == 4
+    # a task about issuing a plan is still a task deadline
+    q = assistant.answerer.understand("Năm Dẫn và Đại Phước, nơi nào ban hành kế hoạch kiểm tra sớm hơn?")
+    assert q.intent.value == "deadline"
