@@ -662,6 +662,22 @@ def _time_value(way: SubmissionWay) -> str:
     return time.text
 
 
+_AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|VNĐ|VND)|\d+\s*%", re.IGNORECASE)
+
+
+def _fee_note(note: str, chars: int) -> str:
+    """A fee note within `chars`; a long one keeps the part stating amounts ("… do cơ quan
+    kiểm tra địa phương thực hiện: 700.000 đồng/cơ sở"), which the fee cell may have lost."""
+    note = " ".join(note.split())
+    if len(note) <= chars:
+        return note
+    found = _AMOUNT.search(note)
+    if found is None or found.end() <= chars - 1:
+        return _short(note, chars)
+    start = max(note.rfind(" ", 0, max(found.start() - chars // 2, 0)), 0)
+    return "…" + _short(note[start:].lstrip(), chars - 1)
+
+
 def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> str:
     fee = way.fee
     if fee.kind == "unknown" and not fee.note:
@@ -670,7 +686,7 @@ def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> 
     if fee.per:
         text += f" {fee.per}"
     if fee.note and note:
-        text += f" ({_short(fee.note, note_chars)})"
+        text += f" ({_fee_note(fee.note, note_chars)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text

@@ -477,3 +477,10 @@ def test_the_citizens_time_limit_may_sit_in_the_steps(index):
 ])
 def test_everyday_names_of_the_records_reach_them(index, question, code):
     assert rank_procedures(question, index)[0].procedure.code == code
+
+
+def test_a_long_fee_note_keeps_the_amount_it_states():
+    # 2.001827's fee cell reads "700 VNĐ"; its note ends "…: 700.000 đồng/cơ sở."
+    record = parse_procedure_file(REPO / "data" / "procedures" / "2.001827.json").procedures[0]
+    answer = answer_procedure(record, "phí thẩm định hết bao nhiêu")
+    assert "700.000 đồng/cơ sở" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
