@@ -342,8 +342,9 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     known = {t for e in entries for t in e.phrase_tokens}
     weights = {t: index.weight(t) * (2.0 if t not in index.idf and t not in known else 1.0) for t in content}
     content_weight = sum(weights[t] for t in content)
+    said_as_result = _results_said(q_tokens)
     asked_actions = [a for a in dict.fromkeys(words + sorted(_bigrams(words)))
-                     if a in index.actions and a not in _PROCESSING_VERBS]
+                     if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result]
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
@@ -388,6 +389,22 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
     return matches[:k]
+
+
+# "bao lâu có quyết định", "được ghi vào giấy gì": after these, a verb names opening with
+# ("quyết định …", "ghi vào …") is what the citizen gets, not another procedure asked for.
+_RESULT_MARKERS = frozenset({"co", "ra", "nhan", "duoc"})
+
+
+def _results_said(q_tokens: Sequence[str]) -> frozenset[str]:
+    """The words (and word pairs) the question says right after a result marker."""
+    out: set[str] = set()
+    for i in range(1, len(q_tokens)):
+        if q_tokens[i - 1] in _RESULT_MARKERS:
+            out.add(q_tokens[i])
+            if i + 1 < len(q_tokens):
+                out.add(f"{q_tokens[i]}_{q_tokens[i + 1]}")
+    return frozenset(out)
 
 
 def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], index: ProcedureIndex) -> bool:

@@ -484,3 +484,13 @@ def test_a_long_fee_note_keeps_the_amount_it_states():
     record = parse_procedure_file(REPO / "data" / "procedures" / "2.001827.json").procedures[0]
     answer = answer_procedure(record, "phí thẩm định hết bao nhiêu")
     assert "700.000 đồng/cơ sở" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_a_verb_said_as_what_one_gets_is_not_another_action(index):
+    # "bao lâu có quyết định": "quyết định" opens names ("Quyết định xác lập …") but here is the result
+    ranked = rank_procedures("Nhà tôi đã được giao đất có rừng từ lâu, giờ làm đơn xin xã giao rừng luôn "
+                             "thì bao lâu có quyết định?", index)
+    assert ranked[0].procedure.code == "1.014832" and not ranked[0].action_conflict
+    # asked as the action, it still conflicts with another procedure's verb
+    other = rank_procedures("xin quyết định giao rừng", index)
+    assert other[0].procedure.code != "1.014832" or other[0].action_conflict
