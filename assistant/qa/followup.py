@@ -39,10 +39,17 @@ def topic_display(q: Query) -> str:
     return " ".join(words)
 
 
+# Verbs every plan task opens with: alone, they are no subject of a turn's own ("ban hành vào
+# lúc nào?" after "Kế hoạch chuyển đổi số của Di Linh ai lập?" asks about that plan).
+_PLAN_VERBS = frozenset(tokens("ban hành thực hiện triển khai hoàn thành tổ chức"))
+
+
 def facts_of(q: Query, cross_commune: bool = False) -> TurnFacts:
     """`TurnFacts` of an understood question (the topic's written words stand for its task)."""
     single = q.commune if len(q.communes) <= 1 else None
-    own_subject = not q.anaphoric       # "ai theo dõi việc này?": the subject is the previous one
+    # "ai theo dõi việc này?": the subject is the previous one; so is a bare plan verb's
+    own_subject = not q.anaphoric and not (
+        q.topic_terms and {t for t in q.topic_terms if "_" not in t} <= _PLAN_VERBS)
     # the agency's own name is who, not a topic ("còn Trung tâm Phục vụ Hành chính công?")
     named = set(tokens(q.agency)) | set(agency_key(q.agency).split()) if q.agency else set()
     topic_terms = tuple(t for t in q.topic_terms if not set(t.split("_")) <= named)

@@ -95,3 +95,12 @@ def test_api_takes_history_and_bounds_it(assistant):
         assert too_long.status_code in (400, 422)
         missing = client.post("/api/ask", json={"question": "x", "history": [{"answer": "…"}]})
         assert missing.status_code in (400, 422)
+
+
+def test_a_bare_plan_verb_is_no_subject_of_its_own_along_a_chain_of_follow_ups(assistant):
+    history = [{"question": "Kế hoạch chuyển đổi số hàng năm của Di Linh ai lập?",
+                "answer": "Phòng Văn hóa - Xã hội chủ trì."},
+               {"question": "ban hành vào lúc nào?", "answer": "Trong tháng 12 hàng năm."}]
+    answer = assistant.ask("sản phẩm đầu ra là gì?", history=history)
+    assert "chuyển đổi số hàng năm" in answer.answer and "Kế hoạch của UBND xã" in answer.answer
+    assert answer.context["commune"] == "Di Linh"
