@@ -815,16 +815,22 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     query.actual = not query.count and asks_actual(folded)
     asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
+    # "Năm 2026 Năm Dẫn có những việc gì thuộc phần …": a whole year with no due cue scopes the
+    # plan; it does not ask what falls due
+    scoping_year = query.period is not None and due_score < 2 and query.period.mode == "within" \
+        and not field_scores.get("deadline") and not any(_contains(folded, w) for w in ("phai", "can")) \
+        and (query.period.start.month, query.period.start.day, query.period.end.month, query.period.end.day) == (1, 1, 12, 31) \
+        and query.period.start.year == query.period.end.year
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
     elif _contains(folded, "truoc ai"):
         query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
-    elif query.period and not strong_lead and (due_score >= 2 or list_score >= 2 or (
+    elif query.period and not scoping_year and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
         query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)
     elif query.agency and list_score >= 2 and not (field_scores.get("deadline", 0) >= 3 and list_score < 3):
         query.intent = "list_by_agency"
-    elif query.period and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
+    elif query.period and not scoping_year and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
                            or (field_scores.get("deadline", 0) == 0 and _contains(folded, "nhiem vu nao"))):
         query.intent = "due_by_date"
     elif due_score >= 3 and list_score >= 1:

@@ -288,3 +288,12 @@ def test_which_plan_was_issued_first_compares_the_plans_issuing_dates(assistant)
     # a task about issuing a plan is still a task deadline
     q = assistant.answerer.understand("Năm Dẫn và Đại Phước, nơi nào ban hành kế hoạch kiểm tra sớm hơn?")
     assert q.intent.value == "deadline"
+
+
+def test_a_whole_year_without_a_due_cue_scopes_an_area_list(assistant):
+    answer = assistant.ask("Năm 2026 Năm Dẫn có những việc gì thuộc phần xây dựng chính quyền điện tử, "
+                           "chính quyền số trong danh mục nhiệm vụ?")
+    assert "có 4 nhiệm vụ về xây dựng và phát triển chính quyền điện tử, chính quyền số" in answer.answer
+    # with a due cue the year is the window asked about
+    due = assistant.answerer.understand("Trong năm 2026 Năm Dẫn phải hoàn thành những việc gì?")
+    assert due.intent.value == "due_by_date"
