@@ -13,31 +13,16 @@ from collections import Counter
 
 import pytest
 
-from ingest.vntext import fold, nfc
+from ingest.vntext import nfc
 from tests.conftest import REPO
+from tests.unit.test_dev5_plan_set import COMMUNES, TEXTS, _docs, _unaccented
 
 SET = REPO / "eval" / "dev6_questions.jsonl"
-PLANS = REPO / "data" / "plans"
-COMMUNES = {
-    "di-linh_2026-2030.txt": "Di Linh",
-    "loc-hoa_2025.txt": "Lộc Hòa",
-    "nam-dan_2026.txt": "Năm Dẫn",
-    "dai-phuoc_2026.txt": "Đại Phước",
-}
 COMPOSITION = {"paraphrase": 14, "typo": 8, "follow_up": 10, "list": 6, "period": 6, "count": 4,
                "comparison": 6, "section": 8, "near_miss": 8}
 
 ROWS = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
 BY_ID = {r["id"]: r for r in ROWS}
-TEXTS = {p.name: nfc(p.read_text(encoding="utf-8")) for p in PLANS.glob("*.txt")}
-
-
-def _docs(row: dict) -> list[str]:
-    return row.get("documents") or ([row["document"]] if row["document"] else [])
-
-
-def _unaccented(text: str) -> bool:
-    return fold(text) == text.lower()
 
 
 def test_composition_ids_and_spelling():
