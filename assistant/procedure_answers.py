@@ -468,7 +468,15 @@ def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
     if not ranked:
         return None
     first = _unlevelled(ranked[0].procedure.name)
-    return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first), None)
+    first_head = _twin_head(ranked[0].procedure.name)
+    return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first
+                 and _twin_head(m.procedure.name) != first_head), None)
+
+
+def _twin_head(name: str) -> tuple[str, ...]:
+    """The head two twin records share ("Đăng ký xe tạm thời" of "… toàn trình" and of "… một
+    phần hoặc trực tiếp"): they are one procedure for matching; the answer names the other."""
+    return _content(_head(_unlevelled(name)))
 
 
 def _unlevelled(name: str) -> str:
@@ -1063,6 +1071,9 @@ def abstain_not_in_catalogue(near: Sequence[Procedure] = ()) -> Answer:
     return Answer(answer=text, abstained=True, intent=INTENT, citations=[])
 
 
+_TWIN_TIE = 0.9      # a twin the question fits about as well as the best is named beside it
+
+
 def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[Procedure]:
     """Other fitting procedures to name: they share the words that matched, under another name."""
     best_name = set(tokens(best.procedure.name)) - _NAME_STOPWORDS
@@ -1070,8 +1081,12 @@ def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -
     for m in ranked:
         if m.procedure is best.procedure or m.procedure.name == best.procedure.name:
             continue
-        # A variant: its name holds the whole common name and more ("… có yếu tố nước ngoài").
-        if best_name <= set(tokens(m.procedure.name)) and m.procedure.name not in {o.name for o in out}:
+        # A variant: its name holds the whole common name and more ("… có yếu tố nước ngoài"),
+        # or a twin under the same head ("… toàn trình" beside "… một phần hoặc trực tiếp").
+        variant = best_name <= set(tokens(m.procedure.name)) or (
+            _twin_head(m.procedure.name) == _twin_head(best.procedure.name)
+            and m.score >= _TWIN_TIE * best.score)
+        if variant and m.procedure.name not in {o.name for o in out}:
             out.append(m.procedure)
     return out[:2]
 

@@ -494,3 +494,16 @@ def test_a_verb_said_as_what_one_gets_is_not_another_action(index):
     assert ranked[0].procedure.code == "1.014832" and not ranked[0].action_conflict
     assert _results_said(["bao", "lau", "co", "quyet", "dinh"]) == {"quyet", "quyet_dinh"}
     assert _results_said(["xin", "quyet", "dinh", "giao", "rung"]) == frozenset()
+
+
+def test_twins_under_one_head_are_one_for_matching_and_a_tied_twin_is_named(index):
+    # "Đăng ký xe tạm thời …" toàn trình / một phần hoặc trực tiếp: no runner-up to each other
+    question = "mua xe moi can chay tam ve que, len cong an lam dang ky xe tam thoi truc tiep thi mat bao lau"
+    ranked = rank_procedures(question, index, k=8)
+    assert {ranked[0].procedure.code, ranked[1].procedure.code} == {"1.013083", "1.013086"}
+    second = runner_up(ranked)
+    assert second is None or second.procedure.code not in {"1.013083", "1.013086"}
+    answer = answer_question(question, index)
+    assert not answer.abstained and "Thủ tục gần giống" in answer.answer
+    assert {"1.013083", "1.013086"} <= {answer.citations[0].code} | set(
+        code for code in ("1.013083", "1.013086") if f"({code})" in answer.answer)
