@@ -904,6 +904,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if query.count or query.intent in (Intent.LIST_BY_AGENCY, Intent.DUE_BY_DATE):
         removed.append("phu luc")     # "trong phụ lục": where to look (the table's rows), not the subject
     topic = topic_tokens(question, removed)
+    if _contains(folded, "truoc ai"):
+        # to whom one is accountable: the sentence saying "chịu trách nhiệm trước …" holds it
+        topic = [*topic, BARRIER, "chiu", "trach", "nhiem", "truoc"]
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)
     return query

@@ -297,3 +297,8 @@ def test_a_whole_year_without_a_due_cue_scopes_an_area_list(assistant):
     # with a due cue the year is the window asked about
     due = assistant.answerer.understand("Trong năm 2026 Năm Dẫn phải hoàn thành những việc gì?")
     assert due.intent.value == "due_by_date"
+
+
+def test_accountable_to_whom_quotes_the_sentence_saying_chiu_trach_nhiem_truoc(assistant):
+    answer = assistant.ask("Thủ trưởng các cơ quan ở Đại Phước chịu trách nhiệm trước ai về kết quả thực hiện?")
+    assert "chịu trách nhiệm trước Chủ tịch UBND xã" in answer.answer
