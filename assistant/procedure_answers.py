@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant.procedure_lexicon import LexiconEntry, contains_sequence, load_lexicon, matching_entries
+from assistant.procedure_lexicon import (
+    LexiconEntry,
+    contains_sequence,
+    contradicted,
+    load_contrasts,
+    load_lexicon,
+    matching_entries,
+)
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
@@ -161,6 +168,7 @@ class ProcedureIndex:
     # ("karaoke") names something the catalogue does not hold.
     record_words: frozenset[str] = frozenset()
     name_text: str = ""          # " <name> | <name> … ": every name's folded tokens (phrase lookups)
+    contrasts: tuple = ()        # exclusive cases of a name's slot (`procedure_lexicon.load_contrasts`)
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -186,6 +194,7 @@ class ProcedureIndex:
                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
                 level=_name_level(procedure.name)))
         index.name_text = f" {' | '.join(' '.join(keys.tokens) for keys in index.keys)} "
+        index.contrasts = load_contrasts()
         return index
 
     def some_name_says(self, folded_phrase: str) -> bool:
@@ -345,10 +354,13 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     said_as_result = _results_said(q_tokens)
     asked_actions = [a for a in dict.fromkeys(words + sorted(_bigrams(words)))
                      if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result]
+    cases = _cases_said(q_tokens, index)
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
             continue
+        if cases and contradicted(cases, keys.tokens, index.contrasts):
+            continue             # "cai nghiện bắt buộc" is not "Đăng ký cai nghiện ma túy tự nguyện"
         hit = [t for t in dict.fromkeys(name) if t in terms]
         matched = sum(index.weight(t) * (1.0 if t in keys.head_set else _REST_HIT) for t in hit)
         head_weight = keys.head_weight
@@ -405,6 +417,22 @@ def _results_said(q_tokens: Sequence[str]) -> frozenset[str]:
             if i + 1 < len(q_tokens):
                 out.add(f"{q_tokens[i]}_{q_tokens[i + 1]}")
     return frozenset(out)
+
+
+def _cases_said(q_tokens: Sequence[str], index: ProcedureIndex) -> frozenset[tuple[str, ...]]:
+    """The contrast members (`data/lexicon/contrasts.tsv`) the question says; a one-word member
+    only where it is no part of a name's compound ("lao" in "lao động" is not Lào)."""
+    toks = tuple(q_tokens)
+    found = set()
+    for members in index.contrasts:
+        for m in members:
+            for i in range(len(toks) - len(m) + 1):
+                if toks[i:i + len(m)] != m:
+                    continue
+                after = toks[i + 1] if i + 1 < len(toks) else ""
+                if len(m) > 1 or f"{m[0]}_{after}" not in index.idf:
+                    found.add(m)
+    return frozenset(found)
 
 
 def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], index: ProcedureIndex) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.vntext import nfc, tokens
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "procedures.tsv"
+DEFAULT_CONTRASTS = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "contrasts.tsv"
 
 
 @dataclass(frozen=True)
@@ -72,3 +73,41 @@ def _overrides(longer: LexiconEntry, shorter: LexiconEntry) -> bool:
     return (len(longer.phrase_tokens) > len(shorter.phrase_tokens)
             and contains_sequence(longer.phrase_tokens, shorter.phrase_tokens)
             and not set(longer.target_tokens) <= set(shorter.target_tokens))
+
+
+Contrast = tuple[tuple[str, ...], ...]      # the folded ways of naming exclusive cases ("tu nguyen", "bat buoc")
+
+
+def parse_contrasts(text: str) -> list[Contrast]:
+    """Lines of `contrasts.tsv`: the cases of one slot of a name, separated by " ; "."""
+    out = []
+    for line in nfc(text).splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        members = tuple(t for t in (tuple(tokens(m)) for m in line.split(";")) if t)
+        if len(members) >= 2:
+            out.append(members)
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_contrasts(path: str | Path = DEFAULT_CONTRASTS) -> tuple[Contrast, ...]:
+    path = Path(path)
+    if not path.is_file():
+        return ()
+    return tuple(parse_contrasts(path.read_text(encoding="utf-8-sig")))
+
+
+def contradicted(question_members: frozenset[tuple[str, ...]], name_tokens: tuple[str, ...],
+                 contrasts: tuple[Contrast, ...]) -> bool:
+    """Does the question name a case (`question_members`, found by the caller) that the name
+    lacks while the name names another case of the same slot ("bắt buộc" against a name saying
+    "tự nguyện")?"""
+    for members in contrasts:
+        asked = [m for m in members if m in question_members]
+        if not asked:
+            continue
+        named = [m for m in members if contains_sequence(name_tokens, m)]
+        if named and any(m not in named for m in asked):
+            return True
+    return False

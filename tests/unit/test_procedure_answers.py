@@ -20,7 +20,7 @@ from assistant.procedure_answers import (
     runner_up,
 )
 from assistant.procedure_answers import _results_said
-from assistant.procedure_lexicon import LexiconError, load_lexicon, parse_lexicon
+from assistant.procedure_lexicon import LexiconError, contradicted, load_lexicon, parse_contrasts, parse_lexicon
 from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedures import parse_procedure_file
 from tests.conftest import REPO
@@ -507,3 +507,24 @@ def test_twins_under_one_head_are_one_for_matching_and_a_tied_twin_is_named(inde
     assert not answer.abstained and "Thủ tục gần giống" in answer.answer
     assert {"1.013083", "1.013086"} <= {answer.citations[0].code} | set(
         code for code in ("1.013083", "1.013086") if f"({code})" in answer.answer)
+
+
+@pytest.mark.parametrize("question", [
+    "chong toi nghien nang, gia dinh muon lam ho so dua vao co so cai nghien bat buoc thi lam sao",
+    "toi o xa giap bien gioi Viet Nam - Lao, muon lam giay thong hanh bien gioi sang Lao thi can giay to gi",
+    "Ruộng lúa nhà tôi bị bão làm mất trắng, xin hỗ trợ thiệt hại do thiên tai thì làm thủ tục gì?",
+])
+def test_a_case_the_name_excludes_is_not_that_procedure(index, question):
+    assert answer_question(question, index).abstained
+
+
+def test_contrasts_leave_the_case_the_name_says_and_compounds_alone(index):
+    assert not answer_question("dang ky cai nghien ma tuy tu nguyen tai nha can giay to gi", index).abstained
+    ranked = rank_procedures("cấp giấy thông hành vùng biên giới Việt Nam Trung Quốc cho người lao động", index)
+    assert ranked[0].procedure.code in {"1.003133", "1.014364"}         # "lao động" is no Lào
+    contrasts = tuple(parse_contrasts("# x\ntự nguyện ; bắt buộc\n"))
+    assert contrasts == ((("tu", "nguyen"), ("bat", "buoc")),)
+    name = ("dang", "ky", "cai", "nghien", "ma", "tuy", "tu", "nguyen")
+    assert contradicted(frozenset({("bat", "buoc")}), name, contrasts)
+    assert not contradicted(frozenset({("tu", "nguyen")}), name, contrasts)
+    assert not contradicted(frozenset({("bat", "buoc")}), ("dang", "ky", "khai", "sinh"), contrasts)
