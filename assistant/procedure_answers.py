@@ -641,7 +641,7 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
 
 
 # "ngoài tờ trình và dự thảo thì còn cần gì": the documents named are the ones the citizen has.
-_BESIDES = re.compile(r"(?<![0-9a-z])ngoai(?![0-9a-z]).*(?<![0-9a-z])(?:con|them)(?![0-9a-z])")
+_BESIDES = re.compile(r"(?<![0-9a-z])ngoai(?![0-9a-z]).*(?<![0-9a-z])(?:con|them|kem)(?![0-9a-z])")
 
 
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
@@ -1064,6 +1064,7 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         header = _header(procedure, header_chars)
         footer = _footer(procedure, shown)
         budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
+        shrunk = False
         while True:
             bodies = ([_facet_body(f, procedure, question, budget, tight) for f in facets] if facets
                       else [_overview_body(procedure)])
@@ -1075,7 +1076,9 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
             if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS or budget <= 120:
                 break
             budget -= 60           # a shorter checklist, the facts stay verbatim
-        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS:
+            shrunk = True
+        # the look-alikes go before the asked facts lose items
+        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS and not (shrunk and shown):
             break
     text = _fit("\n".join(text_parts), MAX_ANSWER_CHARS - (len(footer) + 1 if footer else 0), procedure.code)
     text_parts = [text] + ([footer] if footer else [])
