@@ -38,7 +38,7 @@ QUESTION_WORDS = frozenset(
 LOANWORDS = frozenset(
     "link web website email mail gmail zalo facebook app wifi online file pdf word excel sms chatbot "
     "camera internet youtube tiktok google qr code usb laptop".split())
-_TELEX_TONES = "sfrxj"
+TELEX_TONES = "sfrxj"      # the tone keys (no Vietnamese syllable ends in one)
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 
 
@@ -77,7 +77,7 @@ def telex_readings(word: str) -> list[str]:
     """What an unknown syllable may be once its Telex keys are read (most likely first)."""
     readings = []
     base = word
-    if len(base) > 2 and base[-1] in _TELEX_TONES:
+    if len(base) > 2 and base[-1] in TELEX_TONES:
         base = base[:-1]
         readings.append(base)
     decoded = base
@@ -89,7 +89,7 @@ def telex_readings(word: str) -> list[str]:
         readings.append(decoded.replace("w", "u"))
     # a tone key typed inside the syllable ("ddoisi"): drop one tone letter anywhere
     for i, ch in enumerate(decoded[1:-1], 1):
-        if ch in _TELEX_TONES:
+        if ch in TELEX_TONES:
             readings.append(decoded[:i] + decoded[i + 1:])
     return list(dict.fromkeys(r for r in readings if r and r != word))
 

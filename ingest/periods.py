@@ -80,6 +80,12 @@ class Period:
     anchor_end: date | None = None
     every_year: bool = False        # "tháng 1 hằng năm": the same window in every year
 
+    @property
+    def whole_year(self) -> bool:
+        """Within one calendar year, all of it ("năm 2026", "trong năm 2026")."""
+        return self.mode == "within" and self.start.year == self.end.year \
+            and (self.start.month, self.start.day, self.end.month, self.end.day) == (1, 1, 12, 31)
+
     def shifted_to_year(self, year: int) -> "Period":
         """The same period in another year (a period typed without a year, read in a plan's year)."""
         shift = year - (self.anchor_start or self.start).year

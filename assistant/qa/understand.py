@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from assistant.qa.intents import FIELD_INTENTS, TASK_INTENTS, Intent
 from assistant.qa.query import Query
+from assistant.spelling import TELEX_TONES
 from ingest.agencies import agency_key
 from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
@@ -667,9 +668,6 @@ def _words(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-_TELEX_TONE_KEYS = frozenset("sfrxj")
-
-
 def repair_spelling(question: str, speller) -> str:
     """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
     typed words the corrector changed are rewritten, in folded form (the corrector knows folded
@@ -686,7 +684,7 @@ def repair_spelling(question: str, speller) -> str:
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
         if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
-                and folded[-1:] not in _TELEX_TONE_KEYS:
+                and folded[-1:] not in TELEX_TONES:
             continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
                                   # "lựcj" — no syllable ends in a tone key — are not)
         fixed = fixes.get(fold(written).lower())
@@ -817,10 +815,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
     # "Năm 2026 Năm Dẫn có những việc gì thuộc phần …": a whole year with no due cue scopes the
     # plan; it does not ask what falls due
-    scoping_year = query.period is not None and due_score < 2 and query.period.mode == "within" \
-        and not field_scores.get("deadline") and not any(_contains(folded, w) for w in ("phai", "can")) \
-        and (query.period.start.month, query.period.start.day, query.period.end.month, query.period.end.day) == (1, 1, 12, 31) \
-        and query.period.start.year == query.period.end.year
+    scoping_year = query.period is not None and query.period.whole_year and due_score < 2 \
+        and not field_scores.get("deadline") and not any(_contains(folded, w) for w in ("phai", "can"))
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
     elif _contains(folded, "truoc ai"):

@@ -166,3 +166,9 @@ def test_what_starts_in_a_period_is_what_its_deadline_says_starts_then(parsed_pl
     # the same year asked as a window still finds what falls due in it
     assert find_period("Trong năm 2026 Di Linh phải làm gì?", TODAY).mode == "within"
     assert due_status(due[0].deadline_norm, parse_period("2027", TODAY)) is not DueStatus.DUE
+
+
+def test_whole_year_is_one_calendar_year_within():
+    assert find_period("năm 2026", D(2026, 3, 1)).whole_year
+    assert not find_period("quý I/2026", D(2026, 3, 1)).whole_year
+    assert not find_period("6 tháng đầu năm 2026", D(2026, 3, 1)).whole_year
