@@ -43,12 +43,16 @@ def parse_lexicon(text: str, source: str = "procedures.tsv") -> list[LexiconEntr
     return entries
 
 
+def _read(path: str | Path) -> tuple[str, str] | None:
+    """(text, file name) of a lexicon file, None when there is none (an empty lexicon)."""
+    path = Path(path)
+    return (path.read_text(encoding="utf-8-sig"), path.name) if path.is_file() else None
+
+
 @lru_cache(maxsize=8)
 def load_lexicon(path: str | Path = DEFAULT_LEXICON) -> tuple[LexiconEntry, ...]:
-    path = Path(path)
-    if not path.is_file():
-        return ()
-    return tuple(parse_lexicon(path.read_text(encoding="utf-8-sig"), path.name))
+    found = _read(path)
+    return tuple(parse_lexicon(*found)) if found else ()
 
 
 def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
@@ -92,10 +96,8 @@ def parse_contrasts(text: str) -> list[Contrast]:
 
 @lru_cache(maxsize=8)
 def load_contrasts(path: str | Path = DEFAULT_CONTRASTS) -> tuple[Contrast, ...]:
-    path = Path(path)
-    if not path.is_file():
-        return ()
-    return tuple(parse_contrasts(path.read_text(encoding="utf-8-sig")))
+    found = _read(path)
+    return tuple(parse_contrasts(found[0])) if found else ()
 
 
 def contradicted(question_members: frozenset[tuple[str, ...]], name_tokens: tuple[str, ...],
