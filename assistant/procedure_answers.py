@@ -138,6 +138,9 @@ class ProcedureMatch:
     action_conflict: bool = False  # the question names another action ("cấp …" for "Trình báo mất …")
     head_said: float = 0.0       # weight (IDF) of the head's words the question says
     names_other: bool = False    # a word it leaves unexplained names something else (see `_names_other`)
+    # The name's head without its level qualifier ("Đăng ký xe tạm thời"): twin records share it
+    # ("… toàn trình", "… một phần hoặc trực tiếp") and are one procedure for matching.
+    head: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -396,7 +399,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
             a not in name_set and a not in keys.bigrams for a in asked_actions)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
                                       conflict, head_weight - head_missed,
-                                      _names_other(words, explained, index)))
+                                      _names_other(words, explained, index), head))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
@@ -492,19 +495,13 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
 
 def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
     """The best match under another name than the first (same-name local variants are one, and
-    so are twins that differ only in their level qualifier: "… (thực hiện tại cấp xã)")."""
+    so are twins that differ only in their level qualifier, "… (thực hiện tại cấp xã)", or
+    share their head, `ProcedureMatch.head`)."""
     if not ranked:
         return None
     first = _unlevelled(ranked[0].procedure.name)
-    first_head = _twin_head(ranked[0].procedure.name)
     return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first
-                 and _twin_head(m.procedure.name) != first_head), None)
-
-
-def _twin_head(name: str) -> tuple[str, ...]:
-    """The head two twin records share ("Đăng ký xe tạm thời" of "… toàn trình" and of "… một
-    phần hoặc trực tiếp"): they are one procedure for matching; the answer names the other."""
-    return _content(_head(_unlevelled(name)))
+                 and m.head != ranked[0].head), None)
 
 
 def _unlevelled(name: str) -> str:
@@ -794,21 +791,22 @@ _DUTY_SENTENCE = re.compile(r"[^.;\n]*(?:\bthời hạn\b|\bchậm nhất\b|\btr
                             re.IGNORECASE)
 
 
-def _duty_deadline(procedure: Procedure, question: str) -> str:
-    """The sentence with the citizen's time limit, when the question asks it (""): from the
-    conditions, else from a step that says some of the question's own words ("Trong thời hạn
-    10 ngày kể từ ngày có thay đổi …")."""
+def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | None:
+    """(field label, sentence) with the citizen's time limit, when the question asks it: from
+    the conditions, else from a step that says some of the question's own words ("Trong thời
+    hạn 10 ngày kể từ ngày có thay đổi …")."""
     if not _DUTY_ASKED.search(" ".join(tokens(question))):
-        return ""
-    for text, needed in ((procedure.conditions, 0), (procedure.steps, 1)):
+        return None
+    for text, needed, label in ((procedure.conditions, 0, "Yêu cầu, điều kiện"),
+                                (procedure.steps, 1, "Trình tự thực hiện")):
         clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(text or "")]
         if not clauses:
             continue
         # the clause that says most of the question, with the next one (its exception, often)
-        best = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
-        if _overlap(clauses[best], question, procedure) >= needed:
-            return "; ".join(clauses[best:best + 2])
-    return ""
+        said, at = max((_overlap(c, question, procedure), -i) for i, c in enumerate(clauses))
+        if said >= needed:
+            return label, "; ".join(clauses[-at:-at + 2])
+    return None
 
 
 # "có được … không", "… được không", "có thể … không": whether the citizen may; the record's
@@ -926,8 +924,9 @@ _TIGHT_CHARS = 100
 
 
 def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
-                tight: bool = False) -> tuple[str, str, str, bool]:
-    """(text, cited field label, quoted text, record lacks the fact)."""
+                tight: bool = False, found: dict[str, tuple[str, str]] | None = None) -> tuple[str, str, str, bool]:
+    """(text, cited field label, quoted text, record lacks the fact). `found`: the (field label,
+    sentence) the "duty" and "clause" facets quote, looked up once per answer."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
@@ -954,12 +953,10 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         excerpt = _excerpt(procedure.conditions, question, budget, procedure)
         return "Yêu cầu, điều kiện: " + excerpt, "Yêu cầu, điều kiện", excerpt.rstrip("…"), False
     if facet == "clause":
-        label, clause = _asked_clause(procedure, question)
+        label, clause = found["clause"]
         return f"Hồ sơ ghi ({label}): {_short(clause, budget)}", label, clause, False
     if facet == "duty":
-        sentence = _duty_deadline(procedure, question)
-        label = "Yêu cầu, điều kiện" if sentence.split("; ")[0] in " ".join(procedure.conditions.split()) \
-            else "Trình tự thực hiện"
+        label, sentence = found["duty"]
         return f"Thời hạn người dân phải làm ({label}): {_short(sentence, budget)}", label, sentence, False
     if facet == "result":
         if not procedure.result_text:
@@ -1047,15 +1044,19 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
     facets = list(facets if facets is not None else detect_facets(question))[:2]
     may_i = _ELIGIBILITY.search(" ".join(tokens(question)))
+    found: dict[str, tuple[str, str]] = {}
+    duty = _duty_deadline(procedure, question) if not facets or "time" in facets else None
+    if duty:
+        found["duty"] = duty
     if not facets and may_i:
         facets = ["conditions", "applicants"]
-    elif not facets and _duty_deadline(procedure, question):
+    elif not facets and duty:
         facets = ["duty"]
-    elif not facets and _asked_clause(procedure, question):
-        facets = ["clause"]
+    elif not facets and (clause := _asked_clause(procedure, question)):
+        facets, found["clause"] = ["clause"], clause
     elif facets == ["where"] and may_i and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
-    if "time" in facets and "conditions" not in facets and _duty_deadline(procedure, question):
+    if "time" in facets and "conditions" not in facets and duty:
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
     # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
@@ -1066,7 +1067,7 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
         shrunk = False
         while True:
-            bodies = ([_facet_body(f, procedure, question, budget, tight) for f in facets] if facets
+            bodies = ([_facet_body(f, procedure, question, budget, tight, found) for f in facets] if facets
                       else [_overview_body(procedure)])
             text_parts = [f"{header}:"]
             for body, *_ in bodies:
@@ -1115,8 +1116,7 @@ def similar_procedures(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -
         # A variant: its name holds the whole common name and more ("… có yếu tố nước ngoài"),
         # or a twin under the same head ("… toàn trình" beside "… một phần hoặc trực tiếp").
         variant = best_name <= set(tokens(m.procedure.name)) or (
-            _twin_head(m.procedure.name) == _twin_head(best.procedure.name)
-            and m.score >= _TWIN_TIE * best.score)
+            m.head == best.head and m.score >= _TWIN_TIE * best.score)
         if variant and m.procedure.name not in {o.name for o in out}:
             out.append(m.procedure)
     return out[:2]
