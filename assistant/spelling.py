@@ -199,8 +199,7 @@ class SpellingCorrector:
         options = self.candidates(word)
         if not options:
             # a Telex key and one slip together ("cahcs": "cahc" read, then "cach")
-            options = sorted({c for r in readings if r != word and len(r) >= MIN_LENGTH
-                              for c in self.candidates(r)})
+            options = sorted({c for r in readings if len(r) >= MIN_LENGTH for c in self.candidates(r)})
         if not options:
             return word
 

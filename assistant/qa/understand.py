@@ -813,13 +813,14 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     query.actual = not query.count and asks_actual(folded)
     asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
+    accountable = _contains(folded, "truoc ai")     # "chịu trách nhiệm trước ai": to whom
     # "Năm 2026 Năm Dẫn có những việc gì thuộc phần …": a whole year with no due cue scopes the
     # plan; it does not ask what falls due
     scoping_year = query.period is not None and query.period.whole_year and due_score < 2 \
         and not field_scores.get("deadline") and not any(_contains(folded, w) for w in ("phai", "can"))
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
-    elif _contains(folded, "truoc ai"):
+    elif accountable:
         query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
     elif query.period and not scoping_year and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
@@ -900,8 +901,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if query.count or query.intent in (Intent.LIST_BY_AGENCY, Intent.DUE_BY_DATE):
         removed.append("phu luc")     # "trong phụ lục": where to look (the table's rows), not the subject
     topic = topic_tokens(question, removed)
-    if _contains(folded, "truoc ai"):
-        # to whom one is accountable: the sentence saying "chịu trách nhiệm trước …" holds it
+    if accountable:
+        # the sentence saying "chịu trách nhiệm trước …" holds to whom one is accountable
         topic = [*topic, BARRIER, "chiu", "trach", "nhiem", "truoc"]
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)

@@ -81,7 +81,6 @@ def answer_fact(ctx: Context) -> Answer:
     if kind in ("implements", "basis"):
         found = _basis_sentences(ordered, prefer_implementing=(kind == "implements"))
         if found:
-            sentence, chunk = found[0] if kind == "implements" else found[0]
             picked = found[:1] if kind == "implements" else found[:3]
             budget = (ctx.policy.answer_budget - len(plan) - len('Theo : ')) // len(picked)
             text = f"Theo {plan}: " + " ".join(as_sentence(shorten(s_, budget)) for s_, _ in picked)
