@@ -180,6 +180,24 @@ def test_reingesting_unchanged_files_does_no_work(tmp_path, monkeypatch):
     s.close()
 
 
+def test_a_changed_parser_reparses_unchanged_files_without_embedding_again(tmp_path, monkeypatch):
+    import assistant.store.facade as facade
+    from ingest.pipeline import PIPELINE_VERSION
+
+    embedder = CountingEmbeddings()
+    s = open_store(tmp_path / "home", embedder)
+    first = ingest_paths(s, [CORPUS / "nam-dan_2026.txt"], settings=s.settings)
+    assert [r.status for r in first] == ["added"] and len(PIPELINE_VERSION) == 12
+    embedder.passages = 0
+    monkeypatch.setattr(facade, "_pipeline_version", lambda: PIPELINE_VERSION[::-1])
+    second = ingest_paths(s, [CORPUS / "nam-dan_2026.txt"], settings=s.settings)
+    assert [r.status for r in second] != ["unchanged"] and all(r.ok for r in second)
+    assert embedder.passages == 0  # same chunk texts: vectors come from the cache
+    assert not s.has_hash("nam-dan_2026.txt", "stale") and s.has_hash(
+        "nam-dan_2026.txt", s.documents()[0].content_hash)
+    s.close()
+
+
 def test_changed_file_replaces_its_old_chunks(tmp_path, parsed_plans):
     source = CORPUS / "nam-dan_2026.txt"
     work = tmp_path / "in"
