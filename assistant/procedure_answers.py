@@ -465,15 +465,18 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
     situated = (match.coverage >= policy.procedure_situated_head_coverage and not match.names_other
                 and match.head_said >= policy.procedure_situated_head_weight
                 and margin >= policy.procedure_situated_margin)
+    vouched_lead = (match.vouched and not match.action_conflict
+                    and match.coverage >= policy.procedure_situated_head_coverage
+                    and margin >= policy.procedure_vouched_margin)
     if match.head_said < policy.procedure_named_head_weight:
-        return situated
+        return situated or vouched_lead
     said = (match.coverage >= policy.procedure_named_head_coverage
             and match.question_coverage >= policy.procedure_named_question_coverage
             and margin >= policy.procedure_named_margin)
     leads = (match.coverage >= policy.procedure_lead_head_coverage
              and match.question_coverage >= policy.procedure_lead_question_coverage
              and margin >= policy.procedure_lead_margin and not match.action_conflict)
-    return said or situated or leads
+    return said or situated or leads or vouched_lead
 
 
 def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,

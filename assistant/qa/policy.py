@@ -144,6 +144,10 @@ class Policy:
     procedure_lead_head_coverage: float = 0.45
     procedure_lead_question_coverage: float = 0.5
     procedure_lead_margin: float = 3.5
+    # ... or an everyday name of the lexicon says the whole head (`ProcedureMatch.vouched`) and the
+    # procedure leads every other name by far, whatever situation is told around it ("bà con dưới
+    # quê lên ngủ lại, báo lưu trú có mất phí không").
+    procedure_vouched_margin: float = 6.0
     procedure_answer_chars: int = 600       # the issue's concise budget for a procedure answer
     procedure_list_coverage: float = 0.5    # catalogue search lists weaker matches down to this
     # Dense rescue (issue 12): a question in words the lexicon lacks, when the lexical match is not

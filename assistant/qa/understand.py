@@ -169,6 +169,9 @@ PLAN_PHRASES = ("ke hoach cai cach hanh chinh nha nuoc", "ke hoach cai cach hanh
 BARRIER = "\x00"
 
 
+# A citizen asking which papers to bring (folded).
+_PAPERS_ASKED = ("giay gi", "giay to gi", "giay to nao", "giay nao", "can giay", "mang theo", "mang gi",
+                 "nop giay", "ho so gom", "ho so gi")
 _COMMUNE_MARKERS = ("xa", "phuong", "thi tran")
 _PLACE_PREPS = ("o", "tai", "cua", "thuoc", "ve")
 # Tokens that can follow "xã" without naming a commune ("xã hội", "cấp xã có", "UBND xã ban hành").
@@ -178,9 +181,16 @@ _NOT_A_NAME = frozenset(
     nam thang quy ngay can_cu thuc hien chu tri phoi hop nhung cac mot hai ba tat ca ky giao bao
     gom de trien tham tiep ap thon khu xom lanh dao chu tich pho uy nhan dan hdnd ubnd
     dat dang cap so huyen tinh chi tieu nhiem vu ke hoach ai gi nao khi phong van hoa kinh te
-    duoc khong
+    duoc khong sap minh toi moi nha em
     """.split()
 )
+# Capitalised words after "ở/tại" that are no commune: a country ("sinh ở Việt Nam", "ở Hàn
+# Quốc") or an institution whose name starts with these words ("nộp tại Cổng Dịch vụ công",
+# "tại Bộ phận Một cửa", "ở Trung tâm Phục vụ hành chính công").
+_NOT_A_PLACE = frozenset({"viet nam", "han quoc", "trung quoc", "nhat ban", "hoa ky", "campuchia", "lao",
+                          "thai lan", "dai loan", "my", "duc", "phap", "anh", "nga", "uc"})
+_INSTITUTION_HEADS = frozenset({"cong", "bo", "trung", "uy", "phong", "so", "ban", "van", "he", "trang",
+                                "cuc", "tong", "benh", "toa", "vien", "buu", "kho", "quay"})
 
 # Even capitalised, these words after "xã" are not a commune ("Xã Hội", "Xã UBND").
 _NEVER_A_NAME = frozenset({"hoi", "uy", "ubnd", "hdnd", "nhan", "ban", "cap", "doi"})
@@ -352,6 +362,8 @@ def _name_after_marker(question: str) -> str | None:
         rf"(?i:\b(xã|xa|phường|phuong|thị trấn|thi tran)\s+)((?:{word})(?:\s+{word}){{0,3}})"
     )
     for m in pattern.finditer(text):
+        if fold(text[:m.start()]).rstrip().endswith("hop tac"):
+            continue      # "hợp tác xã đổi tên": a cooperative, not a commune
         words = m.group(2).split()
         name: list[str] = []
         for w in words:
@@ -378,7 +390,8 @@ def _name_after_marker(question: str) -> str | None:
                 if not w[0].isupper():
                     break
                 words.append(w)
-            if len(words) >= 2:
+            if len(words) >= 2 and fold(" ".join(words)) not in _NOT_A_PLACE \
+                    and fold(words[0]) not in _INSTITUTION_HEADS:
                 return " ".join(words)
     return None
 
@@ -818,16 +831,19 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     # plan; it does not ask what falls due
     scoping_year = query.period is not None and query.period.whole_year and due_score < 2 \
         and not field_scores.get("deadline") and not any(_contains(folded, w) for w in ("phai", "can"))
+    # "tháng này con tôi đủ 17 tuổi, đi đăng ký cần mang giấy gì": a period in the citizen's
+    # story; asking for papers is never asking what falls due
+    papers_asked = due_score < 2 and any(_contains(folded, w) for w in _PAPERS_ASKED)
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
     elif accountable:
         query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
-    elif query.period and not scoping_year and not strong_lead and (due_score >= 2 or list_score >= 2 or (
+    elif query.period and not scoping_year and not papers_asked and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):
         query.intent = "due_by_date"        # what falls due then (for the agency, when one is named)
     elif query.agency and list_score >= 2 and not (field_scores.get("deadline", 0) >= 3 and list_score < 3):
         query.intent = "list_by_agency"
-    elif query.period and not scoping_year and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
+    elif query.period and not scoping_year and not papers_asked and (due_score >= 2 or (list_score >= 1 and field_scores.get("lead", 0) < 2)
                            or (field_scores.get("deadline", 0) == 0 and _contains(folded, "nhiem vu nao"))):
         query.intent = "due_by_date"
     elif due_score >= 3 and list_score >= 1:
