@@ -129,6 +129,12 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Content compounds whose syllables, folded, are also function words of the lists around.
+CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
+    "bao cao", "can bo", "cai cach", "the che", "xin loi", "dang ky", "ra soat",
+    "co che", "co so", "co cau", "tu phap", "tu chu", "hoi nghi", "hoi dong", "xa hoi", "lay y",
+))
+
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
 # ("bị"/"bí", "đang"/"đảng", "mức"/"mực"), so a question typed with diacritics is filtered on
 # its written words; only a question typed without them falls back to the folded list above.
@@ -526,7 +532,19 @@ def topic_tokens(text: str, remove: Sequence[str] = ()) -> list[str]:
     toks = _aligned_tokens(text)
     _mask_phrases(toks, list(remove) + list(GENERIC_PHRASES))
     accented = has_diacritics(text)
-    return [BARRIER if _is_stopword(f, w, accented) else f for f, w in toks]
+    kept = _compound_syllables(toks)
+    return [BARRIER if i not in kept and _is_stopword(f, w, accented) else f for i, (f, w) in enumerate(toks)]
+
+
+def _compound_syllables(toks: Sequence[tuple[str, str | None]]) -> set[int]:
+    """Positions of syllables that a content compound holds though, alone, they are function
+    words ("báo cáo", "cán bộ", "xin lỗi" typed "bao cao", "can bo", "xin loi")."""
+    folded = [f for f, _ in toks]
+    kept: set[int] = set()
+    for i in range(len(folded) - 1):
+        if (folded[i], folded[i + 1]) in CONTENT_COMPOUNDS:
+            kept.update((i, i + 1))
+    return kept
 
 
 def terms_of(topic: list[str]) -> list[str]:

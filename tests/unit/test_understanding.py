@@ -227,3 +227,14 @@ def test_a_second_plan_detail_asked_with_the_first():
     assert (both.fact_kind, both.also_fact) == ("signer", "issue_date")
     assert ask("Ai đặt bút ký kế hoạch CCHC của xã Lộc Hòa?").fact_kind == "signer"
     assert ask("Ai ký kế hoạch CCHC của xã Lộc Hòa?").also_fact == ""
+
+
+@pytest.mark.parametrize("question,compound", [
+    ("nam dan bao cao cchc hang quy nop cham nhat ngay may", "bao_cao"),       # "bao" of "bao nhiêu"
+    ("xa nam dan co bat can bo phai biet may tinh khong", "can_bo"),         # "can" of "cần"
+    ("ho so tre han thi co phai viet giay xin loi khong", "xin_loi"),        # "xin" of "xin hỏi"
+])
+def test_a_compound_of_function_syllables_stays_in_the_topic(question, compound):
+    from assistant.qa.understand import content_terms
+
+    assert compound in content_terms(question)
