@@ -235,6 +235,4 @@ def test_a_second_plan_detail_asked_with_the_first():
     ("ho so tre han thi co phai viet giay xin loi khong", "xin_loi"),        # "xin" of "xin hỏi"
 ])
 def test_a_compound_of_function_syllables_stays_in_the_topic(question, compound):
-    from assistant.qa.understand import content_terms
-
     assert compound in content_terms(question)
