@@ -141,6 +141,9 @@ class ProcedureMatch:
     # The name's head without its level qualifier ("Đăng ký xe tạm thời"): twin records share it
     # ("… toàn trình", "… một phần hoặc trực tiếp") and are one procedure for matching.
     head: tuple[str, ...] = ()
+    # A word no record uses right after the everyday name that vouches for it: the name narrowed
+    # to something the catalogue lacks ("giấy phép kinh doanh karaoke").
+    narrowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -399,7 +402,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
             a not in name_set and a not in keys.bigrams for a in asked_actions)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
                                       conflict, head_weight - head_missed,
-                                      _names_other(words, explained, index), head))
+                                      _names_other(words, explained, index), head,
+                                      _narrowed(q_tokens, mine, index)))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
@@ -436,6 +440,18 @@ def _cases_said(q_tokens: Sequence[str], index: ProcedureIndex) -> frozenset[tup
                 if len(m) > 1 or f"{m[0]}_{after}" not in index.idf:
                     found.add(m)
     return frozenset(found)
+
+
+def _narrowed(q_tokens: Sequence[str], entries: Sequence, index: ProcedureIndex) -> bool:
+    """Does a word no record uses follow one of `entries`' phrases in the question?"""
+    toks = tuple(q_tokens)
+    for entry in entries:
+        n = len(entry.phrase_tokens)
+        for i in range(len(toks) - n):
+            if toks[i:i + n] == tuple(entry.phrase_tokens) and toks[i + n] not in index.record_words \
+                    and toks[i + n] not in _QUESTION_STOPWORDS:
+                return True
+    return False
 
 
 def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], index: ProcedureIndex) -> bool:
@@ -483,6 +499,8 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
                  runner_up: ProcedureMatch | None = None) -> bool:
     """Is the best match the procedure the citizen means (else: not in the catalogue)?
     `runner_up`: the next match of another name, when known. Thresholds: `Policy.procedure_*`."""
+    if match.narrowed:
+        return False
     if names_procedure(match, runner_up, policy):
         return True
     if match.score < policy.procedure_min_score \
@@ -721,14 +739,19 @@ _AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|VNĐ|VND)|\d+\s*%", re
 def _fee_note(note: str, chars: int) -> str:
     """A fee note within `chars`; a long one keeps the part stating amounts ("… do cơ quan
     kiểm tra địa phương thực hiện: 700.000 đồng/cơ sở"), which the fee cell may have lost."""
-    note = " ".join(note.split())
-    if len(note) <= chars:
-        return note
-    found = _AMOUNT.search(note)
+    return _keeping(note, _AMOUNT.search(" ".join(note.split())), chars)
+
+
+def _keeping(text: str, found: re.Match | None, chars: int) -> str:
+    """`text` within `chars`, keeping the span `found` (a match on the whitespace-normalised
+    text: the figure that answers) when a plain cut would lose it."""
+    text = " ".join(text.split())
+    if len(text) <= chars:
+        return text
     if found is None or found.end() <= chars - 1:
-        return _short(note, chars)
-    start = max(note.rfind(" ", 0, max(found.start() - chars // 2, 0)), 0)
-    return "…" + _short(note[start:].lstrip(), chars - 1)
+        return _short(text, chars)
+    start = max(text.rfind(" ", 0, max(found.start() - chars // 2, 0)), 0)
+    return "…" + _short(text[start:].lstrip(), chars - 1)
 
 
 def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> str:
@@ -745,9 +768,20 @@ def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> 
     return text
 
 
-def _described_time(procedure: Procedure) -> str:
-    """A way's description that gives the time its time cell lacks ("05 ngày làm việc kể từ …")."""
-    return next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+# The office's processing time as a step states it: "… cấp Giấy chứng nhận … trong thời hạn 03
+# ngày làm việc kể từ ngày nhận hồ sơ".
+_PROCESSING_CLAUSE = re.compile(r"[^.;\n]*\bthời hạn\s+(?:không quá\s+)?\d+\s*ngày[^.;\n]*\bkể từ (?:ngày|khi) nhận[^.;\n]*",
+                                re.IGNORECASE)
+
+
+def _described_time(procedure: Procedure) -> tuple[str, str]:
+    """(where, text) stating the time the time cells lack: a way's description ("05 ngày làm
+    việc kể từ …"), else the step that gives the processing time; ("", "") when none does."""
+    described = next((w.description for w in procedure.ways if re.search(r"\d+ ngày", w.description)), "")
+    if described:
+        return "Mô tả trong hồ sơ", described
+    step = _PROCESSING_CLAUSE.search(procedure.steps or "")
+    return ("Trình tự thực hiện ghi", " ".join(step.group(0).split())) if step else ("", "")
 
 
 def _time_text(procedure: Procedure, tight: bool = False) -> str:
@@ -755,9 +789,10 @@ def _time_text(procedure: Procedure, tight: bool = False) -> str:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
     if all(not w.time.known for w in procedure.ways):
-        described = _described_time(procedure)
+        where, described = _described_time(procedure)
         if described:
-            lines.append(f"Mô tả trong hồ sơ: {_short(described, _TIGHT_CHARS if tight else 200)}")
+            figure = re.search(r"\d+\s*ngày(?: làm việc)?", " ".join(described.split()))
+            lines.append(f"{where}: {_keeping(described, figure, _TIGHT_CHARS if tight else 200)}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
@@ -935,7 +970,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return text, "Thành phần hồ sơ", quoted, not quoted
     if facet == "time":
         lacks = not procedure.ways or (all(not w.time.known for w in procedure.ways)
-                                       and not _described_time(procedure))
+                                       and not _described_time(procedure)[1])
         return _time_text(procedure, tight), "Cách thức thực hiện › Thời gian", \
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":

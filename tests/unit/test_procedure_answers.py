@@ -457,6 +457,33 @@ def test_a_time_the_record_gives_only_in_its_description_is_an_answer(index):
     assert "không ghi thời gian" in answer.answer          # and says the time cell is empty
 
 
+def test_a_time_the_record_gives_only_in_its_steps_is_quoted_with_its_figure(index):
+    # 1.001612: every time cell is "Không có thông tin"; a step says "trong thời hạn 03 ngày làm
+    # việc kể từ ngày nhận hồ sơ", past the first 200 characters of its sentence
+    answer = answer_question("đăng ký hộ kinh doanh mất mấy ngày", index)
+    assert not answer.abstained and "Trình tự thực hiện ghi" in answer.answer
+    assert "03 ngày làm việc" in answer.answer and "không ghi thời gian" in answer.answer
+
+
+def test_a_vouched_name_that_leads_far_is_named_whatever_story_surrounds_it(index):
+    # "khách du lịch", "vài đêm", "công an xã": words that name nothing of the catalogue's
+    # names, around "báo lưu trú" (an everyday name of Thông báo lưu trú)
+    question = "khach du lich thue phong nha toi vai dem, bao luu tru voi cong an xa the nao?"
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == "2.001159" and ranked[0].vouched and ranked[0].names_other
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+    without = dataclasses.replace(DEFAULT_POLICY, procedure_vouched_margin=99.0)
+    assert not is_confident(ranked[0], without, runner_up=runner_up(ranked))
+
+
+def test_an_everyday_name_narrowed_by_a_word_no_record_uses_is_not_that_procedure(index):
+    ranked = rank_procedures("xin giấy phép kinh doanh karaoke mất bao lâu", index, k=8)
+    assert ranked[0].procedure.code == "1.001612" and ranked[0].vouched and ranked[0].narrowed
+    assert not is_confident(ranked[0], runner_up=runner_up(ranked))
+    plain = rank_procedures("xin giấy phép kinh doanh mất bao lâu", index, k=8)
+    assert not plain[0].narrowed and is_confident(plain[0], runner_up=runner_up(plain))
+
+
 def test_a_question_no_facet_names_gets_the_clause_that_says_its_words(index):
     answer = answer_question("Đi đăng ký kết hôn thì cả hai vợ chồng có phải cùng có mặt không, "
                              "hay một người đi cũng được?", index)
