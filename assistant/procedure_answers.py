@@ -558,6 +558,31 @@ def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, floa
     return [best] + [m for m in ranked if m is not best]
 
 
+def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]],
+              dense: Sequence[tuple[str, float]], policy: Policy = DEFAULT_POLICY) -> list[ProcedureMatch] | None:
+    """The procedure whose record's own text holds the citizen's situation, or None.
+
+    `ranked`: `rank_procedures` (best first); `text`: [(record document, best facet chunk BM25)],
+    best first; `dense`: [(record document, cosine)], best first. The text ranking's best is
+    taken when its score is high and ahead of the next record's, the name ranking holds it near
+    the top and the dense ranking too (`Policy.procedure_text_*`), it names no other action, and
+    the question says something of the record's head: a record whose action the question leaves
+    unsaid ("Ủy quyền lĩnh thay … trợ cấp thất nghiệp" for "xin trợ cấp thất nghiệp") is a
+    neighbour of what was asked, not its procedure."""
+    if not ranked or not text or not dense:
+        return None
+    document, score = text[0]
+    following = text[1][1] if len(text) > 1 else 0.0
+    if score < policy.procedure_text_min_bm25 or score < policy.procedure_text_min_ratio * following:
+        return None
+    if document not in [d for d, _ in dense[:policy.procedure_text_dense_rank]]:
+        return None
+    best = next((m for m in ranked[:policy.procedure_text_lexical_rank] if m.procedure.document == document), None)
+    if best is None or best.narrowed or best.coverage <= 0.0 or (best.action_conflict and not best.vouched):
+        return None
+    return [best] + [m for m in ranked if m is not best]
+
+
 _THU_TUC = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
 
 

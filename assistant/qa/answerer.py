@@ -40,7 +40,7 @@ from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area
 from assistant.qa.strategies.procedure import answer_procedure_question, choose_procedure
 from assistant.qa.strategies.target import answer_target
-from assistant.qa.understand import cue_words, is_cross_commune, understand
+from assistant.qa.understand import cue_words, is_cross_commune, question_topic, understand
 from assistant.registry import Registry
 from assistant.schemas import Answer
 from ingest.vntext import nfc, tokens
@@ -186,7 +186,8 @@ class Answerer:
         `strategies.procedure.choose_procedure`), else None."""
         route = choose_procedure(q, self.catalogue.index() if self.catalogue else None, self.policy,
                                  dense=lambda: self._dense_procedures(embed_text or q.question),
-                                 names=lambda: self._procedure_names(embed_text or q.question))
+                                 names=lambda: self._procedure_names(embed_text or q.question),
+                                 text=lambda: self._text_procedures(q.question))
         if route is None:
             return None
         q.intent = Intent.PROCEDURE
@@ -205,6 +206,25 @@ class Answerer:
             return []
         return similarities(query_vector(text))
 
+    def _text_procedures(self, question: str) -> list[tuple[str, float]]:
+        """Procedure records whose facet chunks match the question's topic words best (BM25):
+        [(document, best chunk score)], best first ([] without a lexical index)."""
+        search = getattr(self.store, "lexical_search", None)
+        if search is None:
+            return []
+        hits = search(question_topic(question), k=self.policy.procedure_dense_k, procedures=True)
+        return self._best_per_record(hits)
+
+    def _best_per_record(self, hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """[(chunk id, score)] best first -> [(record document, its best chunk's score)]."""
+        documents = {c.id: c.document for c in self.store.get_chunks([cid for cid, _ in hits])}
+        best: dict[str, float] = {}
+        for cid, score in hits:   # best first: a record's first chunk is its best
+            document = documents.get(cid)
+            if document is not None and document not in best:
+                best[document] = score
+        return list(best.items())
+
     def _dense_procedures(self, text: str) -> list[tuple[str, float]]:
         """Procedure records nearest `text` by embedding: [(document, best facet chunk cosine)],
         best first ([] without a retriever or a vector index)."""
@@ -212,14 +232,7 @@ class Answerer:
         query_vector = getattr(self.retriever, "query_vector", None)
         if search is None or query_vector is None:
             return []
-        hits = search(query_vector(text), k=self.policy.procedure_dense_k, procedures=True)
-        documents = {c.id: c.document for c in self.store.get_chunks([cid for cid, _ in hits])}
-        best: dict[str, float] = {}
-        for cid, similarity in hits:   # best first: a record's first chunk is its best
-            document = documents.get(cid)
-            if document is not None and document not in best:
-                best[document] = similarity
-        return list(best.items())
+        return self._best_per_record(search(query_vector(text), k=self.policy.procedure_dense_k, procedures=True))
 
     def _understand(self, question: str, index: AnswerIndex) -> Query:
         return understand(question, index.communes, index.agencies, today=self.today or date.today(),

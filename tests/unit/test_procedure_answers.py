@@ -13,6 +13,7 @@ from assistant.procedure_answers import (
     answer_question,
     detect_facets,
     fuse_dense,
+    fuse_text,
     fuse_names,
     is_confident,
     name_phrases,
@@ -567,3 +568,25 @@ def test_besides_what_one_has_and_look_alikes_go_before_checklist_items(index):
                               "xin gia hạn giấy phép thì cần nộp những gì?", index)
     assert "Báo cáo tình hình thực hiện giấy phép" in renewal.answer
     assert len(renewal.answer) <= MAX_ANSWER_CHARS
+
+
+def test_a_situation_in_the_words_of_a_records_text_names_that_record(index):
+    # the record's own text (its cases, conditions) holds "không có hợp đồng lao động"; its name
+    # says only "nhà ở xã hội": BM25 over the facet chunks ranks it first by a clear margin
+    question = "tôi làm tự do, không có hợp đồng lao động, muốn mua nhà ở xã hội thì xin xác nhận ở đâu"
+    ranked = rank_procedures(question, index, k=8)
+    document = next(m.procedure.document for m in ranked[:2] if m.procedure.code == "1.014632")
+    dense = [(document, 0.88), ("1.001601.json", 0.87)]
+    chosen = fuse_text(ranked, [(document, 42.0), ("1.001601.json", 20.0)], dense)
+    assert chosen is not None and chosen[0].procedure.code == "1.014632"
+    # a text ranking that does not lead clearly, or that the dense ranking does not hold, names nothing
+    assert fuse_text(ranked, [(document, 42.0), ("1.001601.json", 40.0)], dense) is None
+    assert fuse_text(ranked, [(document, 42.0)], [("1.001601.json", 0.9)] * 3 + dense) is None
+
+
+def test_a_record_whose_action_the_question_leaves_unsaid_is_not_rescued_by_its_text(index):
+    # "Ủy quyền lĩnh thay … trợ cấp thất nghiệp": the question asks for the benefit, not a proxy
+    ranked = rank_procedures("xin tro cap that nghiep can giay to gi", index, k=8)
+    assert ranked[0].procedure.code == "1.001601" and ranked[0].coverage == 0.0
+    document = ranked[0].procedure.document
+    assert fuse_text(ranked, [(document, 31.0), ("1.002759.json", 17.6)], [(document, 0.88)]) is None

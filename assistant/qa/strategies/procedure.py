@@ -32,6 +32,7 @@ from assistant.procedure_answers import (
     detect_facets,
     fuse_dense,
     fuse_names,
+    fuse_text,
     is_confident,
     rank_procedures,
     runner_up,
@@ -72,10 +73,12 @@ def _says(name: str, folded_phrase: str) -> bool:
 
 def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy = DEFAULT_POLICY,
                      dense: Callable[[], Sequence[tuple[str, float]]] | None = None,
-                     names: Callable[[], Sequence[tuple[Procedure, float]]] | None = None) -> ProcedureRoute | None:
+                     names: Callable[[], Sequence[tuple[Procedure, float]]] | None = None,
+                     text: Callable[[], Sequence[tuple[str, float]]] | None = None) -> ProcedureRoute | None:
     """A `ProcedureRoute` when the question is for the procedure catalogue, None for the plans.
     `dense()`: the records nearest the question by embedding, [(document, cosine)] best first;
-    `names()`: the procedures whose embedded names are nearest the question, [(procedure, cosine)]."""
+    `names()`: the procedures whose embedded names are nearest the question, [(procedure, cosine)];
+    `text()`: the records whose facet chunks match the question's words best, [(document, BM25)]."""
     if index is None or not index.procedures or query.communes:
         return None
     # A plan word ("nhiệm vụ") no procedure's name holds makes it a plan question; one that a
@@ -97,6 +100,9 @@ def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy 
     by_name = fuse_names(ranked, names(), nearest, policy) if nearest and names is not None else None
     if by_name:
         return ProcedureRoute(by_name, confident=True)
+    by_text = fuse_text(ranked, text(), nearest, policy) if nearest and text is not None else None
+    if by_text:
+        return ProcedureRoute(by_text, confident=True)
     if query.intent in _PLAN_TASK_INTENTS:
         return None
     if detect_facets(query.question):
