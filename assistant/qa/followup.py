@@ -108,6 +108,8 @@ def apply(q: Query, previous: Query, resolution: Resolution) -> Query:
             updates["question"] += f" ({', '.join(e for e in extra if e)})"
     elif extra:
         updates["question"] = f"{q.question} ({', '.join(e for e in extra if e)})"
+    if "question" in updates:
+        updates["repaired"] = ""          # the effective question is read as a whole
     return replace(q, **updates)
 
 

@@ -26,6 +26,9 @@ class Query:
     topic_terms: list[str] = field(default_factory=list)
     compare: str = ""                  # "compare" (communes side by side), "max" / "min" (which stands out)
     asked: str = ""                    # NFC, exactly as asked
+    # NFC, typos repaired, before the lexicon's rewording: what the focal concept is read from, so
+    # "số điện thoại" stays a phone number though the lexicon reads "điện thoại" as a device
+    repaired: str = ""
     listing: bool = False              # asks for a list ("những nhiệm vụ nào", "kể tên")
     anaphoric: bool = False            # points back at the previous turn ("việc này")
     count: str = ""                    # "tasks" / "targets": how many the plan (or an agency) has

@@ -160,12 +160,13 @@ def focal_phrases(q: Query) -> list[tuple[tuple[str, ...], str]]:
 
 def _focal(q: Query) -> list[tuple[tuple[str, ...], str, bool]]:
     """`focal_phrases`, each marked whether it is the subject whose value is asked."""
-    toks = _aligned_tokens(q.question)
+    text = q.repaired or q.question   # as the user put it, the lexicon's rewording aside
+    toks = _aligned_tokens(text)
     seq = [f for f, _ in toks]
     written = [w or "" for _, w in toks]
     names = [normalise_name(c) for c in q.communes] + ([agency_key(q.agency)] if q.agency else [])
-    topic = topic_tokens(q.question, list(_REMOVABLE_CUES) + names)
-    accented = has_diacritics(q.question)
+    topic = topic_tokens(text, list(_REMOVABLE_CUES) + names)
+    accented = has_diacritics(text)
     found: list[tuple[int, int, bool]] = []    # (start, end, subject) of focal runs in `topic`
     for phrase in _QUANTIFIERS:
         for i in _positions(seq, phrase):
@@ -219,10 +220,14 @@ def _supported(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], e
 
 
 def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
-                  accented: bool, subject: bool = False) -> bool:
+                  accented: bool, subject: bool = False, evidence_pairs: frozenset = frozenset()) -> bool:
     """Is one syllable of the phrase there? Of a subject whose value is asked, its head (first
-    syllable) must be: "trang" does not make "địa chỉ trang web" partly there."""
+    syllable) must be: "trang" does not make "địa chỉ trang web" partly there; of a subject of
+    several syllables, two of them side by side: "số" and "thoại" (of "chuyển đổi số", "đối
+    thoại") do not make "số điện thoại" partly there."""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", shown)]
+    if subject and len(phrase) > 1:
+        return any(pair in evidence_pairs for pair in zip(phrase, phrase[1:]))
     if subject:
         phrase, words = phrase[:1], words[:1]
     if accented and len(words) == len(phrase):
@@ -234,12 +239,15 @@ def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool =
     """The focal phrases of `q` (as written) the quoted `evidence` does not hold; with
     `absent_only`, only those not one syllable of which is there (the concept is missing, not
     merely worded otherwise: how close the wording is, coverage judges)."""
-    evidence_tokens = set(tokens(evidence))
+    sequence = tokens(evidence)
+    evidence_tokens = set(sequence)
+    evidence_pairs = frozenset(zip(sequence, sequence[1:]))
     evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
-    accented = has_diacritics(q.question)
+    accented = has_diacritics(q.repaired or q.question)
     return [shown for phrase, shown, subject in _focal(q)
             if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)
-            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented, subject))]
+            and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented,
+                                                   subject, evidence_pairs))]
 
 
 def focus_held(q: Query, evidence: str, lexicon=None) -> bool:

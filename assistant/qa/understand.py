@@ -186,7 +186,7 @@ _NOT_A_NAME = frozenset(
     hoi ban co la da se dang nay do thi ma va voi cho tu den trong tren theo thuoc ve phai can duoc
     nam thang quy ngay can_cu thuc hien chu tri phoi hop nhung cac mot hai ba tat ca ky giao bao
     gom de trien tham tiep ap thon khu xom lanh dao chu tich pho uy nhan dan hdnd ubnd
-    dat dang cap so huyen tinh chi tieu nhiem vu ke hoach ai gi nao khi phong van hoa kinh te
+    dat dang cap so huyen tinh chi tieu nhiem vu ke hoach ai gi nao khi phong van kinh te
     duoc khong sap minh toi moi nha em
     """.split()
 )
@@ -468,11 +468,16 @@ def _cue_scores(folded: str) -> dict[str, int]:
     return scores
 
 
+_JOINING_DASH = re.compile(r"(?<=[^\W\d_])\s+[-–—]\s+(?=[^\W\d_])")
+
+
 def _aligned_tokens(text: str) -> list[tuple[str, str | None]]:
     """(folded token, written word) pairs; the written word is None when one word expanded into
     several tokens (an abbreviation). Punctuation becomes a barrier token."""
     out: list[tuple[str, str | None]] = []
-    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*|[^\w\s]", nfc(text)):
+    # A dash between two words joins a name ("Phòng Văn hóa – Xã hội"), it ends no clause.
+    text = _JOINING_DASH.sub(" ", nfc(text))
+    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*|[^\w\s]", text):
         if not piece[0].isalnum():
             out.append((BARRIER, None))
             continue
@@ -808,10 +813,11 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     (assistant.lexicon.Lexicon) then puts the plans' wording for colloquial phrases."""
     today = today or date.today()
     asked = nfc(question).strip()
-    question = apply_lexicon(repair_spelling(asked, speller), lexicon, known_communes,
+    repaired = repair_spelling(asked, speller)
+    question = apply_lexicon(repaired, lexicon, known_communes,
                              known=speller.has_phrase if speller is not None else None)
     folded = fold_question(question)
-    query = Query(question=question, folded=folded, asked=asked)
+    query = Query(question=question, folded=folded, asked=asked, repaired=repaired)
 
     # Entities.
     communes = match_commune(question, known_communes)

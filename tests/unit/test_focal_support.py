@@ -142,5 +142,24 @@ def test_what_must_reach_a_figure_is_focal_and_online_filing_is_the_plans_online
     q = ask("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?")
     assert "hồ sơ trực tuyến" in q.question                    # "nộp online" → the plans' "trực tuyến"
     target = plan_line("dai-phuoc_2026.txt", "Tỷ lệ hồ sơ trực tuyến trên tổng số hồ sơ")
-    assert focus("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?") == ["ho so truc"]
+    # read as the user put it, held by the plan's wording through the lexicon
+    assert focus("Tỷ lệ hồ sơ nộp online ở Đại Phước phải đạt bao nhiêu?") == ["ho so nop"]
     assert support.focus_held(q, target, default_lexicon())
+
+
+def test_a_phone_number_is_not_the_device_the_lexicon_reads_in_its_words():
+    # the lexicon reads "điện thoại" as the plans' "thiết bị di động"; "số điện thoại" is a
+    # number no plan gives, and "số" (of "chuyển đổi số") with "thoại" (of "đối thoại") apart
+    # do not make it partly there
+    q = ask("Số điện thoại của Phòng Văn hóa – Xã hội xã Năm Dẫn là bao nhiêu vậy?")
+    assert "thiết bị di động" in q.question and focus(q.asked) == ["so dien thoai"]
+    target = plan_line("nam-dan_2026.txt", "bao gồm cả thiết bị di động")
+    assert support.unsupported_focus(q, "Chuyển đổi số; đối thoại\n" + target, default_lexicon(),
+                                     absent_only=True) == ["Số điện thoại"]
+    device = ask("Dịch vụ công trên điện thoại ở Năm Dẫn là bao nhiêu phần trăm?")
+    assert not support.unsupported_focus(device, target, default_lexicon(), absent_only=True)
+
+
+def test_a_dash_inside_an_agency_name_ends_no_clause():
+    # "Email của Phòng Văn hóa – Xã hội …": the subject is "email", not the name's second half
+    assert focus("Cho hỏi email của Phòng Văn hóa – Xã hội xã Đại Phước để gửi báo cáo là gì?") == ["email"]
