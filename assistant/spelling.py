@@ -42,6 +42,24 @@ TELEX_TONES = "sfrxj"      # the tone keys (no Vietnamese syllable ends in one)
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 
 
+# Vietnamese writes a lone final i/y either way ("kí"/"ký", "lí"/"lý", "tỉ"/"tỷ", "qui"/"quy"):
+# a syllable the plans spell the other way is the plans' syllable, however short.
+_I_Y_SYLLABLE = re.compile(r"^(?:ch|gh|kh|nh|ph|th|tr|qu|[bcdhklmnprstvx])([iy])$")
+
+
+def i_y_variant(folded: str) -> str | None:
+    """The folded syllable with its lone final i/y written the other way, or None."""
+    m = _I_Y_SYLLABLE.match(folded)
+    return folded[:-1] + ("y" if m.group(1) == "i" else "i") if m else None
+
+
+def swap_i_y(written: str) -> str:
+    """`written` (one syllable, diacritics kept) with its final i/y written the other way."""
+    base = unicodedata.normalize("NFD", written[-1])
+    letter = {"i": "y", "y": "i", "I": "Y", "Y": "I"}.get(base[0], base[0])
+    return written[:-1] + unicodedata.normalize("NFC", letter + base[1:])
+
+
 @dataclass(frozen=True)
 class Correction:
     original: str          # the folded question as typed
@@ -190,7 +208,12 @@ class SpellingCorrector:
 
     def correct_word(self, word: str, before: str | None = None, after: str | None = None) -> str:
         """The repaired syllable, or `word` itself when it is known, protected or not repairable."""
-        if self.known(word) or len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
+        if self.known(word):
+            return word
+        variant = i_y_variant(word)
+        if variant is not None and variant in self.counts:
+            return variant
+        if len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
             return word
         readings = telex_readings(word)
         for reading in readings:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from assistant.qa.intents import FIELD_INTENTS, TASK_INTENTS, Intent
 from assistant.qa.query import Query
-from assistant.spelling import TELEX_TONES
+from assistant.spelling import TELEX_TONES, i_y_variant, swap_i_y
 from ingest.agencies import agency_key
 from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
@@ -46,7 +46,8 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("thoi diem", 2), ("thoi gian thuc hien", 3), ("den bao gio", 3), ("han cuoi", 3),
         ("hoan thanh vao", 2), ("deadline", 3), ("when", 2), ("thoi gian nao", 3), ("ngay nao", 3),
         ("truoc ngay nao", 4), ("thang nao", 3), ("quy nao", 3), ("nam nao", 2), ("vao luc nao", 3),
-        ("cham nhat", 2), ("ky nao", 2), ("bao lau", 2), ("dinh ky", 1),
+        ("cham nhat", 2), ("ky nao", 2), ("bao lau", 2), ("dinh ky", 1), ("ngay may", 1),
+        ("ngay bao nhieu", 1), ("hom nao", 1),
     ],
     "product": [
         ("san pham", 4), ("ket qua dau ra", 4), ("ket qua gi", 3), ("ket qua la gi", 3),
@@ -80,7 +81,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
     "fact": [
         ("ai ky", 5), ("nguoi ky", 5), ("dat but ky", 5), ("ky hom nao", 5), ("ky luc nao", 5),
         ("ky ban hanh", 4), ("ky ke hoach", 4), ("ky quyet dinh", 4),
-        ("ky ten", 4), ("do ai ky", 5), ("so hieu", 5), ("so ky hieu", 5), ("so van ban", 4),
+        ("ky ten", 4), ("do ai ky", 5), ("ong nao ky", 5), ("ba nao ky", 5), ("nguoi nao ky", 5), ("so hieu", 5), ("so ky hieu", 5), ("so van ban", 4),
         ("so ke hoach", 4), ("so quyet dinh", 4), ("ngay ban hanh", 5), ("ban hanh ngay", 5),
         ("ban hanh vao ngay", 5), ("ngay ky", 5), ("ky ngay", 5), ("can cu", 4), ("can cu nao", 5),
         ("thuc hien ke hoach nao", 5), ("trien khai ke hoach nao", 5), ("theo ke hoach nao", 5),
@@ -103,7 +104,7 @@ _SECOND_FACTS = ("signer", "number", "issue_date")
 # Fact sub-kinds (what metadata field answers it).
 _FACT_KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("signer", ("ai ky", "nguoi ky", "dat but ky", "ky ban hanh", "ky ke hoach", "ky quyet dinh", "ky ten", "do ai ky",
-                "chuc vu nguoi ky", "ai ban hanh")),
+                "ong nao ky", "ba nao ky", "nguoi nao ky", "chuc vu nguoi ky", "ai ban hanh")),
     ("province", ("thuoc tinh nao", "tinh nao")),
     ("district", ("thuoc huyen nao", "huyen nao")),
     ("number", ("so hieu", "so ky hieu", "so van ban", "so ke hoach", "so quyet dinh", "so may",
@@ -133,6 +134,8 @@ STOPWORDS = frozenset(
 CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
     "bao cao", "can bo", "cai cach", "the che", "xin loi", "dang ky", "ra soat",
     "co che", "co so", "co cau", "tu phap", "tu chu", "hoi nghi", "hoi dong", "xa hoi", "lay y",
+    # how often, as the plans write it ("báo cáo định kỳ hàng quý"): "quy" alone is a stopword
+    "hang quy", "hang nam", "hang thang", "hang tuan", "hang ngay",
 ))
 
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
@@ -719,11 +722,15 @@ def repair_spelling(question: str, speller) -> str:
         written = question[start:end]
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
+        fixed = fixes.get(fold(written).lower())
+        if fixed and fixed == i_y_variant(fold(written).lower()):
+            pieces += [question[last:start], swap_i_y(written)]   # "kí" → "ký": its tone kept
+            last = end
+            continue
         if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
                 and folded[-1:] not in TELEX_TONES:
             continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
                                   # "lựcj" — no syllable ends in a tone key — are not)
-        fixed = fixes.get(fold(written).lower())
         if fixed and fixed != folded:
             pieces += [question[last:start], fixed]
             last = end

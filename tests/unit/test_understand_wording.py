@@ -52,3 +52,11 @@ def test_typos_are_repaired_against_the_plans_but_known_words_stay(speller):
     assert repair_spelling("Ai chủ trì đối thoại ở Di Linh?", speller) == "Ai chủ trì đối thoại ở Di Linh?"
     q = _u("ai chu tri doi thaoi voi nguoi dan o Di Linh", speller)
     assert q.intent == Intent.LEAD and "doi_thoai" in q.topic_terms and q.communes == ["Di Linh"]
+
+
+def test_a_final_i_written_where_the_plans_write_y_is_the_plans_syllable(speller):
+    # "kí" and "ký" are one word spelled two ways; the plans write "ký", the tone stays
+    assert repair_spelling("công văn phải kí bằng chữ kí điện tử", speller) == "công văn phải ký bằng chữ ký điện tử"
+    assert repair_spelling("van ban ki so", speller) == "van ban ky so"
+    # a syllable the plans themselves use is never respelt ("thi" of "thi đua", "thì")
+    assert repair_spelling("thi đua thì sao", speller) == "thi đua thì sao"
