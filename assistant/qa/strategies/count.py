@@ -44,6 +44,19 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
     return ids, " ".join(what.split())
 
 
+def _origin(reg, items: list[int]) -> str:
+    """Where the counted tasks stand: the appendix table, the text, or both, each with its count
+    (a reader counting the table's rows finds their number)."""
+    in_table = sum(reg.tasks[i].origin == "table" for i in items)
+    if in_table == len(items):
+        return "trong phụ lục"
+    if not in_table:
+        return "được giao"
+    headings = {area_heading(reg.tasks[i].area) for i in items if reg.tasks[i].origin != "table"}
+    where = f"ở mục “{headings.pop()}”" if len(headings) == 1 else "trong lời văn của kế hoạch"
+    return f"được giao ({in_table} trong phụ lục, {len(items) - in_table} {where})"
+
+
 def answer_count(ctx: Context) -> Answer:
     reg, p = ctx.index, ctx.policy
     ids, what = counted_ids(ctx)
@@ -62,8 +75,7 @@ def answer_count(ctx: Context) -> Answer:
                       citations=[task_citation(reg, reg.tasks[i], chunks) for i in first])
     commune, items = next(iter(by_commune.items()))
     plan = plan_label(reg, reg.tasks[items[0]].document)
-    origin = "trong phụ lục" if all(reg.tasks[i].origin == "table" for i in items) else "được giao"
-    header = f"Theo {plan}, có {len(items)} {noun} {origin}"
+    header = f"Theo {plan}, có {len(items)} {noun} {_origin(reg, items)}"
     shown = min(len(items), p.count_shown)
     header += ", gồm:" if shown == len(items) else ", trong đó:"
     text = fit_list(header, [(reg.tasks[i].task, "") for i in items], p.answer_budget,

@@ -30,28 +30,38 @@ def area_heading(area: str) -> str:
     return _NUMBERING.sub("", (area or "").split("›")[0]).strip()
 
 
-def _area_words(area: str) -> set[str]:
+def _area_words(heading: str) -> set[str]:
     # "cải cách hành chính" names the whole plan's subject ("Chỉ đạo điều hành cải cách hành chính")
-    key = f" {' '.join(tokens(area_heading(area)))} "
+    key = f" {' '.join(tokens(heading))} "
     for phrase in _AREA_FILLER_PHRASES:
         key = key.replace(f" {phrase} ", " ")
     return {t for t in key.split() if t not in _AREA_FILLER}
 
 
+def _area_names(area: str) -> list[set[str]]:
+    """The distinctive words of an area heading, and of each name it lists: "Xây dựng và phát
+    triển chính quyền điện tử, chính quyền số" is named by "chính quyền số" alone."""
+    heading = area_heading(area)
+    parts = [part for part in heading.split(",") if part.strip()]
+    names = [_area_words(heading)] + ([_area_words(part) for part in parts] if len(parts) > 1 else [])
+    return [words for words in names if words]
+
+
 def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> list[int] | None:
     """The records of `ids` under the area heading the question names (at least `min_share` of
-    the heading's distinctive words asked, the best heading per plan); None when none is named."""
+    the distinctive words of the heading, or of one name it lists, asked; the best heading per
+    plan); None when none is named."""
     asked = set(q.topic.split())
     if not asked:
         return None
     best: dict[str, tuple[float, str]] = {}
     for i in ids:
         t = reg.tasks[i]
-        words = _area_words(t.area)
-        if not words:
+        names = _area_names(t.area)
+        if not names:
             continue
-        share = len(words & asked) / len(words)
-        extra = len(asked - words - _AREA_FILLER)
+        share = max(len(name & asked) / len(name) for name in names)
+        extra = len(asked - names[0] - _AREA_FILLER)
         score = share - 0.01 * extra
         if share >= min_share and (t.document not in best or score > best[t.document][0]):
             best[t.document] = (score, area_heading(t.area))
