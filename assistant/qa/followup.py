@@ -108,8 +108,8 @@ def apply(q: Query, previous: Query, resolution: Resolution) -> Query:
             updates["question"] += f" ({', '.join(e for e in extra if e)})"
     elif extra:
         updates["question"] = f"{q.question} ({', '.join(e for e in extra if e)})"
-    if "question" in updates:
-        updates["repaired"] = ""          # the effective question is read as a whole
+    # `repaired` stays the follow-up's own words: the concept it asks the value of is what was
+    # just typed ("còn hồ sơ xử lý trên mạng thì bao nhiêu?"), not the previous turn's subject
     return replace(q, **updates)
 
 

@@ -120,3 +120,19 @@ def test_a_fact_follow_up_keeps_its_own_kind():
     resolved = resolve_history(ask("ký ngày nào?"), [Turn("Ai ký kế hoạch CCHC của Di Linh?")], ask)
     assert resolved.query.commune == "Di Linh"
     assert resolved.query.fact_kind == "issue_date"
+
+
+def test_a_follow_ups_focal_concept_is_in_its_own_words():
+    """"the con ho so … thi bao nhieu phan tram?" after a question typed with diacritics: the
+    effective question mixes both turns, but what is asked the value of is what was just typed
+    ("thi", undiacritised "thì", is no concept)."""
+    from assistant.conversation import Turn
+    from assistant.qa.followup import resolve_history
+    from assistant.qa.support import focal_phrases
+    from assistant.qa.understand import understand
+
+    ask = lambda text: understand(text, ["Đại Phước", "Di Linh"], [])
+    follow = ask("the con ho so cong viec xu ly tren mang thi bao nhieu phan tram?")
+    resolved = resolve_history(follow, [Turn("Đại Phước có chỉ tiêu họp trực tuyến giữa UBND xã với các ấp không?")], ask)
+    assert resolved.query.commune == "Đại Phước"
+    assert all("thi" not in words for words, _ in focal_phrases(resolved.query))
