@@ -158,9 +158,14 @@ def focal_phrases(q: Query) -> list[tuple[tuple[str, ...], str]]:
     return [(phrase, shown) for phrase, shown, _ in _focal(q)]
 
 
+def _as_asked(q: Query) -> str:
+    """The question as the user put it (typos repaired), the lexicon's rewording aside."""
+    return q.repaired or q.question
+
+
 def _focal(q: Query) -> list[tuple[tuple[str, ...], str, bool]]:
     """`focal_phrases`, each marked whether it is the subject whose value is asked."""
-    text = q.repaired or q.question   # as the user put it, the lexicon's rewording aside
+    text = _as_asked(q)
     toks = _aligned_tokens(text)
     seq = [f for f, _ in toks]
     written = [w or "" for _, w in toks]
@@ -220,7 +225,7 @@ def _supported(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], e
 
 
 def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str], evidence_written: set[str],
-                  accented: bool, subject: bool = False, evidence_pairs: frozenset = frozenset()) -> bool:
+                  accented: bool, subject: bool, evidence_pairs: frozenset[tuple[str, str]]) -> bool:
     """Is one syllable of the phrase there? Of a subject whose value is asked, its head (first
     syllable) must be: "trang" does not make "địa chỉ trang web" partly there; of a subject of
     several syllables, two of them side by side: "số" and "thoại" (of "chuyển đổi số", "đối
@@ -243,7 +248,7 @@ def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool =
     evidence_tokens = set(sequence)
     evidence_pairs = frozenset(zip(sequence, sequence[1:]))
     evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
-    accented = has_diacritics(q.repaired or q.question)
+    accented = has_diacritics(_as_asked(q))
     return [shown for phrase, shown, subject in _focal(q)
             if not _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon)
             and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented,

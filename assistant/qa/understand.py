@@ -722,8 +722,9 @@ def repair_spelling(question: str, speller) -> str:
         written = question[start:end]
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
-        fixed = fixes.get(fold(written).lower())
-        if fixed and fixed == i_y_variant(fold(written).lower()):
+        key = fold(written).lower()
+        fixed = fixes.get(key)
+        if fixed and fixed == i_y_variant(key):
             pieces += [question[last:start], swap_i_y(written)]   # "kí" → "ký": its tone kept
             last = end
             continue

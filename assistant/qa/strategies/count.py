@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
+from assistant.qa.index import AnswerIndex
 from assistant.qa.strategies.selection import (ROLE_VERBS, area_heading, area_ids, asked_role, fit_list,
                                               see_all_hint, table_or_all)
 from assistant.schemas import Answer
@@ -44,7 +45,7 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
     return ids, " ".join(what.split())
 
 
-def _origin(reg, items: list[int]) -> str:
+def _origin(reg: AnswerIndex, items: list[int]) -> str:
     """Where the counted tasks stand: the appendix table, the text, or both, each with its count
     (a reader counting the table's rows finds their number)."""
     in_table = sum(reg.tasks[i].origin == "table" for i in items)
