@@ -42,14 +42,15 @@ FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", 
 # Folded cue phrases per facet (matched on whole words of the folded question).
 _FACET_CUES: dict[str, tuple[str, ...]] = {
     "documents": ("giay to", "ho so gom", "ho so can", "can gi", "can nhung gi", "mang theo", "mang gi",
-                  "chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
+                  "chuan bi gi", "chuan bi nhung", "can chuan bi", "phai chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
                   "ho so gi", "can ho so", "don gi", "lam don", "giay gi", "to khai", "mau don",
                   "dien mau", "mau nao", "giay to nao", "giay nao", "can giay to", "giay to can",
-                  "nhung giay to", "giay to gi"),
+                  "nhung giay to", "giay to gi", "giay chung minh", "chung minh gi"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
-             "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot"),
+             "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot",
+             "han nop", "truoc ngay nao", "la ngay nao"),
     "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
             "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
@@ -58,7 +59,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
-                   "truoc bao lau", "phai lam trong"),
+                   "truoc bao lau", "phai lam trong", "co bat buoc", "bat buoc phai", "truong hop nao"),
     "result": ("nhan duoc gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
                "duoc nhan", "nhan giay gi", "nhan duoc giay gi", "duoc giay gi", "lay giay gi", "lay duoc gi",
                "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
@@ -77,18 +78,51 @@ _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c 
 
 
 _BARE_DOCUMENTS = frozenset({"giay to"})
+# Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
+_NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si)(?![0-9a-z])")
+# "Where" cues that only name a channel ("nộp trực tiếp thì bao lâu"): the situation, not the
+# ask, when another ask follows them.
+_CHANNEL_CUES = frozenset({"online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "dich vu cong",
+                           "truc tiep", "qua app", "vneid", "tren mang", "internet", "nop qua", "gui qua", "tai nha"})
 
 
-def detect_facets(question: str) -> list[str]:
-    """The facets a question asks about, most specific first ([] for a general question)."""
-    folded = " ".join(tokens(question))
+# "ai ghi", "ai đứng ra lập", "ai có trách nhiệm lập": who does a step of the procedure.
+_WHO_DOES = re.compile(r"(?<![0-9a-z])ai (?:la nguoi |co trach nhiem |dung ra |se )?"
+                       r"(?:ghi|lap|viet|khai|ky|xac nhan|tiep nhan|dung ra|co trach nhiem)(?![0-9a-z])")
+
+
+def _masked(folded: str, pattern: re.Pattern) -> str:
+    return pattern.sub(lambda m: "_" * len(m.group(0)), folded)
+
+
+def detect_facets(question: str, name: str = "") -> list[str]:
+    """The facets a question asks about, most specific first ([] for a general question).
+    `name`: the procedure meant, when known; a cue its name says ("cơ sở đủ điều kiện an toàn
+    thực phẩm", "gia hạn thời hạn sử dụng đất") names it rather than asks, unless it is the only
+    ask."""
+    folded = _masked(" ".join(tokens(question)), _NOT_MONEY)
     spans = [(m.start(), m.end(), facet) for facet, regex in _EACH_CUE_RES
              for m in regex.finditer(folded)]
+    if name:
+        said = f" {' '.join(tokens(name))} "
+        asked = [span for span in spans if f" {folded[span[0]:span[1]]} " not in said]
+        spans = asked if asked else spans
     # The longer cue wins where two overlap: "nhận giấy gì" asks the result, not the
     # documents its "giấy gì" would ask alone.
     kept = [(start, end, facet) for start, end, facet in spans
             if not any(s <= start and end <= e and (e - s) > (end - start) and f != facet
                        for s, e, f in spans)]
+    # "ai ghi tờ khai": what the one asked about does is not an ask for the documents (the
+    # clause that says who does it answers; see `answer_procedure`)
+    who = [m.end() for m in _WHO_DOES.finditer(folded)]
+    kept = [(start, end, facet) for start, end, facet in kept
+            if not (facet == "documents" and any(0 <= start - e <= 1 for e in who))]
+    # "mua xe mới, làm đăng ký trực tiếp thì mất bao lâu": the channel tells the situation
+    # when a later ask follows it; the time and fee answers give each channel anyway.
+    wheres = [(start, end) for start, end, facet in kept if facet == "where"]
+    if wheres and all(folded[a:b] in _CHANNEL_CUES for a, b in wheres) and \
+            any(f != "where" and start > max(a for a, _ in wheres) for start, _, f in kept):
+        kept = [span for span in kept if span[2] != "where"]
     facets = list(dict.fromkeys(facet for _, _, facet in sorted(kept)))
     # "chứng thực chữ ký trên giấy tờ … bao lâu lấy được": a bare "giấy tờ" names the object,
     # not an ask for the documents, unless it is the question's last ask.
@@ -97,8 +131,9 @@ def detect_facets(question: str) -> list[str]:
         facets.remove("documents")
     # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
     # the fee is asked only when it is the question's last ask or said as a fee.
-    if "fee" in facets and len(facets) > 1 and facets[-1] != "fee" \
-            and not _FEE_ASKED.search(folded):
+    fee_at = max((start for start, _, f in kept if f == "fee"), default=-1)
+    if "fee" in facets and not _FEE_ASKED.search(folded) and \
+            ((len(facets) > 1 and facets[-1] != "fee") or any(e > fee_at for e in who)):
         facets.remove("fee")
     # "nộp online được không" is about where, not the fee/time words it may also carry.
     if "steps" in facets and len(facets) > 1:
@@ -285,7 +320,7 @@ def _bigrams(toks: Sequence[str]) -> set[str]:
 # How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
 # to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
 _FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc hanh chinh|lam thu tuc|thu tuc hanh chinh|thu tuc|tthc|nop"
-                        r"|bao nhieu|hien nay|hien tai)(?![0-9a-z])")
+                        r"|bao nhieu|hien nay|hien tai|chuan bi)(?![0-9a-z])")
 
 
 def _naming_tokens(question: str) -> list[str]:
@@ -877,7 +912,8 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
 _ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)$")
 _CLAUSE_CHARS = 200
 _CHANNEL_WORDS = re.compile(r"truc tuyen|dich vu cong|buu chinh|online")
-_LABEL_CHARS = 25
+_LABEL_CHARS = 25     # "Bước 1:" goes with what follows
+_CASE_LABEL_CHARS = 60    # ... and, for the clause that tells a case, "e) Học sinh, sinh viên đóng BHYT:"
 _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
 
 
@@ -893,12 +929,12 @@ def _overlap(text: str, question: str, procedure: Procedure) -> int:
     return len(_asked_words(question, procedure.name) & set(tokens(text)))
 
 
-def _clauses(text: str) -> list[str]:
-    """A field's clauses (sentences, "; " items, lines), a short label ("Bước 1:") kept with
-    what follows it."""
+def _clauses(text: str, label_chars: int = _LABEL_CHARS) -> list[str]:
+    """A field's clauses (sentences, "; " items, lines), a label shorter than `label_chars`
+    ("Bước 1:") kept with what follows it."""
     clauses: list[str] = []
     for clause in (" ".join(c.split()) for c in _CLAUSE_END.split(text) if c.strip(" -+•/")):
-        if clauses and clauses[-1].endswith(":") and len(clauses[-1]) < _LABEL_CHARS:
+        if clauses and clauses[-1].endswith(":") and len(clauses[-1]) < label_chars:
             clauses[-1] += " " + clause.lstrip("-+• ")     # "Bước 1:" goes with its step
         else:
             clauses.append(clause)
@@ -911,17 +947,24 @@ _PROSE_FIELDS = (("steps", "Trình tự thực hiện"), ("conditions", "Yêu c�
 _CLAUSE_MIN_WORDS = 2     # of the question's own words (not the name's) a clause must say
 
 
-def _asked_clause(procedure: Procedure, question: str) -> tuple[str, str] | None:
+# A facet asked of who or where ("ai đứng ra lập", "nộp ở đâu") also quotes the record's clause
+# that tells the citizen's situation this well (words said + word pairs said): the general
+# field ("Cơ quan thực hiện") often misses the case asked ("sinh viên … nộp cho Cơ sở giáo dục").
+_COMPANION_FACETS = frozenset({"where", "agency", "applicants"})    # short bodies: room for a clause
+_COMPANION_MIN_SCORE = 3
+
+
+def _asked_clause(procedure: Procedure, question: str, min_score: int = 0) -> tuple[str, str] | None:
     """(field label, clause) of the record's prose clause that says most of the question's own
     words ("cả hai vợ chồng có phải cùng có mặt không" → "… hai bên nam, nữ phải có mặt …"),
-    word pairs counting once more; None below `_CLAUSE_MIN_WORDS` words."""
+    word pairs counting once more; None below `_CLAUSE_MIN_WORDS` words or `min_score`."""
     asked = _asked_words(question, procedure.name)
-    if len(asked) < _CLAUSE_MIN_WORDS:
+    if len(asked) < max(_CLAUSE_MIN_WORDS, min_score // 2):
         return None
     q_pairs = _bigrams([t for t in tokens(question) if t in asked])
     best: tuple[int, int, str, str] | None = None
     for attribute, label in _PROSE_FIELDS:
-        for clause in _clauses(getattr(procedure, attribute) or ""):
+        for clause in _clauses(getattr(procedure, attribute) or "", _CASE_LABEL_CHARS):
             words = tokens(clause)
             said = len(asked & set(words))
             if said < _CLAUSE_MIN_WORDS:
@@ -929,7 +972,36 @@ def _asked_clause(procedure: Procedure, question: str) -> tuple[str, str] | None
             score = said + len(q_pairs & _bigrams(words))
             if best is None or score > best[0]:
                 best = (score, said, label, clause)
-    return (best[2], best[3]) if best else None
+    return (best[2], best[3]) if best and best[0] >= min_score else None
+
+
+def _around_asked(clause: str, question: str, procedure: Procedure, chars: int) -> str:
+    """A long clause cut to the `chars` window that holds most of the question's own words
+    ("… tổ chức hành nghề công chứng nơi mở thừa kế có trách nhiệm lập 01 bộ hồ sơ …")."""
+    words = clause.split()
+    if len(clause) <= chars or not words:
+        return clause
+    asked = _asked_words(question, procedure.name)
+    hits = [bool(asked & set(tokens(w))) for w in words]
+    best_start, best_said = 0, -1
+    for start in range(len(words)):
+        end, length = start, 0
+        while end < len(words) and length + len(words[end]) + 1 <= chars - 2:
+            length += len(words[end]) + 1
+            end += 1
+        said = sum(hits[start:end])
+        if said > best_said:
+            best_start, best_said = start, said
+        if end == len(words):
+            break
+    kept, length = [], 0
+    for word in words[best_start:]:
+        if length + len(word) + 1 > chars - 2:
+            break
+        kept.append(word)
+        length += len(word) + 1
+    text = " ".join(kept)
+    return ("… " if best_start else "") + text + (" …" if best_start + len(kept) < len(words) else "")
 
 
 def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
@@ -1017,7 +1089,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return "Yêu cầu, điều kiện: " + excerpt, "Yêu cầu, điều kiện", excerpt.rstrip("…"), False
     if facet == "clause":
         label, clause = found["clause"]
-        return f"Hồ sơ ghi ({label}): {_short(clause, budget)}", label, clause, False
+        return f"Hồ sơ ghi ({label}): {_around_asked(clause, question, procedure, budget)}", label, clause, False
     if facet == "duty":
         label, sentence = found["duty"]
         return f"Thời hạn người dân phải làm ({label}): {_short(sentence, budget)}", label, sentence, False
@@ -1105,7 +1177,7 @@ def _fit(text: str, limit: int, code: str) -> str:
 def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
                      others: Sequence[Procedure] = ()) -> Answer:
     """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
-    facets = list(facets if facets is not None else detect_facets(question))[:2]
+    facets = list(facets if facets is not None else detect_facets(question, procedure.name))[:2]
     may_i = _ELIGIBILITY.search(" ".join(tokens(question)))
     found: dict[str, tuple[str, str]] = {}
     duty = _duty_deadline(procedure, question) if not facets or "time" in facets else None
@@ -1121,6 +1193,11 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "time" in facets and "conditions" not in facets and duty:
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
+    elif len(facets) == 1 and facets[0] in _COMPANION_FACETS and \
+            (clause := _asked_clause(procedure, question, _COMPANION_MIN_SCORE)) and \
+            not (facets[0] == "applicants" and clause[0] == "Đối tượng thực hiện") and \
+            not _facet_body(facets[0], procedure, question, MAX_ANSWER_CHARS, found=found)[3]:
+        facets, found["clause"] = facets + ["clause"], clause     # not when the record lacks the facet
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
     # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
     for tight, shown, header_chars in ((False, others, _HEADER_NAME), (True, others, _HEADER_NAME),

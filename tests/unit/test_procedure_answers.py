@@ -590,3 +590,30 @@ def test_a_record_whose_action_the_question_leaves_unsaid_is_not_rescued_by_its_
     assert ranked[0].procedure.code == "1.001601" and ranked[0].coverage == 0.0
     document = ranked[0].procedure.document
     assert fuse_text(ranked, [(document, 31.0), ("1.002759.json", 17.6)], [(document, 0.88)]) is None
+
+
+def test_words_that_only_look_like_an_ask_do_not_pick_the_facet():
+    # "tiền" in "phương tiện" is no fee; a channel told before the ask is the situation
+    assert detect_facets("xe ô tô là phương tiện đi lại của gia đình, đăng ký lại thì cần giấy tờ gì") == ["documents"]
+    assert detect_facets("gửi qua bưu điện thì mất mấy ngày") == ["time"]
+    assert detect_facets("nộp online được không") == ["where"]
+    # "ai viết tờ khai": who does a step, not which documents
+    assert detect_facets("mẹ cháu không biết chữ thì ai viết tờ khai giúp") == []
+
+
+def test_a_cue_the_procedure_name_says_is_the_name_not_the_ask(index):
+    procedure = next(p for p in index.procedures if p.code == "2.001827")   # "... cơ sở đủ điều kiện an toàn thực phẩm ..."
+    answer = answer_procedure(procedure, "cơ sở làm bánh của tôi xin giấy chứng nhận đủ điều kiện an toàn "
+                                         "thực phẩm thì phí thẩm định bao nhiêu")
+    assert "Phí, lệ phí:" in answer.answer and "Yêu cầu, điều kiện" not in answer.answer
+    assert "700.000 đồng/cơ sở" in answer.answer
+
+
+def test_who_or_where_asks_also_quote_the_clause_of_the_case_told(index):
+    where = answer_question("sinh viên làm mất thẻ bảo hiểm y tế, xin cấp lại thì nộp hồ sơ ở đâu", index)
+    assert "(mã 1.002759)" in where.answer and "Hình thức nộp:" in where.answer
+    assert "Học sinh, sinh viên đóng BHYT: Nộp hồ sơ cho Cơ sở giáo dục" in where.answer
+    assert len(where.answer) <= MAX_ANSWER_CHARS
+    who = answer_question("làm khai sinh lưu động mà mẹ cháu không biết chữ thì ai ghi tờ khai", index)
+    assert "công chức tư pháp - hộ tịch trực tiếp ghi Tờ khai" in who.answer
+    assert "Phải nộp" not in who.answer
