@@ -722,6 +722,22 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
 _BESIDES = re.compile(r"(?<![0-9a-z])ngoai(?![0-9a-z]).*(?<![0-9a-z])(?:con|them|kem)(?![0-9a-z])")
 
 
+def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
+                     shared_kind: dict[str, str]) -> dict[int, str]:
+    """{id(document): checklist line} for the documents that fit `budget`, in `ordered`'s order;
+    an item's copies are left to its heading when `shared_kind` gives them for its group."""
+    lines: dict[int, str] = {}
+    used = 0
+    for doc in ordered:
+        kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
+        line = f"☐ {_short(doc.name, item_chars, first_clause=True)}" + (f" ({kind})" if kind else "")
+        if used + len(line) > budget and lines:
+            break
+        lines[id(doc)] = line
+        used += len(line) + 1
+    return lines
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
@@ -746,15 +762,16 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
         ordered = [d for d in ordered if d not in asked] + asked    # "ngoài tờ trình … còn cần gì"
     else:
         ordered = asked + [d for d in ordered if d not in asked]
-    lines: dict[int, str] = {}
-    used = 0
+    # A group whose listed documents want the same copies says so once, in its heading
+    # ("Phải nộp (mỗi loại 1 bản chính):"); an item that wants other copies says its own.
     item_chars = _SHORT_DOC_FEW if len(docs) <= _FEW_DOCS else _SHORT_DOC
+    first = _checklist_lines(ordered, budget, item_chars, {})
+    kinds: dict[str, list[str]] = {}
     for doc in ordered:
-        line = f"☐ {_short(doc.name, item_chars, first_clause=True)}" + (f" ({doc.kind_text})" if doc.kind_text else "")
-        if used + len(line) > budget and lines:
-            break
-        lines[id(doc)] = line
-        used += len(line) + 1
+        if id(doc) in first:
+            kinds.setdefault(_group_label(doc.group_kind, doc.group), []).append(doc.kind_text)
+    shared_kind = {label: k[0] for label, k in kinds.items() if len(k) > 1 and len(set(k)) == 1 and k[0]}
+    lines = _checklist_lines(ordered, budget, item_chars, shared_kind)
     # Printed in the record's order, under the record's group headings.
     out: list[str] = []
     quoted: list[str] = []
@@ -764,7 +781,7 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
             continue
         label = _group_label(doc.group_kind, doc.group)
         if label != current:
-            out.append(f"{label}:")
+            out.append(f"{label} (mỗi loại {shared_kind[label]}):" if label in shared_kind else f"{label}:")
             current = label
         out.append(lines[id(doc)])
         quoted.append(doc.name)
