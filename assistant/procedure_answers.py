@@ -893,6 +893,8 @@ def _where_text(procedure: Procedure, question: str) -> str:
         lines.insert(0, "Hồ sơ không ghi hình thức nộp qua dịch vụ bưu chính.")
     if procedure.agency:
         lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
+    if procedure.reception_address.strip():
+        lines.append(f"Nơi tiếp nhận hồ sơ: {_short(procedure.reception_address, 150)}")
     return "\n".join(lines)
 
 

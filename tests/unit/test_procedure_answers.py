@@ -619,3 +619,9 @@ def test_who_or_where_asks_also_quote_the_clause_of_the_case_told(index):
     who = answer_question("làm khai sinh lưu động mà mẹ cháu không biết chữ thì ai ghi tờ khai", index)
     assert "công chức tư pháp - hộ tịch trực tiếp ghi Tờ khai" in who.answer
     assert "Phải nộp" not in who.answer
+
+
+def test_where_to_submit_gives_the_records_reception_address(index):
+    procedure = _by_code(index, "3.000322")       # no implementing agency, a reception address
+    answer = answer_procedure(procedure, "nộp hồ sơ ở đâu")
+    assert "Nơi tiếp nhận hồ sơ: Uỷ ban nhân dân cấp xã nơi đã đăng ký giám sát việc giám hộ" in answer.answer
