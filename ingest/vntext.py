@@ -94,9 +94,48 @@ def expand_abbreviations(folded: str) -> str:
     return _ABBREVIATION_RE.sub(lambda m: _EXPANSIONS[m.group(0)], folded)
 
 
+# Abbreviations that, lower-cased, are a common word ("ai" = who): written out only as typed in
+# capitals beside a word that is not itself in capitals ("ứng dụng AI", "trí tuệ nhân tạo (AI)";
+# a shouted "AI CHỦ TRÌ?" still asks who).
+CASED_ABBREVIATIONS: dict[str, str] = {
+    "AI": "trí tuệ nhân tạo",
+}
+_CASED_RE = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, CASED_ABBREVIATIONS)) + r")(?![^\W_])")
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def _shouted(word: str | None) -> bool:
+    return bool(word) and len(word) > 1 and word.isupper()
+
+
+def expand_cased_abbreviations(text: str) -> str:
+    """`text` with the capitals-only abbreviations written out (see CASED_ABBREVIATIONS)."""
+    if not any(short in text for short in CASED_ABBREVIATIONS):
+        return text
+
+    def replace(m: re.Match) -> str:
+        before = _WORD_RE.findall(text[:m.start()])
+        after = _WORD_RE.findall(text[m.end():])
+        if _shouted(before[-1] if before else None) or _shouted(after[0] if after else None):
+            return m.group(0)
+        return CASED_ABBREVIATIONS[m.group(1)]
+
+    return _CASED_RE.sub(replace, text)
+
+
 @lru_cache(maxsize=131072)
 def _tokens(text: str) -> tuple[str, ...]:
-    return tuple(_TOKEN_RE.findall(expand_abbreviations(fold(text))))
+    return tuple(_TOKEN_RE.findall(expand_abbreviations(fold(expand_cased_abbreviations(text)))))
+
+
+# A folded Vietnamese syllable: onset, vowels, final ("nghieng", "qua", "gom"); "scan", "online",
+# "zalo" are not one, so typed without diacritics they can only be the foreign word.
+_SYLLABLE_RE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|th|tr|ch|qu|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+
+
+def vietnamese_syllable(folded: str) -> bool:
+    """Could this folded token be a Vietnamese syllable?"""
+    return bool(_SYLLABLE_RE.fullmatch(folded))
 
 
 def tokens(text: str) -> list[str]:

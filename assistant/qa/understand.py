@@ -18,7 +18,7 @@ from assistant.qa.query import Query
 from assistant.spelling import TELEX_TONES, i_y_variant, swap_i_y
 from ingest.agencies import agency_key
 from ingest.periods import find_period
-from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
+from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens, vietnamese_syllable
 
 # -- cue phrases (folded) -------------------------------------------------------------------
 # Weight 2 = unambiguous cue, 1 = weak cue that only decides when nothing stronger is present.
@@ -136,6 +136,11 @@ CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
     "co che", "co so", "co cau", "tu phap", "tu chu", "hoi nghi", "hoi dong", "xa hoi", "lay y",
     # how often, as the plans write it ("báo cáo định kỳ hàng quý"): "quy" alone is a stopword
     "hang quy", "hang nam", "hang thang", "hang tuan", "hang ngay",
+    # words of the plans a question typed without diacritics would otherwise lose a syllable of
+    # ("tai san cong" is "tài sản công", not "tại … công")
+    "tai san", "tai chinh", "tai lieu", "quy dinh", "quy trinh", "quy che", "dien tu",
+    "bao dam", "dam bao", "dia phuong", "day du", "doi moi", "moi truong", "che do",
+    "tien do", "muc do", "minh bach", "trong tam", "nen tang", "phuong an", "hieu luc",
 ))
 
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
@@ -770,8 +775,9 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
     "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
     standing for several plan terms ("giấy tờ": văn bản or hồ sơ), a variant that is itself an
     intent cue ("ai ký"), words inside the `protected` names (communes: "dân" is not "Năm Dẫn"),
-    words typed with diacritics other than the variant's, and a variant typed without diacritics
-    that the plans themselves use (`known(folded tokens)`: it may be a different word there)."""
+    words typed with diacritics other than the variant's, and a variant of Vietnamese syllables
+    typed without diacritics that the plans themselves use (`known(folded tokens)`: it may be a
+    different word there, "gom" may be "gồm")."""
     if lexicon is None:
         return question
     question = _drop_redundant_variants(question, lexicon, protected)
@@ -798,8 +804,10 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
             if len(written) == len(typed) and any(
                     has_diacritics(t) and t != w for t, w in zip(typed, written)):
                 continue          # typed with diacritics: only the variant as written ("gồm" is not "gom")
-            if known is not None and not any(has_diacritics(t) for t in typed) and known(key):
+            if known is not None and not any(has_diacritics(t) for t in typed) and known(key) and \
+                    all(map(vietnamese_syllable, key)):
                 continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
+                                  # (a foreign word, "scan", "online", has no other spelling)
             replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
             break
     # A question typed without diacritics gets the plan's words without them too: how the

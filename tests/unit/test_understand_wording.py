@@ -60,3 +60,29 @@ def test_a_final_i_written_where_the_plans_write_y_is_the_plans_syllable(speller
     assert repair_spelling("van ban ki so", speller) == "van ban ky so"
     # a syllable the plans themselves use is never respelt ("thi" of "thi đua", "thì")
     assert repair_spelling("thi đua thì sao", speller) == "thi đua thì sao"
+
+
+def test_a_foreign_word_typed_as_the_plans_use_it_still_takes_the_plans_wording(speller):
+    # "scan" is a word of the procedure records too, yet it has no other reading: it is "số hóa";
+    # "gom" typed without diacritics may be the plans' "gồm" and is left as typed
+    known = speller.has_phrase
+    assert known(["gom"])
+    assert "so hoa" in apply_lexicon("loc hoa tinh scan ho so thu tuc len may", default_lexicon(), COMMUNES,
+                                     known=lambda key: True)
+    assert apply_lexicon("nhom thu tuc lien thong gom nhung gi", default_lexicon(), COMMUNES,
+                         known=known) == "nhom thu tuc lien thong gom nhung gi"
+
+
+def test_ai_in_capitals_is_artificial_intelligence_and_who_otherwise():
+    q = _u("di linh co dung AI de tra loi dan hoi ve thu tuc khong? ben nao lo?")
+    assert {"tri_tue", "nhan_tao"} <= set(q.topic_terms) and q.intent == Intent.LEAD
+    assert _u("AI CHỦ TRÌ VIỆC ĐỐI THOẠI Ở DI LINH?").intent == Intent.LEAD
+    assert "tri" not in _u("Ai chủ trì việc đối thoại ở Di Linh?").topic.split()
+
+
+def test_plan_words_typed_without_diacritics_keep_their_function_word_syllable():
+    from assistant.qa.understand import content_terms
+    assert {"tai_san", "san_cong"} <= set(content_terms("ai lo viec quan ly tai san cong"))
+    assert "quy_dinh" in content_terms("dung quy dinh khong")
+    # "tại" before a place stays a function word
+    assert "tai" not in content_terms("nop ho so tai bo phan tiep nhan")

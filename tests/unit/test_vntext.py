@@ -47,3 +47,16 @@ def test_has_diacritics():
 def test_commune_keys_ignore_the_unit_word_and_marks():
     assert commune_key("xã Lộc Hòa") == commune_key("Loc Hoa") == commune_key("XÃ LỘC HÒA") == "loc hoa"
     assert commune_key("Thị trấn Di Linh") == "di linh"
+
+
+def test_ai_in_capitals_is_written_out_unless_shouted():
+    assert tokens("Ứng dụng AI trong công tác phổ biến") == tokens("ứng dụng trí tuệ nhân tạo trong công tác phổ biến")
+    assert tokens("trí tuệ nhân tạo (AI)")[:4] == ["tri", "tue", "nhan", "tao"]
+    assert tokens("Ai chủ trì?") == tokens("AI CHỦ TRÌ?") == ["ai", "chu", "tri"]
+    assert tokens("MAI, AIS") == ["mai", "ais"]
+
+
+def test_vietnamese_syllables_and_foreign_words():
+    from ingest.vntext import vietnamese_syllable
+    assert all(map(vietnamese_syllable, ["nghieng", "gom", "qua", "tuyen", "oi", "dua"]))
+    assert not any(map(vietnamese_syllable, ["scan", "online", "zalo", "web", "fb"]))
