@@ -126,7 +126,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat
     """.split()
 )
 
@@ -141,6 +141,8 @@ CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
     "tai san", "tai chinh", "tai lieu", "quy dinh", "quy trinh", "quy che", "dien tu",
     "bao dam", "dam bao", "dia phuong", "day du", "doi moi", "moi truong", "che do",
     "tien do", "muc do", "minh bach", "trong tam", "nen tang", "phuong an", "hieu luc",
+    # "bắt" frames a demand ("xã bắt các phòng nộp …"); in these it is the word itself
+    "bat dau", "bat buoc", "nam bat",
 ))
 
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
@@ -153,7 +155,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới
+    em ông ra lại lên tới bắt
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -242,11 +244,13 @@ def _accent_conflict(question: str, name: str) -> bool:
     """True when every place the question names `name` spells it with contradicting diacritics.
 
     "năm dân" is not the commune "Năm Dẫn"; "nam dan" (typed without diacritics) may be, and so
-    is "xã Năm Dăn" (after a commune marker a diacritic slip is forgiven).
+    are "xã Năm Dăn" (after a commune marker a diacritic slip is forgiven) and "Đại Phươc" (a
+    name of several words, each capitalised, with a slip in one word).
     """
     n_words = [w.lower() for w in re.findall(r"\w+", nfc(name))]
     folded_n = [fold(w) for w in n_words]
-    q_words = [w.lower() for w in re.findall(r"\w+", nfc(question))]
+    typed = re.findall(r"\w+", nfc(question))
+    q_words = [w.lower() for w in typed]
     for i in range(len(q_words) - len(n_words) + 1):
         window = q_words[i:i + len(n_words)]
         if [fold(w) for w in window] != folded_n:
@@ -254,6 +258,9 @@ def _accent_conflict(question: str, name: str) -> bool:
         if window == n_words or all(fold(w) == w for w in window):
             return False
         if i and fold(q_words[i - 1]) in _MARKER_WORDS:
+            return False
+        if len(n_words) >= 2 and all(w[:1].isupper() for w in typed[i:i + len(n_words)]) and \
+                sum(a != b for a, b in zip(window, n_words)) == 1:
             return False
     return True
 
@@ -712,6 +719,27 @@ def _words(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# Chat shorthand citizens type ("co phai nop lai ko?"), written out before anything else reads
+# the question: left as typed, "ko" is a word the plans never use and weighs like a topic.
+SHORTHAND = {"ko": "không", "hok": "không", "kg": "không", "dc": "được", "đc": "được", "j": "gì",
+             "ntn": "như thế nào", "sdt": "số điện thoại", "sđt": "số điện thoại", "trc": "trước",
+             "bh": "bao giờ"}
+_SHORTHAND_RE = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?![^\W_])", re.IGNORECASE)
+
+
+def expand_shorthand(question: str) -> str:
+    """`question` with chat shorthand written out, without diacritics if it was typed without."""
+    plain = not has_diacritics(question)
+
+    def replace(m: re.Match) -> str:
+        if m.group(0).isupper() and len(m.group(0)) > 1:
+            return m.group(0)          # "KG", "DC": an acronym or a unit, not shorthand
+        full = SHORTHAND[m.group(0).lower()]
+        return fold(full) if plain else full
+
+    return _SHORTHAND_RE.sub(replace, question)
+
+
 def repair_spelling(question: str, speller) -> str:
     """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
     typed words the corrector changed are rewritten, in folded form (the corrector knows folded
@@ -829,7 +857,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     (assistant.lexicon.Lexicon) then puts the plans' wording for colloquial phrases."""
     today = today or date.today()
     asked = nfc(question).strip()
-    repaired = repair_spelling(asked, speller)
+    repaired = repair_spelling(expand_shorthand(asked), speller)
     question = apply_lexicon(repaired, lexicon, known_communes,
                              known=speller.has_phrase if speller is not None else None)
     folded = fold_question(question)

@@ -86,3 +86,16 @@ def test_plan_words_typed_without_diacritics_keep_their_function_word_syllable()
     assert "quy_dinh" in content_terms("dung quy dinh khong")
     # "tại" before a place stays a function word
     assert "tai" not in content_terms("nop ho so tai bo phan tiep nhan")
+
+
+def test_chat_shorthand_is_written_out_but_what_the_user_typed_is_kept():
+    q = _u("o dai phuoc dan di lam giay to co phai nop lai ko?")
+    assert "ko" not in q.topic.split() and q.asked.endswith("ko?")
+    assert _u("Có mất phí ko?").repaired == "Có mất phí không?"
+    assert _u("Hàng nặng 5 KG thì sao?").repaired == "Hàng nặng 5 KG thì sao?"    # a unit, not shorthand
+
+
+def test_a_demanding_verb_is_no_topic_but_beginning_is():
+    from assistant.qa.understand import content_terms
+    assert "bat" not in content_terms("xã bắt các cơ quan nộp gì")
+    assert "bat_dau" in content_terms("bat dau thuc hien tu nam nao")

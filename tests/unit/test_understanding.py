@@ -123,6 +123,12 @@ def test_diacritics_that_contradict_a_commune_name_do_not_match_it():
     assert match_commune("Trong năm, dân được hỗ trợ gì?", COMMUNES) == []
 
 
+def test_a_capitalised_name_with_one_slipped_mark_is_still_that_commune():
+    # beside another commune named exactly, so the fuzzy fallback never runs
+    assert match_commune("Năm Dẫn và Đại Phươc, bên nào sớm hơn?", COMMUNES) == ["Năm Dẫn", "Đại Phước"]
+    assert match_commune("năm dẫn và đại phươc", COMMUNES) == ["Năm Dẫn"]
+
+
 @pytest.mark.parametrize("question,agency", [
     ("Phòng Kinh tế xã Di Linh có những nhiệm vụ gì?", "Phòng Kinh tế"),
     ("phong kinh te phai lam gi", "Phòng Kinh tế"),
