@@ -172,6 +172,8 @@ GENERIC_PHRASES = (
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
     "tinh toi",
+    # who the speaker means by "they" ("người ta muốn bao nhiêu phần trăm …")
+    "nguoi ta",
     # how many communes a comparison spans ("trong bốn xã, xã nào …")
     "hai xa", "ba xa", "bon xa", "cac xa", "nhung xa", "cho nao", "ben nao",
     # "yêu cầu" followed by whom it asks frames the question ("kế hoạch yêu cầu các cơ quan …");

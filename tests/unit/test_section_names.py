@@ -42,3 +42,12 @@ def test_the_sentence_holding_the_asked_words_is_quoted_not_the_opening_one():
     assert len(picked) == 1 and "hàng quý, 6 tháng và hàng năm" in picked[0]
     # nothing of the question beyond the heading in any sentence: the opening ones
     assert pick_sentences(sentences, {"che", "do"}, "8. Chế độ báo cáo", 2) == sentences[:2]
+
+
+def test_a_section_of_two_sentences_is_quoted_whole():
+    body = _section_body("di-linh_2026-2030.txt", "2. Kinh phí thực hiện", "Nơi nhận")
+    sentences = split_sentences(body, long_piece=10_000)
+    assert len(sentences) == 2
+    # "đề xuất" holds the "de" of "tiền để làm": the funding source, in the first, stays quoted
+    picked = pick_sentences(sentences, {"tien", "de", "ke", "hoach"}, "2. Kinh phí thực hiện", 2)
+    assert picked == sentences and "nguồn ngân sách nhà nước" in picked[0]

@@ -75,7 +75,9 @@ def asked_words(folded_question: str, communes) -> set[str]:
 def pick_sentences(sentences: list[str], asked: set[str], heading: str, count: int) -> list[str]:
     """The `count` sentences holding most of the question's words beyond the heading, in plan
     order (only those holding at least half as many as the best one); the opening ones when no
-    sentence holds any."""
+    sentence holds any; all of them when the section has no more than `count`."""
+    if len(sentences) <= count:
+        return list(sentences)               # a short section is quoted whole
     own = asked - heading_words(heading)
     scores = [len(own & set(tokens(s))) for s in sentences]
     if not any(scores):
