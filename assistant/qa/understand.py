@@ -843,10 +843,14 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
     # A question typed without diacritics gets the plan's words without them too: how the
     # question was typed decides how its words are judged (stop words, accents), not the lexicon.
     plain = not has_diacritics(question)
+    # Overlapping variants: the longer one wins ("lấy tiền đâu ra" is "tiền đâu ra", where the
+    # money comes from, not "lấy tiền" followed by "đâu ra").
+    kept: list[tuple[int, int, str]] = []
+    for start, end, term in sorted(replacements, key=lambda r: (r[0] - r[1], r[0])):
+        if all(end <= s or start >= e for s, e, _ in kept):
+            kept.append((start, end, term))
     out, last = [], 0
-    for start, end, term in sorted(replacements):
-        if start < last:
-            continue
+    for start, end, term in sorted(kept):
         out += [question[last:start], fold(term) if plain else term]
         last = end
     return "".join(out) + question[last:]

@@ -99,3 +99,10 @@ def test_a_demanding_verb_is_no_topic_but_beginning_is():
     from assistant.qa.understand import content_terms
     assert "bat" not in content_terms("xã bắt các cơ quan nộp gì")
     assert "bat_dau" in content_terms("bat dau thuc hien tu nam nao")
+
+
+def test_where_the_money_comes_from_is_read_as_funding_not_as_a_product():
+    # "đâu ra" left behind would read as "đầu ra" (a product) once folded
+    q = _u("Di Linh lấy tiền đâu ra để làm kế hoạch CCHC 5 năm?")
+    assert "kinh phí" in q.question and "đâu ra" not in q.question
+    assert q.intent == Intent.GENERAL

@@ -112,7 +112,8 @@ def answer_section(ctx: Context) -> Answer | None:
     # commune names are where, not what (a comparison's question names the other communes too)
     own_words = asked_words(q.folded, [*ctx.scope, *reg.communes])
     asked = set(own_words)
-    asked |= named_heading_words(q.folded)
+    # the file's phrases may be in the user's words or the plans' (the lexicon's rewording)
+    asked |= named_heading_words(q.folded) | named_heading_words(fold(q.repaired or q.asked or ""))
     if not asked:
         return None
     docs = [d.document for d in reg.documents.values() if d.commune == ctx.scope[0]]

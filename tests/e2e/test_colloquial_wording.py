@@ -1,0 +1,38 @@
+"""Questions worded as citizens and staff type them (session 13): an acronym the plans use ("AI"),
+a foreign word ("scan"), a funding question in everyday words, a commune name with a slipped
+mark beside another, chat shorthand. On the bundled plans, through the whole answer path."""
+
+from __future__ import annotations
+
+
+def test_ai_typed_in_capitals_finds_the_plans_ai_task(assistant):
+    answer = assistant.ask("o di linh ai lo viec dung AI de pho bien phap luat cho dan?")
+    assert not answer.abstained, answer.answer
+    assert "Văn phòng HĐND và UBND" in answer.answer and "AI" in answer.answer
+    assert {c.document for c in answer.citations} == {"di-linh_2026-2030.txt"}
+
+
+def test_scan_means_digitising_the_files(assistant):
+    answer = assistant.ask("Lộc Hòa phấn đấu scan hồ sơ thủ tục được bao nhiêu phần trăm?")
+    assert not answer.abstained, answer.answer
+    assert "70%" in answer.answer and "số hóa" in answer.answer
+
+
+def test_where_the_money_comes_from_quotes_the_funding_source(assistant):
+    answer = assistant.ask("Di Linh lấy tiền đâu ra để làm kế hoạch CCHC 5 năm?")
+    assert not answer.abstained, answer.answer
+    assert "ngân sách nhà nước" in answer.answer
+    assert all(c.document == "di-linh_2026-2030.txt" for c in answer.citations)
+
+
+def test_a_slipped_mark_in_the_second_commune_still_compares_both(assistant):
+    answer = assistant.ask("Năm Dẫn và Đại Phươc, các cơ quan phải xây dựng kế hoạch CCHC của mình trước ngày nào?")
+    assert "Năm Dẫn" in answer.answer and "Đại Phước" in answer.answer, answer.answer
+    assert {"nam-dan_2026.txt", "dai-phuoc_2026.txt"} <= {c.document for c in answer.citations}
+
+
+def test_chat_shorthand_does_not_turn_a_covered_question_into_an_abstention(assistant):
+    plain = assistant.ask("Ở Lộc Hòa có đối thoại với người dân không?")
+    shorthand = assistant.ask("Ở Lộc Hòa có đối thoại với người dân ko?")
+    assert plain.abstained == shorthand.abstained
+    assert [c.chunk_id for c in plain.citations] == [c.chunk_id for c in shorthand.citations]
