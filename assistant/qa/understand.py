@@ -34,6 +34,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("ai giup", 3), ("ai bao cao", 3), ("ai xay dung", 3), ("ai dinh ky", 3), ("ai tiep nhan", 3),
         ("ai thuc hien", 2), ("ai lam", 2), ("giao cho ai", 3), ("giao cho don vi nao", 3),
         ("chu tri thuc hien", 1), ("chu tri", 1), ("dau moi", 2), ("ai dam nhiem", 3),
+        ("cu ai", 3), ("giao ai", 3), ("ai dung ra", 3), ("ai lo", 2),
         ("who leads", 3), ("who is responsible", 3),
     ],
     "coordinators": [
@@ -155,7 +156,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới bắt
+    em ông ra lại lên tới bắt đi
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").

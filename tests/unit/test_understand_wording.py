@@ -106,3 +106,10 @@ def test_where_the_money_comes_from_is_read_as_funding_not_as_a_product():
     q = _u("Di Linh lấy tiền đâu ra để làm kế hoạch CCHC 5 năm?")
     assert "kinh phí" in q.question and "đâu ra" not in q.question
     assert q.intent == Intent.GENERAL
+
+
+def test_who_is_sent_asks_who_leads_and_going_is_no_topic():
+    q = _u("Năm Dẫn cử ai đi kiểm tra các cơ quan làm cải cách hành chính?")
+    assert q.intent == Intent.LEAD and "di" not in q.topic.split() and "kiem_tra" in q.topic_terms
+    # typed without diacritics "di" may be "di động": kept
+    assert "di" in _u("ho tro nguoi dan dung thiet bi di dong o Loc Hoa").topic.split()
