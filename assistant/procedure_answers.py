@@ -85,6 +85,7 @@ _NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|t
 _CHANNEL_CUES = frozenset({"online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "dich vu cong",
                            "truc tiep", "qua app", "vneid", "tren mang", "internet", "nop qua", "gui qua", "tai nha"})
 
+_CHANNEL_CUE_TOKENS = tuple(tuple(cue.split()) for cue in sorted(_CHANNEL_CUES))
 
 # "ai ghi", "ai đứng ra lập", "ai có trách nhiệm lập": who does a step of the procedure.
 _WHO_DOES = re.compile(r"(?<![0-9a-z])ai (?:la nguoi |co trach nhiem |dung ra |se )?"
@@ -373,10 +374,15 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     """Procedures best matching the question's wording, the common case first."""
     q_tokens = _naming_tokens(question)
     negated = _negated(q_tokens)
+    unsaid = {t for run in negated for t in run}
     if negated:    # what the procedure is not does not name it
-        unsaid = {t for run in negated for t in run}
         q_tokens = [t for t in q_tokens if t not in unsaid]
+    # An everyday name may hold a channel's name ("vneid mức 2"): such names are read on the
+    # question as typed too, not only on what is left once the cues are cut.
     entries = matching_entries(q_tokens, index.lexicon)
+    entries += [e for e in matching_entries(tokens(question), index.lexicon)
+                if e not in entries and any(contains_sequence(e.phrase_tokens, cue) for cue in _CHANNEL_CUE_TOKENS)
+                and not any(t in unsaid for t in e.phrase_tokens)]
     level_said = {m.group(1) for m in _LEVEL_SAID.finditer(" ".join(tokens(question)))}
     terms = set(q_tokens)
     bigrams = _bigrams(q_tokens)
@@ -530,13 +536,25 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
     return said or situated or leads or vouched_lead
 
 
+def clearly_ahead(match: ProcedureMatch, runner_up: ProcedureMatch | None,
+                  policy: Policy = DEFAULT_POLICY) -> bool:
+    """Does the question's wording fit this name far better than any other name, whatever
+    situation it tells around it ("mảnh đất ông bà để lại chưa có sổ, làm sổ đỏ lần đầu …")?
+    Only when it asks no other action (`Policy.procedure_clear_*`)."""
+    if match.action_conflict or match.narrowed or match.score < policy.procedure_clear_min_score:
+        return False
+    second = runner_up.score if runner_up is not None else 0.0
+    return (match.score - second >= policy.procedure_clear_lead
+            and match.score >= policy.procedure_clear_ratio * second)
+
+
 def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
                  runner_up: ProcedureMatch | None = None) -> bool:
     """Is the best match the procedure the citizen means (else: not in the catalogue)?
     `runner_up`: the next match of another name, when known. Thresholds: `Policy.procedure_*`."""
     if match.narrowed:
         return False
-    if names_procedure(match, runner_up, policy):
+    if names_procedure(match, runner_up, policy) or clearly_ahead(match, runner_up, policy):
         return True
     if match.score < policy.procedure_min_score \
             or match.question_coverage < policy.procedure_min_question_coverage:

@@ -148,6 +148,13 @@ class Policy:
     # procedure leads every other name by far, whatever situation is told around it ("bà con dưới
     # quê lên ngủ lại, báo lưu trú có mất phí không").
     procedure_vouched_margin: float = 6.0
+    # ... or the wording fits the name far better than any other name, with no other action asked
+    # (`procedure_answers.clearly_ahead`): a long situation around a short name. Calibrated on the
+    # dev sets' rankings: out-of-catalogue questions scoring 12 or more lead by 5.3 at most, or
+    # by 1.5x at most.
+    procedure_clear_min_score: float = 12.0
+    procedure_clear_lead: float = 6.0
+    procedure_clear_ratio: float = 1.6
     procedure_answer_chars: int = 600       # the issue's concise budget for a procedure answer
     procedure_list_coverage: float = 0.5    # catalogue search lists weaker matches down to this
     # Dense rescue (issue 12): a question in words the lexicon lacks, when the lexical match is not
