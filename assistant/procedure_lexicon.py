@@ -60,12 +60,34 @@ def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> boo
     return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
 
+# Whose thing it is ("sổ đỏ nhà tôi ghi sai", "giấy phép của mình hết hạn") does not break an
+# everyday name: the phrase is also looked for with these pairs left out.
+_OWNERS = frozenset({("nha", "toi"), ("nha", "minh"), ("nha", "em"), ("cua", "toi"), ("cua", "minh"),
+                     ("cua", "em"), ("cua", "chung", "toi"), ("nha", "chung", "toi")})
+
+
+def _without_owners(toks: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        owner = next((o for o in sorted(_OWNERS, key=len, reverse=True)
+                      if toks[i:i + len(o)] == o and i > 0), None)
+        if owner is None:
+            out.append(toks[i])
+            i += 1
+        else:
+            i += len(owner)
+    return tuple(out)
+
+
 def matching_entries(question_tokens: list[str] | tuple[str, ...],
                      lexicon: tuple[LexiconEntry, ...]) -> list[LexiconEntry]:
     """Entries whose phrase occurs (as consecutive folded tokens) in the question; a phrase
     inside a longer one that also occurs does not count ("nhận con nuôi" is not "nhận con")."""
     toks = tuple(question_tokens)
-    found = [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)]
+    plain = _without_owners(toks)
+    found = [entry for entry in lexicon if contains_sequence(toks, entry.phrase_tokens)
+             or (plain != toks and contains_sequence(plain, entry.phrase_tokens))]
     return [entry for entry in found if not any(_overrides(other, entry) for other in found)]
 
 
