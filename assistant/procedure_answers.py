@@ -26,6 +26,7 @@ from assistant.procedure_lexicon import (
     matching_entries,
 )
 from assistant.qa.policy import DEFAULT_POLICY, Policy
+from assistant.spelling import telex_readings
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.procedures import facet_texts
@@ -370,9 +371,16 @@ def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
     return False
 
 
+def _telex_read(word: str, index: ProcedureIndex) -> str:
+    """A word no record uses, read as the record word its Telex keys make ("daau" -> "dau")."""
+    if word in index.record_words or word.isdigit():
+        return word
+    return next((r for r in telex_readings(word, inside_tones=False) if r in index.record_words), word)
+
+
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
-    q_tokens = _naming_tokens(question)
+    q_tokens = [_telex_read(t, index) for t in _naming_tokens(question)]
     negated = _negated(q_tokens)
     unsaid = {t for run in negated for t in run}
     if negated:    # what the procedure is not does not name it

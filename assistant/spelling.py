@@ -91,8 +91,10 @@ def _distance_at_most_one(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-def telex_readings(word: str) -> list[str]:
-    """What an unknown syllable may be once its Telex keys are read (most likely first)."""
+def telex_readings(word: str, inside_tones: bool = True) -> list[str]:
+    """What an unknown syllable may be once its Telex keys are read (most likely first).
+    `inside_tones`: also drop a tone letter inside the syllable ("ddoisi"), a reading that a
+    foreign word ("taxi") may take by chance."""
     readings = []
     base = word
     if len(base) > 2 and base[-1] in TELEX_TONES:
@@ -106,7 +108,7 @@ def telex_readings(word: str) -> list[str]:
     if "w" in decoded:
         readings.append(decoded.replace("w", "u"))
     # a tone key typed inside the syllable ("ddoisi"): drop one tone letter anywhere
-    for i, ch in enumerate(decoded[1:-1], 1):
+    for i, ch in enumerate(decoded[1:-1] if inside_tones else "", 1):
         if ch in TELEX_TONES:
             readings.append(decoded[:i] + decoded[i + 1:])
     return list(dict.fromkeys(r for r in readings if r and r != word))

@@ -664,3 +664,14 @@ def test_whose_thing_it_is_does_not_break_an_everyday_name(index):
     assert rank_procedures(question, index)[0].procedure.code == "1.012796"
     # an owner word that is the phrase's own stays needed: nothing is matched across other words
     assert "sổ đỏ ghi sai" not in [e.phrase for e in matching_entries(tokens("Sổ đỏ mới ghi sai"), index.lexicon)]
+
+
+def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_stay(index):
+    from assistant.procedure_answers import _telex_read
+    from assistant.spelling import telex_readings
+
+    assert _telex_read("daau", index) == "dau" and _telex_read("khai", index) == "khai"
+    assert "tai" in telex_readings("taxi") and "tai" not in telex_readings("taxi", inside_tones=False)
+    assert _telex_read("taxi", index) == "taxi"
+    ranked = rank_procedures("lam so do lan daau cho dat cua ong ba mat bao lau", index, k=8)
+    assert ranked[0].procedure.code == "1.013978" and is_confident(ranked[0], runner_up=runner_up(ranked))
