@@ -675,3 +675,16 @@ def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_st
     assert _telex_read("taxi", index) == "taxi"
     ranked = rank_procedures("lam so do lan daau cho dat cua ong ba mat bao lau", index, k=8)
     assert ranked[0].procedure.code == "1.013978" and is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+@pytest.mark.parametrize("question, code", [
+    # a spouse's nationality is the foreign element of the name
+    ("vợ tôi là người Trung Quốc, đăng ký kết hôn cần giấy tờ gì", "2.000806"),
+    ("chong toi nguoi nhat ban, dang ky ket hon o xa duoc khong", "2.000806"),
+    # "lấn đất", "xin hòa giải": how a neighbour's dispute is told
+    ("hang xom lan dat nha toi, xin hoa giai thi mat bao lau", "1.012812"),
+    ("mang so ho khau di photo chung thuc het bao nhieu tien", "2.000815"),
+])
+def test_situations_told_in_everyday_words_reach_their_procedure(index, question, code):
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == code and is_confident(ranked[0], runner_up=runner_up(ranked))
