@@ -37,3 +37,10 @@ def test_chat_shorthand_does_not_turn_a_covered_question_into_an_abstention(assi
     assert plain.abstained == shorthand.abstained
     assert [c.chunk_id for c in plain.citations] == [c.chunk_id for c in shorthand.citations]
 
+
+
+def test_weekend_opening_the_plans_do_not_state_is_declined_by_name(assistant):
+    answer = assistant.ask("Trung tâm phục vụ HCC Lộc Hòa có làm việc thứ bảy không?")
+    assert answer.abstained and "thứ bảy" in answer.answer, answer.answer
+    covered = assistant.ask("Trung tâm phục vụ HCC Lộc Hòa có nhiệm vụ gì?")
+    assert not covered.abstained, covered.answer

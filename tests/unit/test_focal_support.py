@@ -171,3 +171,15 @@ def test_a_phone_number_is_not_partly_there_in_scattered_syllables():
 def test_a_dash_inside_an_agency_name_ends_no_clause():
     # "Email của Phòng Văn hóa – Xã hội …": the subject is "email", not the name's second half
     assert focus("Cho hỏi email của Phòng Văn hóa – Xã hội xã Đại Phước để gửi báo cáo là gì?") == ["email"]
+
+
+def test_when_a_service_is_open_is_held_only_by_those_words_side_by_side():
+    # "thu" and "bay" are in every plan once folded ("thủ tục", "trình bày"): only the pair counts
+    q = ask("xa Di Linh lam viec thu 7 ko")
+    assert ("thu", "bay") in [words for words, _ in support.focal_phrases(q)]
+    apart = "Trình bày rõ thủ tục tiếp nhận hồ sơ tại Bộ phận Một cửa"
+    assert support.unsupported_focus(q, apart, absent_only=True) == ["thu 7"]
+    assert support.check_focus(q, answered(apart), ["Di Linh"]).abstained
+    assert support.unsupported_focus(q, "Bộ phận Một cửa tiếp nhận hồ sơ vào sáng thứ bảy hằng tuần") == []
+    sunday = ask("Bộ phận một cửa Năm Dẫn có mở cửa chủ nhật không?")
+    assert support.unsupported_focus(sunday, apart) == ["chủ nhật"]
