@@ -103,7 +103,7 @@ def _clean_spaces(text: str) -> str:
 
 def strip_markup(text: str) -> str:
     """HTML tags and entities, markdown escapes and emphasis -> plain text (NFC)."""
-    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
     text = _HTML_BREAK_RE.sub(" ", text)
     text = _HTML_TAG_RE.sub("", text)
     text = html.unescape(text)
@@ -148,7 +148,9 @@ def _pipe_cells(raw: str) -> list[str] | None:
 
 def clean_line(raw: str) -> list[str]:
     """One raw line -> zero or more cleaned pieces (several when the line holds columns)."""
-    raw = raw.replace("\r", "")
+    # Invisible characters go first: a soft hyphen between "*" and a word hides the stray mark
+    # from markup cleaning, which would then find it on the next pass.
+    raw = _INVISIBLE_RE.sub("", raw.replace("\r", ""))
     pipe = _pipe_cells(raw)
     if pipe is not None:
         if all(_PIPE_SEPARATOR_CELL_RE.match(c) or not c for c in pipe):

@@ -76,6 +76,7 @@ def test_normaliser_never_crashes_and_keeps_line_numbers_in_range(lines, hard_wr
 @example(["<b>\t:"])  # a row whose first cell was only markup must not turn into prose next time
 @example(["*", "b"])  # a lone "*" joined to the next line makes a markdown bullet
 @example(["A      b"])
+@example(["*\xad0"])
 def test_normalisation_is_idempotent(lines):
     once = normalise_text("\n".join(lines), hard_wrapped=False)
     assert normalise_text(once, hard_wrapped=False) == once
@@ -87,6 +88,7 @@ def test_normalisation_is_idempotent(lines):
 @example(["- - - &nbsp;"])  # a markdown rule only once the entity is cleaned away
 @example(["<\r#", "b"])  # a bare "#" is an empty heading, not text a next line joins and loses
 @example(["A   \xa0 b"])  # a wide gap before a lowercase word is no column: re-read, it would join
+@example(["*\xad0"])  # a soft hyphen hiding a stray "*" from markup cleaning until the next pass
 def test_pdf_mode_output_is_a_fixed_point_of_plain_normalisation(lines):
     # The PDF re-joiner reads physical line widths and where column splits were, which its own
     # output no longer has; what it promises is clean text that plain normalisation keeps as is.
