@@ -292,7 +292,8 @@ class Answerer:
         # actual figures against the quoted passage
         words = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
                                     ctx.trace.get("coverage")) if not result.abstained and not q.count else None
-        refused = words or support.check_focus(q, result, scope, self.lexicon) or support.check_actual(q, result, scope)
+        refused = words or support.check_focus(q, result, scope, self.lexicon,
+                                                   held=ctx.trace.get("section_named_by", ())) or support.check_actual(q, result, scope)
         if refused is not None:
             refused.intent = result.intent
             return refused

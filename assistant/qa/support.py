@@ -252,17 +252,21 @@ def _partly_there(phrase: tuple[str, ...], shown: str, evidence_tokens: set[str]
     return any(f in evidence_tokens for f in phrase)
 
 
-def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool = False) -> list[str]:
+def unsupported_focus(q: Query, evidence: str, lexicon=None, absent_only: bool = False,
+                      held: Iterable[str] = ()) -> list[str]:
     """The focal phrases of `q` (as written) the quoted `evidence` does not hold; with
     `absent_only`, only those not one syllable of which is there (the concept is missing, not
-    merely worded otherwise: how close the wording is, coverage judges)."""
+    merely worded otherwise: how close the wording is, coverage judges). `held`: folded phrases
+    the evidence stands for (a section named by them in `sections.tsv`)."""
+    held_keys = [f" {h} " for h in held]
     sequence = tokens(evidence)
     evidence_tokens = set(sequence)
     evidence_pairs = frozenset(zip(sequence, sequence[1:]))
     evidence_written = {w.lower() for w in re.findall(r"[^\W\d_]+", nfc(evidence))}
     accented = has_diacritics(_as_asked(q))
     return [shown for phrase, shown, subject in _focal(q)
-            if not (tuple(phrase) in evidence_pairs if phrase in _SCHEDULE_KEYS else
+            if not any(f" {' '.join(phrase)} " in h for h in held_keys)
+            and not (tuple(phrase) in evidence_pairs if phrase in _SCHEDULE_KEYS else
                     _supported(phrase, shown, evidence_tokens, evidence_written, accented, lexicon))
             and not (absent_only and _partly_there(phrase, shown, evidence_tokens, evidence_written, accented,
                                                    subject, evidence_pairs))]
@@ -289,11 +293,13 @@ def judged(q: Query, answer: Answer) -> bool:
                 and not q.listing and not (q.intent == Intent.FACT and q.fact_kind in _METADATA_KINDS))
 
 
-def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None) -> Answer | None:
-    """An abstention when the quoted passage does not hold the focal concept of the question."""
+def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None,
+                held: Iterable[str] = ()) -> Answer | None:
+    """An abstention when the quoted passage does not hold the focal concept of the question
+    (`held`: folded phrases the passage stands for, see `unsupported_focus`)."""
     if not judged(q, answer):
         return None
-    missing = unsupported_focus(q, quoted_evidence(answer), lexicon, absent_only=True)
+    missing = unsupported_focus(q, quoted_evidence(answer), lexicon, absent_only=True, held=held)
     if not missing:
         return None
     shown = ", ".join(f"“{w}”" for w in missing)

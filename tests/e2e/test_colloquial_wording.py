@@ -44,3 +44,13 @@ def test_weekend_opening_the_plans_do_not_state_is_declined_by_name(assistant):
     assert answer.abstained and "thứ bảy" in answer.answer, answer.answer
     covered = assistant.ask("Trung tâm phục vụ HCC Lộc Hòa có nhiệm vụ gì?")
     assert not covered.abstained, covered.answer
+
+
+def test_purpose_asked_of_a_plan_without_that_heading_gets_its_general_goal(assistant):
+    # Di Linh's plan has "Quan điểm, mục tiêu, yêu cầu", no "Mục đích": sections.tsv lets
+    # "mục đích" stand for "mục tiêu tổng quát" only where the plan lacks the asked heading
+    di_linh = assistant.ask("Mục đích của kế hoạch CCHC Di Linh là gì?")
+    assert not di_linh.abstained, di_linh.answer
+    assert "Mục tiêu tổng quát" in di_linh.answer and "hiện đại, chuyên nghiệp" in di_linh.answer
+    nam_dan = assistant.ask("Mục đích của kế hoạch CCHC Năm Dẫn là gì?")
+    assert '(mục "Mục đích")' in nam_dan.answer, nam_dan.answer

@@ -183,3 +183,11 @@ def test_when_a_service_is_open_is_held_only_by_those_words_side_by_side():
     assert support.unsupported_focus(q, "Bộ phận Một cửa tiếp nhận hồ sơ vào sáng thứ bảy hằng tuần") == []
     sunday = ask("Bộ phận một cửa Năm Dẫn có mở cửa chủ nhật không?")
     assert support.unsupported_focus(sunday, apart) == ["chủ nhật"]
+
+
+def test_a_section_named_by_the_question_stands_for_the_phrase_that_named_it():
+    q = ask("Mục đích của kế hoạch CCHC Di Linh là gì?")
+    goal = "Mục tiêu tổng quát đến năm 2030\nXây dựng nền hành chính của xã hiện đại, chuyên nghiệp"
+    assert support.unsupported_focus(q, goal) == ["Mục đích"]
+    assert support.unsupported_focus(q, goal, held=("muc dich",)) == []
+    assert support.unsupported_focus(q, goal, held=("kinh phi",)) == ["Mục đích"]

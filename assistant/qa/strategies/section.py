@@ -55,14 +55,21 @@ def section_names(path: str = str(SECTIONS_PATH)) -> tuple[tuple[frozenset[str],
         return ()
 
 
+def named_headings(folded_question: str, names=None) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    """(heading words, the file's phrases the question says) of each section the question names
+    in other words (sections.tsv), one per line of the file, in the file's order."""
+    key = f" {' '.join(tokens(folded_question))} "
+    out = []
+    for words, phrases in (section_names() if names is None else names):
+        said = tuple(p for p in phrases if f" {p} " in key)
+        if said:
+            out.append((words, said))
+    return out
+
+
 def named_heading_words(folded_question: str, names=None) -> set[str]:
     """The heading words of every section the question names in other words (sections.tsv)."""
-    key = f" {' '.join(tokens(folded_question))} "
-    out: set[str] = set()
-    for words, phrases in (section_names() if names is None else names):
-        if any(f" {p} " in key for p in phrases):
-            out |= words
-    return out
+    return set().union(*(words for words, _ in named_headings(folded_question, names)))
 
 
 def asked_words(folded_question: str, communes) -> set[str]:
@@ -105,16 +112,31 @@ def section_candidates(chunk) -> list[tuple[int, str, str]]:
     return out
 
 
+def _names(words: frozenset[str] | set[str], asked: frozenset[str], p) -> bool:
+    """Does a heading of these words answer a question naming `asked`? It holds the question's
+    words and little else, or all of them in a heading of its own words."""
+    named = words <= asked and len(words) / len(asked) >= p.section_topic_share
+    within = asked <= words and len(asked) >= p.section_min_words
+    return named or within
+
+
 def answer_section(ctx: Context) -> Answer | None:
     reg, p, q = ctx.index, ctx.policy, ctx.query
     if not ctx.scope or len(ctx.scope) != 1:
         return None
     # commune names are where, not what (a comparison's question names the other communes too)
     own_words = asked_words(q.folded, [*ctx.scope, *reg.communes])
-    asked = set(own_words)
-    # the file's phrases may be in the user's words or the plans' (the lexicon's rewording)
-    asked |= named_heading_words(q.folded) | named_heading_words(fold(q.repaired or q.asked or ""))
-    if not asked:
+    # Each way the question names a section is judged alone, its own words first: then the
+    # file's phrases (in the user's words or the plans', the lexicon's rewording), in the file's
+    # order, so that a line standing in for a heading a plan lacks ("mục đích" for "mục tiêu
+    # tổng quát") is read only where the plan has no heading of the question's own words.
+    alternatives: list[frozenset[str]] = [frozenset(own_words)] if own_words else []
+    said: list[tuple[str, ...]] = [()] if own_words else []
+    for words, phrases in named_headings(q.folded) + named_headings(fold(q.repaired or q.asked or "")):
+        if words not in alternatives:
+            alternatives.append(words)
+            said.append(phrases)
+    if not alternatives:
         return None
     docs = [d.document for d in reg.documents.values() if d.commune == ctx.scope[0]]
     best = None
@@ -125,16 +147,16 @@ def answer_section(ctx: Context) -> Answer | None:
                 words = heading_words(heading)
                 if not words:
                     continue
-                named = words <= asked and len(words) / len(asked) >= p.section_topic_share
-                within = asked <= words and len(asked) >= p.section_min_words
-                if not (named or within):
+                rank = next((r for r, asked in enumerate(alternatives) if _names(words, asked, p)), None)
+                if rank is None:
                     continue
-                key = (words == asked, len(words & asked), depth, -position)
+                asked = alternatives[rank]
+                key = (-rank, words == asked, len(words & asked), depth, -position)
                 if best is None or key > best[0]:
                     best = (key, chunk, heading, body)
     if best is None:
         return None
-    _, chunk, heading, body = best
+    key, chunk, heading, body = best
     # whole sentences, not clauses: a long sentence is shortened to its share, never split at ";"
     sentences = [s for s in split_sentences(body, long_piece=10_000) or [body]
                  if " ".join(tokens(s)) != " ".join(tokens(heading)) and len(tokens(s)) > 3]
@@ -154,5 +176,6 @@ def answer_section(ctx: Context) -> Answer | None:
     plan = plan_label(reg, chunk.document)
     title = _NUMBERING.sub("", heading).strip()
     text = f"Theo {plan} (mục \"{title}\"): " + " ".join(as_sentence(x) for x in quoted)
-    ctx.trace.update(path="section", coverage=1.0, heading=heading)
+    # the heading stands for the phrases that named it: they are the question's focal concept held
+    ctx.trace.update(path="section", coverage=1.0, heading=heading, section_named_by=said[-key[0]])
     return Answer(answer=shorten(text, p.answer_budget), citations=[citation(reg, chunk)], commune=chunk.commune)
