@@ -608,6 +608,10 @@ _COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may vie
                 "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
 _COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
 _RATE = ("ty le", "ti le")            # the figure asked is a rate: "tỷ lệ thanh toán trực tuyến"
+# The plan itself, as a question names it ("việc thực hiện kế hoạch CCHC"), and the verbs of
+# monitoring: asked of the plan itself, they are the topic.
+_THE_PLAN_ITSELF = frozenset("viec thuc hien trien khai ke hoach cai cach hanh chinh cchc nha nuoc nay cua".split())
+_MONITOR_VERBS = ("theo doi", "don doc", "giam sat", "kiem tra")
 # Who monitors a task (the task table's "Theo dõi, kiểm tra, đôn đốc" column), asked of a record.
 _MONITOR = ("ai theo doi", "ai don doc", "ai giam sat", "theo doi don doc", "theo doi kiem tra",
             "kiem tra don doc", "don vi nao theo doi", "don vi nao don doc", "co quan nao theo doi")
@@ -995,6 +999,10 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     if accountable:
         # the sentence saying "chịu trách nhiệm trước …" holds to whom one is accountable
         topic = [*topic, BARRIER, "chiu", "trach", "nhiem", "truoc"]
+    if query.monitor and set(topic) <= _THE_PLAN_ITSELF | {BARRIER}:
+        # "ai theo dõi việc thực hiện kế hoạch CCHC": the plan is no task; the monitoring duty
+        # is what is asked, in the words the question said it
+        topic = [*topic, *(w for verb in _MONITOR_VERBS if _contains(folded, verb) for w in (BARRIER, *verb.split()))]
     query.topic = " ".join(t for t in topic if t != BARRIER)
     query.topic_terms = terms_of(topic)
     return query

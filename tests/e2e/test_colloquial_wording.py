@@ -54,3 +54,12 @@ def test_purpose_asked_of_a_plan_without_that_heading_gets_its_general_goal(assi
     assert "Mục tiêu tổng quát" in di_linh.answer and "hiện đại, chuyên nghiệp" in di_linh.answer
     nam_dan = assistant.ask("Mục đích của kế hoạch CCHC Năm Dẫn là gì?")
     assert '(mục "Mục đích")' in nam_dan.answer, nam_dan.answer
+
+
+def test_who_monitors_the_plan_itself_gets_the_monitoring_duty(assistant):
+    # "việc thực hiện kế hoạch CCHC" is the plan, not a task of it: the duty that says
+    # "theo dõi" of the plan answers, not any duty mentioning the plan
+    answer = assistant.ask("Ai theo dõi việc thực hiện kế hoạch CCHC ở Lộc Hòa?")
+    assert not answer.abstained, answer.answer
+    assert "Văn phòng-thống kê" in answer.answer and "theo dõi" in answer.answer
+    assert "Tài chính - Kế toán" not in answer.answer
