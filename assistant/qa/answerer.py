@@ -31,7 +31,7 @@ from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.qa.strategies.abstain import unknown_commune
 from assistant.qa.strategies.compare import answer_compare
-from assistant.qa.strategies.count import answer_count
+from assistant.qa.strategies.count import answer_count, answer_count_targets
 from assistant.qa.strategies.section import answer_section, named_heading_words
 from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
@@ -67,6 +67,8 @@ def inner_strategy(q: Query) -> Strategy:
     that names a section in other words (sections.tsv) is first answered from that section."""
     if q.count == "tasks":
         return answer_count
+    if q.count == "targets":
+        return answer_count_targets
     strategy = STRATEGIES.get(q.intent, answer_general)
     if q.intent != Intent.GENERAL and not q.listing and named_heading_words(q.folded):
         return lambda ctx: answer_section(ctx) or strategy(ctx)
@@ -286,7 +288,7 @@ class Answerer:
             if listed is None and q.intent == Intent.GENERAL and not q.count:
                 listed = answer_section(ctx)
             result = listed if listed is not None else strategy(ctx)
-            result.intent = Intent.COUNT.value if q.count == "tasks" else \
+            result.intent = Intent.COUNT.value if q.count else \
                 Intent.LIST_BY_AGENCY.value if listed is not None and q.listing else q.intent.value
         # honest abstention after answering: words the plans never use, then the focal concept and
         # actual figures against the quoted passage

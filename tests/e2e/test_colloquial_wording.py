@@ -63,3 +63,22 @@ def test_who_monitors_the_plan_itself_gets_the_monitoring_duty(assistant):
     assert not answer.abstained, answer.answer
     assert "Văn phòng-thống kê" in answer.answer and "theo dõi" in answer.answer
     assert "Tài chính - Kế toán" not in answer.answer
+
+
+def test_how_many_targets_a_plan_sets_is_counted_with_its_figures(assistant):
+    import re
+
+    from tests.conftest import CORPUS
+
+    answer = assistant.ask("Đại Phước năm nay có bao nhiêu chỉ tiêu?")
+    assert not answer.abstained and answer.intent == "count", answer.answer
+    count = int(re.search(r"có (\d+) chỉ tiêu", answer.answer).group(1))
+    items = re.findall(r"^\d+\. (.+): (.+)$", answer.answer, re.MULTILINE)
+    assert count > len(items) >= 3 and f"… và {count - len(items)} chỉ tiêu khác" in answer.answer
+    plan = (CORPUS / "dai-phuoc_2026.txt").read_text(encoding="utf-8")
+    assert all(figure in plan for _, figure in items)        # figures verbatim from the plan
+    assert {c.document for c in answer.citations} == {"dai-phuoc_2026.txt"}
+    every = assistant.ask("Các xã có bao nhiêu chỉ tiêu?")
+    per_commune = dict(re.findall(r"xã ([^:;()]+): (\d+)", every.answer))
+    assert per_commune["Đại Phước"] == str(count) and len(per_commune) == 4
+    assert int(re.search(r"Có (\d+) chỉ tiêu", every.answer).group(1)) == sum(map(int, per_commune.values()))

@@ -85,3 +85,42 @@ def answer_count(ctx: Context) -> Answer:
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited], commune=commune)
+
+
+def answer_count_targets(ctx: Context) -> Answer:
+    """How many targets with a figure a plan sets ("Đại Phước có bao nhiêu chỉ tiêu?"): the target
+    records of the plans in scope, counted per plan, the first ones written out with their figure."""
+    from assistant.qa.strategies.target import target_citation
+
+    reg, p = ctx.index, ctx.policy
+    seen: set[tuple[str, str, str, int | None]] = set()
+    ids = []
+    for i in reg.target_ids(ctx.scope):
+        g = reg.targets[i]
+        key = (g.document, g.subject, g.text, g.source.line_start if g.source else None)
+        if key not in seen:
+            seen.add(key)
+            ids.append(i)
+    by_commune: dict[str, list[int]] = defaultdict(list)
+    for i in ids:
+        by_commune[reg.targets[i].commune].append(i)
+    noun = "chỉ tiêu có con số (tỷ lệ, số lượng)"
+    if not ids:
+        where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
+        return Answer(answer=f"Các kế hoạch{where} không đặt {noun}.", abstained=True)
+    if len(by_commune) > 1:
+        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
+        first = [v[0] for v in by_commune.values()][:p.max_communes]
+        return Answer(answer=f"Có {len(ids)} {noun} trong {len(by_commune)} kế hoạch ({'; '.join(parts)}).",
+                      citations=[target_citation(ctx, reg.targets[i]) for i in first])
+    commune, items = next(iter(by_commune.items()))
+    plan = plan_label(reg, reg.targets[items[0]].document)
+    shown = min(len(items), p.count_shown)
+    header = f"Theo {plan}, có {len(items)} {noun}" + (", gồm:" if shown == len(items) else ", trong đó:")
+    text = fit_list(header, [(f"{reg.targets[i].subject}: {reg.targets[i].text}", "") for i in items],
+                    p.answer_budget,
+                    lambda rest: f"\n… và {rest} chỉ tiêu khác; hỏi từng chỉ tiêu theo nội dung của nó "
+                                 "(ví dụ “tỷ lệ hồ sơ trực tuyến”) để xem câu trong kế hoạch." if rest else "",
+                    shown, p.list_item_min, p.list_item_max, 0)
+    cited = items[:p.list_cited]
+    return Answer(answer=text, citations=[target_citation(ctx, reg.targets[i]) for i in cited], commune=commune)
