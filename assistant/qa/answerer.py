@@ -40,7 +40,7 @@ from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area
 from assistant.qa.strategies.procedure import answer_procedure_question, choose_procedure
 from assistant.qa.strategies.target import answer_target
-from assistant.qa.understand import cue_words, is_cross_commune, question_topic, understand
+from assistant.qa.understand import cue_words, is_cross_commune, names_every_commune, question_topic, understand
 from assistant.registry import Registry
 from assistant.schemas import Answer
 from ingest.vntext import nfc, tokens
@@ -81,7 +81,10 @@ def compared_communes(q: Query, scope: list[str] | None, communes: list[str], po
         return []
     if len(q.communes) >= 2:
         return list(q.communes)
-    if scope is None and q.compare != "compare":
+    # "so sánh … giữa các xã": every commune side by side; a count over every commune is one
+    # answer already, with each commune's share
+    every = names_every_commune(q.folded, q.communes) and not q.count
+    if scope is None and (q.compare != "compare" or every):
         return list(communes)[:policy.compare_communes]
     return []
 

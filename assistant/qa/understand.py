@@ -596,6 +596,13 @@ def question_topic(question: str, communes: Sequence[str] = ()) -> str:
 # Comparisons and superlatives across communes (folded). A superlative asks which commune stands
 # out ("xã nào … cao nhất"); a comparative or "so sánh" with two communes asks them side by side.
 _WHICH_COMMUNE = ("xa nao", "noi nao", "dia phuong nao", "phuong nao", "ke hoach nao", "xa co")
+# Every commune at once ("so sánh … giữa các xã", "mỗi xã đặt bao nhiêu"), when none is named.
+_EVERY_COMMUNE = ("cac xa", "moi xa", "tung xa", "tat ca cac xa", "cac dia phuong", "ca bon xa", "ca 4 xa")
+
+
+def names_every_commune(folded: str, communes: Sequence[str] = ()) -> bool:
+    """Does the question ask of every commune at once (and name none)?"""
+    return not communes and any(_contains(folded, p) for p in _EVERY_COMMUNE)
 _HIGHEST = ("cao nhat", "nhieu nhat", "lon nhat", "rong nhat", "cao hon", "nhieu hon", "lon hon", "rong hon")
 _LOWEST = ("thap nhat", "thap hon", "it hon", "nho nhat", "nho hon", "it nhiem vu nhat")
 _EARLIEST = ("som nhat", "som hon")
@@ -628,12 +635,13 @@ def comparison_kind(folded: str, communes: Sequence[str]) -> str:
     elif any(_contains(folded, p) for p in _EARLIEST):
         direction = "earliest"
     which = any(_contains(folded, p) for p in _WHICH_COMMUNE)
+    every = names_every_commune(folded, communes)
     if not direction and which and _contains(folded, "nhat"):    # "xã nào có nhiều nhiệm vụ … nhất"
         words = set(folded.split())
         direction = "min" if words & {"it", "thap", "nho"} else "max" if words & {"nhieu", "cao", "lon"} else ""
-    if direction and (which or len(communes) >= 2):
+    if direction and (which or every or len(communes) >= 2):
         return direction
-    if len(communes) >= 2 or (which and any(_contains(folded, p) for p in _COMPARE)):
+    if len(communes) >= 2 or every or (which and any(_contains(folded, p) for p in _COMPARE)):
         return "compare"
     return ""
 

@@ -82,3 +82,11 @@ def test_how_many_targets_a_plan_sets_is_counted_with_its_figures(assistant):
     per_commune = dict(re.findall(r"xã ([^:;()]+): (\d+)", every.answer))
     assert per_commune["Đại Phước"] == str(count) and len(per_commune) == 4
     assert int(re.search(r"Có (\d+) chỉ tiêu", every.answer).group(1)) == sum(map(int, per_commune.values()))
+
+
+def test_compare_between_all_communes_puts_every_plan_side_by_side(assistant):
+    answer = assistant.ask("So sánh tỷ lệ hài lòng giữa các xã")
+    assert not answer.abstained, answer.answer
+    # as many communes as a comparison shows (`Policy.compare_communes`)
+    assert answer.answer.count("- Xã ") >= 3 and "95%" in answer.answer and "94%" in answer.answer
+    assert len({c.document for c in answer.citations}) >= 3
