@@ -58,22 +58,37 @@ def _origin(reg: AnswerIndex, items: list[int]) -> str:
     return f"được giao ({in_table} trong phụ lục, {len(items) - in_table} {where})"
 
 
+def _per_plan(ctx: Context, ids: list[int], commune_of, noun: str, verb: str,
+              cite) -> tuple[dict[str, list[int]], Answer | None]:
+    """The counted records by commune, and the whole answer when it is not one plan's list: none
+    counted (an abstention), or several plans (one line with each commune's count, the first
+    record of each cited by `cite(first ids)`)."""
+    by_commune: dict[str, list[int]] = defaultdict(list)
+    for i in ids:
+        by_commune[commune_of(i)].append(i)
+    if not ids:
+        where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
+        return by_commune, Answer(answer=f"Các kế hoạch{where} không {verb} {noun}.", abstained=True)
+    if len(by_commune) > 1:
+        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
+        first = [v[0] for v in by_commune.values()][:ctx.policy.max_communes]
+        return by_commune, Answer(answer=f"Có {len(ids)} {noun} trong {len(by_commune)} kế hoạch ({'; '.join(parts)}).",
+                                  citations=cite(first))
+    return by_commune, None
+
+
 def answer_count(ctx: Context) -> Answer:
     reg, p = ctx.index, ctx.policy
     ids, what = counted_ids(ctx)
-    by_commune: dict[str, list[int]] = defaultdict(list)
-    for i in ids:
-        by_commune[reg.tasks[i].commune].append(i)
     noun = f"nhiệm vụ {what}".strip()
-    if not ids:
-        where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
-        return Answer(answer=f"Các kế hoạch{where} không có {noun}.", abstained=True)
-    if len(by_commune) > 1:
-        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
-        first = [v[0] for v in by_commune.values()][:p.max_communes]
+
+    def cite(first: list[int]) -> list:
         chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in first])}
-        return Answer(answer=f"Có {len(ids)} {noun} trong {len(by_commune)} kế hoạch ({'; '.join(parts)}).",
-                      citations=[task_citation(reg, reg.tasks[i], chunks) for i in first])
+        return [task_citation(reg, reg.tasks[i], chunks) for i in first]
+
+    by_commune, summary = _per_plan(ctx, ids, lambda i: reg.tasks[i].commune, noun, "có", cite)
+    if summary is not None:
+        return summary
     commune, items = next(iter(by_commune.items()))
     plan = plan_label(reg, reg.tasks[items[0]].document)
     header = f"Theo {plan}, có {len(items)} {noun} {_origin(reg, items)}"
@@ -101,18 +116,11 @@ def answer_count_targets(ctx: Context) -> Answer:
         if key not in seen:
             seen.add(key)
             ids.append(i)
-    by_commune: dict[str, list[int]] = defaultdict(list)
-    for i in ids:
-        by_commune[reg.targets[i].commune].append(i)
     noun = "chỉ tiêu có con số (tỷ lệ, số lượng)"
-    if not ids:
-        where = f" của xã {ctx.scope[0]}" if ctx.scope and len(ctx.scope) == 1 else ""
-        return Answer(answer=f"Các kế hoạch{where} không đặt {noun}.", abstained=True)
-    if len(by_commune) > 1:
-        parts = [f"xã {c}: {len(v)}" for c, v in sorted(by_commune.items(), key=lambda kv: -len(kv[1]))]
-        first = [v[0] for v in by_commune.values()][:p.max_communes]
-        return Answer(answer=f"Có {len(ids)} {noun} trong {len(by_commune)} kế hoạch ({'; '.join(parts)}).",
-                      citations=[target_citation(ctx, reg.targets[i]) for i in first])
+    by_commune, summary = _per_plan(ctx, ids, lambda i: reg.targets[i].commune, noun, "đặt",
+                                    lambda first: [target_citation(ctx, reg.targets[i]) for i in first])
+    if summary is not None:
+        return summary
     commune, items = next(iter(by_commune.items()))
     plan = plan_label(reg, reg.targets[items[0]].document)
     shown = min(len(items), p.count_shown)
