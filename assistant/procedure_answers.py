@@ -212,11 +212,15 @@ class ProcedureIndex:
     record_words: frozenset[str] = frozenset()
     name_text: str = ""          # " <name> | <name> … ": every name's folded tokens (phrase lookups)
     contrasts: tuple = ()        # exclusive cases of a name's slot (`procedure_lexicon.load_contrasts`)
+    # The everyday names holding a channel's name ("vneid mức 2"), read on the question as typed.
+    channel_lexicon: tuple[LexiconEntry, ...] = ()
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
               lexicon: tuple[LexiconEntry, ...] | None = None) -> ProcedureIndex:
         index = cls(list(procedures), load_lexicon() if lexicon is None else lexicon)
+        index.channel_lexicon = tuple(e for e in index.lexicon if any(
+            contains_sequence(e.phrase_tokens, cue) for cue in _CHANNEL_CUE_TOKENS))
         names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
         index.names = [_content(name) for name in names]
         index.heads = [_content(_head(name)) for name in names]
@@ -388,9 +392,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     # An everyday name may hold a channel's name ("vneid mức 2"): such names are read on the
     # question as typed too, not only on what is left once the cues are cut.
     entries = matching_entries(q_tokens, index.lexicon)
-    entries += [e for e in matching_entries(tokens(question), index.lexicon)
-                if e not in entries and any(contains_sequence(e.phrase_tokens, cue) for cue in _CHANNEL_CUE_TOKENS)
-                and not any(t in unsaid for t in e.phrase_tokens)]
+    entries += [e for e in matching_entries(tokens(question), index.channel_lexicon)
+                if e not in entries and not any(t in unsaid for t in e.phrase_tokens)]
     level_said = {m.group(1) for m in _LEVEL_SAID.finditer(" ".join(tokens(question)))}
     terms = set(q_tokens)
     bigrams = _bigrams(q_tokens)

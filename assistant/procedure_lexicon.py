@@ -62,16 +62,16 @@ def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> boo
 
 # Whose thing it is ("sổ đỏ nhà tôi ghi sai", "giấy phép của mình hết hạn") does not break an
 # everyday name: the phrase is also looked for with these pairs left out.
-_OWNERS = frozenset({("nha", "toi"), ("nha", "minh"), ("nha", "em"), ("cua", "toi"), ("cua", "minh"),
-                     ("cua", "em"), ("cua", "chung", "toi"), ("nha", "chung", "toi")})
+# Longest first, so that "của chúng tôi" goes whole.
+_OWNERS = (("cua", "chung", "toi"), ("nha", "chung", "toi"), ("nha", "toi"), ("nha", "minh"), ("nha", "em"),
+           ("cua", "toi"), ("cua", "minh"), ("cua", "em"))
 
 
 def _without_owners(toks: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     i = 0
     while i < len(toks):
-        owner = next((o for o in sorted(_OWNERS, key=len, reverse=True)
-                      if toks[i:i + len(o)] == o and i > 0), None)
+        owner = next((o for o in _OWNERS if i > 0 and toks[i:i + len(o)] == o), None)
         if owner is None:
             out.append(toks[i])
             i += 1

@@ -103,7 +103,7 @@ def _clean_spaces(text: str) -> str:
 
 def strip_markup(text: str) -> str:
     """HTML tags and entities, markdown escapes and emphasis -> plain text (NFC)."""
-    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFC", text)
     text = _HTML_BREAK_RE.sub(" ", text)
     text = _HTML_TAG_RE.sub("", text)
     text = html.unescape(text)

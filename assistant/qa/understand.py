@@ -598,11 +598,6 @@ def question_topic(question: str, communes: Sequence[str] = ()) -> str:
 _WHICH_COMMUNE = ("xa nao", "noi nao", "dia phuong nao", "phuong nao", "ke hoach nao", "xa co")
 # Every commune at once ("so sánh … giữa các xã", "mỗi xã đặt bao nhiêu"), when none is named.
 _EVERY_COMMUNE = ("cac xa", "moi xa", "tung xa", "tat ca cac xa", "cac dia phuong", "ca bon xa", "ca 4 xa")
-
-
-def names_every_commune(folded: str, communes: Sequence[str] = ()) -> bool:
-    """Does the question ask of every commune at once (and name none)?"""
-    return not communes and any(_contains(folded, p) for p in _EVERY_COMMUNE)
 _HIGHEST = ("cao nhat", "nhieu nhat", "lon nhat", "rong nhat", "cao hon", "nhieu hon", "lon hon", "rong hon")
 _LOWEST = ("thap nhat", "thap hon", "it hon", "nho nhat", "nho hon", "it nhiem vu nhat")
 _EARLIEST = ("som nhat", "som hon")
@@ -622,6 +617,11 @@ _MONITOR_VERBS = ("theo doi", "don doc", "giam sat", "kiem tra")
 # Who monitors a task (the task table's "Theo dõi, kiểm tra, đôn đốc" column), asked of a record.
 _MONITOR = ("ai theo doi", "ai don doc", "ai giam sat", "theo doi don doc", "theo doi kiem tra",
             "kiem tra don doc", "don vi nao theo doi", "don vi nao don doc", "co quan nao theo doi")
+
+
+def names_every_commune(folded: str, communes: Sequence[str] = ()) -> bool:
+    """Does the question ask of every commune at once (and name none)?"""
+    return not communes and any(_contains(folded, p) for p in _EVERY_COMMUNE)
 
 
 def comparison_kind(folded: str, communes: Sequence[str]) -> str:

@@ -130,12 +130,11 @@ def answer_section(ctx: Context) -> Answer | None:
     # file's phrases (in the user's words or the plans', the lexicon's rewording), in the file's
     # order, so that a line standing in for a heading a plan lacks ("mục đích" for "mục tiêu
     # tổng quát") is read only where the plan has no heading of the question's own words.
-    alternatives: list[frozenset[str]] = [frozenset(own_words)] if own_words else []
-    said: list[tuple[str, ...]] = [()] if own_words else []
+    # Each alternative: (heading words asked, the file's phrases that asked them; none for the own words).
+    alternatives: list[tuple[frozenset[str], tuple[str, ...]]] = [(frozenset(own_words), ())] if own_words else []
     for words, phrases in named_headings(q.folded) + named_headings(fold(q.repaired or q.asked or "")):
-        if words not in alternatives:
-            alternatives.append(words)
-            said.append(phrases)
+        if all(words != asked for asked, _ in alternatives):
+            alternatives.append((words, phrases))
     if not alternatives:
         return None
     docs = [d.document for d in reg.documents.values() if d.commune == ctx.scope[0]]
@@ -147,16 +146,16 @@ def answer_section(ctx: Context) -> Answer | None:
                 words = heading_words(heading)
                 if not words:
                     continue
-                rank = next((r for r, asked in enumerate(alternatives) if _names(words, asked, p)), None)
+                rank = next((r for r, (asked, _) in enumerate(alternatives) if _names(words, asked, p)), None)
                 if rank is None:
                     continue
-                asked = alternatives[rank]
+                asked, named_by = alternatives[rank]
                 key = (-rank, words == asked, len(words & asked), depth, -position)
                 if best is None or key > best[0]:
-                    best = (key, chunk, heading, body)
+                    best = (key, chunk, heading, body, named_by)
     if best is None:
         return None
-    key, chunk, heading, body = best
+    _, chunk, heading, body, named_by = best
     # whole sentences, not clauses: a long sentence is shortened to its share, never split at ";"
     sentences = [s for s in split_sentences(body, long_piece=10_000) or [body]
                  if " ".join(tokens(s)) != " ".join(tokens(heading)) and len(tokens(s)) > 3]
@@ -177,5 +176,5 @@ def answer_section(ctx: Context) -> Answer | None:
     title = _NUMBERING.sub("", heading).strip()
     text = f"Theo {plan} (mục \"{title}\"): " + " ".join(as_sentence(x) for x in quoted)
     # the heading stands for the phrases that named it: they are the question's focal concept held
-    ctx.trace.update(path="section", coverage=1.0, heading=heading, section_named_by=said[-key[0]])
+    ctx.trace.update(path="section", coverage=1.0, heading=heading, section_named_by=named_by)
     return Answer(answer=shorten(text, p.answer_budget), citations=[citation(reg, chunk)], commune=chunk.commune)
