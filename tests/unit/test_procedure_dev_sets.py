@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7, dev8) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
@@ -16,7 +16,8 @@ RECORDS = REPO / "data" / "procedures"
 # set file, seed and size of its record draw, fewest questions
 SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50),
         ("dev4_procedures.jsonl", 31337, 40, 50), ("dev5_procedures.jsonl", 5555, 40, 55),
-        ("dev6_procedures.jsonl", 6666, 40, 55), ("dev7_procedures.jsonl", 7777, 40, 55)]
+        ("dev6_procedures.jsonl", 6666, 40, 55), ("dev7_procedures.jsonl", 7777, 40, 55),
+        ("dev8_procedures.jsonl", 8888, 40, 55)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -105,6 +106,19 @@ def test_dev7_composition_as_citizens_ask():
     rows = _rows("dev7_procedures.jsonl")
     assert len(rows) == 60 and [r["id"] for r in rows] == [f"dev7-{i:03d}" for i in range(1, 61)]
     assert all(r["split"] == "dev7" and r["intent"] == "procedure" for r in rows)
+    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
+    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"].lower()) for r in rows)
+    absent = [r for r in rows if r["document"] is None]
+    assert len(absent) == 8 and all(r["abstain"] and r["facts"] == [] and r["gold_quote"] == "" for r in absent)
+    assert sum(r["document"] is not None and r["abstain"] for r in rows) == 5
+    assert len({r["document"] for r in rows if r["document"] is not None}) >= 32
+    _check_lacking_quotes_and_facets(rows, shortest_quote=15)
+
+
+def test_dev8_composition_as_citizens_ask():
+    rows = _rows("dev8_procedures.jsonl")
+    assert len(rows) == 60 and [r["id"] for r in rows] == [f"dev8-{i:03d}" for i in range(1, 61)]
+    assert all(r["split"] == "dev8" and r["intent"] == "procedure" for r in rows)
     assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
     assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"].lower()) for r in rows)
     absent = [r for r in rows if r["document"] is None]
