@@ -61,7 +61,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "ra sao", "thu tuc lam", "tien hanh"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
                    "truoc bao lau", "phai lam trong", "co bat buoc", "bat buoc phai", "truong hop nao"),
-    "result": ("nhan duoc gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
+    "result": ("nhan duoc gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "nhan nhung gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
                "duoc nhan", "nhan giay gi", "nhan duoc giay gi", "duoc giay gi", "lay giay gi", "lay duoc gi",
                "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
@@ -909,6 +909,34 @@ def _fee_text(procedure: Procedure, tight: bool = False) -> str:
     return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars)))
 
 
+# "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
+_PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|nop cho ai|gui cho ai|"
+                          r"co quan nao|nop tai|lam o dau)(?![0-9a-z])")
+# A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
+# Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
+_SUBMITTED_TO = re.compile(r"\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+(?:các\s+|một\s+)?"
+                           r"(?:cơ quan|ủy ban|uỷ ban|ubnd|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
+                           r"văn phòng|chi nhánh|tổ chức|cơ sở|đơn vị)\b", re.IGNORECASE)
+_SUBMITTED_TO_CHARS = 170
+
+
+def _submission_clause(procedure: Procedure, question: str) -> str:
+    """The steps' clause saying where the file is submitted, the one saying most of the
+    question's own words (the first on a tie), cut around its destination; "" when none."""
+    best: tuple[int, int, str, re.Match] | None = None
+    for i, clause in enumerate(_clauses(procedure.steps or "")):
+        found = _SUBMITTED_TO.search(clause)
+        if found is None:
+            continue
+        key = (_overlap(clause, question, procedure), -i)
+        if best is None or key > best[:2]:
+            best = (*key, clause, found)
+    if best is None:
+        return ""
+    clause, found = best[2], best[3]
+    return _keeping(clause[found.start():], None, _SUBMITTED_TO_CHARS).rstrip(" ;,")
+
+
 def _where_text(procedure: Procedure, question: str) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi hình thức nộp."
@@ -924,6 +952,8 @@ def _where_text(procedure: Procedure, question: str) -> str:
         lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
     if procedure.reception_address.strip():
         lines.append(f"Nơi tiếp nhận hồ sơ: {_short(procedure.reception_address, 150)}")
+    elif _PLACE_ASKED.search(" ".join(tokens(question))) and (submitted := _submission_clause(procedure, question)):
+        lines.append(f"Trình tự thực hiện ghi: {submitted[0].upper()}{submitted[1:]}")
     return "\n".join(lines)
 
 
@@ -935,6 +965,10 @@ _DUTY_ASKED = re.compile(r"(?<![0-9a-z])(?:phai|cham nhat|han chot|toi da)(?![0-
 # "chậm nhất 30 ngày".
 _DUTY_SENTENCE = re.compile(r"[^.;\n]*(?:\bthời hạn\b|\bchậm nhất\b|\btrong vòng \d|\btrước \d+ giờ)[^.;\n]*",
                             re.IGNORECASE)
+# The limit itself within that clause ("chậm nhất là ngày 20 của tháng …", "trước ngày 01 tháng 01
+# năm 2027", "trong thời hạn 07 ngày"): what a shortened quote must keep.
+_DUTY_LIMIT = re.compile(r"(?:\bthời hạn\b|\bchậm nhất\b|\btrong vòng\b|\btrước\b)[^.;\d]{0,20}?"
+                         r"(?:ngày\s+\d{1,2}\b|\d+\s*(?:ngày|giờ|tháng|năm)\b)", re.IGNORECASE)
 
 
 def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | None:
@@ -1123,8 +1157,11 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return _fee_text(procedure, tight), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
-        return _where_text(procedure, question), "Cách thức thực hiện › Hình thức nộp", \
-            ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways)), not procedure.ways
+        text = _where_text(procedure, question)
+        quoted = ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways))
+        if "Trình tự thực hiện ghi: " in text:     # the step quoted is cited with the channels
+            quoted += "\n" + text.rsplit("Trình tự thực hiện ghi: ", 1)[1]
+        return text, "Cách thức thực hiện › Hình thức nộp", quoted, not procedure.ways
     if facet == "steps":
         if not procedure.steps:
             return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
@@ -1140,7 +1177,8 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return f"Hồ sơ ghi ({label}): {_around_asked(clause, question, procedure, budget)}", label, clause, False
     if facet == "duty":
         label, sentence = found["duty"]
-        return f"Thời hạn người dân phải làm ({label}): {_short(sentence, budget)}", label, sentence, False
+        kept = _keeping(sentence, _DUTY_LIMIT.search(" ".join(sentence.split())), budget)
+        return f"Thời hạn người dân phải làm ({label}): {kept}", label, sentence, False
     if facet == "result":
         if not procedure.result_text:
             return "hồ sơ không ghi kết quả thực hiện.", "Kết quả thực hiện", "", True

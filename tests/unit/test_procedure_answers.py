@@ -688,3 +688,34 @@ def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_st
 def test_situations_told_in_everyday_words_reach_their_procedure(index, question, code):
     ranked = rank_procedures(question, index, k=8)
     assert ranked[0].procedure.code == code and is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+def _procedure(index: ProcedureIndex, code: str):
+    return next(p for p in index.procedures if p.code == code)
+
+
+def test_where_asked_quotes_the_step_that_says_where_the_file_goes(index):
+    cooperative = _procedure(index, "2.002228")
+    answer = answer_procedure(cooperative, "Tổ hợp tác làm gạch của thôn không làm nữa thì nộp thông báo ngừng hoạt động ở đâu?")
+    assert "đến Ủy ban nhân dân cấp xã, nơi tổ hợp tác thành lập" in answer.answer
+    assert "đến Ủy ban nhân dân cấp xã" in answer.citations[0].text      # cited, not only shown
+    pension = _procedure(index, "2.000809")
+    answer = answer_procedure(pension, "bo toi ra tu roi, muon lanh luong huu tiep thi nop ho so o dau?")
+    assert "cơ quan BHXH nơi chi trả lương hưu" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
+    # a channel question is answered by the channels alone
+    assert "Trình tự thực hiện ghi" not in answer_procedure(cooperative, "nộp online được không").answer
+
+
+def test_a_shortened_time_limit_keeps_the_date(index):
+    land = _procedure(index, "1.115148")
+    answer = answer_procedure(land, "nha toi muon de nghi tinh lai tien su dung dat theo nghi dinh 50/2026, "
+                                    "han chot nop van ban la khi nao?")
+    assert "trước ngày 01 tháng 01 năm 2027" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
+    emissions = _procedure(index, "1.013040")
+    answer = answer_procedure(emissions, "cong ty em xa khi thai thuoc dien phai quan trac, han nop to khai phi la ngay nao")
+    assert "ngày 20 của tháng đầu tiên của quý tiếp theo" in answer.answer
+
+
+def test_what_one_receives_asked_as_nhung_gi_is_the_result():
+    assert detect_facets("làm hồ sơ lĩnh lại lương hưu thì sẽ nhận được những gì?") == ["result"]
+    assert detect_facets("lam ho so can nhung gi") == ["documents"]
