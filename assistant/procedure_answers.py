@@ -53,12 +53,12 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
              "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot",
              "han nop", "truoc ngay nao", "la ngay nao"),
     "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
-            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien"),
+            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien", "mien tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
               "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
-              "ra sao", "thu tuc lam", "tien hanh"),
+              "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
                    "truoc bao lau", "phai lam trong", "co bat buoc", "bat buoc phai", "truong hop nao"),
     "result": ("nhan duoc gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "nhan nhung gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
@@ -66,18 +66,22 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao", "ai quyet dinh", "cap nao quyet dinh",
-               "ai phe duyet", "ai duyet", "ai ky", "cap nao giai quyet", "cap nao"),
+               "ai phe duyet", "ai duyet", "ai ky", "cap nao giai quyet", "cap nao", "ai la nguoi ky",
+               "ky quyet dinh"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
               "thong tu", "theo luat", "van ban phap luat"),
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc"),
 }
-_FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi)(?![0-9a-z])")
+_FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi|mien tien)(?![0-9a-z])")
 _EACH_CUE_RES = tuple((facet, re.compile(r"(?<![0-9a-z])" + re.escape(cue) + r"(?![0-9a-z])"))
                       for facet, cues in _FACET_CUES.items() for cue in dict.fromkeys(cues))
 _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in cues) + r")(?![0-9a-z])")
             for facet, cues in _FACET_CUES.items()}
 
 
+# "xã trả cho mình những giấy gì", "được cấp lại văn bản nào": what the office hands back.
+_RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
+                           r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
 _BARE_DOCUMENTS = frozenset({"giay to"})
 # Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
 _NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si)(?![0-9a-z])")
@@ -105,6 +109,7 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     folded = _masked(" ".join(tokens(question)), _NOT_MONEY)
     spans = [(m.start(), m.end(), facet) for facet, regex in _EACH_CUE_RES
              for m in regex.finditer(folded)]
+    spans += [(m.start(), m.end(), "result") for m in _RESULT_ASKED.finditer(folded)]
     if name:
         said = f" {' '.join(tokens(name))} "
         asked = [span for span in spans if f" {folded[span[0]:span[1]]} " not in said]
@@ -136,6 +141,10 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     fee_at = max((start for start, _, f in kept if f == "fee"), default=-1)
     if "fee" in facets and not _FEE_ASKED.search(folded) and \
             ((len(facets) > 1 and facets[-1] != "fee") or any(e > fee_at for e in who)):
+        facets.remove("fee")
+    # "tự trả tiền rồi thì có được thanh toán lại không": whether one may, not the fee.
+    if "fee" in facets and _ELIGIBILITY.search(folded) and \
+            not any(_FEE_ASKED.fullmatch(folded[a:b]) for a, b, f in kept if f == "fee"):
         facets.remove("fee")
     # "nộp online được không" is about where, not the fee/time words it may also carry.
     if "steps" in facets and len(facets) > 1:
@@ -842,10 +851,22 @@ def _time_value(way: SubmissionWay) -> str:
 _AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|VNĐ|VND)|\d+\s*%", re.IGNORECASE)
 
 
-def _fee_note(note: str, chars: int) -> str:
-    """A fee note within `chars`; a long one keeps the part stating amounts ("… do cơ quan
-    kiểm tra địa phương thực hiện: 700.000 đồng/cơ sở"), which the fee cell may have lost."""
-    return _keeping(note, _AMOUNT.search(" ".join(note.split())), chars)
+def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset()) -> str:
+    """A fee note within `chars`; a long one keeps the sentence saying two or more of the
+    question's own words `asked` ("nhà tôi thuộc hộ nghèo" → "Miễn lệ phí cho … người thuộc hộ
+    nghèo"; among the sentences stating amounts when some do), else the part stating amounts ("… do cơ quan kiểm tra địa phương thực hiện: 700.000
+    đồng/cơ sở"), which the fee cell may have lost."""
+    flat = " ".join(note.split())
+    sentences = re.split(r"(?<=[.;])\s+", flat)
+    # an amount answers a fee question first: the asked sentence is looked for among those
+    # stating amounts, when any does
+    pool = [c for c in sentences if _AMOUNT.search(c)] or sentences
+    said, sentence = max(((len(asked & set(tokens(c))), c) for c in pool), default=(0, ""))
+    if said < 2:
+        return _keeping(flat, _AMOUNT.search(flat), chars)
+    start = flat.find(sentence)
+    return _keeping(flat, _AMOUNT.search(flat, start, start + len(sentence))
+                    or re.search(re.escape(sentence), flat), chars)
 
 
 def _keeping(text: str, found: re.Match | None, chars: int) -> str:
@@ -860,7 +881,8 @@ def _keeping(text: str, found: re.Match | None, chars: int) -> str:
     return "…" + _short(text[start:].lstrip(), chars - 1)
 
 
-def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> str:
+def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120,
+               asked: frozenset[str] = frozenset()) -> str:
     fee = way.fee
     if fee.kind == "unknown" and not fee.note:
         return "hồ sơ không ghi lệ phí"
@@ -868,7 +890,7 @@ def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120) -> 
     if fee.per:
         text += f" {fee.per}"
     if fee.note and note:
-        text += f" ({_fee_note(fee.note, note_chars)})"
+        text += f" ({_fee_note(fee.note, note_chars, asked)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text
@@ -902,15 +924,16 @@ def _time_text(procedure: Procedure, tight: bool = False) -> str:
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
-def _fee_text(procedure: Procedure, tight: bool = False) -> str:
+def _fee_text(procedure: Procedure, tight: bool = False, question: str = "") -> str:
     if not procedure.ways:
         return "hồ sơ không ghi lệ phí."
     chars = _TIGHT_CHARS // 2 if tight else 120
-    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars)))
+    asked = _asked_words(question, procedure.name)
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars, asked=asked)))
 
 
 # "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
-_PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|nop cho ai|gui cho ai|"
+_PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|cho ai|"
                           r"co quan nao|nop tai|lam o dau)(?![0-9a-z])")
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
@@ -1154,7 +1177,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
-        return _fee_text(procedure, tight), "Cách thức thực hiện › Phí, lệ phí", \
+        return _fee_text(procedure, tight, question), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
         text = _where_text(procedure, question)

@@ -719,3 +719,28 @@ def test_a_shortened_time_limit_keeps_the_date(index):
 def test_what_one_receives_asked_as_nhung_gi_is_the_result():
     assert detect_facets("làm hồ sơ lĩnh lại lương hưu thì sẽ nhận được những gì?") == ["result"]
     assert detect_facets("lam ho so can nhung gi") == ["documents"]
+
+
+def test_colloquial_asks_of_result_agency_and_way():
+    assert detect_facets("lam khai sinh ket hop nhan cha cho con thi xa tra cho minh nhung giay gi?") == ["result"]
+    assert detect_facets("ai la nguoi ky quyet dinh chuyen muc dich su dung rung?") == ["agency"]
+    assert detect_facets("tu tra tien kham roi, lam ho so xong thi nhan tien bang cach nao?") == ["steps"]
+    # "có được … không" with a bare "tiền" of the situation asks whether one may, not the fee
+    reimbursement = "Thanh toán trực tiếp chi phí khám, chữa bệnh BHYT"
+    assert detect_facets("đi khám tự trả tiền thì có được làm thủ tục thanh toán trực tiếp chi phí không?",
+                         reimbursement) == []
+    assert detect_facets("dang ky tam tru co duoc mien tien khong") == ["fee"]
+
+
+def test_fee_note_keeps_the_exemption_the_question_is_about_and_else_the_amount(index):
+    remarriage = _procedure(index, "1.004746")
+    answer = answer_procedure(remarriage, "Nhà tôi thuộc hộ nghèo, bố mẹ đi đăng ký lại kết hôn thì có phải đóng lệ phí không?")
+    assert "người thuộc hộ nghèo" in answer.answer
+    food = _procedure(index, "2.001827")
+    answer = answer_procedure(food, "cơ sở làm nước mắm xin giấy chứng nhận an toàn thực phẩm thì phí thẩm định hết bao nhiêu?")
+    assert "700.000 đồng" in answer.answer
+
+
+def test_a_foreign_spouse_named_by_nationality_is_the_foreign_element(index):
+    answer = answer_question("Em sắp lấy chồng Hàn Quốc, đăng ký kết hôn ở VN thì bên anh ấy phải nộp những giấy tờ gì?", index)
+    assert "(mã 2.000806)" in answer.answer
