@@ -102,6 +102,9 @@ _CUES: dict[str, list[tuple[str, int]]] = {
 _PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao (?:duoc )?ban hanh\b")
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
+# The plan's legal bases, and the details a question may ask of them rather than of the plan.
+_BASIS_KINDS = ("implements", "basis")
+_BASIS_DETAILS = ("number", "district", "province", "issue_date")
 # Fact sub-kinds (what metadata field answers it).
 _FACT_KINDS: list[tuple[str, tuple[str, ...]]] = [
     ("signer", ("ai ky", "nguoi ky", "dat but ky", "ky ban hanh", "ky ke hoach", "ky quyet dinh", "ky ten", "do ai ky",
@@ -435,13 +438,15 @@ def match_agency(question_folded: str, known_agencies: list[str]) -> str | None:
     if best:
         return best[1]
     # Partial: the question names the distinctive head of an agency ("phòng văn hóa" for
-    # "Phòng Văn hóa - Xã hội", "văn phòng ubnd" for "Văn phòng HĐND và UBND").
+    # "Phòng Văn hóa - Xã hội", "văn phòng ubnd" for "Văn phòng HĐND và UBND"); not after
+    # "cải cách", where it names a reform area ("cải cách tài chính công", not "Tài chính - Kế toán").
     for agency in sorted(known_agencies, key=len):
         key = _agency_tokens(agency)
         if len(key) < 3 or key[0] not in _AGENCY_HEADS:
             continue
         for size in range(len(key) - 1, 1, -1):
-            if _find_all(q_tokens, key[:size]) and size >= 2 and key[1] not in ("cac",):
+            if any(q_tokens[max(i - 2, 0):i] != ["cai", "cach"] for i in _find_all(q_tokens, key[:size])) \
+                    and key[1] not in ("cac",):
                 return agency
     return None
 
@@ -963,6 +968,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     elif query.intent == "fact":
         cued = cue_text(folded)
         kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
+        based = [k for k in kinds if k in _BASIS_KINDS]
+        if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
+            kinds = based + [k for k in kinds if k not in based and k not in _BASIS_DETAILS]
         query.fact_kind = kinds[0] if kinds else ""
         query.also_fact = next((k for k in kinds[1:] if k in _SECOND_FACTS), "")
 

@@ -90,3 +90,14 @@ def test_compare_between_all_communes_puts_every_plan_side_by_side(assistant):
     # as many communes as a comparison shows (`Policy.compare_communes`)
     assert answer.answer.count("- Xã ") >= 3 and "95%" in answer.answer and "94%" in answer.answer
     assert len({c.document for c in answer.citations}) >= 3
+
+
+def test_the_basis_asked_by_its_issuer_is_quoted_first(assistant):
+    answer = assistant.ask("ke hoach cchc loc hoa can cu vao quyet dinh so may cua huyen nao?")
+    assert not answer.abstained, answer.answer
+    assert "128/QĐ-UBND" in answer.answer and "huyện Lộc Ninh" in answer.answer
+
+
+def test_a_count_of_a_reform_area_counts_its_tasks(assistant):
+    answer = assistant.ask("Phụ lục của Di Linh có bao nhiêu nhiệm vụ thuộc cải cách tài chính công?")
+    assert "6 nhiệm vụ về cải cách tài chính công" in answer.answer, answer.answer

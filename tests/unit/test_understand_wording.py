@@ -113,3 +113,17 @@ def test_who_is_sent_asks_who_leads_and_going_is_no_topic():
     assert q.intent == Intent.LEAD and "di" not in q.topic.split() and "kiem_tra" in q.topic_terms
     # typed without diacritics "di" may be "di động": kept
     assert "di" in _u("ho tro nguoi dan dung thiet bi di dong o Loc Hoa").topic.split()
+
+
+def test_a_reform_area_is_not_the_agency_sharing_its_words():
+    from assistant.qa.understand import match_agency
+    agencies = ["Tài chính - Kế toán", "Phòng Văn hóa - Xã hội"]
+    assert match_agency("di linh co bao nhieu nhiem vu cai cach tai chinh cong", agencies) is None
+    assert match_agency("cong chuc tai chinh loc hoa lam gi", agencies) == "Tài chính - Kế toán"
+
+
+def test_the_number_and_issuer_asked_of_a_basis_are_the_basis():
+    q = _u("ke hoach cchc loc hoa can cu vao quyet dinh so may cua huyen nao?")
+    assert q.intent == Intent.FACT and q.fact_kind == "basis" and q.also_fact == ""
+    q = _u("Kế hoạch CCHC của Năm Dẫn số mấy, ký ngày nào?")
+    assert q.fact_kind == "number" and q.also_fact == "issue_date"

@@ -80,6 +80,8 @@ def answer_fact(ctx: Context) -> Answer:
         return answer_general(ctx, prefer_reference=True)
     if kind in ("implements", "basis"):
         found = _basis_sentences(ordered, prefer_implementing=(kind == "implements"))
+        if kind == "basis":
+            found = _asked_bases_first(found, q.folded)
         if found:
             picked = found[:1] if kind == "implements" else found[:3]
             budget = (ctx.policy.answer_budget - len(plan) - len('Theo : ')) // len(picked)
@@ -201,6 +203,22 @@ def _basis_sentences(chunks: Sequence, prefer_implementing: bool) -> list[tuple[
             return (not implementing, not higher, -order)
         found.sort(key=rank)
     return [(sentence, c) for _, sentence, c in found]
+
+
+# What a question may say of the basis it asks ("căn cứ quyết định số mấy của huyện nào"): the
+# kind of document and who issued it.
+_BASIS_WORDS = ("quyet dinh", "nghi quyet", "chi thi", "nghi dinh", "thong tu", "huyen", "tinh",
+                "chinh phu", "thu tuong", "trung uong")
+
+
+def _asked_bases_first(found: list[tuple[str, object]], question_folded: str) -> list[tuple[str, object]]:
+    """The bases saying most of the document kinds and issuers the question names first, in
+    the plan's order otherwise."""
+    asked = [w for w in _BASIS_WORDS if re.search(rf"\b{w}\b", question_folded)]
+    if not asked:
+        return found
+    said = lambda sentence: sum(bool(re.search(rf"\b{w}\b", fold(sentence).lower())) for w in asked)
+    return sorted(found, key=lambda item: -said(item[0]))
 
 
 def _signer_title(text: str, signer: str) -> str:
