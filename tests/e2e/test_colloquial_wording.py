@@ -101,3 +101,15 @@ def test_the_basis_asked_by_its_issuer_is_quoted_first(assistant):
 def test_a_count_of_a_reform_area_counts_its_tasks(assistant):
     answer = assistant.ask("Phụ lục của Di Linh có bao nhiêu nhiệm vụ thuộc cải cách tài chính công?")
     assert "6 nhiệm vụ về cải cách tài chính công" in answer.answer, answer.answer
+
+
+def test_a_hedge_word_does_not_turn_a_covered_question_into_an_abstention(assistant):
+    answer = assistant.ask("Năm Dẫn tính đăng ký khoảng mấy sáng kiến CCHC trong năm nay?")
+    assert not answer.abstained, answer.answer
+    assert "2-3 sáng kiến" in answer.answer
+
+
+def test_the_breakthrough_area_asked_in_everyday_words(assistant):
+    answer = assistant.ask("Giai đoạn 2026-2030 xã Di Linh chọn mảng nào làm mũi đột phá trong CCHC?")
+    assert not answer.abstained, answer.answer
+    assert "chính quyền điện tử, chính quyền số" in answer.answer
