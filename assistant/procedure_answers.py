@@ -82,7 +82,7 @@ _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c 
 # "xã trả cho mình những giấy gì", "được cấp lại văn bản nào": what the office hands back.
 _RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
                            r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
-_BARE_DOCUMENTS = frozenset({"giay to"})
+_BARE_DOCUMENTS = frozenset({"giay to", "lam don"})    # "làm đơn báo mất … có mất phí không": the situation
 # Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
 _NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si)(?![0-9a-z])")
 # "Where" cues that only name a channel ("nộp trực tiếp thì bao lâu"): the situation, not the
@@ -742,6 +742,12 @@ def _case_fit(group: str, question: str) -> int:
     return len(asked & (set(tokens(group)) - _NAME_STOPWORDS - {"truong", "hop"}))
 
 
+# Words every document name is made of: a pair of them alone ("giấy chứng" of "giấy chứng tử",
+# "giấy chứng nhận", "giấy chứng sinh") names no document in particular.
+_DOCUMENT_WORDS = frozenset({"giay", "chung", "nhan", "to", "ban", "sao", "chinh", "van", "don", "mau",
+                             "ho", "so", "the", "tuc"})
+
+
 def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
     """The documents the question names ("có cần giấy chứng sinh không"): a pair of the
     question's naming words (no numbers, no question words, none of the procedure's name: they
@@ -749,7 +755,8 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
     q_tokens = _naming_tokens(question)
     named = set(tokens(procedure.name))
     pairs = {f"{a}_{b}" for a, b in zip(q_tokens, q_tokens[1:])
-             if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())}
+             if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())
+             and not {a, b} <= _DOCUMENT_WORDS}
     if not pairs:
         return []
     hits = [(len(pairs & _bigrams(tuple(tokens(d.name)))), i, d) for i, d in enumerate(docs)]
@@ -938,16 +945,17 @@ _PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
 _SUBMITTED_TO = re.compile(r"\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+(?:các\s+|một\s+)?"
-                           r"(?:cơ quan|ủy ban|uỷ ban|ubnd|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
+                           r"(?:cơ quan|ủy ban|uỷ ban|ubnd|chủ tịch|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
                            r"văn phòng|chi nhánh|tổ chức|cơ sở|đơn vị)\b", re.IGNORECASE)
 _SUBMITTED_TO_CHARS = 170
 
 
 def _submission_clause(procedure: Procedure, question: str) -> str:
-    """The steps' clause saying where the file is submitted, the one saying most of the
-    question's own words (the first on a tie), cut around its destination; "" when none."""
+    """The steps' clause saying where the file is submitted (with its case label, "Học sinh,
+    sinh viên đóng BHYT: Nộp hồ sơ cho Cơ sở giáo dục"), the one saying most of the question's
+    own words (the first on a tie), cut around its destination; "" when none."""
     best: tuple[int, int, str, re.Match] | None = None
-    for i, clause in enumerate(_clauses(procedure.steps or "")):
+    for i, clause in enumerate(_clauses(procedure.steps or "", _CASE_LABEL_CHARS)):
         found = _SUBMITTED_TO.search(clause)
         if found is None:
             continue
@@ -957,7 +965,10 @@ def _submission_clause(procedure: Procedure, question: str) -> str:
     if best is None:
         return ""
     clause, found = best[2], best[3]
-    return _keeping(clause[found.start():], None, _SUBMITTED_TO_CHARS).rstrip(" ;,")
+    label = clause[:found.start()]
+    if ":" not in label or len(label) > _CASE_LABEL_CHARS:    # no case label: from the submission on
+        clause = clause[found.start():]
+    return _short(clause, _SUBMITTED_TO_CHARS).rstrip(" ;,")
 
 
 def _where_text(procedure: Procedure, question: str) -> str:
@@ -975,9 +986,17 @@ def _where_text(procedure: Procedure, question: str) -> str:
         lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
     if procedure.reception_address.strip():
         lines.append(f"Nơi tiếp nhận hồ sơ: {_short(procedure.reception_address, 150)}")
-    elif _PLACE_ASKED.search(" ".join(tokens(question))) and (submitted := _submission_clause(procedure, question)):
+    elif submitted := _place_submitted(procedure, question):
         lines.append(f"Trình tự thực hiện ghi: {submitted[0].upper()}{submitted[1:]}")
     return "\n".join(lines)
+
+
+def _place_submitted(procedure: Procedure, question: str) -> str:
+    """The steps' clause on where the file goes, when the question asks the place and the
+    record gives no reception address; "" otherwise."""
+    if procedure.reception_address.strip() or not _PLACE_ASKED.search(" ".join(tokens(question))):
+        return ""
+    return _submission_clause(procedure, question)
 
 
 # "phải báo trong bao lâu", "chậm nhất mấy ngày phải đi làm": the time limit the citizen must
@@ -1305,6 +1324,7 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     elif len(facets) == 1 and facets[0] in _COMPANION_FACETS and \
             (clause := _asked_clause(procedure, question, _COMPANION_MIN_SCORE)) and \
             not (facets[0] == "applicants" and clause[0] == "Đối tượng thực hiện") and \
+            not (facets[0] == "where" and _place_submitted(procedure, question)) and \
             not _facet_body(facets[0], procedure, question, MAX_ANSWER_CHARS, found=found)[3]:
         facets, found["clause"] = facets + ["clause"], clause     # not when the record lacks the facet
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,

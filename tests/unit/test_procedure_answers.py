@@ -744,3 +744,23 @@ def test_fee_note_keeps_the_exemption_the_question_is_about_and_else_the_amount(
 def test_a_foreign_spouse_named_by_nationality_is_the_foreign_element(index):
     answer = answer_question("Em sắp lấy chồng Hàn Quốc, đăng ký kết hôn ở VN thì bên anh ấy phải nộp những giấy tờ gì?", index)
     assert "(mã 2.000806)" in answer.answer
+
+
+def test_an_application_told_as_the_situation_is_not_a_documents_ask(index):
+    assert detect_facets("làm đơn báo mất ở công an xã thì có phải đóng lệ phí không?") == ["fee"]
+    abtc = _procedure(index, "1.011728")        # its fee cells say "Không có thông tin"
+    answer = answer_procedure(abtc, "Tôi bị mất thẻ ABTC, làm đơn báo mất ở công an xã thì có phải đóng lệ phí không?")
+    assert answer.abstained and "không ghi lệ phí" in answer.answer
+
+
+def test_the_step_saying_where_names_the_person_it_goes_to_once(index):
+    poor = _procedure(index, "1.011606")
+    answer = answer_procedure(poor, "nhà tôi muốn xin vào diện hộ cận nghèo thì nộp giấy đề nghị cho ai, gửi bưu điện được không?")
+    assert "gửi qua đường bưu điện đến Chủ tịch Ủy ban nhân dân cấp xã" in answer.answer
+    assert "Hồ sơ ghi" not in answer.answer        # the companion clause would say it twice
+
+
+def test_a_pair_of_generic_document_words_names_no_document(index):
+    death = _procedure(index, "1.005461")
+    answer = answer_procedure(death, "giay chung tu ngay xua bi mat roi, gio muon dang ky lai khai tu thi phai nop nhung gi?")
+    assert "Trường hợp giấy tờ tùy thân" not in answer.answer and "Bản sao Giấy chứng tử" in answer.answer
