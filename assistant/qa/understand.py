@@ -102,6 +102,11 @@ _CUES: dict[str, list[tuple[str, int]]] = {
 _PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao (?:duoc )?ban hanh\b")
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
+# "số mấy" asks a document's number only after a document is named ("kế hoạch CCHC của Năm Dẫn
+# số mấy", "kèm quyết định số mấy"); the other number cues name it themselves.
+_DOCUMENT_NUMBER = re.compile(r"\b(?:ke hoach|quyet dinh|van ban|cong van|nghi dinh|thong tu|chi thi|nghi quyet)\b"
+                              r"(?: [a-z0-9_]+){0,9} so may\b|\bso (?:hieu|ky hieu|van ban|ke hoach|quyet dinh)\b"
+                              r"|\bkem theo quyet dinh\b")
 # The plan's legal bases, and the details a question may ask of them rather than of the plan.
 _BASIS_KINDS = ("implements", "basis")
 _BASIS_DETAILS = ("number", "district", "province", "issue_date")
@@ -968,6 +973,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     elif query.intent == "fact":
         cued = cue_text(folded)
         kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
+        if "number" in kinds and not _DOCUMENT_NUMBER.search(cued):
+            kinds.remove("number")     # "gọi tổng đài số mấy": a number, not the plan's
         based = [k for k in kinds if k in _BASIS_KINDS]
         if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
             kinds = based + [k for k in kinds if k not in based and k not in _BASIS_DETAILS]

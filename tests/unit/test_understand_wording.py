@@ -127,3 +127,11 @@ def test_the_number_and_issuer_asked_of_a_basis_are_the_basis():
     assert q.intent == Intent.FACT and q.fact_kind == "basis" and q.also_fact == ""
     q = _u("Kế hoạch CCHC của Năm Dẫn số mấy, ký ngày nào?")
     assert q.fact_kind == "number" and q.also_fact == "issue_date"
+
+
+def test_so_may_asks_the_plans_number_only_after_a_document_is_named():
+    assert _u("Kế hoạch CCHC của Năm Dẫn số mấy, ký ngày nào?").fact_kind == "number"
+    assert _u("ke hoach cchc loc hoa ban hanh kem quyet dinh so may").fact_kind == "number"
+    for question in ("lộc hòa dân muốn phản ánh thủ tục thì gọi tổng đìa số mấy?",
+                     "so dien thoai duong day nong o nam dan la so may"):
+        assert _u(question).fact_kind != "number", question
