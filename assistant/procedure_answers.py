@@ -748,6 +748,9 @@ _DOCUMENT_WORDS = frozenset({"giay", "chung", "nhan", "to", "ban", "sao", "chinh
                              "ho", "so", "the", "tuc"})
 
 
+_NAMING_PAIR_DOCS = 2
+
+
 def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
     """The documents the question names ("có cần giấy chứng sinh không"): a pair of the
     question's naming words (no numbers, no question words, none of the procedure's name: they
@@ -757,14 +760,31 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
     pairs = {f"{a}_{b}" for a, b in zip(q_tokens, q_tokens[1:])
              if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())
              and not {a, b} <= _DOCUMENT_WORDS}
+    doc_pairs = [_bigrams(tuple(tokens(d.name))) for d in docs]
+    # a pair most documents share ("đăng ký" of "đăng ký hộ tịch") names none of them
+    pairs = {pair for pair in pairs if sum(pair in dp for dp in doc_pairs) <= _NAMING_PAIR_DOCS}
     if not pairs:
         return []
-    hits = [(len(pairs & _bigrams(tuple(tokens(d.name)))), i, d) for i, d in enumerate(docs)]
+    hits = [(len(pairs & dp), i, d) for i, (d, dp) in enumerate(zip(docs, doc_pairs))]
     return [d for n, _, d in sorted(hits, key=lambda h: (-h[0], h[1])) if n]
 
 
 # "ngoài tờ trình và dự thảo thì còn cần gì": the documents named are the ones the citizen has.
 _BESIDES = re.compile(r"(?<![0-9a-z])ngoai(?![0-9a-z]).*(?<![0-9a-z])(?:con|them|kem)(?![0-9a-z])")
+
+
+# "Người nước ngoài, công dân Việt Nam định cư ở nước ngoài phải nộp bản sao hộ chiếu/…": the
+# document is what the person files; a checklist item starts there.
+_WHO_FILES = re.compile(r"^[-+•\s]*(?:người|công dân|cá nhân|tổ chức|hộ gia đình|bên|cha|mẹ|vợ|chồng)\b[^:;.]{0,80}?"
+                        r"\b(?:phải nộp|phải xuất trình|nộp|xuất trình)\s+(?=\S.{11,})", re.IGNORECASE)
+
+
+def _item_name(name: str) -> str:
+    """A checklist item's document: the object of "… phải nộp …" when the item says who files it."""
+    found = _WHO_FILES.match(name)
+    if not found:
+        return name
+    return name[found.end():]
 
 
 def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
@@ -775,7 +795,7 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     used = 0
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        line = f"☐ {_short(doc.name, item_chars, first_clause=True)}" + (f" ({kind})" if kind else "")
+        line = f"☐ {_short(_item_name(doc.name), item_chars, first_clause=True)}" + (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line
@@ -791,9 +811,11 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     group_order = {"submit": 0, "present": 1, "case": 2}
     everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]
     # One from each group in turn, so "phải nộp" and "phải xuất trình" both show.
+    # (Groups of one kind share a turn: two "phải nộp" groups do not crowd out "phải xuất trình".)
     by_group: dict[str, list[RequiredDocument]] = {}
     for doc in sorted(everyone, key=lambda d: group_order.get(d.group_kind, 3)):
-        by_group.setdefault(doc.group, []).append(doc)
+        key = doc.group if doc.group_kind == "case" else _group_label(doc.group_kind, doc.group)
+        by_group.setdefault(key, []).append(doc)
     # The groups everyone files share the list in turn; "Trường hợp …" groups are alternatives:
     # the case the question fits best (else the record's first) is listed whole first.
     shared = [g for g, ds in by_group.items() if ds[0].group_kind != "case"]
@@ -817,19 +839,17 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
             kinds.setdefault(_group_label(doc.group_kind, doc.group), []).append(doc.kind_text)
     shared_kind = {label: k[0] for label, k in kinds.items() if len(k) > 1 and len(set(k)) == 1 and k[0]}
     lines = _checklist_lines(ordered, budget, item_chars, shared_kind)
-    # Printed in the record's order, under the record's group headings.
+    # Printed under the record's group headings, each heading once (a record may split "phải
+    # nộp" in two), headings and items in the record's order.
     out: list[str] = []
     quoted: list[str] = []
-    current = None
-    for doc in docs:
-        if id(doc) not in lines:
-            continue
-        label = _group_label(doc.group_kind, doc.group)
-        if label != current:
-            out.append(f"{label} (mỗi loại {shared_kind[label]}):" if label in shared_kind else f"{label}:")
-            current = label
-        out.append(lines[id(doc)])
-        quoted.append(doc.name)
+    shown = [doc for doc in docs if id(doc) in lines]
+    labels = list(dict.fromkeys(_group_label(doc.group_kind, doc.group) for doc in shown))
+    for label in labels:
+        out.append(f"{label} (mỗi loại {shared_kind[label]}):" if label in shared_kind else f"{label}:")
+        for doc in (d for d in shown if _group_label(d.group_kind, d.group) == label):
+            out.append(lines[id(doc)])
+            quoted.append(doc.name)
     rest = len(docs) - len(lines)
     if rest:
         out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp): danh sách đủ ở thẻ «Thủ tục», mã {procedure.code}.")

@@ -764,3 +764,17 @@ def test_a_pair_of_generic_document_words_names_no_document(index):
     death = _procedure(index, "1.005461")
     answer = answer_procedure(death, "giay chung tu ngay xua bi mat roi, gio muon dang ky lai khai tu thi phai nop nhung gi?")
     assert "Trường hợp giấy tờ tùy thân" not in answer.answer and "Bản sao Giấy chứng tử" in answer.answer
+
+
+def test_checklist_names_what_is_filed_and_says_each_heading_once(index):
+    marriage = _procedure(index, "2.000806")
+    text = answer_procedure(marriage, "Em sắp lấy chồng Hàn Quốc, đăng ký kết hôn ở VN thì bên anh ấy phải nộp những giấy tờ gì?").answer
+    # "Người nước ngoài … phải nộp bản sao hộ chiếu/…": the item is the document filed
+    assert "☐ bản sao hộ chiếu" in text
+    assert "Giấy tờ chứng minh tình trạng hôn nhân của người nước ngoài" in text
+    assert text.count("Phải nộp") == 1 and len(text) <= MAX_ANSWER_CHARS
+    abroad = _procedure(index, "2.002189")
+    text = answer_procedure(abroad, "vo chong toi dang ky ket hon ben Han Quoc roi, gio ve Viet Nam muon ghi chu "
+                                    "ket hon vao so ho tich thi can nop giay gi").answer
+    # "đăng ký" is in most of its documents: it names none, so the filed ones lead
+    assert "Bản sao giấy tờ chứng nhận việc kết hôn" in text
