@@ -223,6 +223,23 @@ _CONDITIONAL_RE = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(trư�
                              re.IGNORECASE)
 # "… trong trường hợp ủy quyền …", "(nếu có)": a document needed only in that case.
 _CASE_CLAUSE_RE = re.compile(r"trong trường hợp|đối với trường hợp|\(nếu có\)", re.IGNORECASE)
+_ITEM_NUMBER = re.compile(r"^[-+*•\s]*(?:\(?[0-9a-zđivx]{1,4}(?:\.[0-9]{1,2})*[.)]\s+)?", re.IGNORECASE)
+
+
+def _first_clause(name: str) -> str:
+    """A document's name, its numbering ("4.1.", "b)") left out, up to its first "; " or ". ":
+    what is asked of everyone, before the exceptions it may add ("Giấy chứng sinh …; nếu trẻ em
+    sinh ra ngoài cơ sở y tế thì …")."""
+    return re.split(r"[;.]\s", name[_ITEM_NUMBER.match(name).end():], maxsplit=1)[0]
+
+
+def _is_conditional(name: str) -> bool:
+    """"Trường hợp …", "4.1. Trường hợp …", "… (nếu có)", "… trong trường hợp ủy quyền": only
+    needed in that case. A case the name adds after its first clause is an exception to it."""
+    first = _first_clause(name)
+    return bool(_CONDITIONAL_RE.match(name) or _CONDITIONAL_RE.match(first) or _CASE_CLAUSE_RE.search(first))
+
+
 _GROUP_KINDS = (  # folded cue in the group heading -> kind (first match wins)
     ("xuat trinh", "present"),
     ("luu y", "note"),
@@ -304,7 +321,7 @@ def parse_documents(raw: str, flags: list[str]) -> list[RequiredDocument]:
             documents.append(RequiredDocument(
                 name=name, group=group, group_kind=kind, originals=counts["chính"],
                 copies=counts["sao"], quantity_text=q.group(0), form=form,
-                conditional=bool(_CONDITIONAL_RE.match(name) or _CASE_CLAUSE_RE.search(name)),
+                conditional=_is_conditional(name),
             ))
         tail = body[cursor:].strip()
         # What follows the last quantity is the next group's heading (kept by group_start).

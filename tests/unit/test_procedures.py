@@ -241,3 +241,13 @@ def test_chunks_quote_the_record_and_are_few():
     overview = parsed.chunks[0]
     assert overview.section_path[0] == "Đăng ký thường trú"
     assert "Trực tuyến: 7 Ngày làm việc; 10,000 Việt Nam Đồng" in overview.text
+
+
+def test_a_document_with_an_exception_after_its_first_clause_is_asked_of_everyone():
+    from ingest.procedures import _is_conditional
+    assert not _is_conditional("- Giấy chứng sinh do cơ sở y tế nơi trẻ em sinh ra cấp; nếu trẻ em sinh ra ngoài "
+                               "cơ sở y tế thì giấy chứng sinh được thay bằng văn bản xác nhận, trong trường hợp …")
+    assert _is_conditional("- Văn bản ủy quyền theo quy định của pháp luật trong trường hợp ủy quyền thực hiện")
+    assert _is_conditional("1.1. Trường hợp điều trị nội trú: 1.1.1. Bản sao Giấy ra viện")
+    assert _is_conditional("Giấy tờ chứng minh nơi cư trú (nếu có)")
+    assert not _is_conditional("4. Bản sao Giấy chứng nhận đăng ký hộ kinh doanh")
