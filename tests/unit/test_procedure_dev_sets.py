@@ -102,23 +102,11 @@ def test_dev6_composition_as_citizens_ask():
     _check_lacking_quotes_and_facets(rows, shortest_quote=15)
 
 
-def test_dev7_composition_as_citizens_ask():
-    rows = _rows("dev7_procedures.jsonl")
-    assert len(rows) == 60 and [r["id"] for r in rows] == [f"dev7-{i:03d}" for i in range(1, 61)]
-    assert all(r["split"] == "dev7" and r["intent"] == "procedure" for r in rows)
-    assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
-    assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"].lower()) for r in rows)
-    absent = [r for r in rows if r["document"] is None]
-    assert len(absent) == 8 and all(r["abstain"] and r["facts"] == [] and r["gold_quote"] == "" for r in absent)
-    assert sum(r["document"] is not None and r["abstain"] for r in rows) == 5
-    assert len({r["document"] for r in rows if r["document"] is not None}) >= 32
-    _check_lacking_quotes_and_facets(rows, shortest_quote=15)
-
-
-def test_dev8_composition_as_citizens_ask():
-    rows = _rows("dev8_procedures.jsonl")
-    assert len(rows) == 60 and [r["id"] for r in rows] == [f"dev8-{i:03d}" for i in range(1, 61)]
-    assert all(r["split"] == "dev8" and r["intent"] == "procedure" for r in rows)
+@pytest.mark.parametrize("split", ["dev7", "dev8"])
+def test_dev7_and_dev8_composition_as_citizens_ask(split):
+    rows = _rows(f"{split}_procedures.jsonl")
+    assert len(rows) == 60 and [r["id"] for r in rows] == [f"{split}-{i:03d}" for i in range(1, 61)]
+    assert all(r["split"] == split and r["intent"] == "procedure" for r in rows)
     assert sum(r["spelling"] == "no_diacritics" for r in rows) / len(rows) >= 0.45
     assert all((r["spelling"] == "no_diacritics") == (fold(r["question"]) == r["question"].lower()) for r in rows)
     absent = [r for r in rows if r["document"] is None]
