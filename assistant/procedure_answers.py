@@ -1149,8 +1149,9 @@ def _around_asked(clause: str, question: str, procedure: Procedure, chars: int) 
 
 
 def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
-    """A long field cut to `budget`: its opening clause and the clauses that say most of the
-    question's words, in the record's order ("…" where clauses are skipped), else its opening."""
+    """A long field cut to `budget`: the clause saying most of the question's words, the
+    field's opening clause and the other clauses saying some of them, as many as fit, in the
+    record's order ("…" where clauses are skipped); else its opening."""
     text = " ".join(text.split()) if "\n" not in text else text
     if len(text) <= budget:
         return " ".join(text.split())
@@ -1158,13 +1159,13 @@ def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str
     scored = sorted(((_overlap(c, question, procedure), -i, i) for i, c in enumerate(clauses)), reverse=True)
     if not scored or scored[0][0] == 0:
         return _short(text, budget)
-    chosen: list[int] = [0]          # the field's opening: the first step, the main condition
-    for score, _, i in scored:
-        if i in chosen:
-            continue
-        if score == 0:
-            break
-        if sum(min(len(clauses[j]), _CLAUSE_CHARS) + 2 for j in chosen) + min(len(clauses[i]), _CLAUSE_CHARS) > budget:
+    # the clause saying most of the question first, then the field's opening (the first step,
+    # the main condition), then the other clauses saying some of it, as the budget holds
+    best = scored[0][2]
+    candidates = [best] + [0] + [i for score, _, i in scored[1:] if score > 0]
+    chosen: list[int] = []
+    for i in dict.fromkeys(candidates):
+        if chosen and sum(min(len(clauses[j]), _CLAUSE_CHARS) + 2 for j in chosen) + min(len(clauses[i]), _CLAUSE_CHARS) > budget:
             continue
         chosen.append(i)
     pieces, last = [], -1

@@ -778,3 +778,11 @@ def test_checklist_names_what_is_filed_and_says_each_heading_once(index):
                                     "ket hon vao so ho tich thi can nop giay gi").answer
     # "đăng ký" is in most of its documents: it names none, so the filed ones lead
     assert "Bản sao giấy tờ chứng nhận việc kết hôn" in text
+
+
+def test_a_step_asked_of_a_long_procedure_is_quoted_before_its_opening(index):
+    household = _procedure(index, "1.011609")
+    answer = answer_procedure(household, "xin cong nhan ho lam nong nghiep co muc song trung binh thi xa lam "
+                                         "nhung buoc nao, co niem yet cong khai khong?")
+    assert "Niêm yết, thông báo công khai kết quả tại trụ sở xã trong thời gian 05 ngày làm việc" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
