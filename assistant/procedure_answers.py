@@ -964,7 +964,9 @@ _PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao
                           r"co quan nao|nop tai|lam o dau)(?![0-9a-z])")
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
-_SUBMITTED_TO = re.compile(r"\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+(?:các\s+|một\s+)?"
+_SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+|"
+                           r"\b(?:công dân|người dân|cá nhân|người yêu cầu|người đề nghị)\s+(?:trực tiếp\s+)?đến\s+)"
+                           r"(?:các\s+|một\s+)?"
                            r"(?:cơ quan|ủy ban|uỷ ban|ubnd|chủ tịch|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
                            r"văn phòng|chi nhánh|tổ chức|cơ sở|đơn vị)\b", re.IGNORECASE)
 _SUBMITTED_TO_CHARS = 170
@@ -1053,7 +1055,8 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
 
 # "có được … không", "… được không", "có thể … không": whether the citizen may; the record's
 # conditions and who may apply answer it (asked of a procedure already named).
-_ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)$")
+_ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)"
+                          r"(?: hay (?!la )[0-9a-z ]*)?$")    # "… được không, hay chỉ doanh nghiệp mới được"
 _CLAUSE_CHARS = 200
 _CHANNEL_WORDS = re.compile(r"truc tuyen|dich vu cong|buu chinh|online")
 _LABEL_CHARS = 25     # "Bước 1:" goes with what follows

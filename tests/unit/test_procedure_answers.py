@@ -786,3 +786,13 @@ def test_a_step_asked_of_a_long_procedure_is_quoted_before_its_opening(index):
                                          "nhung buoc nao, co niem yet cong khai khong?")
     assert "Niêm yết, thông báo công khai kết quả tại trụ sở xã trong thời gian 05 ngày làm việc" in answer.answer
     assert len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_may_i_with_an_alternative_and_a_citizen_going_to_the_office(index):
+    chain = _procedure(index, "1.014736")
+    answer = answer_procedure(chain, "Hộ kinh doanh như tôi có được đứng ra đề nghị dự án liên kết theo chuỗi giá trị "
+                                     "không, hay chỉ doanh nghiệp mới được?")
+    assert "Đối tượng thực hiện: Doanh nghiệp, Hợp tác xã" in answer.answer
+    card = _procedure(index, "1.014063")
+    answer = answer_procedure(card, "đổi thẻ căn cước có bắt buộc về công an xã nơi thường trú không hay làm ở đâu cũng được?")
+    assert "không phụ thuộc vào nơi cư trú" in answer.answer
