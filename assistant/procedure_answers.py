@@ -1109,11 +1109,14 @@ def _asked_clause(procedure: Procedure, question: str, min_score: int = 0) -> tu
     if len(asked) < max(_CLAUSE_MIN_WORDS, min_score // 2):
         return None
     q_pairs = _bigrams([t for t in tokens(question) if t in asked])
+    # "ai đứng ra lập": the clause saying who does that step says the verb, which counts twice
+    who = _WHO_DOES.search(" ".join(tokens(question)))
+    verb = who.group(0).split()[-1] if who else ""
     best: tuple[int, int, str, str] | None = None
     for attribute, label in _PROSE_FIELDS:
         for clause in _clauses(getattr(procedure, attribute) or "", _CASE_LABEL_CHARS):
             words = tokens(clause)
-            said = len(asked & set(words))
+            said = len(asked & set(words)) + (verb in asked and verb in words)
             if said < _CLAUSE_MIN_WORDS:
                 continue
             score = said + len(q_pairs & _bigrams(words))

@@ -796,3 +796,9 @@ def test_may_i_with_an_alternative_and_a_citizen_going_to_the_office(index):
     card = _procedure(index, "1.014063")
     answer = answer_procedure(card, "đổi thẻ căn cước có bắt buộc về công an xã nơi thường trú không hay làm ở đâu cũng được?")
     assert "không phụ thuộc vào nơi cư trú" in answer.answer
+
+
+def test_who_does_a_step_is_the_clause_saying_its_verb(index):
+    fee = _procedure(index, "2.002080")
+    answer = answer_procedure(fee, "ho so xin tien thu lao cho hoa giai vien thi ai dung ra lap?")
+    assert "Tổ trưởng tổ hòa giải lập hồ sơ đề nghị thanh toán thù lao" in answer.answer
