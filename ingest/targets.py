@@ -65,6 +65,21 @@ _PREPOSITION_START_RE = re.compile(r"^(?:tren|trong|so voi|cua|tai|tro len|tro x
 _BOUNDARY_RE = re.compile(r"[.;:!?(]| - |^\s*[-+•]\s")
 
 
+_AT_LEAST = ("toi thieu", "it nhat", "khong thap hon", "khong duoi", "khong it hon")
+_AT_MOST = ("toi da", "khong qua", "khong vuot qua")
+
+
+def bound_asked(folded_question: str) -> str:
+    """">=" when a question asks a floor ("tối thiểu bao nhiêu", "ít nhất mấy"), "<=" a ceiling,
+    "" otherwise: the same words `_comparator` reads in a plan."""
+    text = f" {folded_question} "
+    if any(f" {w} " in text for w in _AT_LEAST) or " tro len " in text:
+        return ">="
+    if any(f" {w} " in text for w in _AT_MOST) or " tro xuong " in text:
+        return "<="
+    return ""
+
+
 def _comparator(pre: str, post: str) -> str:
     pre = pre.strip()
     if pre.startswith(("dat ", "la ", "chiem ", "o muc ")):
@@ -73,9 +88,9 @@ def _comparator(pre: str, post: str) -> str:
     if pre.startswith("tang") or pre.startswith("giam"):
         kind = "increase" if pre.startswith("tang") else "decrease"
         return f"{kind}>=" if re.search(r"toi thieu|it nhat|tren", pre) else f"{kind}="
-    if post.strip() == "tro len" or pre.startswith(("toi thieu", "it nhat", "khong thap hon", "khong duoi", "khong it hon", "tu")):
+    if post.strip() == "tro len" or pre.startswith(_AT_LEAST + ("tu",)):
         return ">="
-    if post.strip() == "tro xuong" or pre.startswith(("toi da", "khong qua", "khong vuot qua")):
+    if post.strip() == "tro xuong" or pre.startswith(_AT_MOST):
         return "<="
     if pre.startswith(("tren", "hon")):
         return ">"

@@ -68,6 +68,7 @@ class Policy:
     # -- ranking targets ----------------------------------------------------------------------------
     target_sentence_factor: float = 0.75    # the whole sentence counts less than the quoted clause
     target_tie_weight: float = 0.05         # the rest of the sentence only breaks ties
+    target_bound_weight: float = 0.05       # a floor asked ("tối thiểu bao nhiêu") prefers a floor set, at equal cover
 
     # -- ranking sentences --------------------------------------------------------------------------
     section_factor: float = 0.8             # coverage through the section heading, discounted

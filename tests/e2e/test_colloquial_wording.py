@@ -111,3 +111,8 @@ def test_everyday_wording_is_answered_from_the_passage_that_holds_it(assistant, 
     answer = assistant.ask(question)
     assert not answer.abstained, answer.answer
     assert all(q in answer.answer for q in quoted), answer.answer
+
+
+def test_a_floor_asked_prefers_the_target_setting_a_floor(assistant):
+    answer = assistant.ask("Năm Dẫn muốn kiểm tra được tối thiểu bao nhiêu phần trăm theo kế hoạch kiểm tra?")
+    assert "tối thiểu 20%" in answer.answer, answer.answer

@@ -94,3 +94,11 @@ def test_every_plan_has_targets(parsed_plans):
             assert t.comparator in (">=", ">", "<=", "<", "=", "increase>=", "decrease>=", "increase=", "decrease=")
             assert t.unit and t.text and t.sentence and t.source is not None
             assert t.text in t.sentence
+
+
+def test_a_floor_or_ceiling_asked_reads_the_plans_comparator_words():
+    from ingest.targets import bound_asked
+    assert bound_asked("nam dan muon kiem tra duoc toi thieu bao nhieu phan tram") == ">="
+    assert bound_asked("it nhat may sang kien") == ">="
+    assert bound_asked("thoi gian giai quyet toi da bao nhieu ngay") == "<="
+    assert bound_asked("ty le hai long la bao nhieu") == ""

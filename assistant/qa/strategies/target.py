@@ -9,6 +9,7 @@ from assistant.qa.strategies.general import answer_general
 from assistant.qa.strategies.selection import measure_fit
 from assistant.schemas import Answer, Citation
 from ingest.models import Target
+from ingest.targets import bound_asked
 
 
 def answer_target(ctx: Context) -> Answer:
@@ -20,6 +21,7 @@ def answer_target(ctx: Context) -> Answer:
         docs = list(dict.fromkeys(r.chunk.document for r in ctx.ranked))
         ids = [i for d in docs for i in reg.targets_by_document.get(d, [])]
     topic = q.topic_terms
+    bound = bound_asked(q.folded)
     scored = []
     if topic and ids:
         weights = TermWeights(reg.target_terms[i] for i in ids) if len(ids) <= policy.large_store else reg.target_weights
@@ -33,6 +35,8 @@ def answer_target(ctx: Context) -> Answer:
             cov = max(cov_clause, policy.target_sentence_factor * cov_all)
             if cov > 0:
                 fit = policy.target_measure_weight * measure_fit(q.measure, g.subject, topic, weights)
+                if bound and g.comparator.endswith(bound):    # "tối thiểu bao nhiêu": a floor set
+                    fit += policy.target_bound_weight
                 scored.append(ScoredTask(i, g, cov, cov + policy.target_tie_weight * cov_all + fit,
                                          coverage_parts(topic, clause_terms, weights)))
         scored.sort(key=lambda s: (-s.score, s.index))
