@@ -749,6 +749,7 @@ _DOCUMENT_WORDS = frozenset({"giay", "chung", "nhan", "to", "ban", "sao", "chinh
 
 
 _NAMING_PAIR_DOCS = 2
+_PHRASE_BREAK = re.compile(r"[,;:.()/]")
 
 
 def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
@@ -760,7 +761,9 @@ def _asked_documents(procedure: Procedure, docs: Sequence[RequiredDocument], que
     pairs = {f"{a}_{b}" for a, b in zip(q_tokens, q_tokens[1:])
              if not {a, b} & (named | _QUESTION_STOPWORDS) and not (a.isdigit() or b.isdigit())
              and not {a, b} <= _DOCUMENT_WORDS}
-    doc_pairs = [_bigrams(tuple(tokens(d.name))) for d in docs]
+    # (pairs within a name's phrases: "ông, bà, cha, mẹ" holds no "ông bà")
+    doc_pairs = [set().union(*(_bigrams(tuple(tokens(part))) for part in _PHRASE_BREAK.split(d.name)))
+                 for d in docs]
     # a pair most documents share ("đăng ký" of "đăng ký hộ tịch") names none of them
     pairs = {pair for pair in pairs if sum(pair in dp for dp in doc_pairs) <= _NAMING_PAIR_DOCS}
     if not pairs:

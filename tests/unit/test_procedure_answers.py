@@ -762,8 +762,11 @@ def test_the_step_saying_where_names_the_person_it_goes_to_once(index):
 
 def test_a_pair_of_generic_document_words_names_no_document(index):
     death = _procedure(index, "1.005461")
-    answer = answer_procedure(death, "giay chung tu ngay xua bi mat roi, gio muon dang ky lai khai tu thi phai nop nhung gi?")
+    answer = answer_procedure(death, "ong ba toi mat tu nam 1990, giay chung tu ngay xua bi mat roi, gio muon dang ky "
+                                     "lai khai tu thi phai nop nhung gi?")
     assert "Trường hợp giấy tờ tùy thân" not in answer.answer and "Bản sao Giấy chứng tử" in answer.answer
+    # nor does a pair across a comma ("… là ông, bà, cha, mẹ …" of the power of attorney)
+    assert "Văn bản ủy quyền" not in answer.answer and "Tờ khai đăng ký lại khai tử" in answer.answer
 
 
 def test_checklist_names_what_is_filed_and_says_each_heading_once(index):
