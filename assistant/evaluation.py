@@ -601,9 +601,9 @@ def plan_key(document: str) -> str:
 
 def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log,
                   corpus: Sequence[Path] | None = None) -> None:
-    """Ingest the plans (the bundled ones, or `corpus`: other renditions of them) when a plan the
-    set needs is not in the store. A store holding a plan in two renditions would answer from
-    either, so that is refused with ValueError."""
+    """Ingest the plans (the bundled ones, or `corpus`: other renditions of them): the store skips
+    the unchanged ones, so only missing, changed or stale plans are parsed. A store holding a
+    plan in two renditions would answer from either, so that is refused with ValueError."""
     needed = {plan_key(d) for q in questions for d in q.gold_documents}
     held = [d.document for d in assistant.documents()]
     if corpus:
@@ -614,14 +614,16 @@ def ensure_corpus(assistant, questions: Sequence[GoldQuestion], log,
             raise ValueError("kho đã có kế hoạch này ở dạng tệp khác: " + ", ".join(twice)
                              + " (dùng một CCHC_HOME mới cho --corpus)")
     missing = needed - {plan_key(d) for d in held}
-    if missing or corpus:
-        sources = list(corpus) if corpus else [CORPUS_DIR]
-        if missing:
-            log(f"Đang nạp kế hoạch từ {', '.join(map(str, sources))} (thiếu: {', '.join(sorted(missing))})…")
-        results = assistant.ingest(sources)
-        bad = [r for r in results if not getattr(r, "ok", True)]
-        if bad:
-            log(f"Cảnh báo: {len(bad)} tệp nạp lỗi: {bad}")
+    sources = list(corpus) if corpus else [CORPUS_DIR]
+    if missing:
+        log(f"Đang nạp kế hoạch từ {', '.join(map(str, sources))} (thiếu: {', '.join(sorted(missing))})…")
+    # Every time: ingesting is idempotent (unchanged files are skipped), and a plan parsed by an
+    # older pipeline (`ingest.pipeline.PIPELINE_VERSION`) is parsed again, so a set is scored on
+    # what the parsers read now, not on a store's stale parses.
+    results = assistant.ingest(sources)
+    bad = [r for r in results if not getattr(r, "ok", True)]
+    if bad:
+        log(f"Cảnh báo: {len(bad)} tệp nạp lỗi: {bad}")
 
 
 def _plan_files(path: Path) -> list[Path]:

@@ -55,10 +55,12 @@ def load_rows(path: Path = PROCEDURE_SET) -> list[dict]:
 
 
 def ensure_catalogue(assistant, log: Callable[[str], None] = lambda _: None) -> None:
-    """Ingest the bundled procedure records when the store has none."""
+    """Ingest the bundled procedure records: all of them into an empty store; otherwise the
+    store skips the unchanged ones and parses again those an older pipeline parsed, so a set
+    is never scored on stale parses."""
     if not assistant.procedures(limit=1):
         log(f"Đang nạp danh mục thủ tục mẫu từ {PROCEDURES_DIR}…")
-        assistant.ingest([PROCEDURES_DIR])
+    assistant.ingest([PROCEDURES_DIR])
 
 
 def run_procedure_group(system, path: Path = PROCEDURE_SET, max_chars: int | None = None) -> dict:

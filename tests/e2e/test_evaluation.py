@@ -306,11 +306,14 @@ class _HeldPlans:
         return []
 
 
-def test_ensure_corpus_ingests_only_when_a_gold_plan_is_missing():
+def test_ensure_corpus_always_hands_the_plans_to_the_idempotent_ingest_and_says_what_is_missing():
     full, partial = _HeldPlans(list(PLAN_TEXT)), _HeldPlans(["di-linh_2026-2030.txt"])
-    ev.ensure_corpus(full, QUESTIONS, lambda m: None)
-    ev.ensure_corpus(partial, QUESTIONS, lambda m: None)
-    assert full.ingested == [] and partial.ingested == [[ev.CORPUS_DIR]]
+    said_full, said_partial = [], []
+    ev.ensure_corpus(full, QUESTIONS, said_full.append)
+    ev.ensure_corpus(partial, QUESTIONS, said_partial.append)
+    # the store skips unchanged plans and re-parses stale ones: so both ask it
+    assert full.ingested == [[ev.CORPUS_DIR]] and partial.ingested == [[ev.CORPUS_DIR]]
+    assert said_full == [] and any("thiếu" in m for m in said_partial)
 
 
 def test_ensure_corpus_takes_other_renditions_of_the_gold_plans_and_refuses_two_at_once(tmp_path):
@@ -349,6 +352,9 @@ def test_main_prints_one_json_object_and_writes_reports(monkeypatch, tmp_path, c
 
         def documents(self):
             return [type("D", (), {"document": d})() for d in PLAN_TEXT]
+
+        def ingest(self, paths):
+            return []      # everything held and unchanged: the store skips it
 
         def close(self):
             pass
