@@ -746,9 +746,7 @@ def _case_fit(group: str, question: str) -> int:
 # "giấy chứng nhận", "giấy chứng sinh") names no document in particular.
 _DOCUMENT_WORDS = frozenset({"giay", "chung", "nhan", "to", "ban", "sao", "chinh", "van", "don", "mau",
                              "ho", "so", "the", "tuc"})
-
-
-_NAMING_PAIR_DOCS = 2
+_NAMING_PAIR_DOCS = 2      # a pair in more of a record's documents than this names none of them
 _PHRASE_BREAK = re.compile(r"[,;:.()/]")
 
 
@@ -996,7 +994,9 @@ def _submission_clause(procedure: Procedure, question: str) -> str:
     return _short(clause, _SUBMITTED_TO_CHARS).rstrip(" ;,")
 
 
-def _where_text(procedure: Procedure, question: str) -> str:
+def _where_text(procedure: Procedure, question: str, submitted: str = "") -> str:
+    """The ways of submitting, the agency, and where the file goes: the reception address,
+    else `submitted` (the steps' clause, see `_place_submitted`)."""
     if not procedure.ways:
         return "hồ sơ không ghi hình thức nộp."
     channels = list(dict.fromkeys(w.channel_text for w in procedure.ways))
@@ -1011,7 +1011,7 @@ def _where_text(procedure: Procedure, question: str) -> str:
         lines.append(f"Cơ quan thực hiện: {_short(procedure.agency, 150)}")
     if procedure.reception_address.strip():
         lines.append(f"Nơi tiếp nhận hồ sơ: {_short(procedure.reception_address, 150)}")
-    elif submitted := _place_submitted(procedure, question):
+    elif submitted:
         lines.append(f"Trình tự thực hiện ghi: {submitted[0].upper()}{submitted[1:]}")
     return "\n".join(lines)
 
@@ -1215,7 +1215,7 @@ _TIGHT_CHARS = 100
 def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
                 tight: bool = False, found: dict[str, tuple[str, str]] | None = None) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact). `found`: the (field label,
-    sentence) the "duty" and "clause" facets quote, looked up once per answer."""
+    sentence) the "duty", "clause" and "where" ("submitted") facets quote, looked up once per answer."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
@@ -1229,11 +1229,12 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return _fee_text(procedure, tight, question), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
-        text = _where_text(procedure, question)
+        submitted = (found or {}).get("submitted", ("", ""))[1]
         quoted = ", ".join(dict.fromkeys(w.channel_text for w in procedure.ways))
-        if "Trình tự thực hiện ghi: " in text:     # the step quoted is cited with the channels
-            quoted += "\n" + text.rsplit("Trình tự thực hiện ghi: ", 1)[1]
-        return text, "Cách thức thực hiện › Hình thức nộp", quoted, not procedure.ways
+        if submitted and procedure.ways:     # the step quoted is cited with the channels
+            quoted += "\n" + submitted
+        return _where_text(procedure, question, submitted), "Cách thức thực hiện › Hình thức nộp", \
+            quoted, not procedure.ways
     if facet == "steps":
         if not procedure.steps:
             return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
@@ -1349,12 +1350,14 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         facets, found["clause"] = ["clause"], clause
     elif facets == ["where"] and may_i and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
+    if "where" in facets and (submitted := _place_submitted(procedure, question)):
+        found["submitted"] = ("Trình tự thực hiện", submitted)
     if "time" in facets and "conditions" not in facets and duty:
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     elif len(facets) == 1 and facets[0] in _COMPANION_FACETS and \
             (clause := _asked_clause(procedure, question, _COMPANION_MIN_SCORE)) and \
             not (facets[0] == "applicants" and clause[0] == "Đối tượng thực hiện") and \
-            not (facets[0] == "where" and _place_submitted(procedure, question)) and \
+            not (facets[0] == "where" and "submitted" in found) and \
             not _facet_body(facets[0], procedure, question, MAX_ANSWER_CHARS, found=found)[3]:
         facets, found["clause"] = facets + ["clause"], clause     # not when the record lacks the facet
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
