@@ -26,7 +26,7 @@ from assistant.procedure_lexicon import (
     matching_entries,
 )
 from assistant.qa.policy import DEFAULT_POLICY, Policy
-from assistant.spelling import telex_readings
+from assistant.spelling import MIN_LENGTH, SpellingCorrector, Vocabulary, i_y_variant, telex_readings
 from assistant.schemas import Answer, Citation
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.procedures import facet_texts
@@ -223,6 +223,7 @@ class ProcedureIndex:
     contrasts: tuple = ()        # exclusive cases of a name's slot (`procedure_lexicon.load_contrasts`)
     # The everyday names holding a channel's name ("vneid mức 2"), read on the question as typed.
     channel_lexicon: tuple[LexiconEntry, ...] = ()
+    speller: SpellingCorrector | None = None    # one-letter slips against the records' words
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -239,7 +240,10 @@ class ProcedureIndex:
         n = max(len(procedures), 1)
         index.idf = {t: math.log(1 + n / c) for t, c in df.items()}
         index.max_idf = math.log(1 + n)
-        index.record_words = frozenset(t for p in procedures for t in tokens(" ".join(facet_texts(p).values())))
+        texts = [" ".join(facet_texts(p).values()) for p in procedures]
+        index.record_words = frozenset(t for text in texts for t in tokens(text))
+        everyday = {t for entry in index.lexicon for t in entry.phrase_tokens}
+        index.speller = SpellingCorrector(Vocabulary.of(texts), protected=everyday) if texts else None
         for procedure, name, head in zip(procedures, index.names, index.heads):
             head_set, name_set = frozenset(head), frozenset(name)
             index.keys.append(_NameKeys(
@@ -335,7 +339,7 @@ def _bigrams(toks: Sequence[str]) -> set[str]:
 # How citizens say "apply" whatever the procedure; cut like the cue phrases ("hồ sơ" folds
 # to "ho so", which would otherwise meet "hộ" in hộ tịch, hộ kinh doanh).
 _FILLER_RE = re.compile(r"(?<![0-9a-z])(?:nop ho so|lam ho so|ho so|lam thu tuc hanh chinh|lam thu tuc|thu tuc hanh chinh|thu tuc|tthc|nop"
-                        r"|bao nhieu|hien nay|hien tai|chuan bi)(?![0-9a-z])")
+                        r"|bao nhieu|hien nay|hien tai|bay gio|chuan bi)(?![0-9a-z])")
 
 
 def _naming_tokens(question: str) -> list[str]:
@@ -347,8 +351,24 @@ def _naming_tokens(question: str) -> list[str]:
     return _FILLER_RE.sub(" ", folded).split()
 
 
-def _question_content(q_tokens: Sequence[str]) -> list[str]:
-    return [t for t in q_tokens if t not in _QUESTION_STOPWORDS and not t.isdigit()]
+# Question words that fold like a name's word: "cần"/"căn", "thế"/"thẻ", "chị"/"chi nhánh", "xa"/"xã".
+_FOLDING_TWINS = frozenset({"can", "the", "chi", "xa"})
+
+
+def _question_content(q_tokens: Sequence[str], index: ProcedureIndex | None = None) -> list[str]:
+    """The question's naming words. A folding twin stays when it makes a name's word pair with
+    a neighbouring naming word ("the can cuoc", "chi nhanh", "hop tac xa")."""
+    def pairs_in_a_name(i: int) -> bool:
+        if index is None:
+            return False
+        before = i > 0 and q_tokens[i - 1] not in _QUESTION_STOPWORDS \
+            and f"{q_tokens[i - 1]}_{q_tokens[i]}" in index.idf
+        after = i + 1 < len(q_tokens) and q_tokens[i + 1] not in _QUESTION_STOPWORDS \
+            and f"{q_tokens[i]}_{q_tokens[i + 1]}" in index.idf
+        return before or after
+
+    return [t for i, t in enumerate(q_tokens) if not t.isdigit()
+            and (t not in _QUESTION_STOPWORDS or (t in _FOLDING_TWINS and pairs_in_a_name(i)))]
 
 
 # Citizens ask; among equally fitting procedures, one a citizen can apply for comes first.
@@ -384,16 +404,42 @@ def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
     return False
 
 
-def _telex_read(word: str, index: ProcedureIndex) -> str:
-    """A word no record uses, read as the record word its Telex keys make ("daau" -> "dau")."""
-    if word in index.record_words or word.isdigit():
+def _telex_read(word: str, index: ProcedureIndex, before: str | None = None, after: str | None = None) -> str:
+    """A word no record uses, read as the record word its Telex keys make ("daau" -> "dau"),
+    else as the record word one letter away that makes a name's word pair with a neighbour
+    ("xac nhn" -> "nhan");
+    a final i/y written the other way than the records pair it ("dang ki" -> "ky") is theirs."""
+    if word.isdigit():
         return word
-    return next((r for r in telex_readings(word, inside_tones=False) if r in index.record_words), word)
+    if word in index.record_words:
+        variant = i_y_variant(word)
+        pairs = index.speller.bigrams if index.speller is not None else {}
+        if variant is not None and before is not None and pairs.get((before, variant), 0) > pairs.get((before, word), 0):
+            return variant
+        return word
+    read = next((r for r in telex_readings(word, inside_tones=False) if r in index.record_words), word)
+    if read != word or index.speller is None or len(word) < MIN_LENGTH or index.speller.known(word):
+        return read
+    # only a slip that completes a name's word pair, and a letter dropped only when doubled:
+    # "taxi", "mắm" are words the records lack, not slips of "tai", "ma"
+    doubled = any(a == b for a, b in zip(word, word[1:]))
+    naming = [c for c in sorted(index.speller.candidates(word))
+              if (len(c) >= len(word) or doubled)
+              and (f"{before}_{c}" in index.idf or f"{c}_{after}" in index.idf)]
+    return max(naming, key=lambda c: index.speller.counts[c]) if naming else word
+
+
+def _read_slips(words: Sequence[str], index: ProcedureIndex) -> list[str]:
+    read: list[str] = []
+    for i, word in enumerate(words):
+        after = words[i + 1] if i + 1 < len(words) else None
+        read.append(_telex_read(word, index, read[-1] if read else None, after))
+    return read
 
 
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
-    q_tokens = [_telex_read(t, index) for t in _naming_tokens(question)]
+    q_tokens = _read_slips(_naming_tokens(question), index)
     negated = _negated(q_tokens)
     unsaid = {t for run in negated for t in run}
     if negated:    # what the procedure is not does not name it
@@ -411,7 +457,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         bigrams |= _bigrams(entry.target_tokens)
     # The question's naming words, plus its compounds that some name uses ("ly_hon",
     # "lai_xe"): "ly hôn" must not pass for "kết hôn" on the strength of "hôn".
-    words = _question_content(q_tokens)
+    words = _question_content(q_tokens, index)
     content = words + [b for b in _bigrams(words) if b in index.idf]
     # A word no procedure name uses names something outside the catalogue ("kết nạp Đảng",
     # "công ty"): it weighs double, unless the lexicon explains it.

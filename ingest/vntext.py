@@ -50,6 +50,16 @@ ABBREVIATIONS: dict[str, str] = {
     "TBXH": "thương binh xã hội",
     "LĐTB&XH": "lao động thương binh và xã hội",
     "BHYT": "bảo hiểm y tế",
+    # what citizens write of the procedures' names
+    "BHXH": "bảo hiểm xã hội",
+    "BHTN": "bảo hiểm thất nghiệp",
+    "HTX": "hợp tác xã",
+    "CMND": "chứng minh nhân dân",
+    "QSDĐ": "quyền sử dụng đất",
+    "GPXD": "giấy phép xây dựng",
+    "GPLX": "giấy phép lái xe",
+    "ĐKKD": "đăng ký kinh doanh",
+    "HKD": "hộ kinh doanh",
     "PAR INDEX": "chỉ số cải cách hành chính",
     "SIPAS": "chỉ số hài lòng",
 }

@@ -241,7 +241,7 @@ def accent_mismatch(question: str, evidence: str) -> bool:
     topic = [w for w in topic_tokens(question)]
     written = [w for _, w in _aligned_written(question)]
     q_pairs = {(a.lower(), b.lower()) for (ta, a), (tb, b) in zip(zip(topic, written), zip(topic[1:], written[1:]))
-               if a and b and ta != BARRIER and tb != BARRIER and has_diacritics(a + b)}
+               if a and b and ta != BARRIER and tb != BARRIER and has_diacritics(a) and has_diacritics(b)}
     if not q_pairs:
         return False
     folded_q = {(fold(a), fold(b)) for a, b in q_pairs}

@@ -772,28 +772,44 @@ def repair_spelling(question: str, speller) -> str:
     if speller is None:
         return question
     correction = speller.correct(question)
-    if not correction.changed:
-        return question
     fixes = dict(correction.changes)
+    words = _words(question)
     pieces, last = [], 0
-    for n, (start, end, folded) in enumerate(_words(question)):
+    for n, (start, end, folded) in enumerate(words):
         written = question[start:end]
         if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
             continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
         key = fold(written).lower()
         fixed = fixes.get(key)
+        if fixed is None and has_diacritics(written) and key in speller.counts \
+                and key not in speller.protected and written.lower() not in speller.written:
+            # "đôn đóc", "hoà": a word the plans write otherwise; its accents say nothing, its
+            # folded syllable is theirs
+            pieces += [question[last:start], key]
+            last = end
+            continue
         if fixed and fixed == i_y_variant(key):
             pieces += [question[last:start], swap_i_y(written)]   # "kí" → "ký": its tone kept
             last = end
             continue
         if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
-                and folded[-1:] not in TELEX_TONES:
+                and folded[-1:] not in TELEX_TONES and not _paired_both_sides(fixed, words, n, fixes, speller):
             continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
-                                  # "lựcj" — no syllable ends in a tone key — are not)
+                                  # "lựcj" — no syllable ends in a tone key — are not), unless the
+                                  # repair is what the plans say between the same neighbours
+                                  # ("đôn đốc vệc thực hiện" -> "việc")
         if fixed and fixed != folded:
             pieces += [question[last:start], fixed]
             last = end
     return "".join(pieces) + question[last:]
+
+
+def _paired_both_sides(fixed: str | None, words: list[tuple[int, int, str]], n: int, fixes: dict,
+                       speller) -> bool:
+    if not fixed or not 0 < n < len(words) - 1:
+        return False
+    before, after = (fixes.get(words[i][2], words[i][2]) for i in (n - 1, n + 1))
+    return bool(speller.bigrams[(before, fixed)] and speller.bigrams[(fixed, after)])
 
 
 _CUE_PHRASES = frozenset(p for cues in _CUES.values() for p, _ in cues)

@@ -18,7 +18,7 @@ from ingest.vntext import nfc
 from tests.conftest import REPO
 from tests.unit.test_dev5_plan_set import COMMUNES, TEXTS, _docs, _unaccented
 
-SPLITS = ("dev6", "dev7", "dev8")
+SPLITS = ("dev6", "dev7", "dev8", "dev9")
 COMPOSITION = {"paraphrase": 14, "typo": 8, "follow_up": 10, "list": 6, "period": 6, "count": 4,
                "comparison": 6, "section": 8, "near_miss": 8}
 

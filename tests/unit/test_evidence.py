@@ -65,3 +65,8 @@ def test_period_spellings_for_sentence_search():
     assert "10/02/2026" in period_needles(day)
     assert "quy i/2026" in period_needles(Period(date(2026, 1, 1), date(2026, 3, 31), "x"))
     assert period_phrase(day) == "trước ngày 10/02/2026"
+
+
+def test_a_pair_with_an_unaccented_word_says_nothing_of_accents():
+    # "đôn doc" (a misspelt "đóc" read as its folded syllable) against "đôn đốc": no mismatch
+    assert not accent_mismatch("Ai đôn doc cải cách?", "Văn phòng đôn đốc cải cách")

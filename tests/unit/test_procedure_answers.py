@@ -677,6 +677,32 @@ def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_st
     assert ranked[0].procedure.code == "1.013978" and is_confident(ranked[0], runner_up=runner_up(ranked))
 
 
+def test_a_one_letter_slip_is_read_as_the_records_word_that_makes_a_names_pair(index):
+    from assistant.procedure_answers import _read_slips
+
+    # "nhn" between "xac" and "cu": the "xác nhận" of "Xác nhận thông tin về cư trú"
+    ranked = rank_procedures("con toi can giay xac nhn cu tru de nop cho truong thi xin o dau", index, k=8)
+    assert ranked[0].procedure.code == "1.010041" and is_confident(ranked[0], runner_up=runner_up(ranked))
+    assert _read_slips(["dang", "ky", "khai", "sihn"], index)[-1] == "sinh"
+    # "đăng kí": the records write "ký" after "đăng"
+    assert _read_slips(["dang", "ki", "thuong", "tru"], index)[1] == "ky"
+    assert rank_procedures("dang ki thuong tru mat bao lau", index)[0].procedure.code == "1.004222"
+    # words the records lack stay as typed: a dropped letter is no slip, nor an everyday word
+    assert _read_slips(["kinh", "doanh", "taxi"], index)[-1] == "taxi"
+    assert _read_slips(["nuoc", "mam", "cha", "ca"], index)[1] == "mam"
+    assert _read_slips(["mo", "tiem"], index)[1] == "tiem"
+
+
+def test_a_question_word_that_folds_like_a_names_word_names_it_beside_its_pair(index):
+    from assistant.procedure_answers import _naming_tokens, _question_content
+
+    words = _question_content(_naming_tokens("Đổi thẻ căn cước gắn chip bây giờ hết bao nhiêu tiền vậy?"), index)
+    assert words[:4] == ["doi", "the", "can", "cuoc"] and "bay" not in words
+    assert "can" not in _question_content(_naming_tokens("lam khai sinh can giay gi"), index)
+    ranked = rank_procedures("Đổi thẻ căn cươc gắn chíp bây giờ hết bao nhiu tiền vậy?", index, k=8)
+    assert ranked[0].procedure.code == "1.014063" and is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
 @pytest.mark.parametrize("question, code", [
     # a spouse's nationality is the foreign element of the name
     ("vợ tôi là người Trung Quốc, đăng ký kết hôn cần giấy tờ gì", "2.000806"),

@@ -17,7 +17,8 @@ RECORDS = REPO / "data" / "procedures"
 SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 35, 50),
         ("dev4_procedures.jsonl", 31337, 40, 50), ("dev5_procedures.jsonl", 5555, 40, 55),
         ("dev6_procedures.jsonl", 6666, 40, 55), ("dev7_procedures.jsonl", 7777, 40, 55),
-        ("dev8_procedures.jsonl", 8888, 40, 55)]
+        ("dev8_procedures.jsonl", 8888, 40, 55),
+        ("dev9_procedures.jsonl", 9999, 40, 55)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -102,7 +103,7 @@ def test_dev6_composition_as_citizens_ask():
     _check_lacking_quotes_and_facets(rows, shortest_quote=15)
 
 
-@pytest.mark.parametrize("split", ["dev7", "dev8"])
+@pytest.mark.parametrize("split", ["dev7", "dev8", "dev9"])
 def test_dev7_and_dev8_composition_as_citizens_ask(split):
     rows = _rows(f"{split}_procedures.jsonl")
     assert len(rows) == 60 and [r["id"] for r in rows] == [f"{split}-{i:03d}" for i in range(1, 61)]

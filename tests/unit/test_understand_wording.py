@@ -135,3 +135,15 @@ def test_so_may_asks_the_plans_number_only_after_a_document_is_named():
     for question in ("lộc hòa dân muốn phản ánh thủ tục thì gọi tổng đìa số mấy?",
                      "so dien thoai duong day nong o nam dan la so may"):
         assert _u(question).fact_kind != "number", question
+
+
+def test_a_short_word_typed_with_wrong_diacritics_is_read_as_the_plans_word_between_its_neighbours(speller):
+    # "vệc" between "đốc" and "thực": the plans say "đôn đốc việc thực hiện"; a short accented
+    # word the plans lack elsewhere stays as typed ("chạy" is meant)
+    assert "viec" in repair_spelling("ai theo dõi, đôn đốc vệc thực hiện kế hoạch", speller).split()
+    assert "chạy" in repair_spelling("phần mềm chạy thế nào", speller)
+    # "đóc": a spelling the plans never write of a syllable they use loses its misleading accents
+    # (a word the lexicon or the cues protect is left to them)
+    plain = SpellingCorrector(PLAN_TEXTS)
+    assert repair_spelling("đôn đóc việc thực hiện", plain) == "đôn doc việc thực hiện"
+    assert repair_spelling("đôn đốc việc thực hiện", plain) == "đôn đốc việc thực hiện"

@@ -242,3 +242,11 @@ def test_a_second_plan_detail_asked_with_the_first():
 ])
 def test_a_compound_of_function_syllables_stays_in_the_topic(question, compound):
     assert compound in content_terms(question)
+
+
+def test_the_abbreviations_citizens_write_of_procedures_meet_their_written_out_form():
+    from ingest.vntext import tokens
+
+    assert tokens("thành lập HTX") == tokens("thành lập hợp tác xã")
+    assert tokens("sổ BHXH") == tokens("sổ bảo hiểm xã hội")
+    assert tokens("xin GPXD") == tokens("xin giấy phép xây dựng")
