@@ -1,5 +1,6 @@
-"""Checks on the blind plan-question dev sets eval/dev6_questions.jsonl (session 10) and
-eval/dev7_questions.jsonl (session 11), written the same way and to the same composition.
+"""Checks on the blind plan-question dev sets eval/dev6_questions.jsonl (session 10),
+eval/dev7_questions.jsonl (session 11), dev8 (session 16) and dev9 (session 17), written the same way
+and to the same composition.
 
 Written blind from the four plans and eval/README.md. Every fact has a variant that is an exact
 (NFC) substring of its plan(s), except a derived count, whose counted task openings are; gold

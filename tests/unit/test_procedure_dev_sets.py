@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7, dev8) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7, dev8, dev9) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
