@@ -58,7 +58,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
               "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
-              "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao"),
+              "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao", "kieu gi"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
                    "truoc bao lau", "phai lam trong", "co bat buoc", "bat buoc phai", "truong hop nao"),
     "result": ("nhan duoc gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "nhan nhung gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
@@ -92,6 +92,9 @@ _CHANNEL_CUES = frozenset({"online", "truc tuyen", "qua mang", "buu dien", "buu 
 
 _CHANNEL_CUE_TOKENS = tuple(tuple(cue.split()) for cue in sorted(_CHANNEL_CUES))
 
+# "đóng tiền tạm ứng án phí kiểu gì", "nộp lệ phí bằng cách nào": how to pay is a step, not the amount.
+_PAY_HOW = re.compile(r"(?<![0-9a-z])(?:dong|nop|tra|thanh toan) (?:tien|phi|le phi)(?: [0-9a-z]+){0,5}?"
+                      r" (?:nhu the nao|the nao|kieu gi|bang cach nao|cach nao|ra sao)(?![0-9a-z])")
 # "ai ghi", "ai đứng ra lập", "ai có trách nhiệm lập": who does a step of the procedure.
 _WHO_DOES = re.compile(r"(?<![0-9a-z])ai (?:la nguoi |co trach nhiem |dung ra |se )?"
                        r"(?:ghi|lap|viet|khai|ky|xac nhan|tiep nhan|dung ra|co trach nhiem)(?![0-9a-z])")
@@ -146,6 +149,8 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     if "fee" in facets and _ELIGIBILITY.search(folded) and \
             not any(_FEE_ASKED.fullmatch(folded[a:b]) for a, b, f in kept if f == "fee"):
         facets.remove("fee")
+    if _PAY_HOW.search(folded):
+        return ["steps"]
     # "nộp online được không" is about where, not the fee/time words it may also carry.
     if "steps" in facets and len(facets) > 1:
         facets.remove("steps")   # "như thế nào" rides along with more specific asks

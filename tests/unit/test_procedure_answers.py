@@ -677,6 +677,12 @@ def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_st
     assert ranked[0].procedure.code == "1.013978" and is_confident(ranked[0], runner_up=runner_up(ranked))
 
 
+def test_how_to_pay_asks_the_steps_not_the_amount():
+    assert detect_facets("nop don khoi kien online roi thi dong tien tam ung an phi kieu gi") == ["steps"]
+    assert detect_facets("dang ky tam tru nop le phi bang cach nao") == ["steps"]
+    assert detect_facets("dang ky tam tru nop le phi bao nhieu") == ["fee"]
+
+
 def test_a_one_letter_slip_is_read_as_the_records_word_that_makes_a_names_pair(index):
     from assistant.procedure_answers import _read_slips
 
