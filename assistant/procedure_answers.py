@@ -689,8 +689,10 @@ def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]
     `ranked`: `rank_procedures` (best first); `text`: [(record document, best facet chunk BM25)],
     best first; `dense`: [(record document, cosine)], best first. The text ranking's best is
     taken when its score is high and ahead of the next record's, the name ranking holds it near
-    the top and the dense ranking too (`Policy.procedure_text_*`), it names no other action, and
-    the question says something of the record's head: a record whose action the question leaves
+    the top and the dense ranking too (`Policy.procedure_text_*`), and the question says
+    something of the record's head (a citizen's "đăng ký hỗ trợ …" applies for what the record
+    calls "Phê duyệt đối tượng được hỗ trợ …": another action word is no bar when the record's
+    own text, its name and its meaning all agree): a record whose action the question leaves
     unsaid ("Ủy quyền lĩnh thay … trợ cấp thất nghiệp" for "xin trợ cấp thất nghiệp") is a
     neighbour of what was asked, not its procedure."""
     if not ranked or not text or not dense:
@@ -702,7 +704,7 @@ def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]
     if document not in [d for d, _ in dense[:policy.procedure_text_dense_rank]]:
         return None
     best = next((m for m in ranked[:policy.procedure_text_lexical_rank] if m.procedure.document == document), None)
-    if best is None or best.narrowed or best.coverage <= 0.0 or (best.action_conflict and not best.vouched):
+    if best is None or best.narrowed or best.coverage <= 0.0:
         return None
     return [best] + [m for m in ranked if m is not best]
 

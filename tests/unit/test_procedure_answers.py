@@ -592,6 +592,16 @@ def test_a_situation_in_the_words_of_a_records_text_names_that_record(index):
     assert fuse_text(ranked, [(document, 42.0)], [("1.001601.json", 0.9)] * 3 + dense) is None
 
 
+def test_the_citizens_own_action_word_does_not_bar_a_record_all_rankings_agree_on(index):
+    # "đăng ký hỗ trợ phí bảo hiểm nông nghiệp": the record is "Phê duyệt đối tượng được hỗ trợ …"
+    question = "dang ky ho tro phi bao hiem nong nghiep cho ruong lua co nop online duoc khong hay phai len xa"
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == "1.005412" and ranked[0].action_conflict
+    document = ranked[0].procedure.document
+    chosen = fuse_text(ranked, [(document, 41.2), ("1.010091.json", 14.5)], [(document, 0.906)])
+    assert chosen is not None and chosen[0].procedure.code == "1.005412"
+
+
 def test_a_record_whose_action_the_question_leaves_unsaid_is_not_rescued_by_its_text(index):
     # "Ủy quyền lĩnh thay … trợ cấp thất nghiệp": the question asks for the benefit, not a proxy
     ranked = rank_procedures("xin tro cap that nghiep can giay to gi", index, k=8)
