@@ -308,3 +308,12 @@ def test_a_whole_year_without_a_due_cue_scopes_an_area_list(assistant):
 def test_accountable_to_whom_quotes_the_sentence_saying_chiu_trach_nhiem_truoc(assistant):
     answer = assistant.ask("Thủ trưởng các cơ quan ở Đại Phước chịu trách nhiệm trước ai về kết quả thực hiện?")
     assert "chịu trách nhiệm trước Chủ tịch UBND xã" in answer.answer
+
+
+def test_how_the_plan_was_made_and_the_kind_of_document_asked_are_no_subject_of_its_basis(assistant):
+    # "được xây dựng căn cứ vào quyết định nào": the plan's own basis, not a passage on "xây dựng"
+    answer = assistant.ask("Kế hoạch CCHC của Lộc Hòa được xây dựng căn cứ vào quyết định nào của huyện?")
+    assert not answer.abstained and "Quyết định số 128/QĐ-UBND" in answer.answer and "Lộc Ninh" in answer.answer
+    # a subject the question names still gets the passage on it
+    subject = assistant.ask("Bộ phận một cửa của Lộc Hòa được thành lập theo quyết định nào?")
+    assert "Quyết định số 128/QĐ-UBND ngày 14 tháng 01" not in subject.answer

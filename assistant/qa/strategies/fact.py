@@ -17,6 +17,12 @@ from assistant.schemas import Answer, Citation
 from ingest.vntext import commune_key, fold, tokens
 
 
+# How a plan was made ("xây dựng", "ban hành", "soạn thảo") and the kinds of document a basis is
+# ("quyết định", "văn bản" …): said in a question about the plan's own basis, they are no subject.
+_NOT_A_SUBJECT = frozenset({"xay_dung", "ban_hanh", "soan_thao", "quyet_dinh", "van_ban", "nghi_quyet",
+                            "nghi_dinh", "chi_thi", "thong_tu"})
+
+
 def answer_fact(ctx: Context) -> Answer:
     reg = ctx.index
     q = ctx.query
@@ -72,8 +78,11 @@ def answer_fact(ctx: Context) -> Answer:
 
     # "Theo quyết định nào?" about a particular subject ("bộ phận một cửa") is not about the
     # plan's own legal basis: quote the sentence naming a document on that subject instead.
+    # ("được xây dựng căn cứ vào quyết định nào": how the plan was made and the kind of document
+    # asked, not a subject)
+    unsubject = {w for pair in _NOT_A_SUBJECT if pair in q.topic_terms for w in pair.split("_")}
     plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS
-                      and not YEAR_RE.fullmatch(t)]) <= 1
+                      and t not in unsubject and not YEAR_RE.fullmatch(t)]) <= 1
     if kind in ("implements", "basis") and not plan_level:
         ctx.scope = [doc.commune] if doc.commune else ctx.scope
         ctx.ranked = []
