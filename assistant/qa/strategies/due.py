@@ -34,8 +34,10 @@ def answer_due(ctx: Context) -> Answer:
             return found
     ids = focus(reg, q, ids, ctx.policy)
     if ids:
-        subject = f"nhiệm vụ bắt đầu thực hiện {label}" if period and period.mode == "from" else \
-            f"nhiệm vụ có thời hạn hoàn thành {label}"
+        # the list is the agency's when one is named (the registry filter is on the lead): say so
+        led = f" do {q.agency} chủ trì" if q.agency else ""
+        subject = f"nhiệm vụ{led} bắt đầu thực hiện {label}" if period and period.mode == "from" else \
+            f"nhiệm vụ{led} có thời hạn hoàn thành {label}"
         found = list_answer(ctx, ids, subject.rstrip(), sort_by_due=True, count_first=True)
         if ongoing:
             found.answer += f"\nThường xuyên (không tính là đến hạn): {len(ongoing)} nhiệm vụ."
