@@ -37,7 +37,7 @@ from assistant.qa.strategies.due import answer_due
 from assistant.qa.strategies.fact import answer_fact
 from assistant.qa.strategies.field import answer_field
 from assistant.qa.strategies.general import answer_general
-from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area
+from assistant.qa.strategies.listing import answer_list_by_agency, answer_list_by_area, answer_list_by_topic
 from assistant.qa.strategies.procedure import answer_procedure_question, choose_procedure
 from assistant.qa.strategies.target import answer_target
 from assistant.qa.understand import cue_words, is_cross_commune, names_every_commune, question_topic, understand
@@ -287,7 +287,8 @@ class Answerer:
             result = STRATEGIES[Intent.COMPARISON](ctx)
             result.intent = Intent.COMPARISON.value
         else:
-            listed = answer_list_by_area(ctx) if q.listing and not q.agency and not q.count else None
+            listed = (answer_list_by_area(ctx) or answer_list_by_topic(ctx)) \
+                if q.listing and not q.agency and not q.count else None
             if listed is None and q.intent == Intent.GENERAL and not q.count:
                 listed = answer_section(ctx)
             result = listed if listed is not None else strategy(ctx)

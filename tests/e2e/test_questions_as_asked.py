@@ -317,3 +317,14 @@ def test_how_the_plan_was_made_and_the_kind_of_document_asked_are_no_subject_of_
     # a subject the question names still gets the passage on it
     subject = assistant.ask("Bộ phận một cửa của Lộc Hòa được thành lập theo quyết định nào?")
     assert "Quyết định số 128/QĐ-UBND ngày 14 tháng 01" not in subject.answer
+
+
+def test_tasks_about_a_topic_are_listed_from_the_records_that_say_it(assistant):
+    # di-linh: three tasks say "ứng dụng AI" (two in the appendix, one in prose); a list, not one passage
+    answer = assistant.ask("Kế hoạch của Di Linh có những việc gì liên quan đến ứng dụng AI?")
+    assert not answer.abstained and "có 3 nhiệm vụ nói đến “ứng dụng AI”" in answer.answer
+    assert "phổ biến, giáo dục pháp luật" in answer.answer and "tra cứu" in answer.answer
+    assert len(answer.answer) <= 600
+    # a topic only one task says is answered from that task, not listed
+    one = assistant.ask("Di Linh có những nhiệm vụ nào về Trung tâm IOC?")
+    assert "nhiệm vụ nói đến" not in one.answer

@@ -101,6 +101,45 @@ def answer_list_by_area(ctx: Context) -> Answer | None:
     return list_answer(ctx, found, f"nhiệm vụ về {heading.lower()}", sort_by_due=False, count_first=True)
 
 
+# "những việc gì liên quan đến …", "… về …": how a topic list is asked, not its topic.
+_TOPIC_LEAD = ("lien quan den ", "lien quan toi ", "lien quan ", "ve ")
+_TOPIC_MIN_WORDS = 2      # a topic of one word ("số hóa") is a section question, not a list of tasks
+_TOPIC_MIN_TASKS = 2
+
+
+def answer_list_by_topic(ctx: Context) -> Answer | None:
+    """"Kế hoạch Di Linh có những việc gì liên quan đến ứng dụng AI?": the tasks whose own text
+    says the topic, word for word (None when fewer than two do, or the topic is one word)."""
+    reg, q = ctx.index, ctx.query
+    topic = f"{q.topic} "
+    for lead in _TOPIC_LEAD:
+        if topic.startswith(lead):
+            topic = topic[len(lead):]
+            break
+    topic = topic.strip()
+    if len(topic.split()) < _TOPIC_MIN_WORDS:
+        return None
+    ids = [i for i in reg.task_ids(ctx.scope) if f" {topic} " in f" {' '.join(tokens(reg.tasks[i].task))} "]
+    if len(ids) < _TOPIC_MIN_TASKS:
+        return None
+    said = _written(reg.tasks[ids[0]].task, topic.split())
+    return list_answer(ctx, ids, f"nhiệm vụ nói đến “{said}”" if said else "nhiệm vụ nói đến nội dung này",
+                       sort_by_due=False, count_first=True)
+
+
+def _written(text: str, key: list[str]) -> str:
+    """The words of `text` whose folded tokens are `key`, as the plan writes them ("" if none)."""
+    words = text.split()
+    for i in range(len(words)):
+        for j in range(i + 1, min(len(words), i + len(key)) + 1):
+            found = tokens(" ".join(words[i:j]))
+            if found == key:
+                return " ".join(words[i:j]).strip(",.;:()")
+            if found != key[:len(found)]:
+                break
+    return ""
+
+
 def list_answer(ctx: Context, ids: list[int], subject: str,
                  sort_by_due: bool, count_first: bool = False, noun: str = "nhiệm vụ", more: int = 0) -> Answer:
     """A counted list of the records `ids` (one plan: its count, first items, where to see all;
