@@ -328,3 +328,12 @@ def test_tasks_about_a_topic_are_listed_from_the_records_that_say_it(assistant):
     # a topic only one task says is answered from that task, not listed
     one = assistant.ask("Di Linh có những nhiệm vụ nào về Trung tâm IOC?")
     assert "nhiệm vụ nói đến" not in one.answer
+
+
+def test_everyday_words_reach_the_plans_terms_through_the_lexicon(assistant):
+    # data/lexicon/equivalents.tsv: "sổ sách" is the plans' "dữ liệu", "cho chuẩn" their "chuẩn hóa"
+    answer = assistant.ask("Ở Năm Dẫn ai lo làm lại sổ sách tài sản công cho chuẩn?")
+    assert not answer.abstained and "Phòng Kinh tế" in answer.answer
+    # "khen chê chính quyền trên facebook" is what "lắng nghe mạng xã hội" listens to
+    social = assistant.ask("Đại Phước có theo dõi dân khen chê chính quyền trên facebook không?")
+    assert not social.abstained and "lắng nghe mạng xã hội" in social.answer
