@@ -412,8 +412,8 @@ def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
 def _telex_read(word: str, index: ProcedureIndex, before: str | None = None, after: str | None = None) -> str:
     """A word no record uses, read as the record word its Telex keys make ("daau" -> "dau"),
     else as the record word one letter away that makes a name's word pair with a neighbour
-    ("xac nhn" -> "nhan");
-    a final i/y written the other way than the records pair it ("dang ki" -> "ky") is theirs."""
+    ("xac nhn" -> "nhan"). A record word whose final i/y the records write the other way after
+    the same neighbour ("dang ki" -> "ky") is read their way."""
     if word.isdigit():
         return word
     if word in index.record_words:

@@ -104,11 +104,13 @@ _PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao
 _SECOND_FACTS = ("signer", "number", "issue_date")
 # "số mấy" asks a document's number only after a document is named ("kế hoạch CCHC của Năm Dẫn
 # số mấy", "kèm quyết định số mấy"); the other number cues name it themselves.
-_DOCUMENT_NUMBER = re.compile(r"\b(?:ke hoach|quyet dinh|van ban|cong van|nghi dinh|thong tu|chi thi|nghi quyet)\b"
+# The kinds of legal document a plan is based on, folded (one list for every rule that names them).
+LEGAL_DOCUMENT_KINDS = ("quyet dinh", "nghi quyet", "chi thi", "nghi dinh", "thong tu")
+_DOCUMENT_NUMBER = re.compile(r"\b(?:" + "|".join(("ke hoach", "van ban", "cong van") + LEGAL_DOCUMENT_KINDS) + r")\b"
                               r"(?: [a-z0-9_]+){0,9} so may\b|\bso (?:hieu|ky hieu|van ban|ke hoach|quyet dinh)\b"
                               r"|\bkem theo quyet dinh\b")
 # The plan's legal bases, and the details a question may ask of them rather than of the plan.
-_BASIS_KINDS = ("implements", "basis")
+BASIS_KINDS = ("implements", "basis")
 _BASIS_DETAILS = ("number", "district", "province", "issue_date")
 # Fact sub-kinds (what metadata field answers it).
 _FACT_KINDS: list[tuple[str, tuple[str, ...]]] = [
@@ -991,7 +993,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
         if "number" in kinds and not _DOCUMENT_NUMBER.search(cued):
             kinds.remove("number")     # "gọi tổng đài số mấy": a number, not the plan's
-        based = [k for k in kinds if k in _BASIS_KINDS]
+        based = [k for k in kinds if k in BASIS_KINDS]
         if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
             kinds = based + [k for k in kinds if k not in based and k not in _BASIS_DETAILS]
         query.fact_kind = kinds[0] if kinds else ""

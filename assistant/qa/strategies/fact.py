@@ -12,15 +12,15 @@ from assistant.qa.context import Context
 from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, YEAR_RE, as_sentence, shorten, split_sentences
 from assistant.qa.strategies.abstain import abstain
 from assistant.qa.strategies.general import answer_general
-from assistant.qa.understand import PERSON_ROLES
+from assistant.qa.understand import BASIS_KINDS, LEGAL_DOCUMENT_KINDS, PERSON_ROLES
 from assistant.schemas import Answer, Citation
 from ingest.vntext import commune_key, fold, tokens
 
 
 # How a plan was made ("xây dựng", "ban hành", "soạn thảo") and the kinds of document a basis is
 # ("quyết định", "văn bản" …): said in a question about the plan's own basis, they are no subject.
-_NOT_A_SUBJECT = frozenset({"xay_dung", "ban_hanh", "soan_thao", "quyet_dinh", "van_ban", "nghi_quyet",
-                            "nghi_dinh", "chi_thi", "thong_tu"})
+_NOT_A_SUBJECT = frozenset({"xay_dung", "ban_hanh", "soan_thao", "van_ban"}
+                           | {kind.replace(" ", "_") for kind in LEGAL_DOCUMENT_KINDS})
 
 
 def answer_fact(ctx: Context) -> Answer:
@@ -83,11 +83,11 @@ def answer_fact(ctx: Context) -> Answer:
     unsubject = {w for pair in _NOT_A_SUBJECT if pair in q.topic_terms for w in pair.split("_")}
     plan_level = len([t for t in q.topic_terms if "_" not in t and t not in GENERIC_TERMS
                       and t not in unsubject and not YEAR_RE.fullmatch(t)]) <= 1
-    if kind in ("implements", "basis") and not plan_level:
+    if kind in BASIS_KINDS and not plan_level:
         ctx.scope = [doc.commune] if doc.commune else ctx.scope
         ctx.ranked = []
         return answer_general(ctx, prefer_reference=True)
-    if kind in ("implements", "basis"):
+    if kind in BASIS_KINDS:
         found = _basis_sentences(ordered, prefer_implementing=(kind == "implements"))
         if kind == "basis":
             found = _asked_bases_first(found, q.folded)
@@ -216,8 +216,7 @@ def _basis_sentences(chunks: Sequence, prefer_implementing: bool) -> list[tuple[
 
 # What a question may say of the basis it asks ("căn cứ quyết định số mấy của huyện nào"): the
 # kind of document and who issued it.
-_BASIS_WORDS = ("quyet dinh", "nghi quyet", "chi thi", "nghi dinh", "thong tu", "huyen", "tinh",
-                "chinh phu", "thu tuong", "trung uong")
+_BASIS_WORDS = LEGAL_DOCUMENT_KINDS + ("huyen", "tinh", "chinh phu", "thu tuong", "trung uong")
 
 
 def _asked_bases_first(found: list[tuple[str, object]], question_folded: str) -> list[tuple[str, object]]:

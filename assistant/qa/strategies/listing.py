@@ -8,7 +8,7 @@ from datetime import date
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
-from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, shorten
+from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
@@ -119,7 +119,11 @@ def answer_list_by_topic(ctx: Context) -> Answer | None:
     topic = topic.strip()
     if len(topic.split()) < _TOPIC_MIN_WORDS:
         return None
-    ids = [i for i in reg.task_ids(ctx.scope) if f" {topic} " in f" {' '.join(tokens(reg.tasks[i].task))} "]
+    # the records' term sets first (cheap, no record read), then the phrase in the task's own text
+    terms = term_set(topic)
+    phrase = f" {topic} "
+    ids = [i for i in reg.task_ids(ctx.scope) if terms <= reg.task_terms[i]
+           and phrase in f" {' '.join(tokens(reg.tasks[i].task))} "]
     if len(ids) < _TOPIC_MIN_TASKS:
         return None
     said = _written(reg.tasks[ids[0]].task, topic.split())
