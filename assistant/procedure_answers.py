@@ -857,6 +857,15 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     return lines
 
 
+# The form the citizen fills in ("Đơn đề nghị …", "Tờ khai …", "Giấy đề nghị …"): the first
+# thing a checklist names, wherever the record lists it.
+_APPLICATION_FORM = re.compile(r"^(?:ban (?:chinh|sao) )?(?:don(?! vi)|to khai|ban khai|(?:giay|phieu|van ban) de nghi)(?![0-9a-z])")
+
+
+def _is_application_form(doc: RequiredDocument) -> bool:
+    return bool(_APPLICATION_FORM.match(" ".join(tokens(_item_name(doc.name)))))
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
@@ -864,6 +873,7 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     # The documents everyone brings first; "Trường hợp …" rows only when few others exist.
     group_order = {"submit": 0, "present": 1, "case": 2}
     everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]
+    everyone.sort(key=lambda d: not _is_application_form(d))
     # One from each group in turn, so "phải nộp" and "phải xuất trình" both show.
     # (Groups of one kind share a turn: two "phải nộp" groups do not crowd out "phải xuất trình".)
     by_group: dict[str, list[RequiredDocument]] = {}
@@ -906,7 +916,7 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
             quoted.append(doc.name)
     rest = len(docs) - len(lines)
     if rest:
-        out.append(f"… và {rest} giấy tờ khác (theo từng trường hợp): danh sách đủ ở thẻ «Thủ tục», mã {procedure.code}.")
+        out.append(f"… và {rest} giấy tờ khác theo từng trường hợp (đủ ở thẻ «Thủ tục»).")
     return "\n".join(out), "\n".join(quoted)
 
 
@@ -1414,11 +1424,11 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
             not _facet_body(facets[0], procedure, question, MAX_ANSWER_CHARS, found=found)[3]:
         facets, found["clause"] = facets + ["clause"], clause     # not when the record lacks the facet
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
-    # then the look-alike procedures, then the header's name; the facts asked stay verbatim.
-    for tight, shown, header_chars in ((False, others, _HEADER_NAME), (True, others, _HEADER_NAME),
-                                       (True, (), _HEADER_NAME), (True, (), _HEADER_NAME // 2)):
+    # then the header's name; the facts asked stay verbatim. The look-alike procedures come
+    # after, where room is left: they never cost the answer an item.
+    for tight, header_chars in ((False, _HEADER_NAME), (True, _HEADER_NAME), (True, _HEADER_NAME // 2)):
         header = _header(procedure, header_chars)
-        footer = _footer(procedure, shown)
+        footer = _footer(procedure, ())
         budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
         shrunk = False
         while True:
@@ -1433,9 +1443,10 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
                 break
             budget -= 60           # a shorter checklist, the facts stay verbatim
             shrunk = True
-        # the look-alikes go before the asked facts lose items
-        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS and not (shrunk and shown):
+        if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS:
             break
+    if others and len("\n".join(text_parts + [_footer(procedure, others)])) <= MAX_ANSWER_CHARS:
+        footer = _footer(procedure, others)
     text = _fit("\n".join(text_parts), MAX_ANSWER_CHARS - (len(footer) + 1 if footer else 0), procedure.code)
     text_parts = [text] + ([footer] if footer else [])
     lacks_all = all(lacks for *_, lacks in bodies)

@@ -140,6 +140,14 @@ class TaskRecord:
     flags: list[str] = field(default_factory=list)          # e.g. "missing_cells", "merged_cells"
     chunk_id: str = ""                                      # the chunk that quotes this record
 
+    @property
+    def due_text(self) -> str:
+        """When the task is due, in the words the due rule read: the deadline cell, or the
+        plan's own words elsewhere in the row when the cell names no date ("Triển khai thực
+        hiện sáng kiến …" beside "… báo cáo kết quả chậm nhất trong tháng 9/2026")."""
+        read = self.deadline_norm.text if self.deadline_norm is not None else ""
+        return read if read and read not in self.deadline else self.deadline
+
 
 @dataclass
 class Target:

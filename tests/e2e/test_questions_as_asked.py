@@ -285,6 +285,16 @@ def test_a_task_due_by_a_date_in_its_product_cell_falls_due_in_that_month(assist
     answer = assistant.ask("thang 9 nam 2026 o di linh co viec gi den han khong?")
     assert "Đề xuất áp dụng, nhân rộng các sáng kiến" in answer.answer
     assert "Công khai trên Trang thông tin điện tử của UBND xã kết quả đánh giá Bộ chỉ số" in answer.answer
+    # the deadline shown is the words the due rule read (the product cell's date), not the
+    # dateless deadline cell ("Triển khai thực hiện sáng kiến, mô hình, giải pháp")
+    assert "chậm nhất trong tháng 9/2026" in answer.answer
+
+
+def test_a_shortened_deadline_in_a_due_list_keeps_its_date(assistant):
+    # "Ban hành kế hoạch trong tháng 12 hàng năm và tổ chức thực hiện", cut to fit the list
+    answer = assistant.ask("Tháng 12/2026 phòng văn hóa xã hội Di Linh phải xong việc gì?")
+    assert "Xây dựng và tổ chức thực hiện kế hoạch chuyển đổi số" in answer.answer
+    assert "tháng 12 hàng năm" in answer.answer
 
 
 def test_which_plan_was_issued_first_compares_the_plans_issuing_dates(assistant):

@@ -183,7 +183,7 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
             return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
         return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
 
-    text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].deadline or "") for i in items], p.list_budget,
+    text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].due_text) for i in items], p.list_budget,
                     tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}

@@ -163,7 +163,7 @@ def _deadline_mark(task: str, deadline: str, limit: int) -> str:
     text = " ".join(task.split())
     at = text.find(deadline)
     if at < 0 or len(deadline) > 2 * limit:
-        return f" — {shorten(deadline, limit)}"
+        return f" — {_keeping_date(deadline, limit)}"
     start = max(text.rfind(";", 0, at), text.rfind(".", 0, at)) + 1
     clause = text[start:at + len(deadline)].strip()
     width = len(deadline) + limit          # the deadline and up to `limit` words before it
@@ -171,6 +171,28 @@ def _deadline_mark(task: str, deadline: str, limit: int) -> str:
         cut = clause[len(clause) - width:]
         clause = "…" + cut[cut.find(" ") + 1:] if " " in cut else cut
     return f" — {clause}"
+
+
+# A date in a deadline's words ("trong tháng 12 hàng năm", "chậm nhất trong tháng 9/2026",
+# "trước ngày 20/01/2026", "Quý II/2026"): what a shortened deadline must keep.
+# (A bare "năm 2026" is often a document's name, "Kế hoạch … năm 2026": only after a time word.)
+_DATE_PHRASE = re.compile(r"(?:(?:trước|chậm nhất|trong|từ|đến|vào)\s+)*(?:ngày\s+\d{1,2}/\d{1,2}(?:/\d{4})?|"
+                          r"tháng\s+\d{1,2}(?:/\d{4})?(?:\s+h[àằ]ng\s+năm)?|quý\s+[IV1-4]+(?:/\d{4})?)"
+                          r"|(?:trước|chậm nhất|trong|đến|vào)\s+năm\s+\d{4}", re.IGNORECASE)
+
+
+def _keeping_date(deadline: str, limit: int) -> str:
+    """`deadline` shortened to about `limit` characters; when the cut would lose its date, the
+    words around the date instead ("…kế hoạch trong tháng 12 hàng năm…")."""
+    text = " ".join(deadline.split())
+    found = _DATE_PHRASE.search(text)
+    if len(text) <= limit or found is None or found.end() < limit:
+        return shorten(text, limit)
+    start = max(0, min(found.start(), found.end() - limit + 1))
+    space = text.rfind(" ", 0, start + 1)      # from a word's start
+    start = space + 1 if start - space < 20 else start
+    window = text[start:]
+    return ("…" if start else "") + shorten(window, max(limit, found.end() - start + 2))
 
 
 def _share(lengths: list[int], room: int, cap: int) -> list[int]:
