@@ -45,6 +45,7 @@ ABBREVIATIONS: dict[str, str] = {
     "CNTT": "công nghệ thông tin",
     "TTĐT": "thông tin điện tử",
     "HCC": "hành chính công",
+    "PVHCC": "phục vụ hành chính công",
     "BCĐ": "Ban Chỉ đạo",
     "PCT": "Phó Chủ tịch",
     "TBXH": "thương binh xã hội",

@@ -38,7 +38,7 @@ from ingest.agencies import agency_key
 from ingest.periods import year_span
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens
 
-_YEAR_ASKED = re.compile(r"\b(?:nam|giai doan|ke hoach)\s+((?:19|20)\d{2})\b")
+_YEAR_ASKED = re.compile(r"\b(?:nam|giai doan|ke hoach(?: cai cach hanh chinh)?)\s+((?:19|20)\d{2})\b")
 _BASELINE_YEAR = re.compile(r"\bso voi (?:nam )?(?:19|20)\d{2}\b")
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -34,7 +34,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("ai giup", 3), ("ai bao cao", 3), ("ai xay dung", 3), ("ai dinh ky", 3), ("ai tiep nhan", 3),
         ("ai thuc hien", 2), ("ai lam", 2), ("giao cho ai", 3), ("giao cho don vi nao", 3),
         ("chu tri thuc hien", 1), ("chu tri", 1), ("dau moi", 2), ("ai dam nhiem", 3),
-        ("cu ai", 3), ("giao ai", 3), ("ai dung ra", 3), ("ai lo", 2),
+        ("cu ai", 3), ("giao ai", 3), ("ai dung ra", 3), ("ai lo", 2), ("do ben nao", 3), ("ben nao", 2),
         ("who leads", 3), ("who is responsible", 3),
     ],
     "coordinators": [

@@ -347,3 +347,30 @@ def test_everyday_words_reach_the_plans_terms_through_the_lexicon(assistant):
     # "khen chê chính quyền trên facebook" is what "lắng nghe mạng xã hội" listens to
     social = assistant.ask("Đại Phước có theo dõi dân khen chê chính quyền trên facebook không?")
     assert not social.abstained and "lắng nghe mạng xã hội" in social.answer
+
+
+def test_more_everyday_words_reach_the_plans_terms(assistant):
+    # "ai lo vụ …" asks who leads; "điểm PCI" is the plans' "Chỉ số năng lực cạnh tranh cấp tỉnh"
+    pci = assistant.ask("o dai phuoc ai lo vu nang diem PCI cua xa?")
+    assert not pci.abstained and "Phòng Kinh tế" in pci.answer
+    # "bệnh viện, trạm y tế" are "dịch vụ y tế": the health survey, not the education one
+    health = assistant.ask("Năm Dẫn khảo sát dân có vừa lòng với bệnh viện công không, sản phẩm là gì?")
+    assert "dịch vụ y tế công lập" in health.answer and "Kế hoạch; Công văn; Báo cáo" in health.answer
+    # "mấy đầu việc" counts tasks
+    count = assistant.ask("Phụ lục của Lộc Hòa, phần cải cách tài chính công có bao nhiêu đầu việc?")
+    assert "3 nhiệm vụ" in count.answer
+    # "sửa lại" stands for "cập nhật" and for "sửa đổi, bổ sung": left as typed, so it finds either
+    revised = assistant.ask("Di Linh sua lai chuc nang nhiem vu cua cac phong chuyen mon khi nao phai xong?")
+    assert not revised.abstained and "Sau 3 tháng kể từ khi có hướng dẫn" in revised.answer
+
+
+def test_who_manages_asks_who_leads_and_pvhcc_is_the_service_centre(assistant):
+    camera = assistant.ask("He thong camera giam sat bo phan mot cua o Loc Hoa do ben nao quan ly?")
+    assert "Văn phòng UBND xã" in camera.answer
+    centre = assistant.ask("Di Linh: Trung tâm PVHCC chủ trì bao nhiêu nhiệm vụ?")
+    assert "Trung tâm Phục vụ hành chính công" in centre.answer and "4 nhiệm vụ" in centre.answer
+
+
+def test_a_plan_year_typed_after_cchc_is_checked_against_the_plans_years(assistant):
+    answer = assistant.ask("Kế hoạch CCHC 2028 của Năm Dẫn đặt chỉ tiêu hài lòng bao nhiêu?")
+    assert answer.abstained and "năm 2028" in answer.answer
