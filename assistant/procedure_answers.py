@@ -207,6 +207,7 @@ class _NameKeys:
     head_weight: float
     bonus: float                 # citizen applicants, commune level
     level: str = ""              # the level its qualifier names, folded: "huyen" in "(thực hiện tại cấp huyện)"
+    ages: tuple[tuple[int, int], ...] = ()     # the ages its qualifier admits ("dưới 14 tuổi": 0–13)
 
 
 @dataclass
@@ -229,6 +230,8 @@ class ProcedureIndex:
     # The everyday names holding a channel's name ("vneid mức 2"), read on the question as typed.
     channel_lexicon: tuple[LexiconEntry, ...] = ()
     speller: SpellingCorrector | None = None    # one-letter slips against the records' words
+    # The age bounds names set ("dưới 14 tuổi", "từ đủ 14 tuổi"): (folded words, lowest, highest age).
+    age_bounds: tuple[tuple[tuple[str, ...], int, int], ...] = ()
 
     @classmethod
     def build(cls, procedures: Sequence[Procedure],
@@ -257,8 +260,10 @@ class ProcedureIndex:
                 head_weight=sum(index.weight(t) for t in head_set) or 1.0,
                 bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
-                level=_name_level(procedure.name)))
+                level=_name_level(procedure.name),
+                ages=tuple((low, high) for _, low, high in _age_bounds(tuple(tokens(procedure.name))))))
         index.name_text = f" {' | '.join(' '.join(keys.tokens) for keys in index.keys)} "
+        index.age_bounds = tuple(dict.fromkeys(b for keys in index.keys for b in _age_bounds(keys.tokens)))
         index.contrasts = load_contrasts()
         return index
 
@@ -333,6 +338,42 @@ def _actions(heads: Sequence[tuple[str, ...]]) -> frozenset[str]:
     return frozenset(words | {p for p, c in pairs.items() if c >= 2 and p.split("_")[0] not in words})
 
 
+_AGE_BOUND = re.compile(r"(?<![0-9a-z])(duoi|tu du|tu|tren|du) (\d{1,2}) tuoi(?![0-9a-z])")
+
+
+def _age_bounds(name_tokens: Sequence[str]) -> list[tuple[tuple[str, ...], int, int]]:
+    """The ages a name's qualifier admits: "dưới 14 tuổi" is 0–13, "từ đủ 14 tuổi" 14 and over."""
+    out = []
+    for m in _AGE_BOUND.finditer(" ".join(name_tokens)):
+        n = int(m.group(2))
+        low, high = (0, n - 1) if m.group(1) == "duoi" else (n + (m.group(1) == "tren"), 200)
+        out.append((tuple(m.group(0).split()), low, high))
+    return out
+
+
+def _age_at(q_tokens: Sequence[str], i: int) -> bool:
+    """Is token `i` a person's age ("10 tuổi"), not a bound ("dưới 14 tuổi")?"""
+    return q_tokens[i].isdigit() and i + 1 < len(q_tokens) and q_tokens[i + 1] == "tuoi" \
+        and (i == 0 or q_tokens[i - 1] not in ("duoi", "tu", "du", "tren"))
+
+
+def _ages_said(q_tokens: Sequence[str]) -> list[int]:
+    return [int(t) for i, t in enumerate(q_tokens) if _age_at(q_tokens, i)]
+
+
+def _read_ages(q_tokens: Sequence[str], index: ProcedureIndex) -> list[str]:
+    """A child's age ("con 10 tuổi") said as the bounds of the names it falls in ("dưới 14 tuổi")."""
+    out: list[str] = []
+    for i, t in enumerate(q_tokens):
+        if _age_at(q_tokens, i):
+            fitting = [words for words, low, high in index.age_bounds if low <= int(t) <= high]
+            if fitting:
+                out += [w for words in fitting for w in words[:-1]]    # the bound's "tuổi" follows
+                continue
+        out.append(t)
+    return out
+
+
 def _content(text: str) -> tuple[str, ...]:
     return tuple(t for t in tokens(text) if t not in _NAME_STOPWORDS)
 
@@ -389,14 +430,25 @@ _NEGATION = re.compile(r"(?<![0-9a-z])khong (?:phai la |phai |la |co |thuoc )?((
 _NEGATED_KEY = 2        # the first two words after the negation identify the qualifier
 
 
+def _negations(q_tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """[start, end) token spans of the word runs the question negates, each with at least
+    `_NEGATED_KEY` naming words ("khong co yeu to nuoc ngoai" -> the span of "yeu to nuoc ngoai")."""
+    text = " ".join(q_tokens)
+    starts = [0]
+    for t in q_tokens[:-1]:
+        starts.append(starts[-1] + len(t) + 1)
+    spans = []
+    for m in _NEGATION.finditer(text):
+        first = starts.index(m.start(1))
+        words = m.group(1).split()
+        if len([t for t in words if t not in _NAME_STOPWORDS]) >= _NEGATED_KEY:
+            spans.append((first, first + len(words)))
+    return spans
+
+
 def _negated(q_tokens: Sequence[str]) -> list[tuple[str, ...]]:
     """The word runs the question negates ("khong co yeu to nuoc ngoai" -> ("yeu", "to", ...))."""
-    runs = []
-    for m in _NEGATION.finditer(" ".join(q_tokens)):
-        run = tuple(t for t in m.group(1).split() if t not in _NAME_STOPWORDS)
-        if len(run) >= _NEGATED_KEY:
-            runs.append(run)
-    return runs
+    return [tuple(t for t in q_tokens[a:b] if t not in _NAME_STOPWORDS) for a, b in _negations(q_tokens)]
 
 
 def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
@@ -445,10 +497,13 @@ def _read_slips(words: Sequence[str], index: ProcedureIndex) -> list[str]:
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
     q_tokens = _read_slips(_naming_tokens(question), index)
+    ages = _ages_said(q_tokens)
+    q_tokens = _read_ages(q_tokens, index)
     negated = _negated(q_tokens)
     unsaid = {t for run in negated for t in run}
-    if negated:    # what the procedure is not does not name it
-        q_tokens = [t for t in q_tokens if t not in unsaid]
+    if negated:    # what the procedure is not does not name it (the same words said elsewhere still do)
+        spans = _negations(q_tokens)
+        q_tokens = [t for i, t in enumerate(q_tokens) if not any(a <= i < b for a, b in spans)]
     # An everyday name may hold a channel's name ("vneid mức 2"): such names are read on the
     # question as typed too, not only on what is left once the cues are cut.
     entries = matching_entries(q_tokens, index.lexicon)
@@ -479,6 +534,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
             continue
         if cases and contradicted(cases, keys.tokens, index.contrasts):
             continue             # "cai nghiện bắt buộc" is not "Đăng ký cai nghiện ma túy tự nguyện"
+        if ages and keys.ages and not any(low <= age <= high for age in ages for low, high in keys.ages):
+            continue             # "con 20 tuổi" is not "… cho người dưới 14 tuổi"
         hit = [t for t in dict.fromkeys(name) if t in terms]
         matched = sum(index.weight(t) * (1.0 if t in keys.head_set else _REST_HIT) for t in hit)
         head_weight = keys.head_weight

@@ -856,3 +856,20 @@ def test_the_application_form_is_listed_whatever_its_place_in_the_record(index):
     assert answer.citations[0].code == "1.013226"
     assert "☐ Đơn đề nghị điều chỉnh, gia hạn, cấp lại giấy phép xây dựng" in answer.answer
     assert len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_a_childs_age_is_read_against_the_age_a_name_admits(index):
+    # "Cấp thẻ căn cước cho người dưới 14 tuổi": a child of 9 is under 14 ...
+    child = rank_procedures("chau nha toi 9 tuoi, lam the can cuoc cho chau can gi", index)
+    assert child[0].procedure.code == "1.014062"
+    assert answer_question("chau nha toi 9 tuoi, lam the can cuoc cho chau can gi", index).citations[0].code == "1.014062"
+    # ... a son of 20 is not
+    grown = rank_procedures("con trai toi 20 tuoi muon lam the can cuoc", index, k=8)
+    assert "1.014062" not in {m.procedure.code for m in grown}
+
+
+def test_a_negated_word_said_again_unnegated_still_names_the_procedure(index):
+    # "không đi lĩnh lương hưu được" negates the first "lĩnh"; "tôi lĩnh thay" is still asked
+    question = "ba toi nam vien khong di lanh luong huu duoc, toi lanh thay thi can giay uy quyen gi"
+    answer = answer_question(question, index)
+    assert not answer.abstained and answer.citations[0].code == "1.001601"
