@@ -873,3 +873,11 @@ def test_a_negated_word_said_again_unnegated_still_names_the_procedure(index):
     question = "ba toi nam vien khong di lanh luong huu duoc, toi lanh thay thi can giay uy quyen gi"
     answer = answer_question(question, index)
     assert not answer.abstained and answer.citations[0].code == "1.001601"
+
+
+def test_a_company_is_not_a_household_business(index):
+    # data/lexicon/contrasts.tsv: "hộ kinh doanh ; doanh nghiệp ; công ty"
+    company = answer_question("mo cong ty co phan thi dang ky thanh lap doanh nghiep o dau", index)
+    assert company.abstained
+    shop = answer_question("muon mo ho kinh doanh ban tap hoa thi can giay to gi", index)
+    assert not shop.abstained and shop.citations[0].code == "1.001612"
