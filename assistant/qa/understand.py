@@ -137,7 +137,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi
     """.split()
 )
 
@@ -166,7 +166,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới bắt đi khoảng
+    em ông ra lại lên tới bắt đi khoảng rồi
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -699,7 +699,8 @@ def person_question(folded: str) -> tuple[str, str]:
 # Actual figures, not targets: what exists now or was achieved ("hiện có bao nhiêu công chức",
 # "thực tế đạt bao nhiêu", "Lộc Hòa có bao nhiêu ấp"). A plan sets targets; it rarely reports these.
 _ACTUAL_CUES = ("hien co", "hien nay co", "thuc te", "da dat", "da dat duoc", "dat duoc bao nhieu thuc",
-                "so lieu thuc", "co bao nhieu", "co may", "da giai quyet duoc", "da tuyen", "tong so hien")
+                "so lieu thuc", "co bao nhieu", "co may", "da giai quyet duoc", "da tuyen", "tong so hien",
+                "hien gio", "tinh den nay", "cho den nay")
 _TARGET_WORDING = ("chi tieu", "muc tieu", "phan dau", "phai", "can dat", "toi thieu", "it nhat", "yeu cau",
                    "ke hoach", "dat ra", "muon", "de ra", "nhiem vu")
 

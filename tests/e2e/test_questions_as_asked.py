@@ -374,3 +374,18 @@ def test_who_manages_asks_who_leads_and_pvhcc_is_the_service_centre(assistant):
 def test_a_plan_year_typed_after_cchc_is_checked_against_the_plans_years(assistant):
     answer = assistant.ask("Kế hoạch CCHC 2028 của Năm Dẫn đặt chỉ tiêu hài lòng bao nhiêu?")
     assert answer.abstained and "năm 2028" in answer.answer
+
+
+def test_a_then_in_the_question_is_not_a_topic_word_and_now_asks_an_actual_figure(assistant):
+    # "rồi" (then) joins two asks; it is no word the plans should be expected to use
+    # ("để mắt tới" is the plans' "theo dõi, đôn đốc")
+    monitor = assistant.ask("Ở Di Linh ai để mắt tới việc thực hiện kế hoạch này rồi báo cáo lên trên?")
+    assert not monitor.abstained and "Phòng Văn hóa - Xã hội" in monitor.answer
+    # "hiện giờ … được bao nhiêu" asks what was achieved: the plans set targets only
+    now = assistant.ask("hien gio dai phuoc so hoa duoc bao nhieu phan tram ho so?")
+    assert now.abstained
+
+
+def test_paperless_meetings_asked_in_everyday_words(assistant):
+    answer = assistant.ask("Đại Phước muốn bao nhiêu phần trăm cuộc họp không cần giấy?")
+    assert not answer.abstained and "50%" in answer.answer
