@@ -747,6 +747,16 @@ def _words(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+def _token_words(text: str) -> list[tuple[int, int, str, bool, bool]]:
+    """(start, end, folded token, opens its word, closes its word) of every folded token of
+    `text`: an abbreviation ("CCHC") gives its written-out tokens, each spanning the word."""
+    out = []
+    for m in _WORD_PIECE.finditer(text):
+        folded = tokens(m.group(0))
+        out += [(m.start(), m.end(), t, i == 0, i == len(folded) - 1) for i, t in enumerate(folded)]
+    return out
+
+
 # Chat shorthand citizens type ("co phai nop lai ko?"), written out before anything else reads
 # the question: left as typed, "ko" is a word the plans never use and weighs like a topic.
 SHORTHAND = {"ko": "không", "hok": "không", "kg": "không", "dc": "được", "đc": "được", "j": "gì",
@@ -859,7 +869,7 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
     by_variant: dict[str, list[str]] = {}
     for variant, term in expansion.matches:
         by_variant.setdefault(variant, []).append(term)
-    words = _words(question)
+    words = _token_words(question)       # "kế hoạch CCHC riêng" holds "kế hoạch cải cách hành chính riêng"
     seq = [w[2] for w in words]
     blocked = commune_matcher(tuple(protected)).covered(seq)
     replacements: list[tuple[int, int, str]] = []
@@ -870,8 +880,8 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
         written = [w.lower() for w in re.findall(r"[^\W_]+", nfc(variant))]
         for i in _find_all(seq, key):
             span = range(i, i + len(key))
-            if blocked & set(span):
-                continue
+            if blocked & set(span) or not (words[i][3] and words[i + len(key) - 1][4]):
+                continue          # (whole words only: not "cải cách" inside a typed "CCHC")
             typed = [question[words[k][0]:words[k][1]].lower() for k in span]
             if len(written) == len(typed) and any(
                     has_diacritics(t) and t != w for t, w in zip(typed, written)):

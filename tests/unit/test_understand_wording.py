@@ -147,3 +147,14 @@ def test_a_short_word_typed_with_wrong_diacritics_is_read_as_the_plans_word_betw
     plain = SpellingCorrector(PLAN_TEXTS)
     assert repair_spelling("đôn đóc việc thực hiện", plain) == "đôn doc việc thực hiện"
     assert repair_spelling("đôn đốc việc thực hiện", plain) == "đôn đốc việc thực hiện"
+
+
+def test_a_variant_holding_an_abbreviation_is_read_as_typed_in_it():
+    lexicon = default_lexicon()
+    # "kế hoạch CCHC riêng": CCHC is four folded tokens of one typed word
+    rewritten = apply_lexicon("Năm Dẫn bắt các phòng làm kế hoạch CCHC riêng trước ngày nào?", lexicon, COMMUNES)
+    assert "xây dựng kế hoạch cải cách hành chính" in rewritten and "CCHC" not in rewritten
+    # ... and never part of a typed abbreviation: "cải cách" is not cut out of "CCHC"
+    from assistant.lexicon import Lexicon, parse_lines
+    partial = Lexicon(parse_lines(["đổi mới\tcải cách"]))
+    assert apply_lexicon("kế hoạch CCHC của Di Linh", partial, COMMUNES) == "kế hoạch CCHC của Di Linh"
