@@ -613,8 +613,9 @@ _EVERY_COMMUNE = ("cac xa", "moi xa", "tung xa", "tat ca cac xa", "cac dia phuon
 _HIGHEST = ("cao nhat", "nhieu nhat", "lon nhat", "rong nhat", "cao hon", "nhieu hon", "lon hon", "rong hon")
 _LOWEST = ("thap nhat", "thap hon", "it hon", "nho nhat", "nho hon", "it nhiem vu nhat")
 _EARLIEST = ("som nhat", "som hon")
+_LATEST = ("muon nhat", "muon hon", "tre nhat", "tre hon")     # (not "chậm nhất": a deadline's "at the latest")
 _COMPARE = ("so sanh", "chenh", "khac nhau", "khac gi", "giong nhau", "giong", "doi chieu")
-COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _COMPARE + (
+COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _LATEST + _COMPARE + (
     "nhau the nao", "nhau ra sao", "nhu the nao", "ra sao", "giua", "hay", "ca hai", "moi xa", "tung xa",
     "cac xa", "nhat", "hon", "so voi", "khac", "khac nhau the nao", "chenh nhau")
 # How many tasks or targets ("có bao nhiêu nhiệm vụ", "mấy việc", "nhiều nhiệm vụ … nhất").
@@ -636,8 +637,12 @@ def names_every_commune(folded: str, communes: Sequence[str] = ()) -> bool:
     return not communes and any(_contains(folded, p) for p in _EVERY_COMMUNE)
 
 
+# Comparisons of when something is due (or a plan was issued): read as dates, not figures.
+DUE_COMPARISONS = ("earliest", "latest")
+
+
 def comparison_kind(folded: str, communes: Sequence[str]) -> str:
-    """"max" / "min" / "earliest" (which commune stands out), "compare" (side by side), or ""."""
+    """"max" / "min" / "earliest" / "latest" (which commune stands out), "compare" (side by side), or ""."""
     direction = ""
     if any(_contains(folded, p) for p in _HIGHEST):
         direction = "max"
@@ -646,6 +651,8 @@ def comparison_kind(folded: str, communes: Sequence[str]) -> str:
         direction = "min"
     elif any(_contains(folded, p) for p in _EARLIEST):
         direction = "earliest"
+    elif any(_contains(folded, p) for p in _LATEST):
+        direction = "latest"
     which = any(_contains(folded, p) for p in _WHICH_COMMUNE)
     every = names_every_commune(folded, communes)
     if not direction and which and _contains(folded, "nhat"):    # "xã nào có nhiều nhiệm vụ … nhất"
@@ -1012,9 +1019,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
 
     # "nơi nào … sớm hơn" compares when something is due: the deadline of each commune's record.
     # Which plan was issued first compares the plans' own issuing dates: a fact.
-    if query.compare == "earliest" and _PLAN_ISSUED.search(folded) and not _contains(folded, "ban hanh ke hoach"):
+    if query.compare in DUE_COMPARISONS and _PLAN_ISSUED.search(folded) and not _contains(folded, "ban hanh ke hoach"):
         query.intent, query.fields, query.fact_kind = Intent.FACT, [], "issue_date"
-    elif query.compare == "earliest" and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS) \
+    elif query.compare in DUE_COMPARISONS and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS) \
             and not (query.intent == Intent.FACT and query.fact_kind == "issue_date"):
         query.intent = Intent.DEADLINE
         query.fields = [Intent.DEADLINE]

@@ -389,3 +389,11 @@ def test_a_then_in_the_question_is_not_a_topic_word_and_now_asks_an_actual_figur
 def test_paperless_meetings_asked_in_everyday_words(assistant):
     answer = assistant.ask("Đại Phước muốn bao nhiêu phần trăm cuộc họp không cần giấy?")
     assert not answer.abstained and "50%" in answer.answer
+
+
+def test_which_plan_was_issued_last_compares_the_issuing_dates_the_other_way(assistant):
+    answer = assistant.ask("Kế hoạch CCHC của xã nào ban hành muộn nhất?")
+    assert answer.answer.startswith("Muộn nhất: xã Di Linh (ngày 12/04/2026)")
+    # the units' own plans ("kế hoạch CCHC riêng"): Năm Dẫn before 20/01/2026, Đại Phước before 10/02/2026
+    later = assistant.ask("Năm Dẫn và Đại Phước, xã nào bắt các cơ quan làm kế hoạch CCHC riêng của mình xong trễ hơn?")
+    assert later.answer.startswith("Muộn hơn: xã Đại Phước (trước ngày 10/02/2026)")

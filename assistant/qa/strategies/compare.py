@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.qa.context import Context
+from assistant.qa.understand import DUE_COMPARISONS
 from assistant.schemas import Answer
 from ingest.deadlines import find_deadline_phrase, parse_deadline
 
@@ -73,17 +74,17 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
         text = _PLAN_PREFIX.sub("", sub.answer.strip()).replace("\n", " ")
         lines.append(f"- Xã {commune}: {text}")
         citations.append(sub.citations[0])
-        value = due_of(text) if q.compare == "earliest" else figure_of(text)
+        value = due_of(text) if q.compare in DUE_COMPARISONS else figure_of(text)
         if value is not None:
             figures[commune] = value
     if not citations:
         return Answer(answer="Xin lỗi, các kế hoạch hiện có không đề cập đến nội dung này để so sánh.",
                       abstained=True)
     head = "So sánh theo kế hoạch của từng xã:"
-    if q.compare == "earliest" and len(figures) >= 2:
-        first = min(v for v, _ in figures.values())
+    if q.compare in DUE_COMPARISONS and len(figures) >= 2:
+        first = (min if q.compare == "earliest" else max)(v for v, _ in figures.values())
         winners = [c for c, (v, _) in figures.items() if v == first]
-        label = "Sớm hơn" if len(communes) == 2 else "Sớm nhất"
+        label = {"earliest": ("Sớm hơn", "Sớm nhất"), "latest": ("Muộn hơn", "Muộn nhất")}[q.compare][len(communes) != 2]
         head = f"{label}: xã {', xã '.join(winners)} ({figures[winners[0]][1]}). {head}"
     if q.compare in _LABEL and len(figures) >= 2:
         pick = max if q.compare == "max" else min
