@@ -183,6 +183,8 @@ GENERIC_PHRASES = (
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
     "tinh toi",
+    # "gọi tổng đài số mấy": which number, not a subject word
+    "so may",
     # who the speaker means by "they" ("người ta muốn bao nhiêu phần trăm …")
     "nguoi ta",
     # how many communes a comparison spans ("trong bốn xã, xã nào …")

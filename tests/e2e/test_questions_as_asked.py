@@ -397,3 +397,12 @@ def test_which_plan_was_issued_last_compares_the_issuing_dates_the_other_way(ass
     # the units' own plans ("kế hoạch CCHC riêng"): Năm Dẫn before 20/01/2026, Đại Phước before 10/02/2026
     later = assistant.ask("Năm Dẫn và Đại Phước, xã nào bắt các cơ quan làm kế hoạch CCHC riêng của mình xong trễ hơn?")
     assert later.answer.startswith("Muộn hơn: xã Đại Phước (trước ngày 10/02/2026)")
+
+
+def test_the_hotline_a_plan_names_answers_which_number_to_call(assistant):
+    # Lộc Hòa: "… xử lý PAKN … trên Cổng Dịch vụ công Quốc gia và Tổng đài 1022"
+    hotline = assistant.ask("muon phan anh ve thu tuc o Loc Hoa thi goi tong dai so may?")
+    assert not hotline.abstained and "1022" in hotline.answer
+    # the one-stop office's own telephone number is not in the plans
+    office = assistant.ask("Số điện thoại của bộ phận một cửa xã Lộc Hòa là bao nhiêu?")
+    assert office.abstained
