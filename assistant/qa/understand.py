@@ -137,7 +137,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi
     """.split()
 )
 
@@ -166,7 +166,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới bắt đi khoảng rồi
+    em ông ra lại lên tới bắt đi khoảng rồi ghi nói viết
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
