@@ -923,6 +923,15 @@ def _is_application_form(doc: RequiredDocument) -> bool:
     return bool(_APPLICATION_FORM.match(" ".join(tokens(_item_name(doc.name)))))
 
 
+# "Mẫu hộ tịch điện tử tương tác …": the same form filled in online; beside the paper form it
+# takes a line another document needs (it stays in the full list of the «Thủ tục» tab).
+_ONLINE_FORM = re.compile(r"\bdien tu tuong tac\b")
+
+
+def _is_online_form(doc: RequiredDocument) -> bool:
+    return bool(_ONLINE_FORM.search(" ".join(tokens(doc.name))))
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
@@ -930,6 +939,8 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     # The documents everyone brings first; "Trường hợp …" rows only when few others exist.
     group_order = {"submit": 0, "present": 1, "case": 2}
     everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]
+    if any(_is_application_form(d) for d in everyone):
+        everyone = [d for d in everyone if not _is_online_form(d)]
     everyone.sort(key=lambda d: not _is_application_form(d))
     # One from each group in turn, so "phải nộp" and "phải xuất trình" both show.
     # (Groups of one kind share a turn: two "phải nộp" groups do not crowd out "phải xuất trình".)
@@ -1421,7 +1432,7 @@ def _overview_body(procedure: Procedure) -> tuple[str, str, str, bool]:
         "; ".join(f"{w.channel_text}: {w.time.text}; {w.fee.text}" for w in procedure.ways), False
 
 
-_HEADER_NAME = 110     # a longer legal name is shortened in the answer (the citation keeps it whole)
+_HEADER_NAME = 80     # a longer legal name is shortened in the answer (the citation keeps it whole)
 
 
 def _header(procedure: Procedure, chars: int = _HEADER_NAME) -> str:

@@ -881,3 +881,12 @@ def test_a_company_is_not_a_household_business(index):
     assert company.abstained
     shop = answer_question("muon mo ho kinh doanh ban tap hoa thi can giay to gi", index)
     assert not shop.abstained and shop.citations[0].code == "1.001612"
+
+
+def test_the_online_rendition_of_the_form_gives_its_line_to_another_document(index):
+    # 1.004873: "Mẫu điện tử tương tác cấp Giấy xác nhận …" beside the paper "Tờ khai cấp Giấy xác nhận …"
+    procedure = _by_code(index, "1.004873")
+    answer = answer_procedure(procedure, "xin giấy xác nhận tình trạng hôn nhân cần giấy tờ gì", facets=["documents"])
+    assert "☐ Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" in answer.answer
+    assert "điện tử tương tác" not in answer.answer
+    assert "giấy tờ khác theo từng trường hợp" in answer.answer     # still counted, in the full list
