@@ -406,3 +406,9 @@ def test_the_hotline_a_plan_names_answers_which_number_to_call(assistant):
     # the one-stop office's own telephone number is not in the plans
     office = assistant.ask("Số điện thoại của bộ phận một cửa xã Lộc Hòa là bao nhiêu?")
     assert office.abstained
+
+
+def test_the_first_three_months_are_the_first_quarter(assistant):
+    # data/lexicon/equivalents.tsv: "ba tháng đầu năm" is the plans' "quý I"
+    answer = assistant.ask("Ba tháng đầu năm 2026 Năm Dẫn phải hoàn thành những việc gì?")
+    assert "quý I/2026" in answer.answer and "Ban hành kế hoạch CCHC năm 2026" in answer.answer
