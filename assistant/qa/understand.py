@@ -341,7 +341,16 @@ class CommuneMatcher:
         if found:
             return [name for _, name in sorted(found)]
         best = self._closest_after_marker(segments)
-        return [best] if best else []
+        return [best[0]] if best else []
+
+    def misspelt(self, question: str) -> str | None:
+        """The folded words a name was read from when the question misspells it ("nam daxn"
+        for Năm Dẫn), None when a name is written out or none is near."""
+        segments = _segments(question)
+        if any(True for seg in segments for _ in self._occurrences(seg)):
+            return None
+        best = self._closest_after_marker(segments)
+        return best[1] if best else None
 
     def covered(self, seq: Sequence[str]) -> set[int]:
         """Positions of `seq` (folded tokens) inside an occurrence of one of the names."""
@@ -358,7 +367,7 @@ class CommuneMatcher:
                 if tuple(seq[pos:pos + len(key)]) == key:
                     yield pos, i
 
-    def _closest_after_marker(self, segments: list[list[str]]) -> str | None:
+    def _closest_after_marker(self, segments: list[list[str]]) -> tuple[str, str] | None:
         """The name closest (ratio >= FUZZY_MIN_RATIO) to a window right after a commune marker
         or a place preposition; ties go to the earlier name, then the earlier window."""
         import numpy as np
@@ -385,8 +394,8 @@ class CommuneMatcher:
                     hits.append((ratio, i, w))
         if not hits:
             return None
-        ratio, i, _ = min(hits, key=lambda h: (-h[0], h[1], h[2]))
-        return self.names[i]
+        ratio, i, w = min(hits, key=lambda h: (-h[0], h[1], h[2]))
+        return self.names[i], windows[w][1]
 
 
 def _name_after_marker(question: str) -> str | None:
@@ -1041,6 +1050,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     for name in communes:
         key = normalise_name(name)
         removed += [f"{m} {key}" for m in _COMMUNE_MARKERS] + [key]
+    misspelt = commune_matcher(tuple(known_communes)).misspelt(question) if communes else None
+    if misspelt:
+        removed.append(misspelt)         # "O Nam Daxn": the name as typed is no subject word
     if query.unknown_commune:
         removed.append(normalise_name(query.unknown_commune))
     if query.agency and query.intent != "general":

@@ -158,3 +158,9 @@ def test_a_variant_holding_an_abbreviation_is_read_as_typed_in_it():
     from assistant.lexicon import Lexicon, parse_lines
     partial = Lexicon(parse_lines(["đổi mới\tcải cách"]))
     assert apply_lexicon("kế hoạch CCHC của Di Linh", partial, COMMUNES) == "kế hoạch CCHC của Di Linh"
+
+
+def test_a_misspelt_commune_is_read_and_its_words_leave_the_topic():
+    # "Nam Daxn" (Telex for Năm Dẫn) after "O": the commune, and no subject word "daxn"
+    q = _u("O Nam Daxn, don vi chu tri lap du toan kinh phi thi gui phong nao?")
+    assert q.communes == ["Năm Dẫn"] and "daxn" not in q.topic.split()
