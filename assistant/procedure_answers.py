@@ -1010,6 +1010,10 @@ def _time_value(way: SubmissionWay) -> str:
 _AMOUNT = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|VNĐ|VND)|\d+\s*%", re.IGNORECASE)
 
 
+_REFUND_WORDS = frozenset({"tra", "lai"})      # "trả lại (tiền)", beside "hoàn (tiền, trả)"
+_REFUND_SAID = re.compile(r"(?<![0-9a-z])(?:hoan tra|hoan lai|tra lai)(?![0-9a-z])")
+
+
 def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset()) -> str:
     """A fee note within `chars`; a long one keeps the sentence saying two or more of the
     question's own words `asked` ("nhà tôi thuộc hộ nghèo" → "Miễn lệ phí cho … người thuộc hộ
@@ -1017,6 +1021,11 @@ def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset()) -> str
     đồng/cơ sở"), which the fee cell may have lost."""
     flat = " ".join(note.split())
     sentences = re.split(r"(?<=[.;])\s+", flat)
+    if _REFUND_WORDS <= asked or "hoan" in asked:
+        # "có được trả lại tiền không": the sentence on refunds answers, amount or not
+        refund = next((c for c in sentences if _REFUND_SAID.search(" ".join(tokens(c)))), None)
+        if refund is not None:
+            return _keeping(flat, re.search(re.escape(refund), flat), chars)
     # an amount answers a fee question first: the asked sentence is looked for among those
     # stating amounts, when any does
     pool = [c for c in sentences if _AMOUNT.search(c)] or sentences

@@ -890,3 +890,9 @@ def test_the_online_rendition_of_the_form_gives_its_line_to_another_document(ind
     assert "☐ Tờ khai cấp Giấy xác nhận tình trạng hôn nhân" in answer.answer
     assert "điện tử tương tác" not in answer.answer
     assert "giấy tờ khác theo từng trường hợp" in answer.answer     # still counted, in the full list
+
+
+def test_a_refund_question_keeps_the_fee_notes_sentence_on_refunds(index):
+    # 2.000720: the fee note's "… không được hoàn trả … trong trường hợp … không được cấp …"
+    answer = answer_question("doi noi dung ho kinh doanh ma khong duoc cap thi le phi co duoc tra lai khong", index)
+    assert answer.citations[0].code == "2.000720" and "không được hoàn trả" in answer.answer
