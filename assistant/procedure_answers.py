@@ -1207,11 +1207,18 @@ _CASE_LABEL_CHARS = 60    # ... and, for the clause that tells a case, "e) Học
 _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
 
 
+# "bên kia không đến thì sao": the records say "vắng mặt" of whoever does not come
+_ABSENT = re.compile(r"(?<![0-9a-z])khong (?:chiu |den |thay )?(?:den|toi|co mat|ra mat)(?![0-9a-z])")
+
+
 @lru_cache(maxsize=256)
 def _asked_words(question: str, name: str) -> frozenset[str]:
     """The question's naming words without its question words, facet cues or the procedure's
-    name (which any clause of the record may repeat)."""
-    return frozenset(_question_content(_naming_tokens(question))) - frozenset(tokens(name))
+    name (which any clause of the record may repeat); "không đến" is the records' "vắng mặt"."""
+    said = frozenset(_question_content(_naming_tokens(question)))
+    if _ABSENT.search(" ".join(tokens(question))):
+        said |= {"vang", "mat"}
+    return said - frozenset(tokens(name))
 
 
 def _overlap(text: str, question: str, procedure: Procedure) -> int:

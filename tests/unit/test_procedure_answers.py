@@ -896,3 +896,9 @@ def test_a_refund_question_keeps_the_fee_notes_sentence_on_refunds(index):
     # 2.000720: the fee note's "… không được hoàn trả … trong trường hợp … không được cấp …"
     answer = answer_question("doi noi dung ho kinh doanh ma khong duoc cap thi le phi co duoc tra lai khong", index)
     assert answer.citations[0].code == "2.000720" and "không được hoàn trả" in answer.answer
+
+
+def test_not_coming_is_the_records_absence(index):
+    # 1.012812 steps: "Trường hợp một trong các bên tranh chấp vắng mặt đến lần thứ hai …"
+    answer = answer_question("xa hoa giai tranh chap dat dai, nha ben kia khong toi thi xu the nao", index)
+    assert answer.citations[0].code == "1.012812" and "vắng mặt đến lần thứ hai" in answer.answer
