@@ -1080,7 +1080,29 @@ def _described_time(procedure: Procedure) -> tuple[str, str]:
     return ("Trình tự thực hiện ghi", " ".join(step.group(0).split())) if step else ("", "")
 
 
-def _time_text(procedure: Procedure, tight: bool = False) -> str:
+# "Thời hạn giải quyết …: - Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày": a time
+# per case, written in the steps, beside the one time of the ways table.
+_CASE_TIME = re.compile(r"Trường hợp ([^:\n]{5,120}): ((?:[Kk]hông quá |[Tt]rong )?\d+ (?:ngày|giờ)(?: làm việc)?)")
+_CASE_TIME_MIN_WORDS = 2      # of the question's own words the case must say
+
+
+def _case_time(procedure: Procedure, question: str) -> str:
+    """The time the record gives for the case the question tells ("Trường hợp cấp sổ BHXH, thẻ
+    BHYT mới: Không quá 05 ngày" for "bao lâu có sổ BHXH"), or ""."""
+    if not question:
+        return ""
+    said = set(tokens(question))
+    naming = set(_question_content(_naming_tokens(question)))
+    cases = []
+    for m in _CASE_TIME.finditer(procedure.steps):
+        words = set(tokens(m.group(1))) - _NAME_STOPWORDS
+        if words and len(words & naming) >= _CASE_TIME_MIN_WORDS:
+            cases.append((len(words & said) / len(words), m.group(0)))     # the case most fully told
+    share, line = max(cases, default=(0.0, ""))
+    return line if cases and sum(n == share for n, _ in cases) == 1 else ""
+
+
+def _time_text(procedure: Procedure, tight: bool = False, question: str = "") -> str:
     if not procedure.ways:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
@@ -1089,6 +1111,9 @@ def _time_text(procedure: Procedure, tight: bool = False) -> str:
         if described:
             figure = re.search(r"\d+\s*ngày(?: làm việc)?", " ".join(described.split()))
             lines.append(f"{where}: {_keeping(described, figure, _TIGHT_CHARS if tight else 200)}")
+    case = _case_time(procedure, question)
+    if case:
+        lines.append(f"Trình tự thực hiện ghi: {case}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
@@ -1369,7 +1394,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "time":
         lacks = not procedure.ways or (all(not w.time.known for w in procedure.ways)
                                        and not _described_time(procedure)[1])
-        return _time_text(procedure, tight), "Cách thức thực hiện › Thời gian", \
+        return _time_text(procedure, tight, question), "Cách thức thực hiện › Thời gian", \
             "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)

@@ -902,3 +902,11 @@ def test_not_coming_is_the_records_absence(index):
     # 1.012812 steps: "Trường hợp một trong các bên tranh chấp vắng mặt đến lần thứ hai …"
     answer = answer_question("xa hoa giai tranh chap dat dai, nha ben kia khong toi thi xu the nao", index)
     assert answer.citations[0].code == "1.012812" and "vắng mặt đến lần thứ hai" in answer.answer
+
+
+def test_a_time_written_per_case_in_the_steps_answers_the_case_asked(index):
+    # 1.002051: ways table "10 Ngày"; steps "Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày"
+    answer = answer_question("doanh nghiep dang ky dong bhxh cho nguoi lao dong moi thi bao lau co so bhxh va the bhyt", index)
+    assert answer.citations[0].code == "1.002051"
+    assert "Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày" in answer.answer
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
