@@ -1136,6 +1136,7 @@ _SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đ
                            r"(?:cơ quan|ủy ban|uỷ ban|ubnd|chủ tịch|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
                            r"văn phòng|chi nhánh|tổ chức|cơ sở|đơn vị)\b", re.IGNORECASE)
 _SUBMITTED_TO_CHARS = 170
+_DESTINATION_CHARS = 45      # of the destination's name after its first word ("Trung tâm …")
 
 
 def _submission_clause(procedure: Procedure, question: str) -> str:
@@ -1154,9 +1155,11 @@ def _submission_clause(procedure: Procedure, question: str) -> str:
         return ""
     clause, found = best[2], best[3]
     label = clause[:found.start()]
+    destination = found.end()
     if ":" not in label or len(label) > _CASE_LABEL_CHARS:    # no case label: from the submission on
-        clause = clause[found.start():]
-    return _short(clause, _SUBMITTED_TO_CHARS).rstrip(" ;,")
+        clause, destination = clause[found.start():], destination - found.start()
+    # the destination's name is kept whole ("… cho Trung tâm Phục vụ hành chính công cấp xã")
+    return _short(clause, max(_SUBMITTED_TO_CHARS, destination + _DESTINATION_CHARS)).rstrip(" ;,")
 
 
 def _where_text(procedure: Procedure, question: str, submitted: str = "") -> str:

@@ -910,3 +910,10 @@ def test_a_time_written_per_case_in_the_steps_answers_the_case_asked(index):
     assert answer.citations[0].code == "1.002051"
     assert "Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày" in answer.answer
     assert len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_where_a_file_goes_keeps_the_destinations_whole_name(index):
+    # 3.000443: "… hoặc gửi hồ sơ qua dịch vụ bưu chính cho Trung tâm Phục vụ hành chính công cấp xã"
+    answer = answer_question("xin cong nhan khu vuc bien de nuoi ngheu thi nop ho so o dau", index)
+    assert answer.citations[0].code == "3.000443"
+    assert "Trung tâm Phục vụ hành chính công cấp xã" in answer.answer
