@@ -89,8 +89,10 @@ class Lexicon:
 
     def __init__(self, entries: Iterable[Equivalence]):
         self.entries = tuple(entries)
-        # every syllable an entry's phrases need: an entry none of whose variants can occur is skipped
-        self._needs = tuple((e, frozenset(t for key in e.variant_keys for t in key)) for e in self.entries)
+        # every syllable an entry's phrases need: an entry none of whose variants can occur is skipped;
+        # a variant is looked for only when all its syllables occur
+        self._needs = tuple((e, frozenset(t for key in e.variant_keys for t in key),
+                             tuple(frozenset(key) for key in e.variant_keys)) for e in self.entries)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Lexicon":
@@ -106,16 +108,15 @@ class Lexicon:
         added: list[str] = []
         matches: list[tuple[str, str]] = []
         present = frozenset(question_tokens)
-        for entry, needs in self._needs:
+        for entry, needs, key_sets in self._needs:
             if present.isdisjoint(needs):
                 continue                       # no variant of this entry can be in the question
-            if _contains(question_tokens, entry.term_key):
-                continue                       # the question already uses the plan's word
-            for variant, key in zip(entry.variants, entry.variant_keys):
-                if _contains(question_tokens, key):
-                    added.extend(entry.term_key)
-                    matches.append((variant, entry.term))
-                    break
+            found = next((variant for variant, key, key_set in zip(entry.variants, entry.variant_keys, key_sets)
+                          if key_set <= present and _contains(question_tokens, key)), None)
+            if found is None or _contains(question_tokens, entry.term_key):
+                continue                       # (or the question already uses the plan's word)
+            added.extend(entry.term_key)
+            matches.append((found, entry.term))
         return Expansion(tokens=question_tokens, added=tuple(added), matches=tuple(matches))
 
     def vocabulary(self) -> frozenset[str]:

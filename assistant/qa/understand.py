@@ -852,8 +852,9 @@ def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -
     seq = [w[2] for w in words]
     blocked = commune_matcher(tuple(protected)).covered(seq)
     cuts: list[tuple[int, int]] = []
+    present = set(seq)
     for entry in lexicon.entries:
-        if not _find_all(seq, list(entry.term_key)):
+        if not present.issuperset(entry.term_key) or not _find_all(seq, list(entry.term_key)):
             continue
         for key in entry.variant_keys:
             if " ".join(key) in _CUE_PHRASES or set(key) & set(entry.term_key):
