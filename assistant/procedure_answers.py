@@ -207,7 +207,8 @@ class _NameKeys:
     head_weight: float
     bonus: float                 # citizen applicants, commune level
     level: str = ""              # the level its qualifier names, folded: "huyen" in "(thực hiện tại cấp huyện)"
-    ages: tuple[tuple[int, int], ...] = ()     # the ages its qualifier admits ("dưới 14 tuổi": 0–13)
+    # the ages its qualifier admits: (folded words, lowest, highest age), "dưới 14 tuổi": 0–13
+    ages: tuple[tuple[tuple[str, ...], int, int], ...] = ()
 
 
 @dataclass
@@ -261,9 +262,9 @@ class ProcedureIndex:
                 bonus=(0.5 if _CITIZEN in procedure.applicants.lower() else 0.0)
                 + (0.3 if _COMMUNE_LEVEL in fold(procedure.name) else 0.0),
                 level=_name_level(procedure.name),
-                ages=tuple((low, high) for _, low, high in _age_bounds(tuple(tokens(procedure.name))))))
+                ages=tuple(_age_bounds(tokens(procedure.name)))))
         index.name_text = f" {' | '.join(' '.join(keys.tokens) for keys in index.keys)} "
-        index.age_bounds = tuple(dict.fromkeys(b for keys in index.keys for b in _age_bounds(keys.tokens)))
+        index.age_bounds = tuple(dict.fromkeys(b for keys in index.keys for b in keys.ages))
         index.contrasts = load_contrasts()
         return index
 
@@ -446,9 +447,10 @@ def _negations(q_tokens: Sequence[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def _negated(q_tokens: Sequence[str]) -> list[tuple[str, ...]]:
-    """The word runs the question negates ("khong co yeu to nuoc ngoai" -> ("yeu", "to", ...))."""
-    return [tuple(t for t in q_tokens[a:b] if t not in _NAME_STOPWORDS) for a, b in _negations(q_tokens)]
+def _negated(q_tokens: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[tuple[str, ...]]:
+    """The naming words of the negated `spans` (`_negations`): "khong co yeu to nuoc ngoai" ->
+    ("yeu", "to", "nuoc", "ngoai")."""
+    return [tuple(t for t in q_tokens[a:b] if t not in _NAME_STOPWORDS) for a, b in spans]
 
 
 def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
@@ -499,10 +501,10 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     q_tokens = _read_slips(_naming_tokens(question), index)
     ages = _ages_said(q_tokens)
     q_tokens = _read_ages(q_tokens, index)
-    negated = _negated(q_tokens)
+    spans = _negations(q_tokens)
+    negated = _negated(q_tokens, spans)
     unsaid = {t for run in negated for t in run}
     if negated:    # what the procedure is not does not name it (the same words said elsewhere still do)
-        spans = _negations(q_tokens)
         q_tokens = [t for i, t in enumerate(q_tokens) if not any(a <= i < b for a, b in spans)]
     # An everyday name may hold a channel's name ("vneid mức 2"): such names are read on the
     # question as typed too, not only on what is left once the cues are cut.
@@ -534,7 +536,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
             continue
         if cases and contradicted(cases, keys.tokens, index.contrasts):
             continue             # "cai nghiện bắt buộc" is not "Đăng ký cai nghiện ma túy tự nguyện"
-        if ages and keys.ages and not any(low <= age <= high for age in ages for low, high in keys.ages):
+        if ages and keys.ages and not any(low <= age <= high for age in ages for _, low, high in keys.ages):
             continue             # "con 20 tuổi" is not "… cho người dưới 14 tuổi"
         hit = [t for t in dict.fromkeys(name) if t in terms]
         matched = sum(index.weight(t) * (1.0 if t in keys.head_set else _REST_HIT) for t in hit)
@@ -1070,6 +1072,9 @@ _PROCESSING_CLAUSE = re.compile(r"[^.;\n]*\bthời hạn\s+(?:không quá\s+)?\d
                                 re.IGNORECASE)
 
 
+_STEPS_SAY = "Trình tự thực hiện ghi"      # how an answer introduces what it quotes from the steps
+
+
 def _described_time(procedure: Procedure) -> tuple[str, str]:
     """(where, text) stating the time the time cells lack: a way's description ("05 ngày làm
     việc kể từ …"), else the step that gives the processing time; ("", "") when none does."""
@@ -1077,7 +1082,7 @@ def _described_time(procedure: Procedure) -> tuple[str, str]:
     if described:
         return "Mô tả trong hồ sơ", described
     step = _PROCESSING_CLAUSE.search(procedure.steps or "")
-    return ("Trình tự thực hiện ghi", " ".join(step.group(0).split())) if step else ("", "")
+    return (_STEPS_SAY, " ".join(step.group(0).split())) if step else ("", "")
 
 
 # "Thời hạn giải quyết …: - Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày": a time
@@ -1113,7 +1118,7 @@ def _time_text(procedure: Procedure, tight: bool = False, question: str = "") ->
             lines.append(f"{where}: {_keeping(described, figure, _TIGHT_CHARS if tight else 200)}")
     case = _case_time(procedure, question)
     if case:
-        lines.append(f"Trình tự thực hiện ghi: {case}")
+        lines.append(f"{_STEPS_SAY}: {case}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
@@ -1180,7 +1185,7 @@ def _where_text(procedure: Procedure, question: str, submitted: str = "") -> str
     if procedure.reception_address.strip():
         lines.append(f"Nơi tiếp nhận hồ sơ: {_short(procedure.reception_address, 150)}")
     elif submitted:
-        lines.append(f"Trình tự thực hiện ghi: {submitted[0].upper()}{submitted[1:]}")
+        lines.append(f"{_STEPS_SAY}: {submitted[0].upper()}{submitted[1:]}")
     return "\n".join(lines)
 
 
@@ -1542,7 +1547,6 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         header = _header(procedure, header_chars)
         footer = _footer(procedure, ())
         budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
-        shrunk = False
         while True:
             bodies = ([_facet_body(f, procedure, question, budget, tight, found) for f in facets] if facets
                       else [_overview_body(procedure)])
@@ -1554,7 +1558,6 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
             if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS or budget <= 120:
                 break
             budget -= 60           # a shorter checklist, the facts stay verbatim
-            shrunk = True
         if len("\n".join(text_parts + [footer])) <= MAX_ANSWER_CHARS:
             break
     if others and len("\n".join(text_parts + [_footer(procedure, others)])) <= MAX_ANSWER_CHARS:

@@ -331,6 +331,11 @@ class CommuneMatcher:
         self.sizes = np.array([len(k) for k in self.keys], dtype=np.int32)
 
     def match(self, question: str) -> list[str]:
+        return self.read(question)[0]
+
+    def read(self, question: str) -> tuple[list[str], str | None]:
+        """The names `question` holds, in order of mention, and, when the one found is misspelt
+        ("O Nam Daxn" for Năm Dẫn), the folded words it was read from (else None)."""
         segments = _segments(question)
         first: dict[int, int] = {}
         for si, seg in enumerate(segments):
@@ -339,18 +344,12 @@ class CommuneMatcher:
         found = [(position, self.names[i]) for i, position in first.items()
                  if not _accent_conflict(question, self.names[i])]
         if found:
-            return [name for _, name in sorted(found)]
+            return [name for _, name in sorted(found)], None
         best = self._closest_after_marker(segments)
-        return [best[0]] if best else []
-
-    def misspelt(self, question: str) -> str | None:
-        """The folded words a name was read from when the question misspells it ("nam daxn"
-        for Năm Dẫn), None when a name is written out or none is near."""
-        segments = _segments(question)
-        if any(True for seg in segments for _ in self._occurrences(seg)):
-            return None
-        best = self._closest_after_marker(segments)
-        return best[1] if best else None
+        if best is None:
+            return [], None
+        # (a name written out with other accents is no typo: its words are not the misspelling)
+        return [best[0]], (None if first else best[1])
 
     def covered(self, seq: Sequence[str]) -> set[int]:
         """Positions of `seq` (folded tokens) inside an occurrence of one of the names."""
@@ -941,7 +940,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     query = Query(question=question, folded=folded, asked=asked, repaired=repaired)
 
     # Entities.
-    communes = match_commune(question, known_communes)
+    communes, misspelt = commune_matcher(tuple(known_communes)).read(question)
     query.communes = communes
     query.commune = communes[0] if communes else None
     if not communes:
@@ -1051,7 +1050,6 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     for name in communes:
         key = normalise_name(name)
         removed += [f"{m} {key}" for m in _COMMUNE_MARKERS] + [key]
-    misspelt = commune_matcher(tuple(known_communes)).misspelt(question) if communes else None
     if misspelt:
         removed.append(misspelt)         # "O Nam Daxn": the name as typed is no subject word
     if query.unknown_commune:
