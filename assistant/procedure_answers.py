@@ -1107,7 +1107,9 @@ def _case_time(procedure: Procedure, question: str) -> str:
     return line if cases and sum(n == share for n, _ in cases) == 1 else ""
 
 
-def _time_text(procedure: Procedure, tight: bool = False, question: str = "") -> str:
+def _time_text(procedure: Procedure, tight: bool = False, case: str = "") -> str:
+    """The ways' times, the steps' own time when the ways give none, and `case`: the time the
+    steps give for the case asked (`_case_time`)."""
     if not procedure.ways:
         return "hồ sơ không ghi thời gian giải quyết."
     lines = _group_ways(procedure.ways, _time_value)
@@ -1116,7 +1118,6 @@ def _time_text(procedure: Procedure, tight: bool = False, question: str = "") ->
         if described:
             figure = re.search(r"\d+\s*ngày(?: làm việc)?", " ".join(described.split()))
             lines.append(f"{where}: {_keeping(described, figure, _TIGHT_CHARS if tight else 200)}")
-    case = _case_time(procedure, question)
     if case:
         lines.append(f"{_STEPS_SAY}: {case}")
     return "Thời gian giải quyết:\n" + "\n".join(lines)
@@ -1402,8 +1403,9 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "time":
         lacks = not procedure.ways or (all(not w.time.known for w in procedure.ways)
                                        and not _described_time(procedure)[1])
-        return _time_text(procedure, tight, question), "Cách thức thực hiện › Thời gian", \
-            "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways), lacks
+        case = _case_time(procedure, question)      # quoted from the steps: cited with the ways
+        quoted = "; ".join(f"{w.channel_text}: {w.time.text}" for w in procedure.ways) + (f"\n{case}" if case else "")
+        return _time_text(procedure, tight, case), "Cách thức thực hiện › Thời gian", quoted, lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
         return _fee_text(procedure, tight, question), "Cách thức thực hiện › Phí, lệ phí", \

@@ -909,6 +909,7 @@ def test_a_time_written_per_case_in_the_steps_answers_the_case_asked(index):
     answer = answer_question("doanh nghiep dang ky dong bhxh cho nguoi lao dong moi thi bao lau co so bhxh va the bhyt", index)
     assert answer.citations[0].code == "1.002051"
     assert "Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày" in answer.answer
+    assert "Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày" in answer.citations[0].text   # cited as quoted
     assert len(answer.answer) <= MAX_ANSWER_CHARS
 
 
