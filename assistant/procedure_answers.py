@@ -82,6 +82,8 @@ _CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c 
 # "xã trả cho mình những giấy gì", "được cấp lại văn bản nào": what the office hands back.
 _RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
                            r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
+# "hồ sơ xin phép gồm gì": the documents asked with the file's purpose between its two halves.
+_DOCUMENTS_ASKED = re.compile(r"(?<![0-9a-z])ho so(?: [a-z]+){1,4} gom(?: nhung| co)? gi(?![0-9a-z])")
 _BARE_DOCUMENTS = frozenset({"giay to", "lam don"})    # "làm đơn báo mất … có mất phí không": the situation
 # Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
 _NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si)(?![0-9a-z])")
@@ -113,6 +115,7 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     spans = [(m.start(), m.end(), facet) for facet, regex in _EACH_CUE_RES
              for m in regex.finditer(folded)]
     spans += [(m.start(), m.end(), "result") for m in _RESULT_ASKED.finditer(folded)]
+    spans += [(m.start(), m.end(), "documents") for m in _DOCUMENTS_ASKED.finditer(folded)]
     if name:
         said = f" {' '.join(tokens(name))} "
         asked = [span for span in spans if f" {folded[span[0]:span[1]]} " not in said]
@@ -768,6 +771,29 @@ def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]
     return [best] + [m for m in ranked if m is not best]
 
 
+def fuse_agreement(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure, float]],
+                   text: Sequence[tuple[str, float]], policy: Policy = DEFAULT_POLICY) -> list[ProcedureMatch] | None:
+    """The procedure that the name embedding and the record text both put first, or None.
+
+    `names`: the procedures whose embedded names are nearest the question, best first; `text`:
+    the records whose facet chunks match its words best (BM25), best first. When the nearest
+    name and the best record text are the same record, and the name ranking holds it in its top
+    `procedure_agree_lexical_rank` with some weight of its name said (`procedure_agree_min_score`),
+    the citizen's situation ("chồng đi chữa cháy bị tử vong, xin tiền tuất") names it though no
+    channel alone is sure. A name narrowed by a word no record uses, or another action asked, is
+    no match."""
+    if not ranked or not names or not text:
+        return None
+    document = names[0][0].document
+    if text[0][0] != document:
+        return None
+    best = next((m for m in ranked[:policy.procedure_agree_lexical_rank] if m.procedure.document == document), None)
+    if best is None or best.narrowed or best.score < policy.procedure_agree_min_score \
+            or (best.action_conflict and not best.vouched):
+        return None
+    return [best] + [m for m in ranked if m is not best]
+
+
 _THU_TUC = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
 
 
@@ -821,6 +847,7 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
 _SHORT_DOC = 65
 _SHORT_DOC_FEW = 80     # a short checklist (at most _FEW_DOCS items) can give each item more words
 _FEW_DOCS = 5
+_SHORT_DOC_ONLY = 240   # the one document row of a record that lists one
 
 
 def _short(text: str, limit: int = _SHORT_DOC, first_clause: bool = False) -> str:
@@ -903,12 +930,17 @@ def _item_name(name: str) -> str:
 def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
                      shared_kind: dict[str, str]) -> dict[int, str]:
     """{id(document): checklist line} for the documents that fit `budget`, in `ordered`'s order;
-    an item's copies are left to its heading when `shared_kind` gives them for its group."""
+    an item's copies are left to its heading when `shared_kind` gives them for its group.
+    A record's only document row is shown whole up to `_SHORT_DOC_ONLY`: such a cell often
+    lists several papers ("Đơn đề nghị … (Mẫu số PC22 …); giấy chứng tử hoặc trích lục khai tử")."""
     lines: dict[int, str] = {}
     used = 0
+    only = len(ordered) == 1
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        line = f"☐ {_short(_item_name(doc.name), item_chars, first_clause=True)}" + (f" ({kind})" if kind else "")
+        name = _short(_item_name(doc.name), _SHORT_DOC_ONLY, first_clause=False) if only \
+            else _short(_item_name(doc.name), item_chars, first_clause=True)
+        line = f"☐ {name}" + (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line
@@ -1617,6 +1649,6 @@ def answer_question(question: str, index: ProcedureIndex) -> Answer:
 __all__ = [
     "FACETS", "INTENT", "MAX_ANSWER_CHARS", "ProcedureIndex", "ProcedureMatch",
     "abstain_not_in_catalogue", "answer_procedure", "answer_question", "detect_facets", "fuse_dense",
-    "fuse_names", "name_phrases",
+    "fuse_agreement", "fuse_names", "name_phrases",
     "is_confident", "names_procedure", "rank_procedures", "runner_up", "similar_procedures",
 ]

@@ -12,6 +12,7 @@ from assistant.procedure_answers import (
     answer_procedure,
     answer_question,
     detect_facets,
+    fuse_agreement,
     fuse_dense,
     fuse_text,
     fuse_names,
@@ -608,6 +609,39 @@ def test_a_record_whose_action_the_question_leaves_unsaid_is_not_rescued_by_its_
     assert ranked[0].procedure.code == "1.001601" and ranked[0].coverage == 0.0
     document = ranked[0].procedure.document
     assert fuse_text(ranked, [(document, 31.0), ("1.002759.json", 17.6)], [(document, 0.88)]) is None
+
+
+def test_a_record_the_name_embedding_and_the_record_text_both_put_first_is_taken(index):
+    # "chồng đi chữa cháy bị tử vong … xin tiền tuất": the name ranking puts "Trợ cấp tiền tuất, tai
+    # nạn …" (1.010092) first and the fire-fighters' record (3.000510) second, unsure of either
+    question = "chong toi di chua chay bi tu vong, chua co bhxh, gia dinh xin tien tuat can nop gi"
+    ranked = rank_procedures(question, index, k=8)
+    assert [m.procedure.code for m in ranked[:2]] == ["1.010092", "3.000510"]
+    assert not is_confident(ranked[0], runner_up=runner_up(ranked))
+    wanted = next(m.procedure for m in ranked if m.procedure.code == "3.000510")
+    other = next(m.procedure for m in ranked if m.procedure.code == "1.010092")
+    chosen = fuse_agreement(ranked, [(wanted, 0.88), (other, 0.874)], [(wanted.document, 37.2), (other.document, 34.9)])
+    assert chosen is not None and chosen[0].procedure.code == "3.000510" and len(chosen) == len(ranked)
+    # the two channels disagreeing, or agreeing on a record the name ranking holds only further
+    # down, name nothing
+    assert fuse_agreement(ranked, [(wanted, 0.88)], [(other.document, 37.2)]) is None
+    far = ranked[4].procedure
+    assert fuse_agreement(ranked, [(far, 0.9)], [(far.document, 40.0)]) is None
+
+
+def test_a_file_asked_with_its_purpose_between_its_halves_asks_the_documents():
+    assert detect_facets("muon trong cay an trai lau nam sat kenh thuy loi thi ho so xin phep gom gi") == ["documents"]
+    assert detect_facets("hồ sơ đăng ký kết hôn gồm những gì") == ["documents"]
+    assert detect_facets("ho so xin cap phep mat bao lau") == ["time"]
+
+
+def test_a_record_with_one_document_row_shows_all_the_papers_that_row_lists(index):
+    # 3.000510 lists one row: "Đơn đề nghị … (Mẫu số PC22 …); giấy chứng tử hoặc trích lục khai tử."
+    procedure = next(p for p in index.procedures if p.code == "3.000510")
+    assert len(procedure.documents) == 1
+    answer = answer_procedure(procedure, "gia dinh xin tien tuat can nop gi")
+    assert "PC22" in answer.answer and "trích lục khai tử" in answer.answer
+    assert len(answer.answer) <= DEFAULT_POLICY.procedure_answer_chars
 
 
 def test_words_that_only_look_like_an_ask_do_not_pick_the_facet():

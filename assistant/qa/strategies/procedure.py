@@ -30,6 +30,7 @@ from assistant.procedure_answers import (
     abstain_not_in_catalogue,
     answer_procedure,
     detect_facets,
+    fuse_agreement,
     fuse_dense,
     fuse_names,
     fuse_text,
@@ -100,12 +101,17 @@ def choose_procedure(query: Query, index: ProcedureIndex | None, policy: Policy 
     fused = fuse_dense(ranked, nearest, policy) if nearest else None
     if fused:
         return ProcedureRoute(fused, confident=True)
-    by_name = fuse_names(ranked, names(), nearest, policy) if nearest and names is not None else None
+    nearest_names = list(names()) if nearest and names is not None else []
+    by_name = fuse_names(ranked, nearest_names, nearest, policy) if nearest_names else None
     if by_name:
         return ProcedureRoute(by_name, confident=True)
-    by_text = fuse_text(ranked, text(), nearest, policy) if nearest and text is not None else None
+    best_texts = list(text()) if nearest and text is not None else []
+    by_text = fuse_text(ranked, best_texts, nearest, policy) if best_texts else None
     if by_text:
         return ProcedureRoute(by_text, confident=True)
+    agreed = fuse_agreement(ranked, nearest_names, best_texts, policy)
+    if agreed:
+        return ProcedureRoute(agreed, confident=True)
     if query.intent in _PLAN_TASK_INTENTS:
         return None
     if detect_facets(query.question) or _AT_THE_COMMUNE.search(" ".join(tokens(query.question))):
