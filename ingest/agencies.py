@@ -56,6 +56,7 @@ _AGENCY_ABBREVIATIONS = {
     "ttpvhcc": "trung tam phuc vu hanh chinh cong",
     "tt pvhcc": "trung tam phuc vu hanh chinh cong",
     "pvhcc": "phuc vu hanh chinh cong",
+    "trung tam hanh chinh cong": "trung tam phuc vu hanh chinh cong",   # "Trung tâm HCC", as staff say it
     "vh xh": "van hoa xa hoi",
     "vhxh": "van hoa xa hoi",
 }
@@ -186,15 +187,19 @@ def count_agency_mentions(cell: str) -> int:
     return total
 
 
+def expand_agency_words(folded: str) -> str:
+    """Folded text with the agency names' own abbreviations and short forms written out."""
+    for short, long in _AGENCY_ABBREVIATIONS.items():
+        folded = re.sub(rf"(?<![0-9a-z]){short}(?![0-9a-z])", long, folded)
+    return folded
+
+
 @lru_cache(maxsize=8192)
 def agency_key(name: str) -> str:
     """Canonical comparison key: folded, abbreviations expanded, variants unified."""
     text = _PAREN_RE.sub(" ", nfc(name or ""))
     text = re.sub(r"^\s*(đề nghị|giao)\s+", "", text, flags=re.IGNORECASE)
-    folded = " ".join(tokens(text))
-    for short, long in _AGENCY_ABBREVIATIONS.items():
-        folded = re.sub(rf"(?<![0-9a-z]){short}(?![0-9a-z])", long, folded)
-    words = folded.split()
+    words = expand_agency_words(" ".join(tokens(text))).split()
     while words and words[-1] in {"xa"}:
         words.pop()
         if words and words[-1] == "cap":

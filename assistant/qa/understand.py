@@ -16,7 +16,7 @@ from functools import lru_cache
 from assistant.qa.intents import FIELD_INTENTS, TASK_INTENTS, Intent
 from assistant.qa.query import Query
 from assistant.spelling import TELEX_TONES, i_y_variant, swap_i_y
-from ingest.agencies import agency_key
+from ingest.agencies import agency_key, expand_agency_words
 from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens, vietnamese_syllable
 
@@ -442,7 +442,7 @@ def _name_after_marker(question: str) -> str | None:
 
 def match_agency(question_folded: str, known_agencies: list[str]) -> str | None:
     """The most specific registry agency named in the question (folded token match)."""
-    q_tokens = question_folded.split()
+    q_tokens = expand_agency_words(question_folded).split()
     best: tuple[int, str] | None = None
     for agency in known_agencies:
         key = _agency_tokens(agency)
@@ -462,6 +462,8 @@ def match_agency(question_folded: str, known_agencies: list[str]) -> str | None:
         if len(key) < 3 or key[0] not in _AGENCY_HEADS:
             continue
         for size in range(len(key) - 1, 1, -1):
+            if key[:size] in _GENERIC_HEADS:
+                break
             if any(q_tokens[max(i - 2, 0):i] != ["cai", "cach"] for i in _find_all(q_tokens, key[:size])) \
                     and key[1] not in ("cac",):
                 return agency
@@ -469,6 +471,9 @@ def match_agency(question_folded: str, known_agencies: list[str]) -> str | None:
 
 
 _AGENCY_HEADS = frozenset({"phong", "van", "trung", "ban", "to", "cong", "uy", "hoi", "doan", "tu", "tai"})
+# A head a commune's several agencies share: "trung tâm" alone does not tell the Trung tâm Phục vụ
+# hành chính công from the Trung tâm Dịch vụ công or the Trung tâm IOC.
+_GENERIC_HEADS = frozenset({("trung", "tam")})
 _GENERIC_AGENCY = re.compile(r"^(cac|nhung)\s")
 
 

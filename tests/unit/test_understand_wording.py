@@ -122,6 +122,20 @@ def test_a_reform_area_is_not_the_agency_sharing_its_words():
     assert match_agency("cong chuc tai chinh loc hoa lam gi", agencies) == "Tài chính - Kế toán"
 
 
+def test_a_centre_is_told_by_its_own_words_not_by_the_head_all_centres_share():
+    from assistant.qa.understand import match_agency
+    # the agencies of Năm Dẫn's and Di Linh's plans: two centres
+    agencies = ["Trung tâm Dịch vụ công", "Trung tâm Phục vụ hành chính công", "Văn phòng HĐND và UBND"]
+    assert match_agency("trung tam hanh chinh cong di linh chu tri nhung nhiem vu nao", agencies) \
+        == "Trung tâm Phục vụ hành chính công"
+    assert match_agency("trung tam dich vu cong lam gi", agencies) == "Trung tâm Dịch vụ công"
+    assert match_agency("trung tam nao lo viec nay", agencies) is None
+    assert match_agency("van phong ubnd chu tri viec gi", agencies) == "Văn phòng HĐND và UBND"
+    # "Trung tâm HCC", as staff write it, through the question's understanding
+    q = understand("Trung tam HCC Di Linh chu tri nhung nhiem vu nao?", COMMUNES, agencies, lexicon=default_lexicon())
+    assert q.agency == "Trung tâm Phục vụ hành chính công" and q.intent == Intent.LIST_BY_AGENCY
+
+
 def test_the_number_and_issuer_asked_of_a_basis_are_the_basis():
     q = _u("ke hoach cchc loc hoa can cu vao quyet dinh so may cua huyen nao?")
     assert q.intent == Intent.FACT and q.fact_kind == "basis" and q.also_fact == ""
