@@ -199,6 +199,21 @@ class ProcedureMatch:
     # to something the catalogue lacks ("giấy phép kinh doanh karaoke").
     narrowed: bool = False
 
+    @property
+    def asks_other_action(self) -> bool:
+        """The question names another action and no everyday name vouches for this one."""
+        return self.action_conflict and not self.vouched
+
+
+def _held_in(ranked: Sequence[ProcedureMatch], document: str, rank: int) -> ProcedureMatch | None:
+    """The match of record `document` among the first `rank` of `ranked`, if there."""
+    return next((m for m in ranked[:rank] if m.procedure.document == document), None)
+
+
+def _led_by(best: ProcedureMatch, ranked: Sequence[ProcedureMatch]) -> list[ProcedureMatch]:
+    """`ranked` with `best` moved first."""
+    return [best] + [m for m in ranked if m is not best]
+
 
 @dataclass(frozen=True)
 class _NameKeys:
@@ -648,8 +663,7 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
                     policy: Policy = DEFAULT_POLICY) -> bool:
     """Does the question say the procedure's head, in distinctive words, whatever situation it
     tells around it? (`Policy.procedure_named_*`.)"""
-    if match.action_conflict and not match.vouched \
-            and match.coverage < policy.procedure_named_conflict_coverage:
+    if match.asks_other_action and match.coverage < policy.procedure_named_conflict_coverage:
         return False
     margin = match.score - runner_up.score if runner_up is not None else match.score
     situated = (match.coverage >= policy.procedure_situated_head_coverage and not match.names_other
@@ -692,7 +706,7 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
     if match.score < policy.procedure_min_score \
             or match.question_coverage < policy.procedure_min_question_coverage:
         return False
-    if match.action_conflict and not match.vouched:
+    if match.asks_other_action:
         return False
     says_a_lot = match.question_coverage >= policy.procedure_full_question_coverage \
         and match.question_words >= policy.procedure_full_question_words
@@ -738,10 +752,9 @@ def fuse_dense(ranked: Sequence[ProcedureMatch], dense: Sequence[tuple[str, floa
 
     _, best = max(enumerate(lexical, start=1), key=fused)
     if similarity.get(best.procedure.document, 0.0) < policy.procedure_dense_min_similarity \
-            or best.score < policy.procedure_dense_min_score \
-            or (best.action_conflict and not best.vouched):
+            or best.score < policy.procedure_dense_min_score or best.asks_other_action:
         return None
-    return [best] + [m for m in ranked if m is not best]
+    return _led_by(best, ranked)
 
 
 def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]],
@@ -765,10 +778,10 @@ def fuse_text(ranked: Sequence[ProcedureMatch], text: Sequence[tuple[str, float]
         return None
     if document not in [d for d, _ in dense[:policy.procedure_text_dense_rank]]:
         return None
-    best = next((m for m in ranked[:policy.procedure_text_lexical_rank] if m.procedure.document == document), None)
+    best = _held_in(ranked, document, policy.procedure_text_lexical_rank)
     if best is None or best.narrowed or best.coverage <= 0.0:
         return None
-    return [best] + [m for m in ranked if m is not best]
+    return _led_by(best, ranked)
 
 
 def fuse_agreement(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure, float]],
@@ -787,11 +800,10 @@ def fuse_agreement(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Proce
     document = names[0][0].document
     if text[0][0] != document:
         return None
-    best = next((m for m in ranked[:policy.procedure_agree_lexical_rank] if m.procedure.document == document), None)
-    if best is None or best.narrowed or best.score < policy.procedure_agree_min_score \
-            or (best.action_conflict and not best.vouched):
+    best = _held_in(ranked, document, policy.procedure_agree_lexical_rank)
+    if best is None or best.narrowed or best.score < policy.procedure_agree_min_score or best.asks_other_action:
         return None
-    return [best] + [m for m in ranked if m is not best]
+    return _led_by(best, ranked)
 
 
 _THU_TUC = re.compile(r"^\s*thủ tục\s+", re.IGNORECASE)
@@ -836,7 +848,7 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
     if not agree or (best_cos - other < policy.procedure_name_margin
                      and lexical_lead < policy.procedure_name_lexical_margin) \
             or first.coverage < policy.procedure_name_head_coverage \
-            or (first.action_conflict and not first.vouched):
+            or first.asks_other_action:
         return None
     return list(ranked)
 
@@ -935,12 +947,10 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     lists several papers ("Đơn đề nghị … (Mẫu số PC22 …); giấy chứng tử hoặc trích lục khai tử")."""
     lines: dict[int, str] = {}
     used = 0
-    only = len(ordered) == 1
+    limit, first_clause = (_SHORT_DOC_ONLY, False) if len(ordered) == 1 else (item_chars, True)
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        name = _short(_item_name(doc.name), _SHORT_DOC_ONLY, first_clause=False) if only \
-            else _short(_item_name(doc.name), item_chars, first_clause=True)
-        line = f"☐ {name}" + (f" ({kind})" if kind else "")
+        line = f"☐ {_short(_item_name(doc.name), limit, first_clause)}" + (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line

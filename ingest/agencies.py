@@ -187,10 +187,15 @@ def count_agency_mentions(cell: str) -> int:
     return total
 
 
+_AGENCY_ABBREVIATION_RES = tuple((re.compile(rf"(?<![0-9a-z]){short}(?![0-9a-z])"), long)
+                                 for short, long in _AGENCY_ABBREVIATIONS.items())
+
+
 def expand_agency_words(folded: str) -> str:
-    """Folded text with the agency names' own abbreviations and short forms written out."""
-    for short, long in _AGENCY_ABBREVIATIONS.items():
-        folded = re.sub(rf"(?<![0-9a-z]){short}(?![0-9a-z])", long, folded)
+    """Folded text with the agency names' own abbreviations and short forms written out (in the
+    table's order: every question's agency reading runs this)."""
+    for pattern, long in _AGENCY_ABBREVIATION_RES:
+        folded = pattern.sub(long, folded)
     return folded
 
 
