@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant.excerpts import Step, outline_steps, shorten as _short, split_steps
 from assistant.procedure_lexicon import (
     LexiconEntry,
     contains_sequence,
@@ -862,23 +863,6 @@ _FEW_DOCS = 5
 _SHORT_DOC_ONLY = 240   # the one document row of a record that lists one
 
 
-def _short(text: str, limit: int = _SHORT_DOC, first_clause: bool = False) -> str:
-    """A long cell cut near `limit`: at a sentence end when one is close, else between words.
-    `first_clause`: a checklist item ends at its first "; " ("Giấy chứng sinh; trường hợp …")."""
-    text = " ".join(text.split()).lstrip("-+• ").strip()
-    if first_clause:
-        clause = min((i for i in (text.find("; "), text.find(". ")) if i >= 12), default=-1)
-        if 0 < clause < limit:
-            return text[:clause] + "…"
-    if len(text) <= limit:
-        return text
-    window = text[:limit]
-    cut = max(window.rfind(". "), window.rfind("; "))
-    if cut < limit * 0.6:
-        cut = window.rfind(" ")
-    return (window[:cut] if cut > limit // 3 else window).rstrip(" ,;:") + "…"
-
-
 def _group_label(kind: str, group: str) -> str:
     if kind == "present":
         return "Phải xuất trình"
@@ -939,6 +923,26 @@ def _item_name(name: str) -> str:
     return name[found.end():]
 
 
+# What a cut checklist item must still say: the short name the record gives it ("… (sau đây
+# gọi tắt là giấy tờ tùy thân)") and the form to fill in ("theo Mẫu số 06 Phụ lục IV …").
+_ITEM_ALIAS = re.compile(r"\((?:sau đây )?gọi (?:tắt|chung) là ([^)]{3,40})\)")
+_ITEM_FORM = re.compile(r"\b[Mm]ẫu(?: số)? (?:[0-9]{1,3}[a-z]?|[A-Z]{1,4}[0-9]{1,3}[a-z]?)(?:/[0-9A-ZĐ\-]+)?\b")
+
+
+def _item_text(name: str, limit: int, first_clause: bool) -> str:
+    """A checklist item cut near `limit`, followed by the short name and the (first) form its
+    first sentence gives when the cut left them out ("Đơn đề nghị xác nhận nguồn gốc … (Mẫu số 06)")."""
+    shown = _short(name, limit, first_clause)
+    if not shown.endswith("…"):
+        return shown
+    flat = " ".join(name.split())
+    sentence = flat[:flat.find(". ", 12) if flat.find(". ", 12) > 0 else len(flat)]   # a later one is a note
+    form = _ITEM_FORM.search(sentence)
+    extras = [m.group(1).strip() for m in _ITEM_ALIAS.finditer(sentence)] + ([form.group(0)] if form else [])
+    extras = [e for e in dict.fromkeys(extras) if e not in shown]
+    return shown + (f" ({', '.join(extras[:2])})" if extras else "")
+
+
 def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
                      shared_kind: dict[str, str]) -> dict[int, str]:
     """{id(document): checklist line} for the documents that fit `budget`, in `ordered`'s order;
@@ -950,7 +954,7 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     limit, first_clause = (_SHORT_DOC_ONLY, False) if len(ordered) == 1 else (item_chars, True)
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        line = f"☐ {_short(_item_name(doc.name), limit, first_clause)}" + (f" ({kind})" if kind else "")
+        line = f"☐ {_item_text(_item_name(doc.name), limit, first_clause)}" + (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line
@@ -1302,6 +1306,22 @@ def _overlap(text: str, question: str, procedure: Procedure) -> int:
     return len(_asked_words(question, procedure.name) & set(tokens(text)))
 
 
+def _asked_step(steps: list[Step], question: str, procedure: Procedure) -> tuple[list[Step], int | None]:
+    """The steps, the one saying most of the question's own words (any)
+    starting at its clause that says most of them ("Bước 1: … Trường hợp thực hiện trực tuyến,
+    …"), and that step's index (None when no step says enough)."""
+    said = [(_overlap(step.text, question, procedure), -i) for i, step in enumerate(steps)]
+    best = max(said, default=(0, 0))
+    if best[0] == 0:
+        return steps, None
+    at = -best[1]
+    clauses = _clauses(steps[at].text)
+    top = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
+    if top:
+        steps = steps[:at] + [Step(steps[at].label, "… " + " ".join(clauses[top:]))] + steps[at + 1:]
+    return steps, at
+
+
 def _clauses(text: str, label_chars: int = _LABEL_CHARS) -> list[str]:
     """A field's clauses (sentences, "; " items, lines), a label shorter than `label_chars`
     ("Bước 1:") kept with what follows it."""
@@ -1462,6 +1482,10 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "steps":
         if not procedure.steps:
             return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
+        preface, steps = split_steps(procedure.steps)
+        if steps and len(procedure.steps) > budget:
+            shown, quoted = outline_steps(preface, *_asked_step(steps, question, procedure), budget=budget)
+            return "Trình tự thực hiện:\n" + shown, "Trình tự thực hiện", quoted, False
         excerpt = _excerpt(procedure.steps, question, budget, procedure)
         return "Trình tự thực hiện: " + excerpt, "Trình tự thực hiện", excerpt.rstrip("…"), False
     if facet == "conditions":
