@@ -515,6 +515,17 @@ def _read_slips(words: Sequence[str], index: ProcedureIndex) -> list[str]:
     return read
 
 
+# "làm giấy khai tử": the paper of what an everyday name says is that name's, not another thing
+_PAPER_WORDS = frozenset({"giay"})
+
+
+def _papered(q_tokens: Sequence[str], entries: Sequence[LexiconEntry]) -> frozenset[str]:
+    """The paper words said right before an everyday name ("giấy" of "làm giấy khai tử")."""
+    toks = tuple(q_tokens)
+    return frozenset(toks[i - 1] for entry in entries for i in range(1, len(toks))
+                     if toks[i - 1] in _PAPER_WORDS and toks[i:i + len(entry.phrase_tokens)] == entry.phrase_tokens)
+
+
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
     """Procedures best matching the question's wording, the common case first."""
     q_tokens = _read_slips(_naming_tokens(question), index)
@@ -570,6 +581,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         vouched = bool(mine)
         verbatim = any(contains_sequence(keys.tokens, e.target_tokens) for e in mine)
         explained = name_set | keys.bigrams | {t for e in mine for t in e.phrase_tokens}
+        explained |= _papered(q_tokens, mine)
         explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
         q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
                  if content_weight else 1.0)
@@ -1335,7 +1347,8 @@ def _clauses(text: str, label_chars: int = _LABEL_CHARS) -> list[str]:
 
 
 # Where a question no facet cue names is looked for: the record's prose fields, in this order.
-_PROSE_FIELDS = (("steps", "Trình tự thực hiện"), ("conditions", "Yêu cầu, điều kiện"),
+_STEPS_LABEL = "Trình tự thực hiện"
+_PROSE_FIELDS = (("steps", _STEPS_LABEL), ("conditions", "Yêu cầu, điều kiện"),
                  ("applicants", "Đối tượng thực hiện"), ("result_text", "Kết quả thực hiện"))
 _CLAUSE_MIN_WORDS = 2     # of the question's own words (not the name's) a clause must say
 
@@ -1345,6 +1358,7 @@ _CLAUSE_MIN_WORDS = 2     # of the question's own words (not the name's) a claus
 # field ("Cơ quan thực hiện") often misses the case asked ("sinh viên … nộp cho Cơ sở giáo dục").
 _COMPANION_FACETS = frozenset({"where", "agency", "applicants"})    # short bodies: room for a clause
 _COMPANION_MIN_SCORE = 3
+_STAND_IN_MIN_SCORE = 4    # a clause standing in for conditions the record lacks says more
 
 
 def _asked_clause(procedure: Procedure, question: str, min_score: int = 0) -> tuple[str, str] | None:
@@ -1458,7 +1472,7 @@ _TIGHT_CHARS = 100
 def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
                 tight: bool = False, found: dict[str, tuple[str, str]] | None = None) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact). `found`: the (field label,
-    sentence) the "duty", "clause" and "where" ("submitted") facets quote, looked up once per answer."""
+    sentence) the "duty", "clause", "elsewhere" and "where" ("submitted") facets quote, looked up once per answer."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
@@ -1493,6 +1507,10 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
         excerpt = _excerpt(procedure.conditions, question, budget, procedure)
         return "Yêu cầu, điều kiện: " + excerpt, "Yêu cầu, điều kiện", excerpt.rstrip("…"), False
+    if facet == "elsewhere":
+        label, clause = found["elsewhere"]
+        return (f"Hồ sơ không ghi yêu cầu, điều kiện; {label} ghi: {_around_asked(clause, question, procedure, budget)}",
+                label, clause, False)
     if facet == "clause":
         label, clause = found["clause"]
         return f"Hồ sơ ghi ({label}): {_around_asked(clause, question, procedure, budget)}", label, clause, False
@@ -1608,6 +1626,11 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
             not (facets[0] == "where" and "submitted" in found) and \
             not _facet_body(facets[0], procedure, question, MAX_ANSWER_CHARS, found=found)[3]:
         facets, found["clause"] = facets + ["clause"], clause     # not when the record lacks the facet
+    # Conditions the record does not give: said so, with the step that says what was asked
+    # ("… Công an cấp xã trong cả nước không phụ thuộc vào nơi cư trú …"), when one says enough.
+    if "conditions" in facets and not procedure.conditions and \
+            (clause := _asked_clause(procedure, question, _STAND_IN_MIN_SCORE)) and clause[0] == _STEPS_LABEL:
+        facets, found["elsewhere"] = ["elsewhere" if f == "conditions" else f for f in facets], clause
     # Ever shorter until it fits MAX_ANSWER_CHARS: the checklist, then the record's side notes,
     # then the header's name; the facts asked stay verbatim. The look-alike procedures come
     # after, where room is left: they never cost the answer an item.

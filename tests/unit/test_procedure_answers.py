@@ -952,3 +952,20 @@ def test_where_a_file_goes_keeps_the_destinations_whole_name(index):
     answer = answer_question("xin cong nhan khu vuc bien de nuoi ngheu thi nop ho so o dau", index)
     assert answer.citations[0].code == "3.000443"
     assert "Trung tâm Phục vụ hành chính công cấp xã" in answer.answer
+
+
+def test_the_paper_of_an_everyday_name_is_that_procedure(index):
+    # "giấy" before "khai tử" (an everyday name) is the paper of that procedure, not a word
+    # naming something outside the catalogue
+    answer = answer_question("me toi mat roi, lam giay khai tu o xa can mang gi", index)
+    assert not answer.abstained and "(mã 1.000656)" in answer.answer and "Giấy báo tử" in answer.answer
+    ranked = rank_procedures("lam giay khai tu can nop nhung giay to gi", index)
+    assert ranked[0].procedure.code == "1.000656" and is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+def test_conditions_the_record_lacks_are_said_lacking_with_the_step_that_answers(index):
+    answer = answer_question("doi the can cuoc co bat buoc ve cong an noi thuong tru khong", index)
+    assert "(mã 1.014063)" in answer.answer
+    assert "Hồ sơ không ghi yêu cầu, điều kiện; Trình tự thực hiện ghi:" in answer.answer
+    assert "không phụ thuộc vào nơi cư trú" in answer.answer
+    assert answer.citations[0].section.endswith("Trình tự thực hiện")
