@@ -1105,6 +1105,8 @@ def _keeping(text: str, found: re.Match | None, chars: int) -> str:
         return text
     if found is None or found.end() <= chars - 1:
         return _short(text, chars)
+    if found.end() - found.start() > chars // 2:       # a sentence kept: from its start
+        return "…" + _short(text[found.start():], chars - 1)
     start = max(text.rfind(" ", 0, max(found.start() - chars // 2, 0)), 0)
     return "…" + _short(text[start:].lstrip(), chars - 1)
 

@@ -60,11 +60,11 @@ def contains_sequence(haystack: tuple[str, ...], needle: tuple[str, ...]) -> boo
     return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
 
 
-# Whose thing it is ("sổ đỏ nhà tôi ghi sai", "giấy phép của mình hết hạn") does not break an
-# everyday name: the phrase is also looked for with these pairs left out.
+# Whose thing it is ("sổ đỏ nhà tôi ghi sai", "giấy phép của mình hết hạn", "bản sao của hợp
+# đồng") does not break an everyday name: the phrase is also looked for with these left out.
 # Longest first, so that "của chúng tôi" goes whole.
 _OWNERS = (("cua", "chung", "toi"), ("nha", "chung", "toi"), ("nha", "toi"), ("nha", "minh"), ("nha", "em"),
-           ("cua", "toi"), ("cua", "minh"), ("cua", "em"))
+           ("cua", "toi"), ("cua", "minh"), ("cua", "em"), ("cua",))
 
 
 def _without_owners(toks: tuple[str, ...]) -> tuple[str, ...]:

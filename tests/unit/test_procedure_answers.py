@@ -969,3 +969,11 @@ def test_conditions_the_record_lacks_are_said_lacking_with_the_step_that_answers
     assert "Hồ sơ không ghi yêu cầu, điều kiện; Trình tự thực hiện ghi:" in answer.answer
     assert "không phụ thuộc vào nơi cư trú" in answer.answer
     assert answer.citations[0].section.endswith("Trình tự thực hiện")
+
+
+def test_a_spouse_of_another_nationality_and_a_genitive_keep_the_everyday_name(index):
+    # "người Nhật" (data/lexicon/procedures.tsv) names the foreign-element variant
+    assert rank_procedures("vo toi nguoi nhat, dang ky ket hon can giay to gi", index)[0].procedure.code == "2.000806"
+    # "bản sao có chứng thực của hợp đồng": "của" does not break "bản sao có chứng thực hợp đồng"
+    answer = answer_question("xin ban sao co chung thuc cua hop dong mua ban nha thi phi bao nhieu", index)
+    assert not answer.abstained and "(mã 2.000942)" in answer.answer
