@@ -293,13 +293,23 @@ def judged(q: Query, answer: Answer) -> bool:
                 and not q.listing and not (q.intent == Intent.FACT and q.fact_kind in _METADATA_KINDS))
 
 
+# "bao nhiêu tiền", "mấy triệu": a sum of money is asked, which only a passage stating one
+# answers ("ngân sách" or "100% … tài chính" is the topic, not the sum).
+_MONEY_ASKED = re.compile(r"\b(?:bao nhieu|may) (?:tien|dong|trieu|ty|nghin|ngan)\b")
+_MONEY_SAID = re.compile(r"\d[\d.,]*\s*(?:đồng|triệu|tỷ|nghìn|ngàn|vnđ|vnd)\b", re.IGNORECASE)
+
+
 def check_focus(q: Query, answer: Answer, scope: list[str] | None, lexicon=None,
                 held: Iterable[str] = ()) -> Answer | None:
     """An abstention when the quoted passage does not hold the focal concept of the question
-    (`held`: folded phrases the passage stands for, see `unsupported_focus`)."""
+    (`held`: folded phrases the passage stands for, see `unsupported_focus`), or a sum of
+    money asked that it does not state."""
     if not judged(q, answer):
         return None
-    missing = unsupported_focus(q, quoted_evidence(answer), lexicon, absent_only=True, held=held)
+    evidence = quoted_evidence(answer)
+    if _MONEY_ASKED.search(fold(_as_asked(q)).lower()) and not _MONEY_SAID.search(evidence):
+        return declined(scope, "không nêu số tiền cụ thể cho nội dung này")
+    missing = unsupported_focus(q, evidence, lexicon, absent_only=True, held=held)
     if not missing:
         return None
     shown = ", ".join(f"“{w}”" for w in missing)

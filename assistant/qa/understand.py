@@ -209,7 +209,7 @@ _PLACE_PREPS = ("o", "tai", "cua", "thuoc", "ve")
 _NOT_A_NAME = frozenset(
     """
     hoi ban co la da se dang nay do thi ma va voi cho tu den trong tren theo thuoc ve phai can duoc
-    nam thang quy ngay can_cu thuc hien chu tri phoi hop nhung cac mot hai ba tat ca ky giao bao
+    nam thang quy ngay can_cu thuc hien chu tri phoi hop nhung cac mot hai ba tat ca ky giao
     gom de trien tham tiep ap thon khu xom lanh dao chu tich pho uy nhan dan hdnd ubnd
     dat dang cap so huyen tinh chi tieu nhiem vu ke hoach ai gi nao khi phong van kinh te
     duoc khong sap minh toi moi nha em
@@ -225,6 +225,10 @@ _INSTITUTION_HEADS = frozenset({"cong", "bo", "trung", "uy", "phong", "so", "ban
 
 # Even capitalised, these words after "xã" are not a commune ("Xã Hội", "Xã UBND").
 _NEVER_A_NAME = frozenset({"hoi", "uy", "ubnd", "hdnd", "nhan", "ban", "cap", "doi"})
+# "xã bao gồm", "xã báo cáo", "xã bao nhiêu": not a name, while "xã Bảo Thuận" is one (a
+# stopword folded, "bao" starts many place names)
+_NOT_A_NAME_PAIRS = frozenset({("bao", "gom"), ("bao", "cao"), ("bao", "nhieu"), ("bao", "lau"), ("bao", "gio")})
+_NAME_STARTS = frozenset({"bao"})
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -410,11 +414,12 @@ def _name_after_marker(question: str) -> str | None:
             continue      # "hợp tác xã đổi tên": a cooperative, not a commune
         words = m.group(2).split()
         name: list[str] = []
-        for w in words:
+        for j, w in enumerate(words):
             if has_capitals:
                 if not w[0].isupper():
                     break
-            elif fold(w) in _NOT_A_NAME or fold(w) in STOPWORDS:
+            elif (fold(w) in _NOT_A_NAME or fold(w) in STOPWORDS) and not (j == 0 and fold(w) in _NAME_STARTS) \
+                    or tuple(fold(x) for x in words[j:j + 2]) in _NOT_A_NAME_PAIRS:
                 break
             name.append(w)
             if len(name) == 3:

@@ -191,3 +191,13 @@ def test_a_section_named_by_the_question_stands_for_the_phrase_that_named_it():
     assert support.unsupported_focus(q, goal) == ["Mục đích"]
     assert support.unsupported_focus(q, goal, held=("muc dich",)) == []
     assert support.unsupported_focus(q, goal, held=("kinh phi",)) == ["Mục đích"]
+
+
+def test_a_sum_of_money_asked_needs_a_passage_stating_one():
+    line = plan_line("di-linh_2026-2030.txt", "kiểm toán nhà nước về tài chính, ngân sách")
+    refused = support.check_focus(ask("Ngân sách CCHC của Di Linh năm nay là bao nhiêu tiền?"), answered(line), ["Di Linh"],
+                                  default_lexicon())
+    assert refused is not None and refused.abstained and "số tiền" in refused.answer
+    stated = answered("Kinh phí hỗ trợ là 5.000.000 đồng cho mỗi mô hình.")
+    assert support.check_focus(ask("Kinh phí hỗ trợ mỗi mô hình ở Di Linh là bao nhiêu tiền?"), stated, ["Di Linh"],
+                               default_lexicon()) is None
