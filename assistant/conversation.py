@@ -105,6 +105,7 @@ class TurnFacts:
     topic_terms: tuple[str, ...] = ()     # the question's own task/topic words (not question words)
     intent: str | None = None
     period: str | None = None             # e.g. "Quý I/2026", as the period parser renders it
+    contrastive: bool = False             # "thế còn <subject>?": a new subject, the previous ask
 
     @property
     def names_place(self) -> bool:
@@ -150,7 +151,7 @@ def resolve(current: TurnFacts, previous: TurnFacts | None) -> Resolution:
                 updates[name] = carried[name] = value
         if previous.topic_terms:
             updates["topic_terms"] = previous.topic_terms
-    keeps_topic = bare or (current.agency and not current.topic_terms and not current.task)
+    keeps_topic = bare or current.contrastive or (current.agency and not current.topic_terms and not current.task)
     if keeps_topic:
         own_intent = (current.intent or "")
         if own_intent in NEUTRAL_INTENTS and previous.intent:

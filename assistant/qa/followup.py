@@ -31,8 +31,11 @@ def topic_display(q: Query) -> str:
     if not q.topic_terms:
         return ""
     kept = set(q.topic.split())
+    text = nfc(q.question)
+    for name in q.communes:      # "Năm Dẫn: … Nhân dân": the name's "Dẫn" is no topic word
+        text = text.replace(name, " ")
     words = []
-    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*", nfc(q.question)):
+    for piece in re.findall(r"[^\W_]+(?:[./][^\W_]+)*", text):
         folded = tokens(piece)
         if folded and all(t in kept for t in folded):
             words.append(piece)
@@ -42,6 +45,10 @@ def topic_display(q: Query) -> str:
 # Verbs every plan task opens with: alone, they are no subject of a turn's own ("ban hành vào
 # lúc nào?" after "Kế hoạch chuyển đổi số của Di Linh ai lập?" asks about that plan).
 _PLAN_VERBS = frozenset(tokens("ban hành thực hiện triển khai hoàn thành tổ chức"))
+
+
+# "thế còn vụ duy trì chuyên mục?", "còn việc tập huấn thì sao?": another subject, asked as before
+_CONTRASTIVE = re.compile(r"^(?:(?:the|vay)(?: thi)? )?con\b|\bthi sao$")
 
 
 def facts_of(q: Query, cross_commune: bool = False) -> TurnFacts:
@@ -61,6 +68,7 @@ def facts_of(q: Query, cross_commune: bool = False) -> TurnFacts:
         topic_terms=topic_terms if own_subject else (),
         intent="comparison" if cross_commune else q.intent.value,
         period=q.period.text if q.period else None,
+        contrastive=bool(_CONTRASTIVE.search(" ".join(tokens(q.asked or q.question)))),
     )
 
 
@@ -83,6 +91,7 @@ def apply(q: Query, previous: Query, resolution: Resolution) -> Query:
         own = q.topic_terms if q.anaphoric else []
         updates["topic"] = f"{previous.topic} {q.topic}".strip() if own else previous.topic
         updates["topic_terms"] = list(dict.fromkeys(list(previous.topic_terms) + own))
+        updates["anaphoric"] = False     # "việc đó" is now said: the next turn inherits it in turn
     if "agency" in carried:
         updates["agency"] = previous.agency
         extra.append(previous.agency)

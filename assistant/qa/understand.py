@@ -616,6 +616,7 @@ def content_terms(text: str) -> list[str]:
 
 # Cue phrases that are removed from the topic: strong ones of two syllables or more ("hạn" or
 # "định kỳ" alone may be the subject: "giải quyết đúng hạn", "báo cáo định kỳ").
+_DEADLINE_ASKED = ("han khi nao", "han bao gio", "han luc nao", "han ngay nao", "han den khi nao")
 _REMOVABLE_CUES = sorted({p for cues in _CUES.values() for p, w in cues if w >= 2 and " " in p},
                          key=len, reverse=True)
 def question_topic(question: str, communes: Sequence[str] = ()) -> str:
@@ -1053,6 +1054,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     removed: list[str] = list(_REMOVABLE_CUES) + [p for p, _ in _CUES.get(query.intent, [])]
     if query.intent == "deadline":
         removed += ["han", "thoi han"]
+    removed += list(_DEADLINE_ASKED)      # "sản phẩm là gì, hạn khi nào?": a second ask, no subject
     if query.intent not in TASK_INTENTS:
         # Outside task questions, "kế hoạch cải cách hành chính" names the plan itself, not a
         # subject inside it (in a task question it may be the task: "ban hành kế hoạch CCHC").

@@ -104,3 +104,23 @@ def test_a_bare_plan_verb_is_no_subject_of_its_own_along_a_chain_of_follow_ups(a
     answer = assistant.ask("sản phẩm đầu ra là gì?", history=history)
     assert "chuyển đổi số hàng năm" in answer.answer and "Kế hoạch của UBND xã" in answer.answer
     assert answer.context["commune"] == "Di Linh"
+
+
+def test_a_task_said_by_pointing_back_carries_to_the_turn_after():
+    # "ai chủ trì việc đó?" inherits the task; "bao lâu làm một lần?" after it inherits it in turn
+    history = [Turn("Di Linh có công khai kết quả Bộ chỉ số theo Quyết định 766 không?"), Turn("ai chủ trì việc đó?")]
+    resolved = resolve_history(_u("con bao lau lam 1 lan?"), history, _u)
+    assert resolved.query.intent == Intent.DEADLINE
+    assert resolved.context == {"commune": "Di Linh", "task": "công khai Bộ chỉ số Quyết định 766"}
+
+
+def test_a_second_ask_of_the_deadline_is_no_subject_of_its_own():
+    resolved = resolve_history(_u("Sản phẩm là gì, hạn khi nào?"), [Turn(FIRST)], _u)
+    assert resolved.context == {"commune": "Năm Dẫn", "task": "rà soát TTHC"}
+
+
+def test_then_what_about_another_subject_asks_it_as_before():
+    resolved = resolve_history(_u("thế còn vụ tổ chức đối thoại với doanh nghiệp?"), [Turn(FIRST)], _u)
+    assert resolved.query.intent == Intent.LEAD and resolved.query.communes == ["Năm Dẫn"]
+    assert resolved.context == {"commune": "Năm Dẫn", "intent": "lead"}
+    assert "doi_thoai" in resolved.query.topic_terms and "ra_soat" not in resolved.query.topic_terms

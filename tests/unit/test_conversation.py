@@ -136,3 +136,10 @@ def test_a_follow_ups_focal_concept_is_in_its_own_words():
     resolved = resolve_history(follow, [Turn("Đại Phước có chỉ tiêu họp trực tuyến giữa UBND xã với các ấp không?")], ask)
     assert resolved.query.commune == "Đại Phước"
     assert all("thi" not in words for words, _ in focal_phrases(resolved.query))
+
+
+def test_then_what_about_keeps_the_ask_but_not_the_subject():
+    other = TurnFacts(intent="general", topic_terms=("đối thoại",), contrastive=True)   # "thế còn vụ đối thoại?"
+    r = resolve(other, REVIEW_ND)
+    assert r.facts.intent == "lead" and r.facts.topic_terms == ("đối thoại",) and r.facts.task is None
+    assert r.context() == {"commune": "Năm Dẫn", "intent": "lead"}
