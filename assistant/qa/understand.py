@@ -137,7 +137,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi de
     """.split()
 )
 
@@ -154,6 +154,8 @@ CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
     "tien do", "muc do", "minh bach", "trong tam", "nen tang", "phuong an", "hieu luc",
     # "bắt" frames a demand ("xã bắt các phòng nộp …"); in these it is the word itself
     "bat dau", "bat buoc", "nam bat",
+    # "để" typed "de" is a function word; "đề" of these is not
+    "de xuat", "de an", "de nghi", "de ra", "de cao", "van de", "chu de", "de tai",
 ))
 
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
@@ -493,8 +495,9 @@ def _agency_tokens(agency: str) -> tuple[str, ...]:
 
 # Compounds whose words would otherwise read as cues: "ký số văn bản" (signing documents
 # digitally) is not "số văn bản" (a document's number).
-# "chữ ký số", "tổng đài số", "điện thoại số" hold "số" too; "lấy từ đâu ra" holds the "đầu ra" of a product
-_CUE_COMPOUNDS = ("ky so", "dai so", "thoai so", "tu dau")
+# "chữ ký số", "tổng đài số", "điện thoại số" hold "số" too; "lấy từ đâu ra", "lấy ở đâu ra"
+# hold the "đầu ra" of a product
+_CUE_COMPOUNDS = ("ky so", "dai so", "thoai so", "tu dau", "o dau")
 
 
 def cue_text(folded: str) -> str:

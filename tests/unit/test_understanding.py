@@ -65,6 +65,18 @@ def test_a_compound_keeps_its_words_in_the_topic():
     assert {"ky_so", "van_ban"} <= set(ask("Chỉ tiêu ký số văn bản của Di Linh là bao nhiêu?").topic_terms)
 
 
+def test_de_typed_plain_is_to_unless_a_compound_holds_it():
+    # "để báo kết quả" typed "de bao ket qua": no "đề" in the topic; "đề xuất" keeps its "đề"
+    assert "de" not in ask("loc hoa ai lo viec nhan tin de bao ket qua ho so cho dan").topic_terms
+    assert "de_xuat" in ask("ai chu tri de xuat sang kien cai cach hanh chinh o di linh").topic_terms
+
+
+def test_from_where_is_no_product_cue():
+    # "lấy ở đâu ra" holds "đầu ra" (a product) only in its letters
+    assert ask("kinh phi lam ke hoach cchc cua nam dan lay o dau ra").intent != "product"
+    assert ask("Nhiệm vụ số hóa hồ sơ ở Năm Dẫn có đầu ra là gì?").intent == "product"
+
+
 def test_diacritic_free_question_is_understood_like_the_written_one():
     full = ask("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp ở Di Linh?")
     bare = ask("ai chu tri to chuc doi thoai voi nguoi dan va doanh nghiep o di linh")
