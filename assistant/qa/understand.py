@@ -792,7 +792,7 @@ def _token_words(text: str) -> list[tuple[int, int, str, bool, bool]]:
 # the question: left as typed, "ko" is a word the plans never use and weighs like a topic.
 SHORTHAND = {"ko": "không", "hok": "không", "kg": "không", "dc": "được", "đc": "được", "j": "gì",
              "ntn": "như thế nào", "sdt": "số điện thoại", "sđt": "số điện thoại", "trc": "trước",
-             "bh": "bao giờ"}
+             "bh": "bao giờ", "vc": "việc", "vs": "với"}
 _SHORTHAND_RE = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?![^\W_])", re.IGNORECASE)
 
 

@@ -93,6 +93,7 @@ def test_chat_shorthand_is_written_out_but_what_the_user_typed_is_kept():
     assert "ko" not in q.topic.split() and q.asked.endswith("ko?")
     assert _u("Có mất phí ko?").repaired == "Có mất phí không?"
     assert _u("Hàng nặng 5 KG thì sao?").repaired == "Hàng nặng 5 KG thì sao?"    # a unit, not shorthand
+    assert _u("ai lo vc phoi hop vs cong an xa").repaired == "ai lo viec phoi hop voi cong an xa"
 
 
 def test_a_demanding_verb_is_no_topic_but_beginning_is():
