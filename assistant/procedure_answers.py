@@ -842,8 +842,8 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
     name-level (`Policy.procedure_name_*`) — the nearest name leads the nearest other name by
     a margin, the lexical ranking's best is that name with a good part of its head said and no
     other action named, and the records' dense ranking puts it first too."""
-    if not names or not ranked or not dense:
-        return None
+    if not names or not ranked or not dense or ranked[0].narrowed:
+        return None           # "mở quán karaoke": the everyday name narrowed to what no record is
     best_procedure, best_cos = names[0]
     other = next((c for p, c in names[1:] if p.name != best_procedure.name), 0.0)
     first = ranked[0]

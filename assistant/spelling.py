@@ -218,6 +218,8 @@ class SpellingCorrector:
         if len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
             return word
         readings = telex_readings(word)
+        if word.startswith("f"):      # no syllable starts with "f": "fai" is "phải" typed as said
+            readings.insert(0, "ph" + word[1:])
         for reading in readings:
             if reading in self.counts:
                 return reading

@@ -766,6 +766,9 @@ def is_cross_commune(q: Query) -> bool:
 # A word typed with diacritics is repaired only from this many letters ("tuyếnn", "chánh"): shorter
 # ones are everyday words the plans happen not to use ("muốn", "chạy").
 ACCENTED_REPAIR_MIN = 5
+# What a Vietnamese syllable can be, folded: "lòg", "tíh", "đăg" (an ending dropped) cannot, and
+# are repaired however short.
+_SYLLABLE = re.compile(r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|nh|ng|[cmnpt])?$")
 _WORD_PIECE = re.compile(r"[^\W_]+")
 
 
@@ -792,7 +795,8 @@ def _token_words(text: str) -> list[tuple[int, int, str, bool, bool]]:
 # the question: left as typed, "ko" is a word the plans never use and weighs like a topic.
 SHORTHAND = {"ko": "không", "hok": "không", "kg": "không", "dc": "được", "đc": "được", "j": "gì",
              "ntn": "như thế nào", "sdt": "số điện thoại", "sđt": "số điện thoại", "trc": "trước",
-             "bh": "bao giờ", "vc": "việc", "vs": "với"}
+             "bh": "bao giờ", "vc": "việc", "vs": "với", "ng": "người", "ms": "mới", "lm": "làm",
+             "cx": "cũng", "mk": "mình"}
 _SHORTHAND_RE = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?![^\W_])", re.IGNORECASE)
 
 
@@ -837,7 +841,8 @@ def repair_spelling(question: str, speller) -> str:
             last = end
             continue
         if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
-                and folded[-1:] not in TELEX_TONES and not _paired_both_sides(fixed, words, n, fixes, speller):
+                and folded[-1:] not in TELEX_TONES and _SYLLABLE.match(folded) \
+                and not _paired_both_sides(fixed, words, n, fixes, speller):
             continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
                                   # "lựcj" — no syllable ends in a tone key — are not), unless the
                                   # repair is what the plans say between the same neighbours

@@ -977,3 +977,11 @@ def test_a_spouse_of_another_nationality_and_a_genitive_keep_the_everyday_name(i
     # "bản sao có chứng thực của hợp đồng": "của" does not break "bản sao có chứng thực hợp đồng"
     answer = answer_question("xin ban sao co chung thuc cua hop dong mua ban nha thi phi bao nhieu", index)
     assert not answer.abstained and "(mã 2.000942)" in answer.answer
+
+
+def test_an_everyday_name_narrowed_to_what_no_record_is_stays_out_of_the_catalogue(index):
+    # "mở quán" names the household business, "mở quán karaoke" (a licence) no record
+    ranked = rank_procedures("mo quan karaoke thi xin giay phep kinh doanh karaoke o dau", index)
+    assert ranked[0].narrowed
+    assert fuse_names(ranked, [(ranked[0].procedure, 0.95), (ranked[1].procedure, 0.90)],
+                      [(ranked[0].procedure.document, 0.93)]) is None

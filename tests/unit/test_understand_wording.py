@@ -179,3 +179,15 @@ def test_a_misspelt_commune_is_read_and_its_words_leave_the_topic():
     # "Nam Daxn" (Telex for Năm Dẫn) after "O": the commune, and no subject word "daxn"
     q = _u("O Nam Daxn, don vi chu tri lap du toan kinh phi thi gui phong nao?")
     assert q.communes == ["Năm Dẫn"] and "daxn" not in q.topic.split()
+
+
+def test_a_short_accented_word_no_syllable_can_be_is_repaired(speller):
+    # "muốn", "chạy" typed with diacritics are meant; "tíh", "đăg" (an ending dropped) cannot be
+    # Vietnamese syllables, so they are repaired however short
+    assert repair_spelling("Năm Dẫn tíh đăg ký sáng kiến", speller) == "Năm Dẫn tinh dang ký sáng kiến"
+    assert repair_spelling("Năm Dẫn muốn đăng ký sáng kiến", speller) == "Năm Dẫn muốn đăng ký sáng kiến"
+
+
+def test_f_for_ph_is_read_as_said(speller):
+    assert repair_spelling("nguoi dan fai khai thong tin", speller) == "nguoi dan phai khai thong tin"
+    assert _u("thong tin ng dan phai khai").repaired == "thong tin nguoi dan phai khai"
