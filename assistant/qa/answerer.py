@@ -92,7 +92,7 @@ def compared_communes(q: Query, scope: list[str] | None, communes: list[str], po
 def answer_comparison(ctx: Context) -> Answer:
     """Communes side by side (or the one that stands out), each answered by its own strategy."""
     communes = compared_communes(ctx.query, ctx.scope, ctx.index.communes, ctx.policy) or list(ctx.scope or [])
-    return answer_compare(ctx, communes, inner_strategy(ctx.query))
+    return answer_compare(ctx, communes, inner_strategy(ctx.query), STRATEGIES[Intent.TARGET])
 
 
 STRATEGIES[Intent.COMPARISON] = answer_comparison

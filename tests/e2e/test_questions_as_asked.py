@@ -412,3 +412,10 @@ def test_the_first_three_months_are_the_first_quarter(assistant):
     # data/lexicon/equivalents.tsv: "ba tháng đầu năm" is the plans' "quý I"
     answer = assistant.ask("Ba tháng đầu năm 2026 Năm Dẫn phải hoàn thành những việc gì?")
     assert "quý I/2026" in answer.answer and "Ban hành kế hoạch CCHC năm 2026" in answer.answer
+
+
+def test_a_figure_asked_of_a_comparison_is_read_from_the_communes_target(assistant):
+    # "giải ngân … đặt ra mức nào": Di Linh's line is its disbursement target, with the figure
+    answer = assistant.ask("giai ngan von dau tu cong Di Linh voi Nam Dan dat ra muc nao")
+    di_linh = next(line for line in answer.answer.splitlines() if line.startswith("- Xã Di Linh:"))
+    assert "đạt trên 90%" in di_linh and answer.citations[0].document == "di-linh_2026-2030.txt"

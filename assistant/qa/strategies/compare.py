@@ -42,7 +42,15 @@ def due_of(text: str) -> tuple[float, str] | None:
     return (float(due.toordinal()), phrase) if due else None
 
 
-def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Context], Answer]) -> Answer:
+# "đặt ra mức nào", "bao nhiêu", "tỷ lệ": a figure is what is compared
+_FIGURE_ASKED = re.compile(r"\b(?:bao nhieu|muc nao|muc bao nhieu|ty le|ti le|phan tram|chi tieu)\b")
+_TARGET_INTENT = "target"
+
+
+def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Context], Answer],
+                   figure_strategy: Callable[[Context], Answer] | None = None) -> Answer:
+    """`figure_strategy` (the target strategy): a commune's line when the question asks a figure
+    and `strategy`'s line states none ("giải ngân … đặt ra mức nào": a task, then its target)."""
     q, p = ctx.query, ctx.policy
     lines: list[str] = []
     citations = []
@@ -52,15 +60,22 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
     # may be worded further from it ("ký số 100% trên các hệ thống" beside "95% văn bản được ký số").
     relieved = replace(policy, min_coverage=p.compare_min_coverage)
 
-    def answer_for(commune: str, with_policy) -> Answer:
+    def answer_for(commune: str, with_policy, use=strategy, **changes) -> Answer:
         # communes are compared on rates ("Tỷ lệ thanh toán trực tuyến … 90%"), not on the
         # coverage targets nearly every plan sets ("100% TTHC … thanh toán trực tuyến")
         sub_q = replace(q, communes=[commune], commune=commune, compare="", unknown_commune=None,
-                        measure=q.measure or "rate")
-        return strategy(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
-                                retriever=ctx.retriever, registry=ctx.registry, policy=with_policy, trace={}))
+                        measure=q.measure or "rate", **changes)
+        return use(Context(query=sub_q, scope=[commune], index=ctx.index, store=ctx.store,
+                           retriever=ctx.retriever, registry=ctx.registry, policy=with_policy, trace={}))
 
     answers = {commune: answer_for(commune, policy) for commune in communes}
+    if figure_strategy is not None and q.intent.value != _TARGET_INTENT and q.compare not in DUE_COMPARISONS \
+            and _FIGURE_ASKED.search(q.folded):
+        for commune, sub in answers.items():
+            if not sub.abstained and figure_of(sub.answer) is None:
+                target = answer_for(commune, policy, figure_strategy, intent=type(q.intent)(_TARGET_INTENT))
+                if not target.abstained and target.citations and figure_of(target.answer) is not None:
+                    answers[commune] = target
     # Side by side only: a winner named ("cao nhất", "sớm hơn") must not rest on a weaker match.
     if q.compare == "compare" and any(not a.abstained and a.citations for a in answers.values()):
         answers = {c: a if (not a.abstained and a.citations) else answer_for(c, relieved)
