@@ -178,6 +178,7 @@ _QUESTION_STOPWORDS = _NAME_STOPWORDS | {
     "dap", "ung", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
     "xong", "sau", "luc", "nhe", "thoi", "luon", "xa", "phuong", "huyen", "tinh", "nguoi", "nha",
     "con", "be", "chau", "vo", "chong", "bo", "me",
+    "len", "xuong",     # "nộp lên bảo hiểm", "cán bộ xuống nhà": where to, not what ("… 5% trở lên")
 }
 
 

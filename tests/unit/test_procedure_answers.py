@@ -985,3 +985,9 @@ def test_an_everyday_name_narrowed_to_what_no_record_is_stays_out_of_the_catalog
     assert ranked[0].narrowed
     assert fuse_names(ranked, [(ranked[0].procedure, 0.95), (ranked[1].procedure, 0.90)],
                       [(ranked[0].procedure.document, 0.93)]) is None
+
+
+def test_thai_san_names_the_maternity_benefit_and_len_names_nothing(index):
+    # "lên bảo hiểm" is where to, not the "… 5% trở lên" of a name; "thai sản" is the benefit
+    ranked = rank_procedures("nop ho so thai san len bhxh may ngay", index)
+    assert ranked[0].procedure.code == "2.000693" and is_confident(ranked[0], runner_up=runner_up(ranked))
