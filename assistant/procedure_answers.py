@@ -1165,7 +1165,57 @@ def _case_time(procedure: Procedure, question: str) -> str:
         if words and len(words & naming) >= _CASE_TIME_MIN_WORDS:
             cases.append((len(words & said) / len(words), m.group(0)))     # the case most fully told
     share, line = max(cases, default=(0.0, ""))
-    return line if cases and sum(n == share for n, _ in cases) == 1 else ""
+    if cases and sum(n == share for n, _ in cases) == 1:
+        return line
+    return _step_time(procedure, question)
+
+
+# "… rồi thì bao lâu được bàn giao rừng": what is asked comes after the last "thì"; before it,
+# what has happened already.
+_THEN = re.compile(r"(?<![0-9a-z])thi(?![0-9a-z])")
+_STEP_TIME = re.compile(r"\b(?:trong (?:thời hạn|vòng) )?\d{1,3} ngày(?: làm việc)?", re.IGNORECASE)
+_STEP_TIME_CHARS = 170
+
+
+# (after "thì", "ban" is the "bàn" of "bàn giao", not "bạn")
+_ASKED_PART_STOPWORDS = (_QUESTION_STOPWORDS - {"ban"}) | {"lau"}
+
+
+def _then_part(question: str) -> list[str]:
+    """The question's content tokens after its last "thì" ([] when there is none)."""
+    words = tokens(question)
+    cuts = [i for i, w in enumerate(words) if _THEN.fullmatch(w)]
+    return [w for w in words[cuts[-1] + 1:] if w not in _ASKED_PART_STOPWORDS] if cuts else []
+
+
+def _asked_part(question: str) -> list[str]:
+    """The question's content tokens after its last "thì" (all of them when fewer than two follow)."""
+    after = _then_part(question)
+    return after if len(after) >= 2 else [w for w in tokens(question) if w not in _ASKED_PART_STOPWORDS]
+
+
+def _step_fit(step_text: str, asked: list[str]) -> int:
+    """Words of `asked` the step says, and its word pairs once more ("bàn giao" beside "ban hành")."""
+    words = tokens(step_text)
+    return len(set(asked) & set(words)) + len(_bigrams(asked) & _bigrams(words))
+
+
+def _step_time(procedure: Procedure, question: str) -> str:
+    """The step a "… rồi thì bao lâu …" question asks the time of, with its time ("Bước 4: Bàn
+    giao rừng — Trong thời hạn 05 ngày làm việc …"), when one step, and only one, fits best."""
+    asked = _then_part(question)
+    if len(asked) < 2:
+        return ""             # "… thì mất bao lâu": the procedure's own time, not a step's
+    _, steps = split_steps(procedure.steps or "")
+    # a step is asked by its title ("Bước 4: Bàn giao rừng"): steps without titles are not told apart
+    titled = [(step, step.text.split(" — ", 1)[0], _STEP_TIME.search(step.text)) for step in steps]
+    fits = sorted(((_step_fit(title, asked), i) for i, (step, title, when) in enumerate(titled)
+                   if when and " — " in step.text), reverse=True)
+    if not fits or fits[0][0] < _CLAUSE_MIN_WORDS or (len(fits) > 1 and fits[1][0] == fits[0][0]):
+        return ""
+    step, _, when = titled[fits[0][1]]
+    shown = _keeping(step.text, when, _STEP_TIME_CHARS)
+    return f"{step.label}: {shown}" if step.label else shown
 
 
 def _time_text(procedure: Procedure, tight: bool = False, case: str = "") -> str:
@@ -1322,14 +1372,15 @@ def _overlap(text: str, question: str, procedure: Procedure) -> int:
 
 
 def _asked_step(steps: list[Step], question: str, procedure: Procedure) -> tuple[list[Step], int | None]:
-    """The steps, the one saying most of the question's own words (any)
-    starting at its clause that says most of them ("Bước 1: … Trường hợp thực hiện trực tuyến,
+    """The steps, the one fitting best what is asked (`_asked_part`; it must say some of the
+    question's own words) starting at its clause that says most of them ("Bước 1: … Trường hợp thực hiện trực tuyến,
     …"), and that step's index (None when no step says enough)."""
-    said = [(_overlap(step.text, question, procedure), -i) for i, step in enumerate(steps)]
-    best = max(said, default=(0, 0))
-    if best[0] == 0:
+    asked = _asked_part(question)
+    said = [(_step_fit(step.text, asked), _overlap(step.text, question, procedure), -i) for i, step in enumerate(steps)]
+    best = max(said, default=(0, 0, 0))
+    if best[1] == 0:
         return steps, None
-    at = -best[1]
+    at = -best[2]
     clauses = _clauses(steps[at].text)
     top = max(range(len(clauses)), key=lambda i: (_overlap(clauses[i], question, procedure), -i))
     if top:

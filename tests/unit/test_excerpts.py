@@ -83,3 +83,18 @@ def test_shorten_cuts_at_a_sentence_end_when_close():
     assert shorten(text, 50) == "Giấy chứng sinh do cơ sở y tế cấp…"
     assert shorten(text, 80).endswith("giấy chứng sinh thì nộp…")      # no sentence end near 80: between words
     assert shorten(text, 500) == text
+
+
+def test_a_step_asked_by_its_title_after_thi_gets_its_own_time():
+    from assistant.procedure_answers import answer_procedure
+    forest = _record("1.014832")
+    answer = answer_procedure(forest, "giao rung xong co quyet dinh roi thi may ngay duoc ban giao rung")
+    assert "20 Ngày làm việc" in answer.answer
+    assert "Trình tự thực hiện ghi: Bước 4: Bàn giao rừng — Trong thời hạn 05 ngày làm việc" in answer.answer
+    # the procedure's own time asked: no step quoted
+    assert "Bước" not in answer_procedure(forest, "xin giao rung thi mat bao lau").answer
+    # the asked step of an outline is the one that fits what follows "thì"
+    benefit = _record("1.010092")
+    shown = answer_procedure(benefit, "co quyet dinh tro cap roi thi xa chi tra tien cac buoc the nao").answer
+    fifth = next(line for line in shown.splitlines() if line.startswith("Bước 5"))
+    assert "chuyển khoản" in fifth or len(fifth) > max(len(l) for l in shown.splitlines() if l.startswith("Bước 1"))
