@@ -1468,6 +1468,17 @@ def _around_asked(clause: str, question: str, procedure: Procedure, chars: int) 
     return ("… " if best_start else "") + text + (" …" if best_start + len(kept) < len(words) else "")
 
 
+# "trường hợp nào thì không được hỗ trợ": the clause saying who is left out answers it
+_EXCLUSION_ASKED = re.compile(r"(?<![0-9a-z])(?:khong|ko) (?:duoc|du|dc)(?![0-9a-z])(?! khong$)|"
+                              r"(?<![0-9a-z])(?:tu choi|khong ap dung|bi loai)(?![0-9a-z])")
+_EXCLUDES = re.compile(r"(?<![0-9a-z])(?:khong duoc|khong du|tru truong hop|khong ap dung|tu choi|khong thuoc)(?![0-9a-z])")
+_EXCLUSION_WEIGHT = 2
+
+
+def _excludes(clause: str) -> bool:
+    return bool(_EXCLUDES.search(" ".join(tokens(clause))))
+
+
 def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str:
     """A long field cut to `budget`: the clause saying most of the question's words, the
     field's opening clause and the other clauses saying some of them, as many as fit, in the
@@ -1476,7 +1487,9 @@ def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str
     if len(text) <= budget:
         return " ".join(text.split())
     clauses = _clauses(text)
-    scored = sorted(((_overlap(c, question, procedure), -i, i) for i, c in enumerate(clauses)), reverse=True)
+    excluded = bool(_EXCLUSION_ASKED.search(" ".join(tokens(question))))
+    scored = sorted(((_overlap(c, question, procedure) + _EXCLUSION_WEIGHT * (excluded and _excludes(c)), -i, i)
+                     for i, c in enumerate(clauses)), reverse=True)
     if not scored or scored[0][0] == 0:
         return _short(text, budget)
     # the clause saying most of the question first, then the field's opening (the first step,

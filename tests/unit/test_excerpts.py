@@ -98,3 +98,9 @@ def test_a_step_asked_by_its_title_after_thi_gets_its_own_time():
     shown = answer_procedure(benefit, "co quyet dinh tro cap roi thi xa chi tra tien cac buoc the nao").answer
     fifth = next(line for line in shown.splitlines() if line.startswith("Bước 5"))
     assert "chuyển khoản" in fifth or len(fifth) > max(len(l) for l in shown.splitlines() if l.startswith("Bước 1"))
+
+
+def test_a_question_about_who_is_left_out_quotes_the_clause_that_excludes():
+    from assistant.procedure_answers import answer_procedure
+    answer = answer_procedure(_record("1.010091"), "truong hop nao thi nguoi bi om khong duoc ho tro")
+    assert "không được hưởng chế độ" in answer.answer
