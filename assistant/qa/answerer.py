@@ -299,7 +299,8 @@ class Answerer:
         words = support.check_words(q, scope, self.speller(index), self._protected, self.policy,
                                     ctx.trace.get("coverage")) if not result.abstained and not q.count else None
         refused = words or support.check_focus(q, result, scope, self.lexicon,
-                                                   held=ctx.trace.get("section_named_by", ())) or support.check_actual(q, result, scope)
+                                                   held=ctx.trace.get("section_named_by", ())) or support.check_actual(q, result, scope) \
+            or support.check_day_asked(q, result, scope, ctx.trace.get("deadlines", ()))
         if refused is not None:
             refused.intent = result.intent
             return refused

@@ -336,3 +336,20 @@ def check_actual(q: Query, answer: Answer, scope: list[str] | None) -> Answer | 
     return Answer(answer=(f"Xin lỗi, các kế hoạch hiện có{_where(scope)} không nêu số liệu thực tế (hiện có, "
                           f"đã đạt) về nội dung này, chỉ đặt chỉ tiêu. Gần nhất: {line}"),
                   abstained=True)
+
+
+# -- a day or month asked of a deadline that gives none ------------------------------------------
+
+_DAY_ASKED = re.compile(r"\b(?:thang nao|ngay nao|ngay may|hom nao|ngay bao nhieu|thang may)\b")
+_DAY_OR_MONTH = re.compile(r"\b(?:ngày|tháng|quý)\s*(?:\d|[IVX]+\b)|\d{1,2}/\d{1,4}", re.IGNORECASE)
+
+
+def check_day_asked(q: Query, answer: Answer, scope: list[str] | None, deadlines: Iterable[str]) -> Answer | None:
+    """"Tổ chức vào tháng nào?" of a task whose deadline is a year or ongoing ("Năm 2026", "Hàng
+    năm"): the plan gives no day or month; said so, with the deadline it does give."""
+    given = [d for d in deadlines if d]
+    if answer.abstained or not given or not _DAY_ASKED.search(fold(_as_asked(q)).lower()) \
+            or any(_DAY_OR_MONTH.search(d) for d in given) or _DAY_OR_MONTH.search(answer.answer):
+        return None
+    shown = "; ".join(f"“{d}”" for d in dict.fromkeys(given))
+    return declined(scope, f"không nêu ngày, tháng cụ thể cho việc này (thời gian hoàn thành chỉ ghi {shown})")

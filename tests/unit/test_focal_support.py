@@ -201,3 +201,16 @@ def test_a_sum_of_money_asked_needs_a_passage_stating_one():
     stated = answered("Kinh phí hỗ trợ là 5.000.000 đồng cho mỗi mô hình.")
     assert support.check_focus(ask("Kinh phí hỗ trợ mỗi mô hình ở Di Linh là bao nhiêu tiền?"), stated, ["Di Linh"],
                                default_lexicon()) is None
+
+
+def test_a_day_or_month_asked_of_a_deadline_that_gives_none_is_said_missing():
+    yearly = answered("Theo Kế hoạch …, nhiệm vụ \\"Tổ chức đối thoại …\\" do Phòng Kinh tế chủ trì; thời gian hoàn thành: Hàng năm.")
+    refused = support.check_day_asked(ask("Di Linh tổ chức đối thoại vào tháng nào?"), yearly, ["Di Linh"], ["Hàng năm"])
+    assert refused is not None and refused.abstained and "“Hàng năm”" in refused.answer
+    # a deadline that names its month answers it; so does an answer whose quote gives the day
+    assert support.check_day_asked(ask("Di Linh tổ chức đối thoại vào tháng nào?"), yearly, ["Di Linh"],
+                                   ["Quý II/2026"]) is None
+    dated = answered("… gửi báo cáo trước ngày 15 của kỳ báo cáo.")
+    assert support.check_day_asked(ask("Năm Dẫn gửi báo cáo trước ngày nào?"), dated, ["Năm Dẫn"], ["Định kỳ"]) is None
+    # "khi nào" asks no day: a year answers it
+    assert support.check_day_asked(ask("Di Linh tổ chức đối thoại khi nào?"), yearly, ["Di Linh"], ["Hàng năm"]) is None

@@ -49,6 +49,7 @@ def answer_records(ctx: Context, ranked: list[ScoredTask]) -> Answer:
     sentences = [field_sentence(reg, ctx.query, p.task, budget, ctx.policy) for p in picks]
     citations = [task_citation(reg, p.task, chunks) for p in picks]
     commune = picks[0].task.commune if len(picks) == 1 else None
+    ctx.trace["deadlines"] = [p.task.deadline for p in picks]
     return Answer(answer=" ".join(sentences), citations=citations, commune=commune)
 
 
