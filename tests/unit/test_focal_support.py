@@ -204,7 +204,7 @@ def test_a_sum_of_money_asked_needs_a_passage_stating_one():
 
 
 def test_a_day_or_month_asked_of_a_deadline_that_gives_none_is_said_missing():
-    yearly = answered("Theo Kế hoạch …, nhiệm vụ \\"Tổ chức đối thoại …\\" do Phòng Kinh tế chủ trì; thời gian hoàn thành: Hàng năm.")
+    yearly = answered('Theo Kế hoạch …, nhiệm vụ "Tổ chức đối thoại …" do Phòng Kinh tế chủ trì; thời gian hoàn thành: Hàng năm.')
     refused = support.check_day_asked(ask("Di Linh tổ chức đối thoại vào tháng nào?"), yearly, ["Di Linh"], ["Hàng năm"])
     assert refused is not None and refused.abstained and "“Hàng năm”" in refused.answer
     # a deadline that names its month answers it; so does an answer whose quote gives the day
