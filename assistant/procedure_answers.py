@@ -57,7 +57,9 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
             "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien", "mien tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
-              "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop"),
+              "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop",
+              # "có phải về quê làm không": whether the place is bound to where one lives
+              "ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao", "kieu gi"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
@@ -1244,7 +1246,7 @@ def _fee_text(procedure: Procedure, tight: bool = False, question: str = "") -> 
 
 # "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
 _PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|cho ai|"
-                          r"co quan nao|nop tai|lam o dau)(?![0-9a-z])")
+                          r"co quan nao|nop tai|lam o dau|ve que|ve noi thuong tru|bat ky dau)(?![0-9a-z])")
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
 _SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+|"

@@ -991,3 +991,10 @@ def test_thai_san_names_the_maternity_benefit_and_len_names_nothing(index):
     # "lên bảo hiểm" is where to, not the "… 5% trở lên" of a name; "thai sản" is the benefit
     ranked = rank_procedures("nop ho so thai san len bhxh may ngay", index)
     assert ranked[0].procedure.code == "2.000693" and is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+def test_whether_one_must_go_home_is_a_where_question_answered_by_the_step(index):
+    assert "where" in detect_facets("lam lai can cuoc co phai ve que khong")
+    record = next(p for p in index.procedures if p.code == "1.014064")
+    answer = answer_procedure(record, "lam lai the can cuoc co phai ve que lam khong")
+    assert "không phụ thuộc vào nơi cư trú" in answer.answer
