@@ -82,22 +82,24 @@ def _joined(body: str) -> str:
     return out
 
 
-def _shares(lengths: list[int], budget: int) -> list[int]:
-    """Each step's characters: an equal share, what a short step leaves over going to the longer."""
-    shares = [0] * len(lengths)
-    left, open_ = budget, sorted(range(len(lengths)), key=lambda i: lengths[i])
-    while open_:
-        share = left // len(open_)
-        i = open_[0]
+def share_out(lengths: list[int], room: int, cap: int | None = None) -> list[int]:
+    """Characters per item out of `room`: items shorter than an equal share keep their length,
+    the spare goes to the longer ones (each at most `cap`)."""
+    out = [0] * len(lengths)
+    left = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    room = max(0, room)
+    while left:
+        share = room // len(left) if cap is None else min(cap, room // len(left))
+        i = left[0]
         if lengths[i] <= share:
-            shares[i] = lengths[i]
-            left -= lengths[i]
-            open_.pop(0)
+            out[i] = lengths[i]
+            room -= lengths[i]
+            left.pop(0)
             continue
-        for j in open_:
-            shares[j] = share
+        for j in left:
+            out[j] = share
         break
-    return shares
+    return out
 
 
 def outline_steps(preface: str, steps: list[Step], asked: int | None, budget: int) -> tuple[str, str]:
@@ -118,7 +120,7 @@ def outline_steps(preface: str, steps: list[Step], asked: int | None, budget: in
     room = max(budget - sum(len(h) + 1 for h in head) - sum(len(p) + 1 for p in prefixes), 40 * len(steps))
     reserved = min(len(compact[asked]), max(room // 3, room // len(steps))) if asked is not None else 0
     others = [i for i in range(len(steps)) if i != asked]
-    shares = dict(zip(others, _shares([len(compact[i]) for i in others], room - reserved)))
+    shares = dict(zip(others, share_out([len(compact[i]) for i in others], room - reserved)))
     if asked is not None:
         shares[asked] = reserved
     shown = [p + shorten(c, max(shares[i], 30)) for i, (p, c) in enumerate(zip(prefixes, compact))]

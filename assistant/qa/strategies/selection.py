@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
+from assistant.excerpts import share_out
 from assistant.qa.context import Context
 from assistant.qa.evidence import coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
@@ -128,7 +129,7 @@ def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Calla
         for limit in (deadline_chars, deadline_chars // 2, 0):
             marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
             fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
-            caps = _share([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
+            caps = share_out([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
             if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
                 lines = [f"{n}. {shorten(_compact(t) if len(t) > cap else t, cap)}{m}"
                          for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
@@ -193,26 +194,6 @@ def _keeping_date(deadline: str, limit: int) -> str:
     start = space + 1 if start - space < 20 else start
     window = text[start:]
     return ("…" if start else "") + shorten(window, max(limit, found.end() - start + 2))
-
-
-def _share(lengths: list[int], room: int, cap: int) -> list[int]:
-    """Characters per item out of `room`: items shorter than an equal share keep their length,
-    the spare goes to the longer ones (each at most `cap`)."""
-    out = [0] * len(lengths)
-    left = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    room = max(0, room)
-    while left:
-        share = min(cap, room // len(left))
-        i = left[0]
-        if lengths[i] <= share:
-            out[i] = lengths[i]
-            room -= lengths[i]
-            left.pop(0)
-            continue
-        for j in left:
-            out[j] = share
-        break
-    return out
 
 
 _RATE_SUBJECT = ("ty le", "ti le")
