@@ -944,10 +944,19 @@ _ITEM_ALIAS = re.compile(r"\((?:sau đây )?gọi (?:tắt|chung) là ([^)]{3,40
 _ITEM_FORM = re.compile(r"\b[Mm]ẫu(?: số)? (?:[0-9]{1,3}[a-z]?|[A-Z]{1,4}[0-9]{1,3}[a-z]?)(?:/[0-9A-ZĐ\-]+)?\b")
 
 
-def _item_text(name: str, limit: int, first_clause: bool) -> str:
+# "mất bản sao rồi thì nộp gì thay": the item's own "Nếu không có … thì nộp …" answers it
+_LACKING_ASKED = re.compile(r"(?<![0-9a-z])(?:thay the|thay vao|khong co|bi mat|mat het|mat ca|da mat|lam mat)(?![0-9a-z])")
+_ITEM_ALTERNATIVE = re.compile(r"(?:Nếu|Trường hợp)\s+không\s+có\b[^.;]*?\bthì\b[^.;]+", re.IGNORECASE)
+
+
+def _item_text(name: str, limit: int, first_clause: bool, lacking: bool = False) -> str:
     """A checklist item cut near `limit`, followed by the short name and the (first) form its
-    first sentence gives when the cut left them out ("Đơn đề nghị xác nhận nguồn gốc … (Mẫu số 06)")."""
+    first sentence gives when the cut left them out ("Đơn đề nghị xác nhận nguồn gốc … (Mẫu số 06)");
+    `lacking` (the citizen lacks a paper): with the item's alternative ("Nếu không có … thì nộp …")."""
     shown = _short(name, limit, first_clause)
+    alternative = _ITEM_ALTERNATIVE.search(" ".join(name.split())) if lacking else None
+    if alternative and alternative.group(0) not in shown:
+        return f"{shown.rstrip('…').rstrip(' .;,')}; {alternative.group(0).strip()}"
     if not shown.endswith("…"):
         return shown
     flat = " ".join(name.split())
@@ -959,7 +968,7 @@ def _item_text(name: str, limit: int, first_clause: bool) -> str:
 
 
 def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
-                     shared_kind: dict[str, str]) -> dict[int, str]:
+                     shared_kind: dict[str, str], lacking: bool = False) -> dict[int, str]:
     """{id(document): checklist line} for the documents that fit `budget`, in `ordered`'s order;
     an item's copies are left to its heading when `shared_kind` gives them for its group.
     A record's only document row is shown whole up to `_SHORT_DOC_ONLY`: such a cell often
@@ -969,7 +978,7 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     limit, first_clause = (_SHORT_DOC_ONLY, False) if len(ordered) == 1 else (item_chars, True)
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        line = f"☐ {_item_text(_item_name(doc.name), limit, first_clause)}" + (f" ({kind})" if kind else "")
+        line = f"☐ {_item_text(_item_name(doc.name), limit, first_clause, lacking)}" + (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line
@@ -1027,13 +1036,16 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     # A group whose listed documents want the same copies says so once, in its heading
     # ("Phải nộp (mỗi loại 1 bản chính):"); an item that wants other copies says its own.
     item_chars = _SHORT_DOC_FEW if len(docs) <= _FEW_DOCS else _SHORT_DOC
-    first = _checklist_lines(ordered, budget, item_chars, {})
+    lacking = bool(_LACKING_ASKED.search(" ".join(tokens(question))))
+    if lacking:     # the items saying what to file instead answer first
+        ordered = sorted(ordered, key=lambda d: not _ITEM_ALTERNATIVE.search(" ".join(d.name.split())))
+    first = _checklist_lines(ordered, budget, item_chars, {}, lacking)
     kinds: dict[str, list[str]] = {}
     for doc in ordered:
         if id(doc) in first:
             kinds.setdefault(_group_label(doc.group_kind, doc.group), []).append(doc.kind_text)
     shared_kind = {label: k[0] for label, k in kinds.items() if len(k) > 1 and len(set(k)) == 1 and k[0]}
-    lines = _checklist_lines(ordered, budget, item_chars, shared_kind)
+    lines = _checklist_lines(ordered, budget, item_chars, shared_kind, lacking)
     # Printed under the record's group headings, each heading once (a record may split "phải
     # nộp" in two), headings and items in the record's order.
     out: list[str] = []

@@ -104,3 +104,14 @@ def test_a_question_about_who_is_left_out_quotes_the_clause_that_excludes():
     from assistant.procedure_answers import answer_procedure
     answer = answer_procedure(_record("1.010091"), "truong hop nao thi nguoi bi om khong duoc ho tro")
     assert "không được hưởng chế độ" in answer.answer
+
+
+def test_a_paper_lost_lists_first_the_item_that_says_what_to_file_instead():
+    from assistant.procedure_answers import answer_procedure
+    remarriage = _record("1.004746")
+    answer = answer_procedure(remarriage, "bi mat ban sao giay ket hon roi thi dang ky lai nop gi thay the")
+    first = next(line for line in answer.answer.splitlines() if line.startswith("☐"))
+    assert "Nếu không có bản sao Giấy chứng nhận kết hôn thì nộp bản sao hồ sơ, giấy tờ cá nhân" in first
+    # not asked as lacking: the item keeps its first sentence only
+    plain = answer_procedure(remarriage, "dang ky lai ket hon can giay to gi").answer
+    assert "Nếu không có bản sao" not in plain
