@@ -1004,10 +1004,31 @@ def _is_online_form(doc: RequiredDocument) -> bool:
     return bool(_ONLINE_FORM.search(" ".join(tokens(doc.name))))
 
 
+# "phải nộp mấy bộ hồ sơ": how many sets, which a note or a step of the record states
+_SETS_ASKED = re.compile(r"(?<![0-9a-z])(?:may|bao nhieu|so luong|so) bo(?![0-9a-z])")
+_SETS_SAID = re.compile(r"[^.;\n]*\b\d{1,2} bộ\b[^.;\n]*")
+_SETS_CHARS = 140
+
+
+def _sets_sentence(procedure: Procedure) -> str:
+    """The record's sentence saying how many sets of the file to bring, notes before steps."""
+    notes = [d.name for d in procedure.documents if d.group_kind == "note"]
+    for text in notes + [d.name for d in procedure.documents if d.group_kind != "note"] + [procedure.steps]:
+        found = _SETS_SAID.search(" ".join((text or "").split()))
+        if found:
+            sentence = found.group(0).strip(" -+")
+            return _keeping(sentence, re.search(r"\d{1,2} bộ", sentence), _SETS_CHARS)
+    return ""
+
+
 def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tuple[str, str]:
     docs = [d for d in procedure.documents if d.group_kind != "note"]
     if not docs:
         return "hồ sơ không ghi thành phần hồ sơ.", ""
+    sets = _sets_sentence(procedure) if _SETS_ASKED.search(" ".join(tokens(question))) else ""
+    if sets:
+        text, quoted = _documents_text(procedure, budget - len(sets) - 1)
+        return f"{sets}\n{text}", f"{sets}\n{quoted}"
     # The documents everyone brings first; "Trường hợp …" rows only when few others exist.
     group_order = {"submit": 0, "present": 1, "case": 2}
     everyone = [d for d in docs if not d.conditional and (d.originals or d.copies)]

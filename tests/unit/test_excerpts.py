@@ -115,3 +115,11 @@ def test_a_paper_lost_lists_first_the_item_that_says_what_to_file_instead():
     # not asked as lacking: the item keeps its first sentence only
     plain = answer_procedure(remarriage, "dang ky lai ket hon can giay to gi").answer
     assert "Nếu không có bản sao" not in plain
+
+
+def test_how_many_sets_is_answered_from_the_records_note_or_step():
+    from assistant.procedure_answers import answer_procedure
+    adoption = answer_procedure(_record("1.003005"), "nguoi nuoc ngoai nhan con nuoi phai nop may bo ho so").answer
+    assert "Số lượng hồ sơ: 02 bộ" in adoption and "☐" in adoption
+    benefit = answer_procedure(_record("1.010092"), "xin tro cap tien tuat nop bao nhieu bo ho so").answer
+    assert "lập 01 bộ hồ sơ gửi đến Ủy ban nhân dân cấp xã" in benefit
