@@ -522,11 +522,11 @@ def _read_slips(words: Sequence[str], index: ProcedureIndex) -> list[str]:
 _PAPER_WORDS = frozenset({"giay"})
 
 
-def _papered(q_tokens: Sequence[str], entries: Sequence[LexiconEntry]) -> frozenset[str]:
-    """The paper words said right before an everyday name ("giấy" of "làm giấy khai tử")."""
+def _papers_before(q_tokens: Sequence[str], entries: Sequence[LexiconEntry]) -> dict[LexiconEntry, str]:
+    """{everyday name: the paper word said right before it} ("giấy" of "làm giấy khai tử")."""
     toks = tuple(q_tokens)
-    return frozenset(toks[i - 1] for entry in entries for i in range(1, len(toks))
-                     if toks[i - 1] in _PAPER_WORDS and toks[i:i + len(entry.phrase_tokens)] == entry.phrase_tokens)
+    return {entry: toks[i - 1] for entry in entries for i in range(1, len(toks))
+            if toks[i - 1] in _PAPER_WORDS and toks[i:i + len(entry.phrase_tokens)] == entry.phrase_tokens}
 
 
 def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[ProcedureMatch]:
@@ -563,6 +563,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     asked_actions = [a for a in dict.fromkeys(words + sorted(_bigrams(words)))
                      if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result]
     cases = _cases_said(q_tokens, index)
+    papers = _papers_before(q_tokens, entries)
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
@@ -584,7 +585,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         vouched = bool(mine)
         verbatim = any(contains_sequence(keys.tokens, e.target_tokens) for e in mine)
         explained = name_set | keys.bigrams | {t for e in mine for t in e.phrase_tokens}
-        explained |= _papered(q_tokens, mine)
+        explained |= {papers[e] for e in mine if e in papers}
         explained |= {b for e in mine for b in _bigrams(e.phrase_tokens)}
         q_cov = (sum(weights[t] for t in content if t in explained) / content_weight
                  if content_weight else 1.0)
@@ -872,6 +873,7 @@ def fuse_names(ranked: Sequence[ProcedureMatch], names: Sequence[tuple[Procedure
 # ---------------------------------------------------------------------------------------
 # answer text
 
+_STEPS_LABEL = "Trình tự thực hiện"      # the steps field, as answers and citations name it
 _SHORT_DOC = 65
 _SHORT_DOC_FEW = 80     # a short checklist (at most _FEW_DOCS items) can give each item more words
 _FEW_DOCS = 5
@@ -949,12 +951,17 @@ _LACKING_ASKED = re.compile(r"(?<![0-9a-z])(?:thay the|thay vao|khong co|bi mat|
 _ITEM_ALTERNATIVE = re.compile(r"(?:Nếu|Trường hợp)\s+không\s+có\b[^.;]*?\bthì\b[^.;]+", re.IGNORECASE)
 
 
+def _alternative_of(name: str) -> re.Match | None:
+    """The item's "Nếu không có … thì nộp …", if it says one."""
+    return _ITEM_ALTERNATIVE.search(" ".join(name.split()))
+
+
 def _item_text(name: str, limit: int, first_clause: bool, lacking: bool = False) -> str:
     """A checklist item cut near `limit`, followed by the short name and the (first) form its
     first sentence gives when the cut left them out ("Đơn đề nghị xác nhận nguồn gốc … (Mẫu số 06)");
     `lacking` (the citizen lacks a paper): with the item's alternative ("Nếu không có … thì nộp …")."""
     shown = _short(name, limit, first_clause)
-    alternative = _ITEM_ALTERNATIVE.search(" ".join(name.split())) if lacking else None
+    alternative = _alternative_of(name) if lacking else None
     if alternative and alternative.group(0) not in shown:
         return f"{shown.rstrip('…').rstrip(' .;,')}; {alternative.group(0).strip()}"
     if not shown.endswith("…"):
@@ -1059,7 +1066,7 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     item_chars = _SHORT_DOC_FEW if len(docs) <= _FEW_DOCS else _SHORT_DOC
     lacking = bool(_LACKING_ASKED.search(" ".join(tokens(question))))
     if lacking:     # the items saying what to file instead answer first
-        ordered = sorted(ordered, key=lambda d: not _ITEM_ALTERNATIVE.search(" ".join(d.name.split())))
+        ordered = sorted(ordered, key=lambda d: _alternative_of(d.name) is None)
     first = _checklist_lines(ordered, budget, item_chars, {}, lacking)
     kinds: dict[str, list[str]] = {}
     for doc in ordered:
@@ -1168,7 +1175,7 @@ _PROCESSING_CLAUSE = re.compile(r"[^.;\n]*\bthời hạn\s+(?:không quá\s+)?\d
                                 re.IGNORECASE)
 
 
-_STEPS_SAY = "Trình tự thực hiện ghi"      # how an answer introduces what it quotes from the steps
+_STEPS_SAY = f"{_STEPS_LABEL} ghi"      # how an answer introduces what it quotes from the steps
 
 
 def _described_time(procedure: Procedure) -> tuple[str, str]:
@@ -1207,7 +1214,6 @@ def _case_time(procedure: Procedure, question: str) -> str:
 
 # "… rồi thì bao lâu được bàn giao rừng": what is asked comes after the last "thì"; before it,
 # what has happened already.
-_THEN = re.compile(r"(?<![0-9a-z])thi(?![0-9a-z])")
 _STEP_TIME = re.compile(r"\b(?:trong (?:thời hạn|vòng) )?\d{1,3} ngày(?: làm việc)?", re.IGNORECASE)
 _STEP_TIME_CHARS = 170
 
@@ -1219,7 +1225,7 @@ _ASKED_PART_STOPWORDS = (_QUESTION_STOPWORDS - {"ban"}) | {"lau"}
 def _then_part(question: str) -> list[str]:
     """The question's content tokens after its last "thì" ([] when there is none)."""
     words = tokens(question)
-    cuts = [i for i, w in enumerate(words) if _THEN.fullmatch(w)]
+    cuts = [i for i, w in enumerate(words) if w == "thi"]
     return [w for w in words[cuts[-1] + 1:] if w not in _ASKED_PART_STOPWORDS] if cuts else []
 
 
@@ -1365,7 +1371,7 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
     if not _DUTY_ASKED.search(" ".join(tokens(question))):
         return None
     for text, needed, label in ((procedure.conditions, 0, "Yêu cầu, điều kiện"),
-                                (procedure.steps, 1, "Trình tự thực hiện")):
+                                (procedure.steps, 1, _STEPS_LABEL)):
         clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(text or "")]
         if not clauses:
             continue
@@ -1436,7 +1442,6 @@ def _clauses(text: str, label_chars: int = _LABEL_CHARS) -> list[str]:
 
 
 # Where a question no facet cue names is looked for: the record's prose fields, in this order.
-_STEPS_LABEL = "Trình tự thực hiện"
 _PROSE_FIELDS = (("steps", _STEPS_LABEL), ("conditions", "Yêu cầu, điều kiện"),
                  ("applicants", "Đối tượng thực hiện"), ("result_text", "Kết quả thực hiện"))
 _CLAUSE_MIN_WORDS = 2     # of the question's own words (not the name's) a clause must say
@@ -1597,13 +1602,13 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             quoted, not procedure.ways
     if facet == "steps":
         if not procedure.steps:
-            return "hồ sơ không ghi trình tự thực hiện.", "Trình tự thực hiện", "", True
+            return "hồ sơ không ghi trình tự thực hiện.", _STEPS_LABEL, "", True
         preface, steps = split_steps(procedure.steps)
         if steps and len(procedure.steps) > budget:
             shown, quoted = outline_steps(preface, *_asked_step(steps, question, procedure), budget=budget)
-            return "Trình tự thực hiện:\n" + shown, "Trình tự thực hiện", quoted, False
+            return f"{_STEPS_LABEL}:\n" + shown, _STEPS_LABEL, quoted, False
         excerpt = _excerpt(procedure.steps, question, budget, procedure)
-        return "Trình tự thực hiện: " + excerpt, "Trình tự thực hiện", excerpt.rstrip("…"), False
+        return f"{_STEPS_LABEL}: " + excerpt, _STEPS_LABEL, excerpt.rstrip("…"), False
     if facet == "conditions":
         if not procedure.conditions:
             return "hồ sơ không ghi yêu cầu, điều kiện nào (Không có thông tin).", "Yêu cầu, điều kiện", "", True
@@ -1719,7 +1724,7 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
     elif facets == ["where"] and may_i and _CHANNEL_WORDS.search(fold(procedure.conditions).lower()):
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "where" in facets and (submitted := _place_submitted(procedure, question)):
-        found["submitted"] = ("Trình tự thực hiện", submitted)
+        found["submitted"] = (_STEPS_LABEL, submitted)
     if "time" in facets and "conditions" not in facets and duty:
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     elif len(facets) == 1 and facets[0] in _COMPANION_FACETS and \

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.qa.context import Context
+from assistant.qa.intents import Intent
 from assistant.qa.understand import DUE_COMPARISONS
 from assistant.schemas import Answer
 from ingest.deadlines import find_deadline_phrase, parse_deadline
@@ -44,7 +45,6 @@ def due_of(text: str) -> tuple[float, str] | None:
 
 # "đặt ra mức nào", "bao nhiêu", "tỷ lệ": a figure is what is compared
 _FIGURE_ASKED = re.compile(r"\b(?:bao nhieu|muc nao|muc bao nhieu|ty le|ti le|phan tram|chi tieu)\b")
-_TARGET_INTENT = "target"
 
 
 def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Context], Answer],
@@ -69,11 +69,11 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
                            retriever=ctx.retriever, registry=ctx.registry, policy=with_policy, trace={}))
 
     answers = {commune: answer_for(commune, policy) for commune in communes}
-    if figure_strategy is not None and q.intent.value != _TARGET_INTENT and q.compare not in DUE_COMPARISONS \
+    if figure_strategy is not None and q.intent != Intent.TARGET and q.compare not in DUE_COMPARISONS \
             and _FIGURE_ASKED.search(q.folded):
         for commune, sub in answers.items():
             if not sub.abstained and figure_of(sub.answer) is None:
-                target = answer_for(commune, policy, figure_strategy, intent=type(q.intent)(_TARGET_INTENT))
+                target = answer_for(commune, policy, figure_strategy, intent=Intent.TARGET)
                 if not target.abstained and target.citations and figure_of(target.answer) is not None:
                     answers[commune] = target
     # Side by side only: a winner named ("cao nhất", "sớm hơn") must not rest on a weaker match.
