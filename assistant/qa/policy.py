@@ -32,6 +32,7 @@ class Policy:
     list_cited: int = 5                     # citations of a list answer
     list_item_min: int = 60                 # characters per list item, lower bound ...
     list_item_max: int = 300                # ... and upper bound
+    list_item_text_first: int = 100         # a list not asking "when" drops deadlines before an item is cut under this
     list_deadline_chars: int = 40           # a list item's deadline, shortened to this
     field_task_min: int = 60                # quoted task text in a field answer, lower bound ...
     field_task_max: int = 400               # ... upper bound (the fields after it take their share first)

@@ -44,6 +44,25 @@ def test_a_long_list_shows_its_first_items_and_where_to_see_all(parsed_plans):
     assert lines[6].startswith("… và 40 nhiệm vụ khác.") and "cchc tasks" in lines[6]
 
 
+def test_a_list_not_asking_when_keeps_the_tasks_words_before_their_deadlines(parsed_plans):
+    """di-linh: the five "tổ chức bộ máy" rows open with long texts ("Rà soát, sửa đổi, bổ sung
+    chức năng, nhiệm vụ, quyền hạn của cơ quan chuyên môn …"); asked what the area holds, the
+    deadline column gives way before a task is cut under the text floor; asked what falls due, the
+    deadlines stay."""
+    rows = [t for t in parsed_plans["di-linh_2026-2030.txt"].tasks if "bộ máy" in t.area.lower()]
+    assert len(rows) == 5 and all(t.deadline for t in rows)
+    items = [(t.task, t.deadline) for t in rows]
+    header = "Theo Kế hoạch CCHC giai đoạn 2026 - 2030 của xã Di Linh, có 5 nhiệm vụ về cải cách tổ chức bộ máy:"
+    args = (header, items, P.list_budget, lambda rest: "", P.list_shown, P.list_item_min, P.list_item_max,
+            P.list_deadline_chars)
+    untimed = fit_list(*args, text_first=P.list_item_text_first)
+    assert len(untimed) <= P.list_budget
+    assert "Rà soát, sửa đổi, bổ sung chức năng, nhiệm vụ, quyền hạn của cơ quan chuyên môn" in untimed
+    assert "Hàng năm" not in untimed
+    timed = fit_list(*args)
+    assert "Hàng năm" in timed and len(timed) <= P.list_budget
+
+
 def test_a_rate_question_fits_the_rate_target_not_the_coverage_target(parsed_plans):
     """di-linh sets "100% TTHC … thanh toán trực tuyến" (coverage) and "Tỷ lệ thanh toán trực
     tuyến … đạt tối thiểu 90%" (the rate); a question asking the rate fits only the second."""

@@ -10,6 +10,7 @@ from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
 from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, shorten, term_set
 from assistant.qa.index import AnswerIndex
+from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
 from assistant.qa.query import Query
 from assistant.qa.strategies.selection import (ROLE_VERBS, area_heading, area_ids, asked_role, fit_list,
@@ -183,8 +184,10 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
             return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
         return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
 
+    timed = sort_by_due or ctx.query.period is not None or Intent.DEADLINE in ctx.query.fields
     text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].due_text) for i in items], p.list_budget,
-                    tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars)
+                    tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars,
+                    text_first=0 if timed else p.list_item_text_first)
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],

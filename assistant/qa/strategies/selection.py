@@ -115,21 +115,27 @@ def see_all_hint(ctx: Context, commune: str | None) -> str:
 
 
 def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Callable[[int], str],
-             shown: int, item_min: int, item_max: int, deadline_chars: int) -> str:
+             shown: int, item_min: int, item_max: int, deadline_chars: int, text_first: int = 0) -> str:
     """A counted list within `budget` characters: `header`, then up to `shown` numbered items
     (task text as the plan opens it, " — deadline" when it has one), then `tail(rest)` for the
     `rest` items not written out (called with 0 too; "" when there is nothing to add). Every item written out gets a share of what the
     header, numbering, deadlines and tail leave (short items give their spare to long ones);
     deadlines are shortened, then dropped, before an item falls under `item_min`, and only then
-    are fewer items written out."""
+    are fewer items written out. `text_first`: a list that does not ask "when" drops deadlines of
+    their own column before any item is cut under that many characters."""
     count = min(len(items), shown)
+    # a deadline read from inside an item's own sentence is part of what the item says
+    inline = any(d and d in " ".join(t.split()) for t, d in items)
     while count >= 1:
         rest = len(items) - count
         end = tail(rest)
         for limit in (deadline_chars, deadline_chars // 2, 0):
             marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
             fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
-            caps = share_out([len(" ".join(t.split())) for t, _ in items[:count]], budget - fixed, item_max)
+            lengths = [len(" ".join(t.split())) for t, _ in items[:count]]
+            caps = share_out(lengths, budget - fixed, item_max)
+            if limit and text_first and not inline and any(c < min(text_first, n) for c, n in zip(caps, lengths)):
+                continue
             if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
                 lines = [f"{n}. {shorten(_compact(t) if len(t) > cap else t, cap)}{m}"
                          for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
