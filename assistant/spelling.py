@@ -29,6 +29,7 @@ from ingest.vntext import fold
 
 _WORD_RE = re.compile(r"[0-9a-z]+")
 _WRITTEN_RE = re.compile(r"[^\W\d_]+")
+_TYPED_RE = re.compile(r"[^\W_]+")
 MIN_LENGTH = 3                       # "ai", "o", "gi": too short to repair safely
 # Question and function words people type that plans rarely contain; never "corrected".
 QUESTION_WORDS = frozenset(
@@ -39,6 +40,9 @@ LOANWORDS = frozenset(
     "link web website email mail gmail zalo facebook app wifi online file pdf word excel sms chatbot "
     "camera internet youtube tiktok google qr code usb laptop".split())
 TELEX_TONES = "sfrxj"      # the tone keys (no Vietnamese syllable ends in one)
+# The five tone marks, decomposed (huyền, sắc, ngã, hỏi, nặng): what a typed accented word keeps
+# of its meaning when its letters slip ("lòg" is still a huyền syllable: "lòng", not "lời").
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
 
 
@@ -58,6 +62,17 @@ def swap_i_y(written: str) -> str:
     base = unicodedata.normalize("NFD", written[-1])
     letter = {"i": "y", "y": "i", "I": "Y", "Y": "I"}.get(base[0], base[0])
     return written[:-1] + unicodedata.normalize("NFC", letter + base[1:])
+
+
+def tone_of(written: str) -> str:
+    """The tone mark of a written syllable ("" for the level tone or a word typed without marks)."""
+    return next((ch for ch in unicodedata.normalize("NFD", written) if ch in _TONE_MARKS), "")
+
+
+def marks_of(written: str) -> str:
+    """Every diacritic of a written syllable, in order, "đ" counted as one: "lòng" has a grave,
+    "lời" a horn and a grave, "đài" a stroke and a grave."""
+    return "".join(ch for ch in unicodedata.normalize("NFD", written.lower()) if unicodedata.combining(ch) or ch == "đ")
 
 
 @dataclass(frozen=True)
@@ -176,6 +191,8 @@ class SpellingCorrector:
         self.counts: Counter[str] = vocabulary.counts
         self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
         self.written: set[str] = set(vocabulary.written)       # the words as written (lower case, NFC)
+        self._written_counts: Counter[str] = vocabulary.written
+        self._forms: dict[str, Counter[str]] | None = None
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS | LOANWORDS
         self._index: dict[str, list[str]] = {}
         # Repairs aim at the plans' words, the question words ("bao nhiu" → "nhieu") and the
@@ -199,6 +216,47 @@ class SpellingCorrector:
     def known(self, word: str) -> bool:
         return word in self.counts or word in self.protected
 
+    def forms(self, folded: str) -> Counter[str]:
+        """How the texts write a folded syllable ("viec" → {"việc": n})."""
+        if self._forms is None:
+            forms: dict[str, Counter[str]] = {}
+            for written, n in self._written_counts.items():
+                key = fold(written)
+                if _WORD_RE.fullmatch(key):
+                    forms.setdefault(key, Counter())[written] = n
+            self._forms = forms
+        return self._forms.get(folded, Counter())
+
+    def written_form(self, folded: str, typed: str | None = None) -> str | None:
+        """The texts' most frequent spelling of `folded`; with the `typed` word, the one with its
+        diacritics if the texts have it, else one with its tone ("tớj" → "tới", not "tối")."""
+        forms = self.forms(folded)
+        if typed is not None:
+            forms = Counter({w: n for w, n in forms.items() if marks_of(w) == marks_of(typed)}) or \
+                Counter({w: n for w, n in forms.items() if tone_of(w) == tone_of(typed)}) or forms
+        return forms.most_common(1)[0][0] if forms else None
+
+    def accent_fit(self, folded: str, typed: str) -> int:
+        """2: the texts write `folded` with exactly the diacritics `typed` has; 1: with its tone."""
+        forms = self.forms(folded)
+        if any(marks_of(w) == marks_of(typed) for w in forms):
+            return 2
+        return int(any(tone_of(w) == tone_of(typed) for w in forms))
+
+    def respelt(self, word: str, typed: str, before: str | None, after: str | None) -> str | None:
+        """A syllable the texts use, typed with accents they never give it ("tổng đìa"): the
+        syllable of the same letters swapped, with the typed tone, which pairs with a neighbour
+        where `word` pairs with neither ("đài" of "tổng đài"), or None."""
+        def pairs(w: str) -> int:
+            return (self.bigrams[(before, w)] if before else 0) + (self.bigrams[(w, after)] if after else 0)
+        if len(word) < MIN_LENGTH or pairs(word):
+            return None
+        # only letters typed in the wrong order ("đìa" for "đài"): a word the texts lack may be meant
+        options = [c for c in self.candidates(word) if sorted(c) == sorted(word) and c in self.counts
+                   and pairs(c) and self.accent_fit(c, typed)]
+        return max(sorted(options), key=lambda c: (self.accent_fit(c, typed), pairs(c), self.counts[c])) \
+            if options else None
+
     def candidates(self, word: str) -> list[str]:
         """Vocabulary syllables at distance 1 from an unknown `word` (unordered)."""
         found: set[str] = set()
@@ -208,8 +266,10 @@ class SpellingCorrector:
                     found.add(candidate)
         return list(found)
 
-    def correct_word(self, word: str, before: str | None = None, after: str | None = None) -> str:
-        """The repaired syllable, or `word` itself when it is known, protected or not repairable."""
+    def correct_word(self, word: str, before: str | None = None, after: str | None = None,
+                     typed: str | None = None) -> str:
+        """The repaired syllable, or `word` itself when it is known, protected or not repairable.
+        `typed`: the word as written, when the question was typed with diacritics."""
         if self.known(word):
             return word
         variant = i_y_variant(word)
@@ -218,6 +278,9 @@ class SpellingCorrector:
         if len(word) < MIN_LENGTH or any(ch.isdigit() for ch in word):
             return word
         readings = telex_readings(word)
+        if typed and marks_of(typed) and word.endswith("j"):
+            # a word already toned cannot take a tone key: a final "j" is chat spelling of "i" ("tớj")
+            readings.insert(0, word[:-1] + "i")
         if word.startswith("f"):      # no syllable starts with "f": "fai" is "phải" typed as said
             readings.insert(0, "ph" + word[1:])
         for reading in readings:
@@ -230,16 +293,23 @@ class SpellingCorrector:
         if not options:
             return word
 
-        def score(candidate: str) -> tuple[int, bool, int]:
+        def score(candidate: str) -> tuple[int, int, bool, int]:
             context = (self.bigrams[(before, candidate)] if before else 0) + \
                       (self.bigrams[(candidate, after)] if after else 0)
-            return context, candidate in QUESTION_WORDS, self.counts[candidate]
+            fit = self.accent_fit(candidate, typed) if typed and marks_of(typed) else 0
+            return fit, context, candidate in QUESTION_WORDS, self.counts[candidate]
 
         return max(sorted(options), key=score)
 
     def correct(self, question: str) -> Correction:
-        """Repair the folded question syllable by syllable (neighbours as typed give the context)."""
+        """Repair the folded question syllable by syllable (neighbours as typed give the context;
+        in a question typed with diacritics, each word's tone mark too)."""
+        typed = [(key, w) for w in _TYPED_RE.findall(unicodedata.normalize("NFC", question or ""))
+                 for key in _WORD_RE.findall(fold(w))]
         words = _WORD_RE.findall(fold(question or ""))
+        if [k for k, _ in typed] != words:          # letters the fold cannot align: no accents to read
+            typed = [(w, w) for w in words]
+        accented = any(marks_of(w) for _, w in typed)
         repaired = list(words)
         changes = []
         for i, word in enumerate(words):
@@ -247,7 +317,7 @@ class SpellingCorrector:
             after = words[i + 1] if i + 1 < len(words) else None
             if after is not None and not self.known(after):
                 after = self.correct_word(after, word, None)
-            fixed = self.correct_word(word, before, after)
+            fixed = self.correct_word(word, before, after, typed[i][1] if accented else None)
             if fixed != word:
                 repaired[i] = fixed
                 changes.append((word, fixed))

@@ -8,6 +8,7 @@ the same `Query`. The lists of communes and agencies come from the store, never 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date
 from difflib import SequenceMatcher
@@ -795,7 +796,7 @@ def _token_words(text: str) -> list[tuple[int, int, str, bool, bool]]:
 # the question: left as typed, "ko" is a word the plans never use and weighs like a topic.
 SHORTHAND = {"ko": "không", "hok": "không", "kg": "không", "dc": "được", "đc": "được", "j": "gì",
              "ntn": "như thế nào", "sdt": "số điện thoại", "sđt": "số điện thoại", "trc": "trước",
-             "bh": "bao giờ", "vc": "việc", "vs": "với", "ng": "người", "ms": "mới", "lm": "làm",
+             "bh": "bao giờ", "gj": "gì", "vc": "việc", "vs": "với", "ng": "người", "ms": "mới", "lm": "làm",
              "cx": "cũng", "mk": "mình"}
 _SHORTHAND_RE = re.compile(r"(?<![^\W_])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?![^\W_])", re.IGNORECASE)
 
@@ -815,42 +816,76 @@ def expand_shorthand(question: str) -> str:
 
 def repair_spelling(question: str, speller) -> str:
     """`question` with its unknown syllables repaired by `speller` (assistant.spelling): only the
-    typed words the corrector changed are rewritten, in folded form (the corrector knows folded
-    syllables only; the search keys are folded anyway)."""
+    typed words the corrector changed are rewritten: a word typed with diacritics in the spelling
+    the texts give the repaired syllable with the marks typed ("vệc" → "việc", "lòg" → "lòng"),
+    any other folded (the search keys are folded anyway)."""
     if speller is None:
         return question
     correction = speller.correct(question)
     fixes = dict(correction.changes)
+    accented = has_diacritics(question)
     words = _words(question)
     pieces, last = [], 0
     for n, (start, end, folded) in enumerate(words):
         written = question[start:end]
-        if (n and written[:1].isupper()) or (len(written) > 1 and written.isupper()):
-            continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
         key = fold(written).lower()
         fixed = fixes.get(key)
-        if fixed is None and has_diacritics(written) and key in speller.counts \
-                and key not in speller.protected and written.lower() not in speller.written:
-            # "đôn đóc", "hoà": a word the plans write otherwise; its accents say nothing, its
-            # folded syllable is theirs
-            pieces += [question[last:start], key]
-            last = end
-            continue
-        if fixed and fixed == i_y_variant(key):
-            pieces += [question[last:start], swap_i_y(written)]   # "kí" → "ký": its tone kept
-            last = end
-            continue
-        if has_diacritics(written) and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
+        name_like = (n and written[:1].isupper()) or (len(written) > 1 and written.isupper())
+        if name_like and not (fixed and key[-1:] in TELEX_TONES and not written.isupper()):
+            continue              # a name ("xã Lạc Dương") or an acronym: not a typo of a plan word
+                                  # (no name ends in a Telex tone key: "Locj Hoaf" is "Lộc Hòa")
+        typed_accents = has_diacritics(written)
+        replacement = None
+        if fixed is None and accented:
+            replacement = _accented_reading(written, key, words, n, fixes, speller)
+        elif fixed and fixed == i_y_variant(key):
+            replacement = swap_i_y(written)   # "kí" → "ký": its tone kept
+        elif typed_accents and len(folded) < ACCENTED_REPAIR_MIN and folded[-1:] != folded[-2:-1] \
                 and folded[-1:] not in TELEX_TONES and _SYLLABLE.match(folded) \
                 and not _paired_both_sides(fixed, words, n, fixes, speller):
             continue              # "muốn", "chạy": short words typed with diacritics are meant ("hạnn",
                                   # "lựcj" — no syllable ends in a tone key — are not), unless the
                                   # repair is what the plans say between the same neighbours
                                   # ("đôn đốc vệc thực hiện" -> "việc")
-        if fixed and fixed != folded:
-            pieces += [question[last:start], fixed]
+        elif fixed and fixed != folded:
+            # typed without marks (Telex keys, a bare word): the marks meant are unknown, the fold is sure
+            replacement = (speller.written_form(fixed, written) or fixed) if typed_accents else fixed
+        if replacement is not None and replacement != written:
+            pieces += [question[last:start], replacement]
             last = end
     return "".join(pieces) + question[last:]
+
+
+# A function word's folded syllable -> its one accented spelling ("gi" -> "gì")
+_FOLDS_OF_STOPWORDS = Counter(fold(w) for w in ACCENTED_STOPWORDS if "_" not in w)
+_STOPWORD_OF_FOLD = {fold(w): w for w in ACCENTED_STOPWORDS if "_" not in w and _FOLDS_OF_STOPWORDS[fold(w)] == 1}
+
+
+def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]], n: int, fixes: dict,
+                      speller) -> str | None:
+    """A word of an accented question the corrector left alone but the texts never write so:
+    - a function word typed with another tone ("cái gỉ") is that function word ("gì");
+    - a syllable the texts use, typed with accents they never give it: the neighbouring pair the
+      texts do write ("tổng đìa" → "đài"), else its folded syllable ("đôn đóc": "doc"), its accents
+      saying nothing;
+    - a function word typed without diacritics in a question typed with them ("một lần" typed
+      "mot lần") is that word, when the texts never write it bare.
+    None: leave it as typed."""
+    lower = written.lower()
+    if lower in speller.written or lower in ACCENTED_STOPWORDS:
+        return None
+    if not has_diacritics(written):
+        form = speller.written_form(key) if key in speller.counts else None
+        return form if form in ACCENTED_STOPWORDS else None
+    if key in _STOPWORD_OF_FOLD and key in speller.protected:
+        return _STOPWORD_OF_FOLD[key]
+    if key not in speller.counts:
+        return None
+    before, after = (fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None for i in (n - 1, n + 1))
+    near = speller.respelt(key, written, before, after)
+    if near:
+        return speller.written_form(near, written) or near
+    return None if key in speller.protected else key      # a word the lexicon or the cues protect is theirs
 
 
 def _paired_both_sides(fixed: str | None, words: list[tuple[int, int, str]], n: int, fixes: dict,

@@ -155,7 +155,7 @@ def test_so_may_asks_the_plans_number_only_after_a_document_is_named():
 def test_a_short_word_typed_with_wrong_diacritics_is_read_as_the_plans_word_between_its_neighbours(speller):
     # "vệc" between "đốc" and "thực": the plans say "đôn đốc việc thực hiện"; a short accented
     # word the plans lack elsewhere stays as typed ("chạy" is meant)
-    assert "viec" in repair_spelling("ai theo dõi, đôn đốc vệc thực hiện kế hoạch", speller).split()
+    assert "việc" in repair_spelling("ai theo dõi, đôn đốc vệc thực hiện kế hoạch", speller).split()
     assert "chạy" in repair_spelling("phần mềm chạy thế nào", speller)
     # "đóc": a spelling the plans never write of a syllable they use loses its misleading accents
     # (a word the lexicon or the cues protect is left to them)
@@ -184,10 +184,32 @@ def test_a_misspelt_commune_is_read_and_its_words_leave_the_topic():
 def test_a_short_accented_word_no_syllable_can_be_is_repaired(speller):
     # "muốn", "chạy" typed with diacritics are meant; "tíh", "đăg" (an ending dropped) cannot be
     # Vietnamese syllables, so they are repaired however short
-    assert repair_spelling("Năm Dẫn tíh đăg ký sáng kiến", speller) == "Năm Dẫn tinh dang ký sáng kiến"
+    assert repair_spelling("Năm Dẫn tíh đăg ký sáng kiến", speller) == "Năm Dẫn tính đăng ký sáng kiến"
     assert repair_spelling("Năm Dẫn muốn đăng ký sáng kiến", speller) == "Năm Dẫn muốn đăng ký sáng kiến"
 
 
 def test_f_for_ph_is_read_as_said(speller):
     assert repair_spelling("nguoi dan fai khai thong tin", speller) == "nguoi dan phai khai thong tin"
     assert _u("thong tin ng dan phai khai").repaired == "thong tin nguoi dan phai khai"
+
+
+def test_an_accented_question_is_repaired_in_the_plans_spelling_with_the_tone_typed(speller):
+    # the repair is written as the plans write it, keeping the typed tone and marks: "lòg" is
+    # "lòng" (grave, no horn), not "lời"; "tớj" (horn, acute; a final j after a tone is chat
+    # spelling of i) is "tới", not "tối"
+    assert "dân vừa lòng" in repair_spelling("Di Linh muốn dân vừa lòg mức nào?", speller)
+    both = SpellingCorrector(list(PLAN_TEXTS) + ["tối thiểu", "tới năm"])
+    assert repair_spelling("muốn tớj mức nào", both) == "muốn tới mức nào"
+    # a function word typed with another tone is that function word; one typed bare in an
+    # accented question is too, when the plans never write it bare
+    assert repair_spelling("phải nộp ra cái gỉ?", speller) == "phải nộp ra cái gì?"
+    assert "một lần" in repair_spelling("bao lâu thì phải báo cáo mot lần?", speller)
+    # a plan syllable typed with accents the plans never give it, next to words it never follows:
+    # the neighbouring pair the plans do write, with the typed marks ("tổng đài", not "tổng già")
+    assert repair_spelling("gọi tổng đìa số mấy?", speller) == "gọi tổng đài số mấy?"
+
+
+def test_a_capitalised_word_ending_in_a_telex_tone_key_is_no_name(speller):
+    q = _u("Locj Hoaf ai giuwx vai tro thuong truc ban chi dao CCHC?", speller)
+    assert q.communes == ["Lộc Hòa"]
+    assert _u("Ai chủ trì đối thoại ở Lộc Hòa?", speller).communes == ["Lộc Hòa"]
