@@ -12,6 +12,7 @@ which equivalences fired (for logging and for the answer's explanation).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -118,6 +119,12 @@ class Lexicon:
             added.extend(entry.term_key)
             matches.append((found, entry.term))
         return Expansion(tokens=question_tokens, added=tuple(added), matches=tuple(matches))
+
+    def written_words(self) -> frozenset[str]:
+        """Every word of the file as written (lower case, NFC): spellings that are meant, though
+        the plans may never use them ("nhậu" is no typo of "nhau")."""
+        phrases = [e.term for e in self.entries] + [v for e in self.entries for v in e.variants]
+        return frozenset(w.lower() for p in phrases for w in re.findall(r"[^\W\d_]+", nfc(p)))
 
     def vocabulary(self) -> frozenset[str]:
         """Every folded token the file mentions (the spelling corrector leaves these alone)."""

@@ -186,11 +186,15 @@ class SpellingCorrector:
     """Built once from the corpus texts (or their stored `Vocabulary`); `correct(question)` repairs
     unknown folded syllables."""
 
-    def __init__(self, texts: Iterable[str] | Vocabulary, protected: Iterable[str] = ()):
+    def __init__(self, texts: Iterable[str] | Vocabulary, protected: Iterable[str] = (),
+                 meant: Iterable[str] = ()):
+        """`protected`: words never corrected (folded); `meant`: spellings that are meant though
+        the texts lack them (the lexicon's everyday words as written)."""
         vocabulary = texts if isinstance(texts, Vocabulary) else Vocabulary.of(texts)
         self.counts: Counter[str] = vocabulary.counts
         self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
-        self.written: set[str] = set(vocabulary.written)       # the words as written (lower case, NFC)
+        # the words as written (lower case, NFC), and the meant ones
+        self.written: set[str] = set(vocabulary.written) | {unicodedata.normalize("NFC", w.lower()) for w in meant}
         self._written_counts: Counter[str] = vocabulary.written
         self._forms: dict[str, Counter[str]] | None = None
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS | LOANWORDS

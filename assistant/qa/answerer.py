@@ -252,7 +252,8 @@ class Answerer:
             cached = self._speller
             if cached is None or cached[0] != index.signature:
                 vocabulary = self.store.vocabulary()
-                speller = SpellingCorrector(vocabulary, protected=self._protected) if vocabulary else None
+                speller = SpellingCorrector(vocabulary, protected=self._protected,
+                                            meant=self.lexicon.written_words()) if vocabulary else None
                 self._speller = cached = (index.signature, speller)
         return cached[1]
 

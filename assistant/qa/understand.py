@@ -883,9 +883,7 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
         return None
     before, after = (fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None for i in (n - 1, n + 1))
     near = speller.respelt(key, written, before, after)
-    if near:
-        return speller.written_form(near, written) or near
-    return None if key in speller.protected else key      # a word the lexicon or the cues protect is theirs
+    return (speller.written_form(near, written) or near) if near else key
 
 
 def _paired_both_sides(fixed: str | None, words: list[tuple[int, int, str]], n: int, fixes: dict,
