@@ -132,6 +132,8 @@ def telex_readings(word: str, inside_tones: bool = True) -> list[str]:
 # Kinds of vocabulary term, as the store keeps them ("<kind><separator><term>" -> count).
 _FOLDED, _BIGRAM, _WRITTEN = "f", "b", "w"
 _TERM_SEPARATOR = "\x1f"
+# A spelling the texts give a syllable this rarely, beside a usual one, is a slip of the texts
+_SLIP_MAX_COUNT, _SLIP_MAX_SHARE = 2, 0.01
 
 
 @dataclass
@@ -195,6 +197,7 @@ class SpellingCorrector:
         self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
         # the words as written (lower case, NFC), and the meant ones
         self.written: set[str] = set(vocabulary.written) | {unicodedata.normalize("NFC", w.lower()) for w in meant}
+        self._meant = frozenset(unicodedata.normalize("NFC", w.lower()) for w in meant)
         self._written_counts: Counter[str] = vocabulary.written
         self._forms: dict[str, Counter[str]] | None = None
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS | LOANWORDS
@@ -230,6 +233,15 @@ class SpellingCorrector:
                     forms.setdefault(key, Counter())[written] = n
             self._forms = forms
         return self._forms.get(folded, Counter())
+
+    def writes(self, written: str) -> bool:
+        """Do the texts write this spelling (lower case, NFC) as a word of their own, not as a
+        rare slip beside the usual one ("hơp" twice beside "hợp" 2,774 times), or is it meant?"""
+        if written in self._meant:
+            return True
+        n = self._written_counts.get(written, 0)
+        total = sum(self.forms(fold(written)).values())
+        return n > _SLIP_MAX_COUNT or (n > 0 and n >= _SLIP_MAX_SHARE * total)
 
     def written_form(self, folded: str, typed: str | None = None) -> str | None:
         """The texts' most frequent spelling of `folded`; with the `typed` word, the one with its

@@ -872,7 +872,7 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
       "mot lần") is that word, when the texts never write it bare.
     None: leave it as typed."""
     lower = written.lower()
-    if lower in speller.written or lower in ACCENTED_STOPWORDS:
+    if lower in ACCENTED_STOPWORDS or speller.writes(lower):
         return None
     if not has_diacritics(written):
         form = speller.written_form(key) if key in speller.counts else None

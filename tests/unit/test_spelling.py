@@ -100,3 +100,12 @@ def test_a_typo_of_an_everyday_word_the_lexicon_knows_is_repaired():
                                 protected=default_lexicon().vocabulary())
     assert speller.correct_word("onlie") == "online"
     assert speller.correct_word("online") == "online"
+
+
+def test_a_spelling_the_texts_give_only_as_a_rare_slip_is_not_theirs():
+    # the records write "hợp" thousands of times and "hơp" twice: "hơp" is a slip, not a word;
+    # a rare word with no usual spelling beside it stays a word ("dọc" beside "đốc")
+    texts = ["tổng hợp báo cáo"] * 300 + ["tổng hơp"] * 2 + ["đôn đốc"] * 20 + ["dọc đường"] * 2
+    speller = SpellingCorrector(texts, meant=["ưng", "bụng"])
+    assert speller.writes("hợp") and not speller.writes("hơp")
+    assert speller.writes("dọc") and speller.writes("bụng") and not speller.writes("đóc")
