@@ -219,3 +219,12 @@ def test_a_capitalised_word_ending_in_a_telex_tone_key_is_no_name(speller):
     q = _u("Locj Hoaf ai giuwx vai tro thuong truc ban chi dao CCHC?", speller)
     assert q.communes == ["Lộc Hòa"]
     assert _u("Ai chủ trì đối thoại ở Lộc Hòa?", speller).communes == ["Lộc Hòa"]
+
+
+def test_what_a_plan_puts_first_is_read_as_its_trong_tam():
+    # "… là chính", "nhắm vào", "ưu tiên cải cách …": the plans' "trọng tâm" (Lộc Hòa: "Trong đó
+    # trọng tâm là chuyển đổi số gắn với cải cách thủ tục hành chính")
+    for question in ("Năm nay Lộc Hòa làm cải cách hành chính cái gì là chính?",
+                     "Kế hoạch của Năm Dẫn nhắm vào những việc nào?",
+                     "xa dai phuoc uu tien cai cach mang nao?"):
+        assert "trong_tam" in _u(question).topic_terms, question
