@@ -613,7 +613,34 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
-    return matches[:k]
+    return _general_first(matches, bigrams)[:k]
+
+
+_GENERAL_TIE = 0.9        # a general procedure this close to a specialisation of it goes first
+_GENERAL_WINDOW = 5
+
+
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(tokens(name)) - _NAME_STOPWORDS
+
+
+def _general_first(matches: list[ProcedureMatch], q_bigrams: set[str]) -> list[ProcedureMatch]:
+    """The general procedure ("Thủ tục đăng ký khai sinh có yếu tố nước ngoài") before a close
+    specialisation of it ("… tại khu vực biên giới", "… đăng ký lại …": its name holds every
+    word of the general one, and more) when the question says no word pair only the
+    specialisation's name has: "cho con lại có phải …" says "lại", not "đăng ký lại"."""
+    if len(matches) < 2:
+        return matches
+    best = matches[0]
+    best_words = _name_words(best.procedure.name)
+    special_pairs = _bigrams(tokens(best.procedure.name))
+    for m in matches[1:_GENERAL_WINDOW]:
+        if m.score < _GENERAL_TIE * best.score:
+            break
+        if _name_words(m.procedure.name) < best_words and \
+                not (special_pairs - _bigrams(tokens(m.procedure.name))) & q_bigrams:
+            return [m] + [x for x in matches if x is not m]
+    return matches
 
 
 # "bao lâu có quyết định", "được ghi vào giấy gì": after these, a verb names opening with
@@ -734,12 +761,14 @@ def is_confident(match: ProcedureMatch, policy: Policy = DEFAULT_POLICY,
 def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
     """The best match under another name than the first (same-name local variants are one, and
     so are twins that differ only in their level qualifier, "… (thực hiện tại cấp xã)", or
-    share their head, `ProcedureMatch.head`)."""
+    share their head, `ProcedureMatch.head`, and specialisations of the first, whose names hold
+    all its words and more: the answer names them)."""
     if not ranked:
         return None
     first = _unlevelled(ranked[0].procedure.name)
+    general = _name_words(ranked[0].procedure.name)
     return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first
-                 and m.head != ranked[0].head), None)
+                 and m.head != ranked[0].head and not general < _name_words(m.procedure.name)), None)
 
 
 def _unlevelled(name: str) -> str:

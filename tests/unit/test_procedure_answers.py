@@ -998,3 +998,17 @@ def test_whether_one_must_go_home_is_a_where_question_answered_by_the_step(index
     record = next(p for p in index.procedures if p.code == "1.014064")
     answer = answer_procedure(record, "lam lai the can cuoc co phai ve que lam khong")
     assert "không phụ thuộc vào nơi cư trú" in answer.answer
+
+
+def test_the_general_procedure_goes_before_a_specialisation_the_question_does_not_say(index):
+    """The catalogue's khai sinh records are all "… có yếu tố nước ngoài" variants; a question
+    naming none of the specialisations ("… cho người đã có hồ sơ …", "đăng ký lại …", "… tại
+    khu vực biên giới") gets the general one, confidently, the others named beside it; a
+    question that says "đăng ký lại" gets that one."""
+    for question in ("Vợ tôi người Nhật, giờ đi khai sinh cho con thì phải mang theo những giấy gì?",
+                     "nha thuoc ho ngheo, dang ky khai sinh cho con lai co phai dong le phi khong"):
+        ranked = rank_procedures(question, index, k=8)
+        assert ranked[0].procedure.code == "2.000528", question
+        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+    ranked = rank_procedures("dang ky lai khai sinh cho nguoi nuoc ngoai can giay to gi", index, k=8)
+    assert ranked[0].procedure.code == "2.000522"
