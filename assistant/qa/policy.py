@@ -142,10 +142,11 @@ class Policy:
     procedure_situated_head_weight: float = 5.0
     procedure_situated_margin: float = 2.0
     # ... or a good part of the head is said and the procedure leads every other name by far
-    # (out-of-catalogue questions there lead by 1.7 at most when they say as much).
-    procedure_lead_head_coverage: float = 0.45
+    # (out-of-catalogue questions there lead by 1.7 at most when they say as much; at 2.0 a
+    # near name wins: "cấp giấy phép xây dựng mới" for "điều chỉnh giấy phép"; 3.5 until session 21).
+    procedure_lead_head_coverage: float = 0.4
     procedure_lead_question_coverage: float = 0.5
-    procedure_lead_margin: float = 3.5
+    procedure_lead_margin: float = 2.5
     # ... or an everyday name of the lexicon says the whole head (`ProcedureMatch.vouched`) and the
     # procedure leads every other name by far, whatever situation is told around it ("bà con dưới
     # quê lên ngủ lại, báo lưu trú có mất phí không").
