@@ -1012,3 +1012,15 @@ def test_the_general_procedure_goes_before_a_specialisation_the_question_does_no
         assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
     ranked = rank_procedures("dang ky lai khai sinh cho nguoi nuoc ngoai can giay to gi", index, k=8)
     assert ranked[0].procedure.code == "2.000522"
+
+
+def test_a_procedure_leading_every_other_name_clearly_is_the_one_meant(index):
+    """"Dữ liệu dân cư ghi sai …, đề nghị sửa": 1.012564 (điều chỉnh thông tin … theo đề nghị
+    của công dân) leads the next name by about 2.6 with half its head said — enough
+    (`procedure_lead_margin`), where the old 3.5 sent the citizen away."""
+    question = "Dữ liệu dân cư ghi sai ngày sinh của tôi, đề nghị sửa thì nộp ở đâu?"
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == "1.012564"
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+    stricter = dataclasses.replace(DEFAULT_POLICY, procedure_lead_margin=3.5)
+    assert not is_confident(ranked[0], stricter, runner_up=runner_up(ranked))
