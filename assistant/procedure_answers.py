@@ -13,7 +13,7 @@ import math
 import re
 from collections import Counter
 from itertools import zip_longest
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -475,14 +475,23 @@ def _negated(q_tokens: Sequence[str], spans: Sequence[tuple[int, int]]) -> list[
     return [tuple(t for t in q_tokens[a:b] if t not in _NAME_STOPWORDS) for a, b in spans]
 
 
-def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
-    """The name holds the run's key words, not under its own "không"."""
+def _key_at(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> Iterator[bool]:
+    """For each place the name holds the run's key words: whether its own "không" comes before."""
     key = run[:_NEGATED_KEY]
     n = len(key)
     for i in range(len(name_tokens) - n + 1):
-        if name_tokens[i:i + n] == key and "khong" not in name_tokens[max(0, i - 3):i]:
-            return True
-    return False
+        if name_tokens[i:i + n] == key:
+            yield "khong" in name_tokens[max(0, i - 3):i]
+
+
+def _says_plainly(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """The name holds the run's key words, not under its own "không"."""
+    return any(not negated for negated in _key_at(name_tokens, run))
+
+
+def _says_negated(name_tokens: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """The name holds the run's key words under its own "không" ("… không có người thừa kế")."""
+    return any(_key_at(name_tokens, run))
 
 
 def _telex_read(word: str, index: ProcedureIndex, before: str | None = None, after: str | None = None) -> str:
@@ -537,8 +546,11 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     spans = _negations(q_tokens)
     negated = _negated(q_tokens, spans)
     unsaid = {t for run in negated for t in run}
-    if negated:    # what the procedure is not does not name it (the same words said elsewhere still do)
-        q_tokens = [t for i, t in enumerate(q_tokens) if not any(a <= i < b for a, b in spans)]
+    if negated:    # what the procedure is not does not name it (the same words said elsewhere still do),
+        # unless a name says it under its own negation ("tài sản không có người thừa kế")
+        cut = [span for span, run in zip(spans, negated)
+               if not any(_says_negated(keys.tokens, run) for keys in index.keys)]
+        q_tokens = [t for i, t in enumerate(q_tokens) if not any(a <= i < b for a, b in cut)]
     # An everyday name may hold a channel's name ("vneid mức 2"): such names are read on the
     # question as typed too, not only on what is left once the cues are cut.
     entries = matching_entries(q_tokens, index.lexicon)

@@ -1024,3 +1024,14 @@ def test_a_procedure_leading_every_other_name_clearly_is_the_one_meant(index):
     assert is_confident(ranked[0], runner_up=runner_up(ranked))
     stricter = dataclasses.replace(DEFAULT_POLICY, procedure_lead_margin=3.5)
     assert not is_confident(ranked[0], stricter, runner_up=runner_up(ranked))
+
+
+def test_a_negation_a_name_says_under_its_own_negation_names_it(index):
+    """"không … thừa kế" is what 3.000410 is about ("… tài sản không có người thừa kế"): the
+    negated words stay in the question when a name says them under its own "không" (they
+    are dropped only when they name what the procedure is not)."""
+    ranked = rank_procedures("tài sản không có người thừa kế thì ai quyết định", index, k=8)
+    assert ranked[0].procedure.code == "3.000410"
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+    foreign = rank_procedures("đăng ký khai sinh không có yếu tố nước ngoài", index)[0]
+    assert "nước ngoài" not in foreign.procedure.name
