@@ -257,7 +257,7 @@ def test_negated_qualifier_names_the_other_procedure(index, question, code):
 
 # --- meaning-based name matching (fuse_names) --------------------------------------------
 
-_HEO = "heo bi dich phai tieu huy thi xin ho tro thiet hai lam don gi"
+_HEO = "ga vit bi dich phai tieu huy thi xin ho tro thiet hai lam don gi"
 
 
 def _by_code(index: ProcedureIndex, code: str):
