@@ -132,6 +132,8 @@ def telex_readings(word: str, inside_tones: bool = True) -> list[str]:
 # Kinds of vocabulary term, as the store keeps them ("<kind><separator><term>" -> count).
 _FOLDED, _BIGRAM, _WRITTEN = "f", "b", "w"
 _TERM_SEPARATOR = "\x1f"
+# A syllable this often after one word is bound to it ("tra" of "kiểm tra")
+_BOUND_SHARE = 0.4
 # A spelling the texts give a syllable this rarely, beside a usual one, is a slip of the texts
 _SLIP_MAX_COUNT, _SLIP_MAX_SHARE = 2, 0.01
 
@@ -219,6 +221,11 @@ class SpellingCorrector:
         if len(words) == 1:
             return words[0] in self.counts
         return bool(words) and all(self.bigrams[(a, b)] for a, b in zip(words, words[1:]))
+
+    def binds(self, before: str, word: str) -> bool:
+        """Do the texts mostly use the folded syllable `word` right after `before` ("tra" after
+        "kiem": "kiểm tra")?"""
+        return self.counts[word] > 0 and self.bigrams[(before, word)] >= _BOUND_SHARE * self.counts[word]
 
     def known(self, word: str) -> bool:
         return word in self.counts or word in self.protected

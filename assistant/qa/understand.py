@@ -592,7 +592,19 @@ def topic_tokens(text: str, remove: Sequence[str] = ()) -> list[str]:
     _mask_phrases(toks, list(remove) + list(GENERIC_PHRASES))
     accented = has_diacritics(text)
     kept = _compound_syllables(toks)
-    return [BARRIER if i not in kept and _is_stopword(f, w, accented) else f for i, (f, w) in enumerate(toks)]
+    out = [BARRIER if i not in kept and _is_stopword(f, w, accented) else f for i, (f, w) in enumerate(toks)]
+    return _drop_framing_requirement(out)
+
+
+def _drop_framing_requirement(topic: list[str]) -> list[str]:
+    """"(kế hoạch, xã X) yêu cầu kiểm tra …": "yêu cầu" between removed words and what is
+    required frames the question; alone or before a question word ("mục đích, yêu cầu",
+    "yêu cầu gì") it is the subject."""
+    out = list(topic)
+    for i in range(1, len(out) - 2):
+        if out[i:i + 2] == ["yeu", "cau"] and out[i - 1] == BARRIER and out[i + 2] != BARRIER:
+            out[i] = out[i + 1] = BARRIER
+    return out
 
 
 def _compound_syllables(toks: Sequence[tuple[str, str | None]]) -> set[int]:
@@ -922,14 +934,15 @@ def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -
     return " ".join("".join(out + [question[last:]]).split()) if cuts else question
 
 
-def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None) -> str:
+def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None, bound=None) -> str:
     """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
     "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
     standing for several plan terms ("giấy tờ": văn bản or hồ sơ), a variant that is itself an
     intent cue ("ai ký"), words inside the `protected` names (communes: "dân" is not "Năm Dẫn"),
     words typed with diacritics other than the variant's, and a variant of Vietnamese syllables
     typed without diacritics that the plans themselves use (`known(folded tokens)`: it may be a
-    different word there, "gom" may be "gồm")."""
+    different word there, "gom" may be "gồm"), and a variant whose first word, typed otherwise,
+    ends the compound the plans mostly use it in (`bound(previous, word)`: "kiểm tra online")."""
     if lexicon is None:
         return question
     question = _drop_redundant_variants(question, lexicon, protected)
@@ -956,6 +969,9 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
             if len(written) == len(typed) and any(
                     has_diacritics(t) and t != w for t, w in zip(typed, written)):
                 continue          # typed with diacritics: only the variant as written ("gồm" is not "gom")
+            if bound is not None and i and typed[0] != written[0] and bound(seq[i - 1], key[0]):
+                continue          # "kiểm tra online": its first word ends the compound the plans
+                                  # mostly use it in ("kiểm tra"), not the variant's "trả online"
             if known is not None and not any(has_diacritics(t) for t in typed) and known(key) and \
                     all(map(vietnamese_syllable, key)):
                 continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
@@ -987,7 +1003,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     asked = nfc(question).strip()
     repaired = repair_spelling(expand_shorthand(asked), speller)
     question = apply_lexicon(repaired, lexicon, known_communes,
-                             known=speller.has_phrase if speller is not None else None)
+                             known=speller.has_phrase if speller is not None else None,
+                             bound=speller.binds if speller is not None else None)
     folded = fold_question(question)
     query = Query(question=question, folded=folded, asked=asked, repaired=repaired)
 

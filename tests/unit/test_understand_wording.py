@@ -228,3 +228,18 @@ def test_what_a_plan_puts_first_is_read_as_its_trong_tam():
                      "Kế hoạch của Năm Dẫn nhắm vào những việc nào?",
                      "xa dai phuoc uu tien cai cach mang nao?"):
         assert "trong_tam" in _u(question).topic_terms, question
+
+
+def test_a_variant_is_not_read_across_the_compound_the_plans_use_its_first_word_in(speller):
+    # "kiểm tra online" is an online inspection, not "trả online" (a payment); "trả online" is
+    q = _u("vu kiem tra online qua he thong so o Nam Dan do phong nao lo?", speller)
+    assert "kiem_tra" in q.topic_terms and "thanh_toan" not in q.topic_terms
+    assert "thanh_toan" in _u("Ở Đại Phước trả online phí được không", speller).topic_terms
+
+
+def test_the_plan_requiring_something_frames_the_question():
+    # "kế hoạch … yêu cầu kiểm tra": what is required is the subject; "mục đích, yêu cầu" is one
+    q = _u("Kế hoạch CCHC xã Đại Phước yêu cầu kiểm tra tối thiểu bao nhiêu phần trăm đơn vị?")
+    assert "yeu" not in q.topic.split() and "kiem_tra" in q.topic_terms
+    assert "yeu_cau" in _u("Mục đích, yêu cầu của kế hoạch Di Linh là gì?").topic_terms
+    assert "yeu_cau" in _u("Kế hoạch Năm Dẫn có yêu cầu gì?").topic_terms
