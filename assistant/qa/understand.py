@@ -74,7 +74,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("nhung viec nao", 3), ("cac viec nao", 3), ("viec nao", 2),
     ],
     "due_by_date": [
-        ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("het han", 3), ("dao han", 3),
+        ("phai xong truoc", 4), ("xong truoc", 3), ("den han", 4), ("toi han", 4), ("het han", 3), ("dao han", 3),
         ("phai hoan thanh trong", 3), ("hoan thanh trong", 2), ("phai xong trong", 4), ("xong trong", 3),
         ("trong quy", 2), ("trong thang", 2), ("can hoan thanh truoc", 3), ("phai hoan thanh truoc", 3),
         ("han trong", 3), ("due", 2), ("phai xong", 3), ("lam xong", 3), ("xong gi", 3), ("xong viec", 3),

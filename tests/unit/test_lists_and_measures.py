@@ -32,6 +32,16 @@ def test_a_short_list_is_written_out_whole_within_the_budget(parsed_plans):
     assert "báo cáo định kỳ (quý I, 6 tháng, quý III, năm)" in text
 
 
+def test_a_deadline_inside_a_duty_is_shown_with_the_rest_of_its_phrase(parsed_plans):
+    """nam-dan: the reporting duty is due "(hàng quý, 6 tháng và hàng năm; …)": its list line
+    shows the whole phrase, not a "hàng quý" cut from the periods it lists."""
+    q1 = parse_period("quý I/2026")
+    due = [t for t in parsed_plans["nam-dan_2026.txt"].tasks if due_status(t.deadline_norm, q1) is DueStatus.DUE]
+    text = _layout(due, header="Theo Kế hoạch CCHC năm 2026 của xã Năm Dẫn, có {n} nhiệm vụ có thời hạn hoàn thành trong quý I/2026:")
+    assert len(text) <= P.list_budget
+    assert "hàng quý, 6 tháng và hàng năm" in text
+
+
 def test_a_long_list_shows_its_first_items_and_where_to_see_all(parsed_plans):
     """nam-dan: 45 rows; the first five in plan order, then the count of the rest and the filter."""
     rows = [t for t in parsed_plans["nam-dan_2026.txt"].tasks if t.origin == "table"]

@@ -172,8 +172,13 @@ def _deadline_mark(task: str, deadline: str, limit: int) -> str:
     if at < 0 or len(deadline) > 2 * limit:
         return f" — {_keeping_date(deadline, limit)}"
     start = max(text.rfind(";", 0, at), text.rfind(".", 0, at)) + 1
-    clause = text[start:at + len(deadline)].strip()
-    width = len(deadline) + limit          # the deadline and up to `limit` words before it
+    end = at + len(deadline)
+    # the rest of the deadline's own phrase ("hàng quý, 6 tháng và hàng năm"), when short
+    rest = re.match(r"[^;.()]*", text[end:]).group(0)
+    if len(rest) <= limit:
+        end += len(rest)
+    clause = text[start:end].strip().rstrip(",")
+    width = end - at + limit               # the deadline phrase and up to `limit` words before it
     if len(clause) > width:
         cut = clause[len(clause) - width:]
         clause = "…" + cut[cut.find(" ") + 1:] if " " in cut else cut
