@@ -176,7 +176,7 @@ _NAME_STOPWORDS = {"thu", "tuc", "cua", "va", "cac", "voi", "tai", "trong", "mot
 _QUESTION_STOPWORDS = _NAME_STOPWORDS | {
     "lam", "can", "gi", "khong", "toi", "em", "minh", "nha", "a", "oi", "muon", "phai", "duoc", "the",
     "nao", "bao", "nhieu", "may", "ai", "dau", "xin", "hoi", "cho", "voi", "roi", "thi", "se", "sao",
-    "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "voi",
+    "ban", "anh", "chi", "co", "nhu", "vay", "ak", "ah", "ko", "k", "hem", "giup", "dum", "gium", "voi",
     "dap", "ung", "ra", "thu", "tuc", "cu", "nay", "khi", "bi", "ma", "hay", "nen",
     "xong", "sau", "luc", "nhe", "thoi", "luon", "xa", "phuong", "huyen", "tinh", "nguoi", "nha",
     "con", "be", "chau", "vo", "chong", "bo", "me",

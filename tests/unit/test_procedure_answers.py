@@ -1035,3 +1035,9 @@ def test_a_negation_a_name_says_under_its_own_negation_names_it(index):
     assert is_confident(ranked[0], runner_up=runner_up(ranked))
     foreign = rank_procedures("đăng ký khai sinh không có yếu tố nước ngoài", index)[0]
     assert "nước ngoài" not in foreign.procedure.name
+
+
+def test_a_favour_word_after_an_everyday_name_does_not_narrow_it(index):
+    # "làm chấm dứt giám hộ giùm": "giùm" (on someone's behalf) is no name the catalogue lacks
+    ranked = rank_procedures("nhờ anh trai đi làm chấm dứt giám hộ giùm thì cần giấy gì", index, k=8)
+    assert ranked[0].procedure.code == "1.004845" and not ranked[0].narrowed
