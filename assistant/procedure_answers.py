@@ -636,6 +636,11 @@ def _name_words(name: str) -> frozenset[str]:
     return frozenset(tokens(name)) - _NAME_STOPWORDS
 
 
+def _specialises(name: str, general: str) -> bool:
+    """Does `name` hold every word of `general` and more?"""
+    return _name_words(general) < _name_words(name)
+
+
 def _general_first(matches: list[ProcedureMatch], q_bigrams: set[str]) -> list[ProcedureMatch]:
     """The general procedure ("Thủ tục đăng ký khai sinh có yếu tố nước ngoài") before a close
     specialisation of it ("… tại khu vực biên giới", "… đăng ký lại …": its name holds every
@@ -644,12 +649,11 @@ def _general_first(matches: list[ProcedureMatch], q_bigrams: set[str]) -> list[P
     if len(matches) < 2:
         return matches
     best = matches[0]
-    best_words = _name_words(best.procedure.name)
     special_pairs = _bigrams(tokens(best.procedure.name))
     for m in matches[1:_GENERAL_WINDOW]:
         if m.score < _GENERAL_TIE * best.score:
             break
-        if _name_words(m.procedure.name) < best_words and \
+        if _specialises(best.procedure.name, m.procedure.name) and \
                 not (special_pairs - _bigrams(tokens(m.procedure.name))) & q_bigrams:
             return [m] + [x for x in matches if x is not m]
     return matches
@@ -778,9 +782,9 @@ def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
     if not ranked:
         return None
     first = _unlevelled(ranked[0].procedure.name)
-    general = _name_words(ranked[0].procedure.name)
+    general = ranked[0].procedure.name
     return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first
-                 and m.head != ranked[0].head and not general < _name_words(m.procedure.name)), None)
+                 and m.head != ranked[0].head and not _specialises(m.procedure.name, general)), None)
 
 
 def _unlevelled(name: str) -> str:
@@ -1198,13 +1202,16 @@ def _keeping(text: str, found: re.Match | None, chars: int) -> str:
 def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120,
                asked: frozenset[str] = frozenset()) -> str:
     fee = way.fee
+    # the way's description may be where the amounts are explained ("2.000 đồng/trang; từ trang
+    # thứ 3 trở lên thu 1.000 đồng/trang …") when the fee cell has no note of its own
+    explained = fee.note or (way.description if fee.kind != "unknown" and _AMOUNT.search(way.description or "") else "")
     if fee.kind == "unknown" and not fee.note:
         return "hồ sơ không ghi lệ phí"
     text = fee.text if fee.kind != "unknown" else "hồ sơ không ghi mức lệ phí"
     if fee.per:
         text += f" {fee.per}"
-    if fee.note and note:
-        text += f" ({_fee_note(fee.note, note_chars, asked)})"
+    if explained and note:
+        text += f" ({_fee_note(explained, note_chars, asked)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text

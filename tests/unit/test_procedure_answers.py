@@ -1041,3 +1041,12 @@ def test_a_favour_word_after_an_everyday_name_does_not_narrow_it(index):
     # "làm chấm dứt giám hộ giùm": "giùm" (on someone's behalf) is no name the catalogue lacks
     ranked = rank_procedures("nhờ anh trai đi làm chấm dứt giám hộ giùm thì cần giấy gì", index, k=8)
     assert ranked[0].procedure.code == "1.004845" and not ranked[0].narrowed
+
+
+def test_a_fee_explained_in_the_ways_description_is_shown_with_the_fee(index):
+    """2.000815's fee cell says "2,000 Việt Nam Đồng (/trang)"; its way's description explains
+    where and how it is charged ("Tại Ủy ban nhân dân cấp xã …: 2.000 đồng/trang; …"): the
+    fee answer carries it."""
+    copy = _by_code(index, "2.000815")
+    answer = answer_procedure(copy, "chứng thực bản sao ở ubnd xã tính phí sao")
+    assert "2.000 đồng/trang" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
