@@ -680,12 +680,16 @@ def test_where_to_submit_gives_the_records_reception_address(index):
 def test_a_name_fitting_far_better_than_any_other_is_named_whatever_story_surrounds_it(index):
     # The story ("đất của bố mẹ", "chưa từng được cấp sổ") says words other names hold too, but
     # none of them comes near the name the question says ("sổ đỏ lần đầu").
-    question = "Đất của bố mẹ tôi chưa từng được cấp sổ, giờ làm sổ đỏ lần đầu cần giấy tờ gì?"
+    _named_only_under_the_policy("Đất của bố mẹ tôi chưa từng được cấp sổ, giờ làm sổ đỏ lần đầu cần giấy tờ gì?",
+                                 "1.013978", index, procedure_clear_lead=99.0)
+
+
+def _named_only_under_the_policy(question: str, code: str, index, **stricter) -> None:
+    """`question` confidently names `code`, and would not under the `stricter` policy."""
     ranked = rank_procedures(question, index, k=8)
-    assert ranked[0].procedure.code == "1.013978"
+    assert ranked[0].procedure.code == code
     assert is_confident(ranked[0], runner_up=runner_up(ranked))
-    without = dataclasses.replace(DEFAULT_POLICY, procedure_clear_lead=99.0)
-    assert not is_confident(ranked[0], without, runner_up=runner_up(ranked))
+    assert not is_confident(ranked[0], dataclasses.replace(DEFAULT_POLICY, **stricter), runner_up=runner_up(ranked))
 
 
 @pytest.mark.parametrize("question", ["lam vneid muc 2 o dau", "đăng ký VNeID mức 2 có mất phí không"])
@@ -1018,12 +1022,8 @@ def test_a_procedure_leading_every_other_name_clearly_is_the_one_meant(index):
     """"Dữ liệu dân cư ghi sai …, đề nghị sửa": 1.012564 (điều chỉnh thông tin … theo đề nghị
     của công dân) leads the next name by about 2.6 with half its head said — enough
     (`procedure_lead_margin`), where the old 3.5 sent the citizen away."""
-    question = "Dữ liệu dân cư ghi sai ngày sinh của tôi, đề nghị sửa thì nộp ở đâu?"
-    ranked = rank_procedures(question, index, k=8)
-    assert ranked[0].procedure.code == "1.012564"
-    assert is_confident(ranked[0], runner_up=runner_up(ranked))
-    stricter = dataclasses.replace(DEFAULT_POLICY, procedure_lead_margin=3.5)
-    assert not is_confident(ranked[0], stricter, runner_up=runner_up(ranked))
+    _named_only_under_the_policy("Dữ liệu dân cư ghi sai ngày sinh của tôi, đề nghị sửa thì nộp ở đâu?",
+                                 "1.012564", index, procedure_lead_margin=3.5)
 
 
 def test_a_negation_a_name_says_under_its_own_negation_names_it(index):
