@@ -657,7 +657,8 @@ COMPARE_PHRASES = _WHICH_COMMUNE + _HIGHEST + _LOWEST + _EARLIEST + _LATEST + _C
     "cac xa", "nhat", "hon", "so voi", "khac", "khac nhau the nao", "chenh nhau")
 # How many tasks or targets ("có bao nhiêu nhiệm vụ", "mấy việc", "nhiều nhiệm vụ … nhất").
 _COUNT_TASKS = ("bao nhieu nhiem vu", "may nhiem vu", "bao nhieu viec", "may viec", "nhieu nhiem vu",
-                "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec")
+                "it nhiem vu", "so nhiem vu", "so luong nhiem vu", "tong so nhiem vu", "bao nhieu dau viec",
+                "bao nhieu hoat dong", "may hoat dong")
 _COUNT_TARGETS = ("bao nhieu chi tieu", "may chi tieu", "so chi tieu", "nhieu chi tieu")
 _RATE = ("ty le", "ti le")            # the figure asked is a rate: "tỷ lệ thanh toán trực tuyến"
 # The plan itself, as a question names it ("việc thực hiện kế hoạch CCHC"), and the verbs of

@@ -22,7 +22,7 @@ from ingest.periods import period_phrase
 
 def counted_ids(ctx: Context) -> tuple[list[int], str]:
     """The records a count (or a plain list) is about, and a short description of them."""
-    from assistant.qa.strategies.due import due_selection, plan_period
+    from assistant.qa.strategies.due import due_selection, names_the_plan, plan_period
     from assistant.qa.strategies.listing import agency_tasks, in_table_if_asked
 
     reg, q, p = ctx.index, ctx.query, ctx.policy
@@ -33,7 +33,7 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
     else:
         ids = table_or_all(reg, reg.task_ids(ctx.scope))
         what = ""
-    if q.period is not None:
+    if q.period is not None and not names_the_plan(ctx, q.period):
         period = plan_period(ctx, q.period)
         due = {reg.index_of(t) for t in due_selection(ctx, period).tasks}
         ids = [i for i in ids if i in due]

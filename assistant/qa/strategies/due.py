@@ -89,6 +89,16 @@ def plan_period(ctx: Context, period: Period | None) -> Period | None:
     return period.shifted_to_year(spans[0][0])
 
 
+def names_the_plan(ctx: Context, period: Period) -> bool:
+    """"(kế hoạch, phụ lục) năm 2025" of a one-year 2025 plan: the year names the plan, not a
+    window to count its tasks in (every task of it falls in that year, or is ongoing)."""
+    if not period.whole_year or not ctx.scope or len(ctx.scope) != 1:
+        return False
+    keys = {commune_key(ctx.scope[0])}
+    spans = {year_span(d.year) for d in ctx.index.documents.values() if commune_key(d.commune) in keys}
+    return spans == {(period.start.year, period.start.year)}
+
+
 def deadline_quoted(t: TaskRecord, asked: str) -> bool:
     """The question repeats the record's deadline wording ("trước ngày 31/01 năm liền kề")."""
     key = " ".join(tokens(t.deadline or ""))
