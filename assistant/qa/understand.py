@@ -885,8 +885,12 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
       "mot lần") is that word, when the texts never write it bare.
     None: leave it as typed."""
     lower = written.lower()
+    before, after = (fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None for i in (n - 1, n + 1))
     if lower in ACCENTED_STOPWORDS or speller.writes(lower):
         return None
+    # the texts' syllable is meant only where it stands by its neighbours ("tổng hơp", "đôn đóc");
+    # elsewhere the word is a spelling they lack or rarely use, meant as typed ("thứ bảy")
+    paired = bool(speller.bigrams[(before, key)] or speller.bigrams[(key, after)])
     if not has_diacritics(written):
         form = speller.written_form(key) if key in speller.counts else None
         return form if form in ACCENTED_STOPWORDS else None
@@ -894,9 +898,10 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
         return _STOPWORD_OF_FOLD[key]
     if key not in speller.counts:
         return None
-    before, after = (fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None for i in (n - 1, n + 1))
     near = speller.respelt(key, written, before, after)
-    return (speller.written_form(near, written) or near) if near else key
+    if near:
+        return speller.written_form(near, written) or near
+    return key if paired else None
 
 
 def _paired_both_sides(fixed: str | None, words: list[tuple[int, int, str]], n: int, fixes: dict,

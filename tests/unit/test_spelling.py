@@ -109,3 +109,12 @@ def test_a_spelling_the_texts_give_only_as_a_rare_slip_is_not_theirs():
     speller = SpellingCorrector(texts, meant=["ưng", "bụng"])
     assert speller.writes("hợp") and not speller.writes("hơp")
     assert speller.writes("dọc") and speller.writes("bụng") and not speller.writes("đóc")
+
+
+def test_a_rare_spelling_stays_where_the_usual_one_does_not_stand():
+    # "thứ" is rare beside "thủ" (thủ tục), but "thứ bảy" is no place for "thủ": left as typed;
+    # "hơp" is rare beside "hợp" and stands where "hợp" does ("tổng hợp"): read folded
+    from assistant.qa.understand import repair_spelling
+    speller = SpellingCorrector(["thủ tục hành chính"] * 300 + ["thứ 3"] + ["tổng hợp báo cáo"] * 300 + ["hơp"])
+    assert repair_spelling("có làm việc thứ bảy không?", speller) == "có làm việc thứ bảy không?"
+    assert repair_spelling("tổng hơp báo cáo", speller) == "tổng hop báo cáo"
