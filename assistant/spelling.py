@@ -197,9 +197,9 @@ class SpellingCorrector:
         vocabulary = texts if isinstance(texts, Vocabulary) else Vocabulary.of(texts)
         self.counts: Counter[str] = vocabulary.counts
         self.bigrams: Counter[tuple[str, str]] = vocabulary.bigrams
-        # the words as written (lower case, NFC), and the meant ones
-        self.written: set[str] = set(vocabulary.written) | {unicodedata.normalize("NFC", w.lower()) for w in meant}
         self._meant = frozenset(unicodedata.normalize("NFC", w.lower()) for w in meant)
+        # the words as written (lower case, NFC), and the meant ones
+        self.written: set[str] = set(vocabulary.written) | self._meant
         self._written_counts: Counter[str] = vocabulary.written
         self._forms: dict[str, Counter[str]] | None = None
         self.protected = frozenset(fold(w) for w in protected) | QUESTION_WORDS | LOANWORDS
@@ -221,6 +221,10 @@ class SpellingCorrector:
         if len(words) == 1:
             return words[0] in self.counts
         return bool(words) and all(self.bigrams[(a, b)] for a, b in zip(words, words[1:]))
+
+    def pairs(self, before: str | None, word: str, after: str | None) -> int:
+        """How often the texts write `word` after `before` and before `after` (folded syllables)."""
+        return (self.bigrams[(before, word)] if before else 0) + (self.bigrams[(word, after)] if after else 0)
 
     def binds(self, before: str, word: str) -> bool:
         """Do the texts mostly use the folded syllable `word` right after `before` ("tra" after
@@ -270,15 +274,13 @@ class SpellingCorrector:
         """A syllable the texts use, typed with accents they never give it ("tổng đìa"): the
         syllable of the same letters swapped, with the typed tone, which pairs with a neighbour
         where `word` pairs with neither ("đài" of "tổng đài"), or None."""
-        def pairs(w: str) -> int:
-            return (self.bigrams[(before, w)] if before else 0) + (self.bigrams[(w, after)] if after else 0)
-        if len(word) < MIN_LENGTH or pairs(word):
+        if len(word) < MIN_LENGTH or self.pairs(before, word, after):
             return None
         # only letters typed in the wrong order ("đìa" for "đài"): a word the texts lack may be meant
         options = [c for c in self.candidates(word) if sorted(c) == sorted(word) and c in self.counts
-                   and pairs(c) and self.accent_fit(c, typed)]
-        return max(sorted(options), key=lambda c: (self.accent_fit(c, typed), pairs(c), self.counts[c])) \
-            if options else None
+                   and self.pairs(before, c, after) and self.accent_fit(c, typed)]
+        return max(sorted(options), key=lambda c: (self.accent_fit(c, typed), self.pairs(before, c, after),
+                                                    self.counts[c])) if options else None
 
     def candidates(self, word: str) -> list[str]:
         """Vocabulary syllables at distance 1 from an unknown `word` (unordered)."""
@@ -317,10 +319,8 @@ class SpellingCorrector:
             return word
 
         def score(candidate: str) -> tuple[int, int, bool, int]:
-            context = (self.bigrams[(before, candidate)] if before else 0) + \
-                      (self.bigrams[(candidate, after)] if after else 0)
             fit = self.accent_fit(candidate, typed) if typed and marks_of(typed) else 0
-            return fit, context, candidate in QUESTION_WORDS, self.counts[candidate]
+            return fit, self.pairs(before, candidate, after), candidate in QUESTION_WORDS, self.counts[candidate]
 
         return max(sorted(options), key=score)
 

@@ -879,18 +879,14 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
     """A word of an accented question the corrector left alone but the texts never write so:
     - a function word typed with another tone ("cái gỉ") is that function word ("gì");
     - a syllable the texts use, typed with accents they never give it: the neighbouring pair the
-      texts do write ("tổng đìa" → "đài"), else its folded syllable ("đôn đóc": "doc"), its accents
-      saying nothing;
+      texts do write ("tổng đìa" → "đài"), else, where that syllable stands by its neighbours, its
+      folded syllable ("đôn đóc": "doc"), its accents saying nothing;
     - a function word typed without diacritics in a question typed with them ("một lần" typed
       "mot lần") is that word, when the texts never write it bare.
     None: leave it as typed."""
     lower = written.lower()
-    before, after = (fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None for i in (n - 1, n + 1))
     if lower in ACCENTED_STOPWORDS or speller.writes(lower):
         return None
-    # the texts' syllable is meant only where it stands by its neighbours ("tổng hơp", "đôn đóc");
-    # elsewhere the word is a spelling they lack or rarely use, meant as typed ("thứ bảy")
-    paired = bool(speller.bigrams[(before, key)] or speller.bigrams[(key, after)])
     if not has_diacritics(written):
         form = speller.written_form(key) if key in speller.counts else None
         return form if form in ACCENTED_STOPWORDS else None
@@ -898,17 +894,26 @@ def _accented_reading(written: str, key: str, words: list[tuple[int, int, str]],
         return _STOPWORD_OF_FOLD[key]
     if key not in speller.counts:
         return None
+    before, after = _neighbours(words, n, fixes)
     near = speller.respelt(key, written, before, after)
     if near:
         return speller.written_form(near, written) or near
-    return key if paired else None
+    # the texts' syllable is meant only where it stands by its neighbours ("tổng hơp", "đôn đóc");
+    # elsewhere the word is a spelling they lack or rarely use, meant as typed ("thứ bảy")
+    return key if speller.pairs(before, key, after) else None
+
+
+def _neighbours(words: list[tuple[int, int, str]], n: int, fixes: dict) -> tuple[str | None, str | None]:
+    """The folded words before and after word `n`, as repaired (None at either end)."""
+    return tuple(fixes.get(words[i][2], words[i][2]) if 0 <= i < len(words) else None  # type: ignore[return-value]
+                 for i in (n - 1, n + 1))
 
 
 def _paired_both_sides(fixed: str | None, words: list[tuple[int, int, str]], n: int, fixes: dict,
                        speller) -> bool:
     if not fixed or not 0 < n < len(words) - 1:
         return False
-    before, after = (fixes.get(words[i][2], words[i][2]) for i in (n - 1, n + 1))
+    before, after = _neighbours(words, n, fixes)
     return bool(speller.bigrams[(before, fixed)] and speller.bigrams[(fixed, after)])
 
 

@@ -76,27 +76,27 @@ def due_selection(ctx: Context, period: Period | None) -> TaskSelection:
 def plan_period(ctx: Context, period: Period | None) -> Period | None:
     """A period typed without a year ("quý II") means that quarter of the plan's own year
     when the one plan in scope does not cover the current year."""
-    reg = ctx.index
     if period is None or period.explicit_year or period.relative:
         return period
-    if not ctx.scope or len(ctx.scope) != 1:
-        return period
-    keys = {commune_key(ctx.scope[0])}
-    spans = [year_span(d.year) for d in reg.documents.values() if commune_key(d.commune) in keys]
-    spans = [sp for sp in spans if sp]
+    spans = [sp for sp in _plan_spans(ctx) if sp]
     if not spans or any(a <= period.start.year <= b for a, b in spans):
         return period
     return period.shifted_to_year(spans[0][0])
 
 
+def _plan_spans(ctx: Context) -> list[tuple[int, int] | None]:
+    """(first, last) year of each plan of the one commune in scope (None: a plan without a
+    year; [] for no commune or several)."""
+    if not ctx.scope or len(ctx.scope) != 1:
+        return []
+    keys = {commune_key(ctx.scope[0])}
+    return [year_span(d.year) for d in ctx.index.documents.values() if commune_key(d.commune) in keys]
+
+
 def names_the_plan(ctx: Context, period: Period) -> bool:
     """"(kế hoạch, phụ lục) năm 2025" of a one-year 2025 plan: the year names the plan, not a
     window to count its tasks in (every task of it falls in that year, or is ongoing)."""
-    if not period.whole_year or not ctx.scope or len(ctx.scope) != 1:
-        return False
-    keys = {commune_key(ctx.scope[0])}
-    spans = {year_span(d.year) for d in ctx.index.documents.values() if commune_key(d.commune) in keys}
-    return spans == {(period.start.year, period.start.year)}
+    return period.whole_year and set(_plan_spans(ctx)) == {(period.start.year, period.start.year)}
 
 
 def deadline_quoted(t: TaskRecord, asked: str) -> bool:
