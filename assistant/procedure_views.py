@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.procedure_answers import ProcedureIndex, is_confident, name_phrases, rank_procedures
+from assistant.procedure_matching import ProcedureIndex, is_confident, name_phrases, rank_procedures
 from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedure_models import Procedure, SubmissionWay
 from ingest.vntext import fold

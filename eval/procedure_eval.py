@@ -16,7 +16,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from assistant.procedure_answers import MAX_ANSWER_CHARS, ProcedureIndex, answer_question
+from assistant.procedure_answers import MAX_ANSWER_CHARS, answer_question
+from assistant.procedure_matching import ProcedureIndex
 from assistant.procedure_evaluation import judge
 from ingest.procedures import looks_like_procedure_file, parse_procedure_file
 

@@ -19,7 +19,6 @@ Which deadlines fall due in a period asked about is decided in one place: `inges
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from datetime import date

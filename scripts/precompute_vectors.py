@@ -26,7 +26,7 @@ from assistant.vector_cache import VECTORS_DIR, CacheError, cache_path, load_cac
 def bundled_texts(repo: Path = REPO) -> dict[str, str]:
     """{sha256(embed text): embed text} of every chunk of the bundled corpus, as the store keys them."""
     from assistant.ingestion import SUPPORTED_SUFFIXES
-    from assistant.procedure_answers import name_phrases
+    from assistant.procedure_matching import name_phrases
     from ingest.pipeline import parse_file
     from ingest.procedures import looks_like_procedure_file, parse_procedure_file
 

@@ -114,7 +114,7 @@ class Policy:
     focus_min_coverage: float = 0.7         # a list narrowed to records about the question's subject
     focus_min_terms: int = 2                # only when it names this many specific words
 
-    # -- citizens' procedures (eval/questions_procedures.jsonl, assistant.procedure_answers) -------
+    # -- citizens' procedures (eval/questions_procedures.jsonl, assistant.procedure_matching) ------
     # The question's naming words must be mostly explained by the procedure (or the lexicon),
     # and the procedure's head mostly said, or the citizen asks for something not in the catalogue.
     procedure_min_score: float = 2.0
@@ -136,7 +136,7 @@ class Policy:
     procedure_named_margin: float = 1.0
     procedure_named_conflict_coverage: float = 0.9   # another action named: only if the rest is all said
     # ... or the head is all said, every other word of the question only tells the situation
-    # (`procedure_answers._names_other`: "ông nội mới mất, đi khai tử"), and it leads the next
+    # (`procedure_matching._names_other`: "ông nội mới mất, đi khai tử"), and it leads the next
     # name (dev sets: no out-of-catalogue question passes; "giấy khám sức khỏe" says 1.0 of a head).
     procedure_situated_head_coverage: float = 0.9
     procedure_situated_head_weight: float = 5.0
@@ -152,7 +152,7 @@ class Policy:
     # quê lên ngủ lại, báo lưu trú có mất phí không").
     procedure_vouched_margin: float = 6.0
     # ... or the wording fits the name far better than any other name, with no other action asked
-    # (`procedure_answers.clearly_ahead`): a long situation around a short name. Calibrated on the
+    # (`procedure_matching.clearly_ahead`): a long situation around a short name. Calibrated on the
     # dev sets' rankings: out-of-catalogue questions scoring 12 or more lead by 5.3 at most, or
     # by 1.5x at most.
     procedure_clear_min_score: float = 12.0
@@ -170,7 +170,7 @@ class Policy:
     procedure_dense_lexical_rank: int = 5            # the record must also be among the lexical top 5 ...
     procedure_dense_min_score: float = 1.0           # ... with some name words said (a rank alone is no evidence)
     procedure_dense_rrf_k: int = 10                  # RRF constant over short lists (top-5 vs top-8), so ranks matter
-    # Meaning-based name matching (procedure_answers.fuse_names): the query embedding against the
+    # Meaning-based name matching (procedure_matching.fuse_names): the query embedding against the
     # embedded procedure names / heads. Name-level evidence: the nearest name's lead over the next
     # other name, and the lexical ranking's agreement. Calibrated on questions_procedures, dev2, dev3.
     # e5 cosines of short names are compressed (0.86-0.92 in and out of the catalogue), so the
@@ -185,7 +185,7 @@ class Policy:
     # share of its head said: people leave out a long name's rare words ("chặt hạ").
     procedure_dominant_lead: float = 6.0
     procedure_dominant_ratio: float = 2.0
-    # Record-text rescue (procedure_answers.fuse_text): a citizen's situation in the words of a
+    # Record-text rescue (procedure_matching.fuse_text): a citizen's situation in the words of a
     # record's conditions, steps or documents, not of its name ("không có hợp đồng lao động, mua
     # nhà ở xã hội, xin xác nhận thu nhập"). BM25 over the records' facet chunks names the record
     # first, by a clear score and ahead of the next record, while the name ranking holds it in its
@@ -195,7 +195,7 @@ class Policy:
     procedure_text_min_ratio: float = 1.1
     procedure_text_lexical_rank: int = 2
     procedure_text_dense_rank: int = 3
-    # Two channels agreeing (procedure_answers.fuse_agreement): the nearest embedded name and the
+    # Two channels agreeing (procedure_matching.fuse_agreement): the nearest embedded name and the
     # best record text are one record, which the name ranking holds in its top 2 with a score of
     # 5 or more. On the 761 dev procedure rows (held-out ones not read) it adds 4 right answers
     # and no wrong one; with rank 3, three wrong (two out-of-catalogue questions answered).

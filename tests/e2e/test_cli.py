@@ -168,8 +168,6 @@ class FakeAssistant:
                 for q in questions]
 
     def ask_requests(self, requests):
-        from assistant.schemas import Answer
-
         answers = self.ask_batch([r["question"] for r in requests])
         for answer, r in zip(answers, requests):
             if r.get("history"):

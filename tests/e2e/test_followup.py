@@ -3,8 +3,6 @@ answer's "context" saying what was carried over; the API and the chain take the 
 
 from __future__ import annotations
 
-import pytest
-
 from assistant.conversation import Turn
 from assistant.qa.followup import resolve_history, topic_display
 from assistant.qa.intents import Intent

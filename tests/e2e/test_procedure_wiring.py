@@ -10,7 +10,6 @@ checked against the bundled chunks at the end.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np

@@ -31,7 +31,6 @@ from assistant.ui.render import (
     render_answer,
     render_task_cards,
     render_timeline,
-    text_html,
 )
 
 TOKEN = "ui-test-token-0123456789abcdef"
@@ -92,7 +91,7 @@ def test_a_procedure_source_shows_its_code_and_portal_address_as_text_not_a_link
 def procedure_index():
     from pathlib import Path
 
-    from assistant.procedure_answers import ProcedureIndex
+    from assistant.procedure_matching import ProcedureIndex
     from ingest.procedures import parse_procedure_file
 
     records = sorted((Path(__file__).resolve().parents[2] / "data" / "procedures").glob("*.json"))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.excerpts import Step, outline_steps, shorten, split_steps
-from assistant.procedure_answers import MAX_ANSWER_CHARS, ProcedureIndex, answer_question
+from assistant.procedure_answers import MAX_ANSWER_CHARS, answer_question
+from assistant.procedure_matching import ProcedureIndex
 from ingest.procedures import parse_procedure_file
 from tests.conftest import REPO
 

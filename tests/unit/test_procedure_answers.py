@@ -6,22 +6,20 @@ import dataclasses
 
 import pytest
 
-from assistant.procedure_answers import (
-    MAX_ANSWER_CHARS,
+from assistant.procedure_answers import MAX_ANSWER_CHARS, answer_procedure, answer_question
+from assistant.procedure_facets import detect_facets
+from assistant.procedure_matching import (
     ProcedureIndex,
-    answer_procedure,
-    answer_question,
-    detect_facets,
+    _results_said,
     fuse_agreement,
     fuse_dense,
-    fuse_text,
     fuse_names,
+    fuse_text,
     is_confident,
     name_phrases,
     rank_procedures,
     runner_up,
 )
-from assistant.procedure_answers import _results_said
 from assistant.procedure_lexicon import LexiconError, contradicted, load_lexicon, parse_contrasts, parse_lexicon
 from assistant.qa.policy import DEFAULT_POLICY
 from ingest.procedures import parse_procedure_file
@@ -167,7 +165,7 @@ def test_dense_does_not_take_an_out_of_catalogue_question(index):
 # -- issue 12: procedures named in the citizen's words ------------------------------------
 
 def _best(question, index):
-    from assistant.procedure_answers import runner_up
+    from assistant.procedure_matching import runner_up
 
     ranked = rank_procedures(question, index, k=8)
     return ranked[0], is_confident(ranked[0], runner_up=runner_up(ranked))
@@ -208,7 +206,7 @@ def test_out_of_catalogue_stays_out(index, question):
 
 
 def test_head_of_a_name_listing_actions():
-    from assistant.procedure_answers import _head
+    from assistant.procedure_matching import _head
 
     assert _head("Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước").strip() == \
         "điều chỉnh thông tin trên thẻ căn cước"
@@ -715,7 +713,7 @@ def test_whose_thing_it_is_does_not_break_an_everyday_name(index):
 
 
 def test_telex_leftovers_are_read_against_the_records_words_but_foreign_words_stay(index):
-    from assistant.procedure_answers import _telex_read
+    from assistant.procedure_matching import _telex_read
     from assistant.spelling import telex_readings
 
     assert _telex_read("daau", index) == "dau" and _telex_read("khai", index) == "khai"
@@ -732,7 +730,7 @@ def test_how_to_pay_asks_the_steps_not_the_amount():
 
 
 def test_a_one_letter_slip_is_read_as_the_records_word_that_makes_a_names_pair(index):
-    from assistant.procedure_answers import _read_slips
+    from assistant.procedure_matching import _read_slips
 
     # "nhn" between "xac" and "cu": the "xác nhận" of "Xác nhận thông tin về cư trú"
     ranked = rank_procedures("con toi can giay xac nhn cu tru de nop cho truong thi xin o dau", index, k=8)
@@ -748,11 +746,11 @@ def test_a_one_letter_slip_is_read_as_the_records_word_that_makes_a_names_pair(i
 
 
 def test_a_question_word_that_folds_like_a_names_word_names_it_beside_its_pair(index):
-    from assistant.procedure_answers import _naming_tokens, _question_content
+    from assistant.procedure_matching import naming_tokens, question_content
 
-    words = _question_content(_naming_tokens("Đổi thẻ căn cước gắn chip bây giờ hết bao nhiêu tiền vậy?"), index)
+    words = question_content(naming_tokens("Đổi thẻ căn cước gắn chip bây giờ hết bao nhiêu tiền vậy?"), index)
     assert words[:4] == ["doi", "the", "can", "cuoc"] and "bay" not in words
-    assert "can" not in _question_content(_naming_tokens("lam khai sinh can giay gi"), index)
+    assert "can" not in question_content(naming_tokens("lam khai sinh can giay gi"), index)
     ranked = rank_procedures("Đổi thẻ căn cươc gắn chíp bây giờ hết bao nhiu tiền vậy?", index, k=8)
     assert ranked[0].procedure.code == "1.014063" and is_confident(ranked[0], runner_up=runner_up(ranked))
 

@@ -142,7 +142,7 @@ def test_chain_invokes_and_batches_with_history():
 
 
 def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_the_plans():
-    from assistant.procedure_answers import ProcedureIndex
+    from assistant.procedure_matching import ProcedureIndex
     from assistant.qa.strategies.procedure import choose_procedure
     from assistant.qa.understand import understand
     from ingest.procedures import parse_procedure_file

@@ -8,7 +8,7 @@ from datetime import date
 
 from assistant.qa.common import plan_label, task_citation
 from assistant.qa.context import Context
-from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, focused, shorten, term_set
+from assistant.qa.evidence import GENERIC_TERMS, YEAR_RE, coverage, shorten, term_set
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
@@ -168,7 +168,6 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
         chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in first])}
         return Answer(answer=shorten(text, ctx.policy.answer_budget),
                       citations=[task_citation(reg, reg.tasks[i], chunks) for i in first])
-    list_topic = ctx.query.topic_terms
     commune, items = next(iter(by_commune.items()))
     doc = reg.tasks[items[0]].document
     plan = plan_label(reg, doc)

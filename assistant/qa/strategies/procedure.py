@@ -7,9 +7,9 @@ and the answer from the procedure catalogue.
   nhiệm vụ quy hoạch" does), is about the plans, even when it names procedures ("chỉ tiêu hồ sơ trực
   tuyến của Di Linh", "ở Lộc Hòa đăng ký khai sinh được liên thông những thủ tục gì");
 - otherwise, a procedure of the catalogue that the question confidently names
-  (`procedure_answers.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
+  (`procedure_matching.is_confident`, thresholds in `Policy.procedure_*`) makes it a procedure
   question; when the wording is not confident, the lexical ranking fused with dense similarity
-  over the records' facet chunks (`procedure_answers.fuse_dense`; the search is `dense`, asked
+  over the records' facet chunks (`procedure_matching.fuse_dense`; the search is `dense`, asked
   only then) may still find it: a question in words the lexicon lacks;
 - otherwise a question asking a procedure's facet (giấy tờ, mất mấy ngày, lệ phí, nộp online …)
   about something the catalogue does not hold gets the abstention that names the catalogue,
@@ -24,12 +24,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.procedure_answers import (
+from assistant.procedure_answers import abstain_not_in_catalogue, answer_procedure, similar_procedures
+from assistant.procedure_facets import detect_facets
+from assistant.procedure_matching import (
     ProcedureIndex,
     ProcedureMatch,
-    abstain_not_in_catalogue,
-    answer_procedure,
-    detect_facets,
     fuse_agreement,
     fuse_dense,
     fuse_names,
@@ -37,7 +36,6 @@ from assistant.procedure_answers import (
     is_confident,
     rank_procedures,
     runner_up,
-    similar_procedures,
 )
 from assistant.qa.context import Context
 from assistant.qa.intents import Intent
