@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from functools import lru_cache
 from itertools import zip_longest
 
@@ -29,6 +30,7 @@ from assistant.procedure_matching import (
 )
 from assistant.qa.policy import DEFAULT_POLICY
 from assistant.schemas import Answer, Citation
+from ingest.periods import find_date_range
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
 from ingest.vntext import fold, tokens
 
@@ -109,7 +111,8 @@ _ITEM_FORM = re.compile(r"\b[Mm]ẫu(?: số)? (?:[0-9]{1,3}[a-z]?|[A-Z]{1,4}[0-
 
 
 # "mất bản sao rồi thì nộp gì thay": the item's own "Nếu không có … thì nộp …" answers it
-_LACKING_ASKED = re.compile(r"(?<![0-9a-z])(?:thay the|thay vao|khong co|bi mat|mat het|mat ca|da mat|lam mat)(?![0-9a-z])")
+_LACKING_ASKED = re.compile(r"(?<![0-9a-z])(?:thay the|thay vao|khong co|bi mat|mat het|mat ca|da mat|lam mat|"
+                            r"that lac|danh mat|khong con)(?![0-9a-z])")
 _ITEM_ALTERNATIVE = re.compile(r"(?:Nếu|Trường hợp)\s+không\s+có\b[^.;]*?\bthì\b[^.;]+", re.IGNORECASE)
 
 
@@ -279,11 +282,20 @@ _REFUND_WORDS = frozenset({"tra", "lai"})      # "trả lại (tiền)", beside 
 _REFUND_SAID = re.compile(r"(?<![0-9a-z])(?:hoan tra|hoan lai|tra lai)(?![0-9a-z])")
 
 
-def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset()) -> str:
+def _in_force(sentence: str, today: date) -> bool:
+    """Does the sentence name a range of days ("Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026")
+    that holds `today`?"""
+    span = find_date_range(sentence, today)
+    return span is not None and span[0] <= today <= span[1]
+
+
+def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset(), today: date | None = None) -> str:
     """A fee note within `chars`; a long one keeps the sentence saying two or more of the
     question's own words `asked` ("nhà tôi thuộc hộ nghèo" → "Miễn lệ phí cho … người thuộc hộ
-    nghèo"; among the sentences stating amounts when some do), else the part stating amounts ("… do cơ quan kiểm tra địa phương thực hiện: 700.000
-    đồng/cơ sở"), which the fee cell may have lost."""
+    nghèo"; among the sentences stating amounts when some do), else the rate in force `today`
+    ("Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu … bằng 50%"), else the part stating
+    amounts ("… do cơ quan kiểm tra địa phương thực hiện: 700.000 đồng/cơ sở"), which the fee
+    cell may have lost."""
     flat = " ".join(note.split())
     sentences = re.split(r"(?<=[.;])\s+", flat)
     if _REFUND_WORDS <= asked or "hoan" in asked:
@@ -296,7 +308,12 @@ def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset()) -> str
     pool = [c for c in sentences if _AMOUNT.search(c)] or sentences
     said, sentence = max(((len(asked & set(tokens(c))), c) for c in pool), default=(0, ""))
     if said < 2:
-        return _keeping(flat, _AMOUNT.search(flat), chars)
+        current = next((c for c in pool if _AMOUNT.search(c) and _in_force(c, today or date.today())), None)
+        if current is None:
+            return _keeping(flat, _AMOUNT.search(flat), chars)
+        # kept from the sentence's start to its amount, so the dates stay in view
+        up_to_amount = current[:_AMOUNT.search(current).end()]
+        return _keeping(flat, re.compile(re.escape(up_to_amount)).search(flat, flat.find(current)), chars)
     start = flat.find(sentence)
     return _keeping(flat, _AMOUNT.search(flat, start, start + len(sentence))
                     or re.search(re.escape(sentence), flat), chars)
@@ -317,7 +334,7 @@ def _keeping(text: str, found: re.Match | None, chars: int) -> str:
 
 
 def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120,
-               asked: frozenset[str] = frozenset()) -> str:
+               asked: frozenset[str] = frozenset(), today: date | None = None) -> str:
     fee = way.fee
     # the way's description may be where the amounts are explained ("2.000 đồng/trang; từ trang
     # thứ 3 trở lên thu 1.000 đồng/trang …") when the fee cell has no note of its own
@@ -328,7 +345,7 @@ def _fee_value(way: SubmissionWay, note: bool = True, note_chars: int = 120,
     if fee.per:
         text += f" {fee.per}"
     if explained and note:
-        text += f" ({_fee_note(explained, note_chars, asked)})"
+        text += f" ({_fee_note(explained, note_chars, asked, today)})"
     elif fee.set_by_council:
         text += " (mức cụ thể do Hội đồng nhân dân tỉnh quyết định)"
     return text
@@ -440,12 +457,13 @@ def _time_text(procedure: Procedure, tight: bool = False, case: str = "") -> str
     return "Thời gian giải quyết:\n" + "\n".join(lines)
 
 
-def _fee_text(procedure: Procedure, tight: bool = False, question: str = "") -> str:
+def _fee_text(procedure: Procedure, tight: bool = False, question: str = "", today: date | None = None) -> str:
     if not procedure.ways:
         return "hồ sơ không ghi lệ phí."
     chars = _TIGHT_CHARS // 2 if tight else 120
     asked = _asked_words(question, procedure.name)
-    return "Phí, lệ phí:\n" + "\n".join(_group_ways(procedure.ways, lambda w: _fee_value(w, note_chars=chars, asked=asked)))
+    return "Phí, lệ phí:\n" + "\n".join(_group_ways(
+        procedure.ways, lambda w: _fee_value(w, note_chars=chars, asked=asked, today=today)))
 
 
 # "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
@@ -738,9 +756,11 @@ _TIGHT_CHARS = 100
 
 
 def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
-                tight: bool = False, found: dict[str, tuple[str, str]] | None = None) -> tuple[str, str, str, bool]:
+                tight: bool = False, found: dict[str, tuple[str, str]] | None = None,
+                today: date | None = None) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact). `found`: the (field label,
-    sentence) the "duty", "clause", "elsewhere" and "where" ("submitted") facets quote, looked up once per answer."""
+    sentence) the "duty", "clause", "elsewhere" and "where" ("submitted") facets quote, looked up
+    once per answer; `today`: the day a fee's dated rates are read for."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
@@ -752,7 +772,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return _time_text(procedure, tight, case), "Cách thức thực hiện › Thời gian", quoted, lacks
     if facet == "fee":
         lacks = not procedure.ways or all(w.fee.kind == "unknown" and not w.fee.note for w in procedure.ways)
-        return _fee_text(procedure, tight, question), "Cách thức thực hiện › Phí, lệ phí", \
+        return _fee_text(procedure, tight, question, today), "Cách thức thực hiện › Phí, lệ phí", \
             "; ".join(f"{w.channel_text}: {w.fee.text}" for w in procedure.ways), lacks
     if facet == "where":
         submitted = (found or {}).get("submitted", ("", ""))[1]
@@ -868,8 +888,9 @@ def _fit(text: str, limit: int, code: str) -> str:
 
 
 def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] | None = None,
-                     others: Sequence[Procedure] = ()) -> Answer:
-    """The answer for one procedure: the facet(s) asked, name and code, link, citation."""
+                     others: Sequence[Procedure] = (), today: date | None = None) -> Answer:
+    """The answer for one procedure: the facet(s) asked, name and code, link, citation.
+    `today`: the day the record's dated fee rates are read for (default: the machine's)."""
     facets = list(facets if facets is not None else detect_facets(question, procedure.name))[:2]
     may_i = ELIGIBILITY.search(" ".join(tokens(question)))
     found: dict[str, tuple[str, str]] = {}
@@ -907,7 +928,7 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         footer = _footer(procedure, ())
         budget = max(MAX_ANSWER_CHARS - len(header) - len(footer) - 40, 200) // max(len(facets), 1)
         while True:
-            bodies = ([_facet_body(f, procedure, question, budget, tight, found) for f in facets] if facets
+            bodies = ([_facet_body(f, procedure, question, budget, tight, found, today) for f in facets] if facets
                       else [_overview_body(procedure)])
             text_parts = [f"{header}:"]
             for body, *_ in bodies:

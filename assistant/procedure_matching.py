@@ -502,11 +502,20 @@ def _specialises(name: str, general: str) -> bool:
     return _name_words(general) < _name_words(name)
 
 
+# "làm lại giấy khai tử": the citizen's "làm lại" is a name's "đăng ký lại", "cấp lại"
+_REDO_SAID = "lam_lai"
+
+
+def _pair_said(pair: str, q_bigrams: set[str]) -> bool:
+    return pair in q_bigrams or (_REDO_SAID in q_bigrams and pair.endswith("_lai"))
+
+
 def _general_first(matches: list[ProcedureMatch], q_bigrams: set[str]) -> list[ProcedureMatch]:
     """The general procedure ("Thủ tục đăng ký khai sinh có yếu tố nước ngoài") before a close
     specialisation of it ("… tại khu vực biên giới", "… đăng ký lại …": its name holds every
     word of the general one, and more) when the question says no word pair only the
-    specialisation's name has: "cho con lại có phải …" says "lại", not "đăng ký lại"."""
+    specialisation's name has: "cho con lại có phải …" says "lại", not "đăng ký lại" (or
+    "làm lại")."""
     if len(matches) < 2:
         return matches
     best = matches[0]
@@ -514,8 +523,8 @@ def _general_first(matches: list[ProcedureMatch], q_bigrams: set[str]) -> list[P
     for m in matches[1:_GENERAL_WINDOW]:
         if m.score < _GENERAL_TIE * best.score:
             break
-        if _specialises(best.procedure.name, m.procedure.name) and \
-                not (special_pairs - word_pairs(tokens(m.procedure.name))) & q_bigrams:
+        if _specialises(best.procedure.name, m.procedure.name) and not any(
+                _pair_said(pair, q_bigrams) for pair in special_pairs - word_pairs(tokens(m.procedure.name))):
             return [m] + [x for x in matches if x is not m]
     return matches
 
@@ -639,13 +648,18 @@ def runner_up(ranked: Sequence[ProcedureMatch]) -> ProcedureMatch | None:
     """The best match under another name than the first (same-name local variants are one, and
     so are twins that differ only in their level qualifier, "… (thực hiện tại cấp xã)", or
     share their head, `ProcedureMatch.head`, and specialisations of the first, whose names hold
-    all its words and more: the answer names them)."""
+    all its words and more: the answer names them). A first that is itself a specialisation
+    ("Đăng ký lại khai tử", led by the question's "làm lại", `_general_first`) has its family
+    as one name too: the general ("Thủ tục đăng ký khai tử") and the general's other
+    specialisations ("… lưu động")."""
     if not ranked:
         return None
     first = _unlevelled(ranked[0].procedure.name)
-    general = ranked[0].procedure.name
+    name = ranked[0].procedure.name
+    generals = [m.procedure.name for m in ranked[1:] if _specialises(name, m.procedure.name)]
     return next((m for m in ranked[1:] if _unlevelled(m.procedure.name) != first
-                 and m.head != ranked[0].head and not _specialises(m.procedure.name, general)), None)
+                 and m.head != ranked[0].head and not _specialises(m.procedure.name, name)
+                 and not any(m.procedure.name == g or _specialises(m.procedure.name, g) for g in generals)), None)
 
 
 def _unlevelled(name: str) -> str:

@@ -241,11 +241,42 @@ def _relative_window(f: str, today: date) -> tuple[date, date, str, str] | None:
     return None
 
 
+# "từ ngày 01/7/2025 đến hết ngày 31/12/2026", "từ 1/3 đến 30/6/2026": a window between two days
+_DATE_RANGE = re.compile(r" tu (?:ngay )?(\d{1,2})/(\d{1,2})(?:/(\d{4}))? (?:den|toi) (?:het )?(?:ngay )?"
+                         r"(\d{1,2})/(\d{1,2})(?:/(\d{4}))? ")
+
+
+def _date_range(s: str, today: date) -> tuple[date, date, str, bool] | None:
+    """(first day, last day, text, years given) of a range of two days in the folded `s`; a day
+    without its year takes the other's, else this year."""
+    m = _DATE_RANGE.search(s)
+    if not m:
+        return None
+    end_year = int(m[6]) if m[6] else (int(m[3]) if m[3] else today.year)
+    start_year = int(m[3]) if m[3] else end_year
+    try:
+        start, end = date(start_year, int(m[2]), int(m[1])), date(end_year, int(m[5]), int(m[4]))
+    except ValueError:
+        return None
+    return (start, end, m[0].strip(), bool(m[3] or m[6])) if start <= end else None
+
+
+def find_date_range(text: str, today: date | None = None) -> tuple[date, date] | None:
+    """The (first, last) day of a range of two days the text names ("Kể từ ngày 01/7/2025 đến
+    hết ngày 31/12/2026 …"), None when it names none."""
+    span = _date_range(_spaced(text), today or date.today())
+    return (span[0], span[1]) if span else None
+
+
+def _spaced(text: str) -> str:
+    """The folded text with its punctuation spaced out, between single spaces."""
+    return re.sub(r"\s+", " ", " " + _PUNCTUATION.sub(" ", _folded(text)) + " ")
+
+
 def find_period(question: str, today: date | None = None) -> Period | None:
     """The period named somewhere inside a question (folded), relative to `today`; None if none."""
     today = today or date.today()
-    # punctuation around a period ("Đến cuối tháng 3/2026, …") is no part of it
-    s = re.sub(r"\s+", " ", " " + _PUNCTUATION.sub(" ", _folded(question)) + " ")
+    s = _spaced(question)     # punctuation around a period ("Đến cuối tháng 3/2026, …") is no part of it
     before: bool | str = bool(re.search(r" (truoc|cham nhat|khong muon hon|by|before) ", s))
     by_end = re.search(rf" ({_BY_END}) (?:ngay |thang |quy |nam |6 thang |sau thang |\d)", s)
     if by_end:
@@ -260,6 +291,9 @@ def find_period(question: str, today: date | None = None) -> Period | None:
             text = s[by_end.start(1):at + len(text)].strip() if 0 <= at - by_end.end(1) <= 8 else text
         return _make(start, end, text, before, explicit, relative)
 
+    span = _date_range(s, today)
+    if span is not None:
+        return _make(span[0], span[1], span[2], False, span[3])
     m = re.search(r" (?:quy|quarter|q) (iv|iii|ii|i|[1-4])(?: ?/ ?| nam | )?(\d{4})?(?![0-9a-z])",
                   s.replace("/", " / "))
     if m:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from assistant.qa.intents import FIELD_INTENTS, Intent
 from ingest.periods import Period
@@ -21,6 +22,7 @@ class Query:
     unknown_commune: str | None = None  # a commune named that is not in the store (display form)
     agency: str | None = None          # an agency from the registry named in the question
     period: Period | None = None       # ingest.periods: the one period model
+    today: date | None = None          # the day the question is asked on (periods, dated fee rates)
     year: int | None = None
     topic: str = ""                    # residual folded text (cue words, commune, agency removed)
     topic_terms: list[str] = field(default_factory=list)

@@ -945,6 +945,12 @@ def _drop_redundant_variants(question: str, lexicon, protected: Sequence[str]) -
     return " ".join("".join(out + [question[last:]]).split()) if cuts else question
 
 
+# A variant typed without diacritics is left as typed when the plans use its syllables ("gom"
+# may be "gồm"); `known` sees adjacent pairs only, so a longer run ("ho so nop truc tuyen") whose
+# pairs each occur somewhere would pass for a phrase the plans never write: only this short.
+_KNOWN_VARIANT_SYLLABLES = 2
+
+
 def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=None, bound=None) -> str:
     """`question` with colloquial wording replaced by the plans' term (`data/lexicon/equivalents.tsv`):
     "chi phí thực hiện" → "kinh phí thực hiện", "ai lo" → "ai chủ trì". Left as typed: a variant
@@ -983,8 +989,8 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
             if bound is not None and i and typed[0] != written[0] and bound(seq[i - 1], key[0]):
                 continue          # "kiểm tra online": its first word ends the compound the plans
                                   # mostly use it in ("kiểm tra"), not the variant's "trả online"
-            if known is not None and not any(has_diacritics(t) for t in typed) and known(key) and \
-                    all(map(vietnamese_syllable, key)):
+            if known is not None and len(key) <= _KNOWN_VARIANT_SYLLABLES and \
+                    not any(has_diacritics(t) for t in typed) and known(key) and all(map(vietnamese_syllable, key)):
                 continue          # "dua vao" typed without diacritics may be the plans' "đưa vào"
                                   # (a foreign word, "scan", "online", has no other spelling)
             replacements.append((words[i][0], words[i + len(key) - 1][1], terms[0]))
@@ -1017,7 +1023,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
                              known=speller.has_phrase if speller is not None else None,
                              bound=speller.binds if speller is not None else None)
     folded = fold_question(question)
-    query = Query(question=question, folded=folded, asked=asked, repaired=repaired)
+    query = Query(question=question, folded=folded, asked=asked, repaired=repaired, today=today)
 
     # Entities.
     communes, misspelt = commune_matcher(tuple(known_communes)).read(question)

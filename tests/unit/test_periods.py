@@ -8,8 +8,8 @@ import pytest
 
 from ingest.deadlines import parse_deadline
 from ingest.errors import InvalidInput
-from ingest.periods import (DueStatus, PeriodError, display_period, due_status, find_period, is_due,
-                            parse_period, period_filter, period_phrase)
+from ingest.periods import (DueStatus, PeriodError, display_period, due_status, find_date_range, find_period,
+                            is_due, parse_period, period_filter, period_phrase)
 
 TODAY = D(2026, 11, 20)
 
@@ -57,6 +57,17 @@ def test_periods_inside_questions():
     assert find_period("Trong quý II/2025 xã Lộc Hòa phải hoàn thành những nhiệm vụ nào?", TODAY).start == D(2025, 4, 1)
     assert find_period("nhiem vu trong quy nay", TODAY).end == D(2026, 12, 31)
     assert find_period("ai chủ trì đối thoại?", TODAY) is None
+
+
+def test_a_range_of_two_days_is_one_window():
+    # a question's "từ … đến …", and a record's dated rate ("Kể từ ngày … đến hết ngày …")
+    asked = find_period("Từ 1/3 đến 30/6/2026 Năm Dẫn có việc gì đến hạn?", TODAY)
+    assert (asked.start, asked.end, asked.mode) == (D(2026, 3, 1), D(2026, 6, 30), "within")
+    rate = "Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu lệ phí cấp đổi, cấp lại thẻ căn cước bằng 50%"
+    assert find_date_range(rate, TODAY) == (D(2025, 7, 1), D(2026, 12, 31))
+    assert find_date_range("trước ngày 20/01/2026", TODAY) is None
+    assert find_date_range("từ ngày 30/6/2026 đến ngày 1/3/2026", TODAY) is None     # backwards: no window
+    assert find_period("trước ngày 20/01/2026", TODAY).mode == "before"
 
 
 Q1 = parse_period("quý I/2026")

@@ -1041,6 +1041,41 @@ def test_a_favour_word_after_an_everyday_name_does_not_narrow_it(index):
     assert ranked[0].procedure.code == "1.004845" and not ranked[0].narrowed
 
 
+def test_a_citizens_redo_names_the_re_registration_and_its_family_is_one_name(index):
+    """"làm lại giấy khai tử" is "Đăng ký lại khai tử" (1.005461), not the general khai tử
+    before it; the general and its other specialisations ("… lưu động") are no rival to it."""
+    for question in ("nha toi thuoc ho ngheo, lam lai giay khai tu cho ba noi thi co phai dong le phi khong",
+                     "giay chung tu bi that lac, gio muon lam lai giay bao tu cho ong thi can giay to gi"):
+        ranked = rank_procedures(question, index, k=8)
+        assert ranked[0].procedure.code == "1.005461", question
+        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+    # without "làm lại" the general one still goes first
+    assert rank_procedures("ba noi moi mat, lam giay khai tu can gi", index, k=8)[0].procedure.code == "1.000656"
+
+
+def test_a_lost_paper_shows_what_to_file_instead(index):
+    # "thất lạc" is lost too: the item saying what to file without the old certificate answers
+    record = _by_code(index, "1.005461")
+    answer = answer_procedure(record, "giay chung tu ngay xua bi that lac roi, lam lai khai tu can giay to gi")
+    assert "giấy tờ liên quan có nội dung chứng minh sự kiện chết" in answer.answer
+
+
+def test_the_fee_rate_in_force_on_the_day_asked_is_shown(index):
+    """1.014064's fee note holds two dated rates at 50%: the one whose days hold `today` is
+    quoted, dates included; outside both, the amount the note states."""
+    from datetime import date
+
+    record = _by_code(index, "1.014064")
+    ranked = rank_procedures("lam lai cccd vi bi mat vi het bao nhieu tien vay?", index, k=8)
+    assert ranked[0].procedure.code == "1.014064"          # "cccd" is the căn cước
+    now = answer_procedure(record, "làm lại căn cước mất bao nhiêu tiền", today=date(2026, 12, 7)).answer
+    assert "đến hết ngày 31/12/2026 mức thu lệ phí cấp đổi, cấp lại thẻ căn cước bằng 50%" in now
+    earlier = answer_procedure(record, "làm lại căn cước mất bao nhiêu tiền", today=date(2025, 3, 1)).answer
+    assert "đến hết ngày 31/12/2025" in earlier and "31/12/2026" not in earlier
+    later = answer_procedure(record, "làm lại căn cước mất bao nhiêu tiền", today=date(2027, 3, 1)).answer
+    assert "70.000 đồng/thẻ" in later and "31/12/2026" not in later
+
+
 def test_a_fee_explained_in_the_ways_description_is_shown_with_the_fee(index):
     """2.000815's fee cell says "2,000 Việt Nam Đồng (/trang)"; its way's description explains
     where and how it is charged ("Tại Ủy ban nhân dân cấp xã …: 2.000 đồng/trang; …"): the

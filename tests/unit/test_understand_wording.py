@@ -34,6 +34,14 @@ def test_colloquial_words_take_the_plans_wording():
     assert "truc_tuyen" in _u("Tỷ lệ hồ sơ nộp online ở Đại Phước là bao nhiêu?").topic_terms
 
 
+def test_a_long_variant_typed_without_diacritics_takes_the_plans_wording(speller):
+    # each pair of "ho so nop truc tuyen" occurs in the plans, the run does not: it is the
+    # citizen's wording of "hồ sơ trực tuyến"; a short one the plans use stays ("gom" may be "gồm")
+    q = understand("ty le ho so nop truc tuyen Loc Hoa dat chi tieu bao nhieu?", COMMUNES, [],
+                   lexicon=default_lexicon(), speller=speller)
+    assert "nop" not in q.topic_terms and "truc_tuyen" in q.topic_terms
+
+
 def test_a_colloquial_lead_cue_gives_the_lead_intent():
     assert _u("Ở Di Linh bên nào lo việc đối thoại với người dân?").intent == Intent.LEAD
 

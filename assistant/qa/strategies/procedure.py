@@ -127,4 +127,5 @@ def answer_procedure_question(ctx: Context) -> Answer:
     best = route.ranked[0]
     ctx.trace["path"] = "procedure"
     ctx.trace["procedure"] = best.procedure.code
-    return answer_procedure(best.procedure, ctx.query.question, others=similar_procedures(best, route.ranked))
+    return answer_procedure(best.procedure, ctx.query.question, others=similar_procedures(best, route.ranked),
+                            today=ctx.query.today)
