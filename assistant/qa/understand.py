@@ -138,7 +138,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi de
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi de may
     """.split()
 )
 
@@ -157,6 +157,8 @@ CONTENT_COMPOUNDS = frozenset(tuple(p.split()) for p in (
     "bat dau", "bat buoc", "nam bat",
     # "để" typed "de" is a function word; "đề" of these is not
     "de xuat", "de an", "de nghi", "de ra", "de cao", "van de", "chu de", "de tai",
+    # "mấy" typed "may" asks a number; "máy" of these is the word ("bộ máy hành chính")
+    "bo may", "may tinh", "may moc", "may chu", "xe may", "nha may", "may bay",
 ))
 
 # Function words as written WITH diacritics. Folding merges words a stop list must keep apart
@@ -169,7 +171,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới bắt đi khoảng rồi ghi nói viết
+    em ông ra lại lên tới bắt đi khoảng rồi ghi nói viết nếu
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").

@@ -34,6 +34,15 @@ def test_colloquial_words_take_the_plans_wording():
     assert "truc_tuyen" in _u("Tỷ lệ hồ sơ nộp online ở Đại Phước là bao nhiêu?").topic_terms
 
 
+def test_conditionals_and_a_plain_may_carry_no_topic():
+    # "nếu" frames the case; "may" typed without diacritics asks a number ("mấy"), unless it is
+    # the "máy" of a compound ("xe máy", "bộ máy")
+    assert "neu" not in _u("Ở Di Linh nếu trễ hẹn trả hồ sơ thì xã có xin lỗi dân không?").topic_terms
+    assert "may" not in _u("Xa Dai Phuoc bat moi can bo xai chatbot AI it nhat may cai?").topic_terms
+    assert "xe_may" in _u("bien so xe may bi mo thi doi o dau").topic_terms
+    assert "bo_may" in _u("Di Linh sap xep to chuc bo may the nao").topic_terms
+
+
 def test_a_long_variant_typed_without_diacritics_takes_the_plans_wording(speller):
     # each pair of "ho so nop truc tuyen" occurs in the plans, the run does not: it is the
     # citizen's wording of "hồ sơ trực tuyến"; a short one the plans use stays ("gom" may be "gồm")
