@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from assistant.qa.context import Context, ScoredSentence, ScoredTask
 from assistant.qa.evidence import (COUNT, PERCENT, REFERENCE_RE, TIME_EXPRESSION, TermWeights, accent_mismatch,
-                                   coverage, coverage_parts, quote, split_sentences, term_set)
+                                   coverage, coverage_parts, quote, split_sentences, term_set, word_runs)
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.lexicon import default_lexicon
@@ -131,12 +131,22 @@ def per_commune(ranked: list, ctx: Context, key) -> list:
     return picks
 
 
+def wording_bonus(asked_runs: frozenset[tuple[str, str, str]], text: str, policy) -> float:
+    """Wording shared word for word with the question (three-word runs, function words
+    included) is the strongest sign the text is the one the question paraphrases: a little
+    per run, up to a cap, from `Policy.trigram_min_runs` runs (one run alone is often a
+    compound both happen to use, "soát thủ tục" of "rà soát TTHC" and "kiểm soát TTHC")."""
+    shared = len(asked_runs & word_runs(text))
+    return min(policy.trigram_bonus_max, policy.trigram_bonus * shared) if shared >= policy.trigram_min_runs else 0.0
+
+
 def rank_tasks(ctx: Context, ids: list[int] | None = None) -> list[ScoredTask]:
     reg, p = ctx.index, ctx.policy
     q = ctx.query
     topic = q.topic_terms
     if not topic:
         return []
+    asked_runs = word_runs(q.question)
     if ids is None:
         ids = reg.task_ids(ctx.scope)
         if len(ids) > p.large_store:       # a large store: score only what retrieval surfaced
@@ -159,6 +169,7 @@ def rank_tasks(ctx: Context, ids: list[int] | None = None) -> list[ScoredTask]:
         # Long records cover many words by chance: a mild length penalty.
         length_penalty = p.length_penalty * math.log1p(
             max(0, len(terms) - p.length_free_terms) / p.length_penalty_scale)
+        bonus += wording_bonus(asked_runs, t.task, p)
         out.append(ScoredTask(i, t, cov, cov + bonus - length_penalty,
                               coverage_parts(topic, terms, reg.task_weights)))
     out.sort(key=lambda s: (-s.score, s.index))
@@ -188,8 +199,7 @@ def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
     weights = TermWeights(terms for *_, terms in pool)
     wants_time = q.intent in (Intent.DEADLINE, Intent.DUE_BY_DATE)
     wants_rate = bool(re.search(r"\b(phan tram|ty le|ti le)\b|%", q.folded + " " + q.question))
-    asked = tokens(q.question)
-    asked_trigrams = set(zip(asked, asked[1:], asked[2:]))
+    asked_runs = word_runs(q.question)
     out = []
     for sentence, chunk, rank, terms in pool:
         if need_number and not (PERCENT if wants_rate else COUNT).search(sentence):
@@ -206,11 +216,7 @@ def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
             score += p.time_bonus
         if prefer_reference and REFERENCE_RE.search(sentence):
             score += p.reference_bonus
-        # Wording shared word for word with the question (three-word runs, function words
-        # included) is the strongest sign the sentence is the one the question paraphrases.
-        toks = tokens(sentence)
-        shared = len(asked_trigrams & set(zip(toks, toks[1:], toks[2:])))
-        score += min(p.trigram_bonus_max, p.trigram_bonus * shared)
+        score += wording_bonus(asked_runs, sentence, p)
         if prefer_metadata and chunk.kind == "metadata":
             score += p.metadata_bonus
         out.append(ScoredSentence(sentence, chunk, cov, score, rank,

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from assistant.qa.understand import BARRIER, topic_tokens
 from assistant.qa.understand import _aligned_tokens as _aligned_written
-from ingest.vntext import fold, has_diacritics, nfc, search_terms, tokens
+from ingest.vntext import ABBREVIATIONS, fold, has_diacritics, nfc, search_terms, tokens
 
 # Words every administrative-reform plan repeats ("cải cách hành chính", "Ủy ban nhân dân",
 # "nhà nước"): they say which genre a question is about, not which passage answers it.
@@ -191,6 +191,26 @@ def coverage(topic_terms: Sequence[str], terms: frozenset[str], weights: TermWei
 @lru_cache(maxsize=_TEXT_CACHE)
 def term_set(text: str) -> frozenset[str]:
     return frozenset(search_terms(text))
+
+
+@lru_cache(maxsize=_TEXT_CACHE)
+def word_runs(text: str) -> frozenset[tuple[str, str, str]]:
+    """The text's runs of three folded words, function words included, but not the runs of one
+    abbreviation's written-out form ("TTHC": "thủ tục hành chính"): every record naming the
+    abbreviation holds them, so they tell no wording apart."""
+    toks = tokens(text)
+    return frozenset(zip(toks, toks[1:], toks[2:])) - _ABBREVIATION_RUNS
+
+
+def _runs_of_abbreviations() -> frozenset[tuple[str, str, str]]:
+    runs: set[tuple[str, str, str]] = set()
+    for long in ABBREVIATIONS.values():
+        toks = tokens(long)
+        runs.update(zip(toks, toks[1:], toks[2:]))
+    return frozenset(runs)
+
+
+_ABBREVIATION_RUNS = _runs_of_abbreviations()
 
 
 def as_sentence(text: str) -> str:

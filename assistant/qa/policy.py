@@ -80,6 +80,7 @@ class Policy:
     reference_bonus: float = 0.15           # a sentence naming a document, when a basis is asked
     trigram_bonus: float = 0.03             # per three-word run shared with the question ...
     trigram_bonus_max: float = 0.15         # ... at most
+    trigram_min_runs: int = 2               # ... from this many runs (sentences and records alike)
     metadata_bonus: float = 0.1             # the plan's opening, for metadata questions
     companion_min_coverage: float = 0.6     # extra sentences must cover this much ...
     companion_ratio: float = 0.85           # ... and this share of the best one's coverage

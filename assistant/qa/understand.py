@@ -103,6 +103,8 @@ _CUES: dict[str, list[tuple[str, int]]] = {
 _PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao (?:duoc )?ban hanh\b")
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
+# A bare "when" beside the signer or the number asks the issuing date ("quyết định số mấy, ngày nào").
+_WHEN_ASKED = ("ngay nao", "hom nao", "khi nao", "luc nao", "ngay may", "thang may")
 # "số mấy" asks a document's number only after a document is named ("kế hoạch CCHC của Năm Dẫn
 # số mấy", "kèm quyết định số mấy"); the other number cues name it themselves.
 # The kinds of legal document a plan is based on, folded (one list for every rule that names them).
@@ -1113,6 +1115,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         based = [k for k in kinds if k in BASIS_KINDS]
         if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
             kinds = based + [k for k in kinds if k not in based and k not in _BASIS_DETAILS]
+        if kinds and kinds[0] in ("signer", "number") and "issue_date" not in kinds and \
+                any(_contains(cued, p) for p in _WHEN_ASKED):
+            kinds.append("issue_date")
         query.fact_kind = kinds[0] if kinds else ""
         query.also_fact = next((k for k in kinds[1:] if k in _SECOND_FACTS), "")
 

@@ -239,6 +239,24 @@ def test_who_signed_and_when_asked_together_get_both(assistant):
     assert "Trần Thị Tâm" in alone.answer and "12/04/2026" not in alone.answer
 
 
+def test_a_bare_when_beside_the_number_asks_the_issuing_date_and_a_basis_date_is_not_the_plans(assistant):
+    answer = assistant.ask("Kế hoạch CCHC năm 2025 của Lộc Hòa ban hành kèm quyết định số mấy, ngày nào?")
+    assert "09/QĐ-UBND" in answer.answer and "22/01/2025" in answer.answer
+    # Đại Phước's plan names no day of its own; "Thực hiện Kế hoạch số 228/KH-UBND ngày 25 tháng
+    # 12 năm 2025 …" dates the province's plan
+    undated = assistant.ask("Kế hoạch CCHC Đại Phước ban hành ngày nào?")
+    assert undated.abstained and "không ghi ngày ban hành" in undated.answer and "228" not in undated.answer
+    signed = assistant.ask("Ai ký kế hoạch CCHC Đại Phước, khi nào?")
+    assert "Hồ Quốc Tân" in signed.answer and "228" not in signed.answer
+
+
+def test_the_duty_worded_like_the_question_answers_who_monitors(assistant):
+    # Năm Dẫn's Phòng Văn hóa – Xã hội "theo dõi, đôn đốc, tổng hợp tình hình thực hiện Kế
+    # hoạch"; the Văn phòng's duty holds the same words apart ("theo dõi, tổng hợp … đôn đốc")
+    answer = assistant.ask("Ở xã Năm Dẫn, cơ quan nào theo dõi, đôn đốc, tổng hợp việc thực hiện kế hoạch CCHC?")
+    assert "Phòng Văn hóa – Xã hội có nhiệm vụ" in answer.answer
+
+
 def test_an_actual_figure_is_not_answered_by_a_target_in_a_thuc_hien_co_che_heading(assistant):
     # the target's heading reads "Thực hiện cơ chế một cửa": folded, "hiện cơ" is "hien co"
     answer = assistant.ask("nam 2025 loc hoa giai quyet dung han thuc te dat duoc bao nhieu phan tram ho so?")
@@ -304,7 +322,9 @@ def test_a_shortened_deadline_in_a_due_list_keeps_its_date(assistant):
 def test_which_plan_was_issued_first_compares_the_plans_issuing_dates(assistant):
     answer = assistant.ask("Trong bốn xã, kế hoạch CCHC của xã nào được ban hành sớm nhất?")
     assert answer.answer.startswith("Sớm nhất: xã Lộc Hòa (ngày 22/01/2025)")
-    assert len({c.document for c in answer.citations}) == 4
+    assert len({c.document for c in answer.citations}) == 3
+    # Đại Phước's plan is dated nowhere (its only date is its basis's): said, not left out
+    assert "Xã Đại Phước: Kế hoạch CCHC năm 2026 của xã Đại Phước không ghi ngày ban hành" in answer.answer
     # a task about issuing a plan is still a task deadline
     q = assistant.answerer.understand("Năm Dẫn và Đại Phước, nơi nào ban hành kế hoạch kiểm tra sớm hơn?")
     assert q.intent.value == "deadline"

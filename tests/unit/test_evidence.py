@@ -70,3 +70,12 @@ def test_period_spellings_for_sentence_search():
 def test_a_pair_with_an_unaccented_word_says_nothing_of_accents():
     # "đôn doc" (a misspelt "đóc" read as its folded syllable) against "đôn đốc": no mismatch
     assert not accent_mismatch("Ai đôn doc cải cách?", "Văn phòng đôn đốc cải cách")
+
+
+def test_word_runs_leave_out_the_runs_of_a_written_out_abbreviation():
+    from assistant.qa.evidence import word_runs
+
+    # every record naming TTHC holds "thủ tục hành chính": its runs tell no wording apart
+    runs = word_runs("Rà soát, đánh giá tác động của TTHC")
+    assert ("thu", "tuc", "hanh") not in runs and ("danh", "gia", "tac") in runs
+    assert ("soat", "thu", "tuc") in word_runs("kiểm soát TTHC")      # across its edge: a run of the text

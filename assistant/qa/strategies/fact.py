@@ -111,6 +111,11 @@ def answer_fact(ctx: Context) -> Answer:
     return answer_general(ctx, prefer_metadata=True)
 
 
+# "Thực hiện Kế hoạch số 228/KH-UBND ngày 25 tháng 12 năm 2025 của …": the date of the document
+# cited (a basis), not the plan's own.
+_CITES_DOCUMENT = re.compile(r"\bsố\s*\d+/\S+|^\W*(?:thực hiện|căn cứ)\b", re.IGNORECASE)
+
+
 def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answer | None:
     """The answer about one detail of the plan itself (signer, number, place, issuing date),
     or None when the plan does not record it."""
@@ -136,8 +141,10 @@ def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answ
             if c.section or c.kind == "metadata":
                 continue
             for line in c.text.split("\n"):
-                if DATE_LINE.search(line):
+                if DATE_LINE.search(line) and not _CITES_DOCUMENT.search(line):
                     return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
+        # no line of the plan dates it (the dates it holds are its bases'): said, not guessed
+        return Answer(answer=f"{plan} không ghi ngày ban hành.", abstained=True, commune=doc.commune)
     if kind == "issue_date" and doc.issue_date:
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", doc.issue_date)
         needles = []
