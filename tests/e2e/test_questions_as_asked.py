@@ -250,6 +250,12 @@ def test_a_bare_when_beside_the_number_asks_the_issuing_date_and_a_basis_date_is
     assert "Hồ Quốc Tân" in signed.answer and "228" not in signed.answer
 
 
+def test_whether_a_target_may_be_lower_is_answered_by_the_sentence_saying_it(assistant):
+    # no target record holds it and the sentence states no figure: a yes-or-no question needs none
+    answer = assistant.ask("Đại Phước: chỉ tiêu trong kế hoạch riêng của các cơ quan có được đặt thấp hơn kế hoạch xã không?")
+    assert "các chỉ tiêu không thấp hơn Kế hoạch này" in answer.answer
+
+
 def test_the_duty_worded_like_the_question_answers_who_monitors(assistant):
     # Năm Dẫn's Phòng Văn hóa – Xã hội "theo dõi, đôn đốc, tổng hợp tình hình thực hiện Kế
     # hoạch"; the Văn phòng's duty holds the same words apart ("theo dõi, tổng hợp … đôn đốc")

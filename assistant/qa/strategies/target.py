@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from assistant.qa.common import citation, per_commune, plan_label, retrieve, supported
 from assistant.qa.context import Context, ScoredTask
 from assistant.qa.evidence import TermWeights, clause_with, coverage, coverage_parts, quote, shorten, shorten_around
@@ -10,6 +12,11 @@ from assistant.qa.strategies.selection import measure_fit
 from assistant.schemas import Answer, Citation
 from ingest.models import Target
 from ingest.targets import bound_asked
+
+
+# "chỉ tiêu … có được đặt thấp hơn kế hoạch xã không?": whether, not how much; the sentence
+# that answers it need state no number
+_YES_OR_NO = re.compile(r"\b(?:co|duoc)\b(?!.*\b(?:bao nhieu|may|muc nao|the nao)\b).*\b(?:khong|ko|k|hong)$")
 
 
 def answer_target(ctx: Context) -> Answer:
@@ -57,8 +64,9 @@ def answer_target(ctx: Context) -> Answer:
             citations.append(target_citation(ctx, g))
         commune = picks[0].task.commune if len(picks) == 1 else None
         return Answer(answer=" ".join(sentences), citations=citations, commune=commune)
-    # No target record: a sentence that states a number about the topic.
-    return answer_general(ctx, need_number=True)
+    # No target record: a sentence that states a number about the topic (any sentence, for
+    # a yes-or-no question).
+    return answer_general(ctx, need_number=not _YES_OR_NO.search(q.folded.strip(" ?")))
 
 
 def keep_figure(clause: str, g: Target, limit: int) -> str:
