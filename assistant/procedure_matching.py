@@ -599,9 +599,12 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
     situated = (match.coverage >= policy.procedure_situated_head_coverage and not match.names_other
                 and match.head_said >= policy.procedure_situated_head_weight
                 and margin >= policy.procedure_situated_margin)
+    # (a runner-up nothing vouches for, saying little of its own head, is no rival: half the lead)
+    weak_rival = runner_up is not None and not runner_up.vouched and \
+        runner_up.coverage < policy.procedure_weak_rival_coverage
     vouched_lead = (match.vouched and not match.action_conflict
                     and match.coverage >= policy.procedure_situated_head_coverage
-                    and margin >= policy.procedure_vouched_margin)
+                    and margin >= policy.procedure_vouched_margin * (0.5 if weak_rival else 1.0))
     if match.head_said < policy.procedure_named_head_weight:
         return situated or vouched_lead
     said = (match.coverage >= policy.procedure_named_head_coverage

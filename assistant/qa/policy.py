@@ -152,6 +152,7 @@ class Policy:
     # procedure leads every other name by far, whatever situation is told around it ("bà con dưới
     # quê lên ngủ lại, báo lưu trú có mất phí không").
     procedure_vouched_margin: float = 6.0
+    procedure_weak_rival_coverage: float = 0.5   # a runner-up saying less of its head needs half that lead
     # ... or the wording fits the name far better than any other name, with no other action asked
     # (`procedure_matching.clearly_ahead`): a long situation around a short name. Calibrated on the
     # dev sets' rankings: out-of-catalogue questions scoring 12 or more lead by 5.3 at most, or

@@ -1053,6 +1053,19 @@ def test_a_citizens_redo_names_the_re_registration_and_its_family_is_one_name(in
     assert rank_procedures("ba noi moi mat, lam giay khai tu can gi", index, k=8)[0].procedure.code == "1.000656"
 
 
+def test_a_vouched_name_needs_half_the_lead_over_a_rival_saying_little_of_its_own_head(index):
+    """"tách khẩu" vouches for Tách hộ (1.010038), the whole head said; the runner-up, "ghi vào
+    Sổ hộ tịch việc ly hôn …", says a third of its head and nothing vouches for it: a lead of
+    5.7 is enough (6 otherwise, `procedure_vouched_margin`)."""
+    question = ("Vợ chồng tôi ly hôn rồi nhưng vẫn được ở lại căn nhà cũ, giờ tôi muốn tách khẩu ra "
+                "thành hộ riêng thì cần nộp những giấy tờ gì?")
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == "1.010038"
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+    strict = dataclasses.replace(DEFAULT_POLICY, procedure_weak_rival_coverage=0.0)
+    assert not is_confident(ranked[0], strict, runner_up=runner_up(ranked))
+
+
 def test_a_lost_paper_shows_what_to_file_instead(index):
     # "thất lạc" is lost too: the item saying what to file without the old certificate answers
     record = _by_code(index, "1.005461")
