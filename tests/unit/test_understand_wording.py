@@ -34,6 +34,11 @@ def test_colloquial_words_take_the_plans_wording():
     assert "truc_tuyen" in _u("Tỷ lệ hồ sơ nộp online ở Đại Phước là bao nhiêu?").topic_terms
 
 
+def test_a_birth_certificate_is_no_declaration_form():
+    # "giấy khai" of "giấy khai sinh" is not the lexicon's "mẫu đơn, tờ khai"
+    assert "giấy khai sinh" in apply_lexicon("đi làm giấy khai sinh cho con thì sao", default_lexicon(), COMMUNES)
+
+
 def test_ho_khau_is_the_plans_thuong_tru():
     q = _u("Ở Lộc Hòa, đi làm giấy khai sinh cho con thì có được làm luôn hộ khẩu với thẻ BHYT một thể không?")
     assert "thuong_tru" in q.topic_terms and "hộ khẩu" in q.asked
