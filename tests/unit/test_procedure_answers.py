@@ -1066,6 +1066,17 @@ def test_a_vouched_name_needs_half_the_lead_over_a_rival_saying_little_of_its_ow
     assert not is_confident(ranked[0], strict, runner_up=runner_up(ranked))
 
 
+@pytest.mark.parametrize("question,code", [
+    ("Mẹ tôi già yếu, tôi đi lĩnh giùm mẹ tiền bảo hiểm xã hội thì cần giấy gì?", "1.001601"),
+    ("Tôi cần bản sao bản án ly hôn để bổ sung hồ sơ thì lên đâu xin?", "3.000165"),
+    ("HTX muốn xin xã duyệt cách đóng mở, xả nước của hồ chứa thì hồ sơ gồm gì?", "1.003347"),
+])
+def test_everyday_names_of_session_22(index, question, code):
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == code
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
 def test_a_lost_paper_shows_what_to_file_instead(index):
     # "thất lạc" is lost too: the item saying what to file without the old certificate answers
     record = _by_code(index, "1.005461")
