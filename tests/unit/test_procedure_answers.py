@@ -1066,6 +1066,13 @@ def test_a_vouched_name_needs_half_the_lead_over_a_rival_saying_little_of_its_ow
     assert not is_confident(ranked[0], strict, runner_up=runner_up(ranked))
 
 
+def test_imported_is_no_household_registration(index):
+    # "nhập khẩu" of "xe nhập khẩu" is imported; "nhập (hộ) khẩu cho con" registers residence
+    imported = rank_procedures("moi mua chiec xe nhap khau, muon dang ky bien so online thi lam the nao", index, k=8)
+    assert not imported[0].vouched and "thường trú" not in imported[0].procedure.name
+    assert rank_procedures("nhập khẩu cho con về nhà ông bà cần giấy tờ gì", index, k=8)[0].vouched
+
+
 @pytest.mark.parametrize("question,code", [
     ("Mẹ tôi già yếu, tôi đi lĩnh giùm mẹ tiền bảo hiểm xã hội thì cần giấy gì?", "1.001601"),
     ("Tôi cần bản sao bản án ly hôn để bổ sung hồ sơ thì lên đâu xin?", "3.000165"),
