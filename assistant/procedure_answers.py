@@ -308,12 +308,14 @@ def _fee_note(note: str, chars: int, asked: frozenset[str] = frozenset(), today:
     pool = [c for c in sentences if _AMOUNT.search(c)] or sentences
     said, sentence = max(((len(asked & set(tokens(c))), c) for c in pool), default=(0, ""))
     if said < 2:
-        current = next((c for c in pool if _AMOUNT.search(c) and _in_force(c, today or date.today())), None)
+        when = today or date.today()
+        current = next(((c, amount) for c in pool if (amount := _AMOUNT.search(c)) and _in_force(c, when)), None)
         if current is None:
             return _keeping(flat, _AMOUNT.search(flat), chars)
         # kept from the sentence's start to its amount, so the dates stay in view
-        up_to_amount = current[:_AMOUNT.search(current).end()]
-        return _keeping(flat, re.compile(re.escape(up_to_amount)).search(flat, flat.find(current)), chars)
+        rate, amount = current
+        up_to_amount = re.compile(re.escape(rate[:amount.end()]))
+        return _keeping(flat, up_to_amount.search(flat, flat.find(rate)), chars)
     start = flat.find(sentence)
     return _keeping(flat, _AMOUNT.search(flat, start, start + len(sentence))
                     or re.search(re.escape(sentence), flat), chars)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from assistant.qa.common import citation as cite_chunk
 from assistant.qa.common import evidence_only, format_iso, period_label, plan_label, retrieve
 from assistant.qa.context import Context
-from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, YEAR_RE, as_sentence, shorten, split_sentences
+from assistant.qa.evidence import DATE_LINE, GENERIC_TERMS, REFERENCE_RE, YEAR_RE, as_sentence, shorten, split_sentences
 from assistant.qa.strategies.abstain import abstain
 from assistant.qa.strategies.general import answer_general
 from assistant.qa.understand import BASIS_KINDS, LEGAL_DOCUMENT_KINDS, PERSON_ROLES
@@ -111,9 +111,11 @@ def answer_fact(ctx: Context) -> Answer:
     return answer_general(ctx, prefer_metadata=True)
 
 
-# "Thực hiện Kế hoạch số 228/KH-UBND ngày 25 tháng 12 năm 2025 của …": the date of the document
-# cited (a basis), not the plan's own.
-_CITES_DOCUMENT = re.compile(r"\bsố\s*\d+/\S+|^\W*(?:thực hiện|căn cứ)\b", re.IGNORECASE)
+def _cites_document(line: str) -> bool:
+    """"Thực hiện Kế hoạch số 228/KH-UBND ngày 25 tháng 12 năm 2025 của …": a line naming a
+    document (`REFERENCE_RE`) or opening as a basis does (`_BASIS_RE`) dates that document, not
+    the plan."""
+    return bool(REFERENCE_RE.search(line) or _BASIS_RE.match(line.lstrip(" -+•\t")))
 
 
 def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answer | None:
@@ -141,7 +143,7 @@ def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answ
             if c.section or c.kind == "metadata":
                 continue
             for line in c.text.split("\n"):
-                if DATE_LINE.search(line) and not _CITES_DOCUMENT.search(line):
+                if DATE_LINE.search(line) and not _cites_document(line):
                     return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
         # no line of the plan dates it (the dates it holds are its bases'): said, not guessed
         return Answer(answer=f"{plan} không ghi ngày ban hành.", abstained=True, commune=doc.commune)
