@@ -29,6 +29,9 @@ class Answer(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     commune: str | None = None
     generator: Literal["extractive", "llm"] = "extractive"
+    source_lacks: bool = Field(False, description="abstained because the source found does not record "
+                                                  "this detail (a plan with no issuing date), not for "
+                                                  "want of a source")
     context: dict[str, Any] = Field(default_factory=dict,
                                     description="what a follow-up carried over from the history "
                                                 "(commune, task, agency, intent, period) or scope notes")

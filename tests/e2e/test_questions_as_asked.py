@@ -246,6 +246,7 @@ def test_a_bare_when_beside_the_number_asks_the_issuing_date_and_a_basis_date_is
     # 12 năm 2025 …" dates the province's plan
     undated = assistant.ask("Kế hoạch CCHC Đại Phước ban hành ngày nào?")
     assert undated.abstained and "không ghi ngày ban hành" in undated.answer and "228" not in undated.answer
+    assert undated.source_lacks and not answer.source_lacks
     signed = assistant.ask("Ai ký kế hoạch CCHC Đại Phước, khi nào?")
     assert "Hồ Quốc Tân" in signed.answer and "228" not in signed.answer
 

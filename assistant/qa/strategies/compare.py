@@ -83,7 +83,7 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
     for commune in communes:
         sub = answers[commune]
         if sub.abstained or not sub.citations:
-            if q.intent == Intent.FACT and sub.answer.startswith("Kế hoạch"):
+            if sub.source_lacks:
                 # a detail the plan itself does not record, said of it ("Kế hoạch … không ghi ngày ban hành")
                 lines.append(f"- Xã {commune}: {sub.answer.strip()}")
             elif len(communes) <= 2:

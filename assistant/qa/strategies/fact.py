@@ -146,7 +146,8 @@ def _detail(kind: str, doc, plan: str, ordered: list, cite, answer, reg) -> Answ
                 if DATE_LINE.search(line) and not _cites_document(line):
                     return answer(f'{plan} ghi ngày ban hành: "{line.strip()}".', cite_chunk(reg, c))
         # no line of the plan dates it (the dates it holds are its bases'): said, not guessed
-        return Answer(answer=f"{plan} không ghi ngày ban hành.", abstained=True, commune=doc.commune)
+        return Answer(answer=f"{plan} không ghi ngày ban hành.", abstained=True, source_lacks=True,
+                      commune=doc.commune)
     if kind == "issue_date" and doc.issue_date:
         m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", doc.issue_date)
         needles = []
