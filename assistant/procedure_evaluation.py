@@ -47,7 +47,10 @@ def judge(row: dict, answer: Any) -> bool:
         return False
     if row["category"] == "procedure_time_no_unit" and "không ghi đơn vị" not in text:
         return False
-    return all(any(_norm(alt) in text for alt in alternatives) for alternatives in row["facts"])
+    # quoted as the record has it, in any case: "20 Ngày làm việc" (the time field) is the
+    # "20 ngày làm việc" of its steps, "Chủ tịch ủy ban" the "Chủ tịch Ủy ban" of another cell
+    folded = text.casefold()
+    return all(any(_norm(alt).casefold() in folded for alt in alternatives) for alternatives in row["facts"])
 
 
 def load_rows(path: Path = PROCEDURE_SET) -> list[dict]:
