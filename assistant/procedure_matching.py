@@ -63,6 +63,11 @@ class ProcedureMatch:
     # A word no record uses right after the everyday name that vouches for it: the name narrowed
     # to something the catalogue lacks ("giấy phép kinh doanh karaoke").
     narrowed: bool = False
+    # The longest run of the name's words the question says in one piece, in the name's order.
+    name_run: int = 0
+    # The question says the whole name, word for word, and the name is all head (no qualifier):
+    # "… ra xã chứng thực di chúc thì …" names "Chứng thực di chúc".
+    head_spoken: bool = False
 
     @property
     def asks_other_action(self) -> bool:
@@ -437,6 +442,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
                      if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result]
     cases = _cases_said(q_tokens, index)
     papers = _papers_before(q_tokens, entries)
+    said_content = _content(" ".join(q_tokens))
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
@@ -479,14 +485,55 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # ("trình báo"): another procedure on the same thing.
         conflict = bool(head) and head[0] not in terms and any(
             a not in name_set and a not in keys.bigrams for a in asked_actions)
+        run = _longest_run(said_content, name)
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
                                       conflict, head_weight - head_missed,
                                       _names_other(words, explained, index), head,
-                                      _narrowed(q_tokens, mine, index)))
+                                      _narrowed(q_tokens, mine, index), run,
+                                      head == name and run == len(name) >= _SPOKEN_HEAD_WORDS))
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
-    return _general_first(matches, bigrams)[:k]
+    return _spoken_first(_general_first(matches, bigrams))[:k]
+
+
+# A head this long said word for word names its procedure ("đăng ký thường trú"); shorter ones
+# ("cấp lại") are said in passing.
+_SPOKEN_HEAD_WORDS = 3
+
+
+def _longest_run(said: Sequence[str], head: Sequence[str]) -> int:
+    """The most consecutive words of `head` that `said` holds consecutively."""
+    best = 0
+    for i in range(len(said)):
+        for j in range(len(head)):
+            n = 0
+            while i + n < len(said) and j + n < len(head) and said[i + n] == head[j + n]:
+                n += 1
+            best = max(best, n)
+    return best
+
+
+def _spoken_length(match: ProcedureMatch) -> int:
+    return len(match.head) if match.head_spoken else 0
+
+
+def _spoken_first(matches: list[ProcedureMatch]) -> list[ProcedureMatch]:
+    """The procedure whose whole name the question says, word for word, before one whose head
+    it only touches word by word ("… lập di chúc chia đất cho mấy anh em, ra xã chứng thực di
+    chúc" is "Chứng thực di chúc", not "Chứng thực văn bản phân chia di sản …"); the longest
+    name said wins ("xóa đăng ký thường trú"). The first stays when the question says as much
+    of its own name in one piece: the name said is then the citizen's story or purpose ("xin
+    giấy xác nhận tình trạng hôn nhân để đăng ký kết hôn"), or one of the procedures the first
+    joins ("làm một lần cả khai sinh, đăng ký thường trú và thẻ bảo hiểm y tế")."""
+    if not matches:
+        return matches
+    best = max(matches, key=_spoken_length)
+    first = matches[0]
+    if best is first or _spoken_length(best) <= max(_spoken_length(first), first.name_run) \
+            or best.narrowed or best.asks_other_action:
+        return matches
+    return _led_by(best, matches)
 
 
 _GENERAL_TIE = 0.9        # a general procedure this close to a specialisation of it goes first
@@ -595,6 +642,9 @@ def names_procedure(match: ProcedureMatch, runner_up: ProcedureMatch | None,
     tells around it? (`Policy.procedure_named_*`.)"""
     if match.asks_other_action and match.coverage < policy.procedure_named_conflict_coverage:
         return False
+    if match.head_spoken and not match.narrowed and not match.asks_other_action and \
+            (runner_up is None or runner_up.name_run < len(match.head)):
+        return True
     margin = match.score - runner_up.score if runner_up is not None else match.score
     situated = (match.coverage >= policy.procedure_situated_head_coverage and not match.names_other
                 and match.head_said >= policy.procedure_situated_head_weight

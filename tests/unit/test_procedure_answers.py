@@ -1114,3 +1114,19 @@ def test_a_fee_explained_in_the_ways_description_is_shown_with_the_fee(index):
     copy = _by_code(index, "2.000815")
     answer = answer_procedure(copy, "chứng thực bản sao ở ubnd xã tính phí sao")
     assert "2.000 đồng/trang" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
+
+
+def test_a_whole_name_said_word_for_word_names_its_procedure(index):
+    """"… làm đăng ký thường trú trên dvc …" is "Đăng ký thường trú", though more of the question's
+    words touch "Giao đất ở có thu tiền sử dụng đất không thông qua đấu giá …"; the name said as
+    the citizen's purpose, or as one of the procedures another joins, leaves that other first."""
+    for question, code in (
+            ("lấy chồng chuyển về nhà chồng, làm đăng ký thường trú trên dvc với ra công an xã thì phí có khác không", "1.004222"),
+            ("chuyen khau ve nha vo, dang ky thuong tru online voi lam truc tiep le phi khac nhau khong", "1.004222"),
+            ("xin giấy xác nhận tình trạng hôn nhân để đăng ký kết hôn cần mang gì", "1.004873"),
+            ("sinh con xong lam mot lan ca khai sinh, dang ky thuong tru, the bao hiem y te cho con mat bao lau", "2.000986")):
+        ranked = rank_procedures(question, index, k=8)
+        assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
+        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+    fee = answer_question("lấy chồng chuyển về nhà chồng, làm đăng ký thường trú trên dvc với ra công an xã thì phí có khác không", index)
+    assert "(mã 1.004222)" in fee.answer and "Trực tuyến: 10,000 Việt Nam Đồng" in fee.answer
