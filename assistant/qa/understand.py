@@ -101,6 +101,21 @@ _CUES: dict[str, list[tuple[str, int]]] = {
 
 # "kế hoạch CCHC của xã nào được ban hành …", "kế hoạch của Năm Dẫn và Đại Phước, nơi nào ban hành …"
 _PLAN_ISSUED = re.compile(r"\bke hoach\b[a-z0-9 ]{0,60}?\b(?:xa|noi|ben|cho) nao (?:duoc )?ban hanh\b")
+# "Kế hoạch CCHC giai đoạn 2026-2030 của Di Linh ra ngày nào?": the plan itself is the subject
+# (only words naming it stand between "kế hoạch" and the verb), so "ra"/"ký" asks its issuing
+# date, not a task's deadline ("ban hành kế hoạch tuyên truyền khi nào" names a task).
+_OWN_PLAN_WHEN = re.compile(r"\bke hoach((?: [a-z0-9]+){0,12}?) (?:duoc )?(?:ra|ra doi|ban hanh|ky)"
+                            r" (?:vao |tu )?(?:ngay nao|hom nao|hoi nao|khi nao|luc nao|ngay may|bao gio|thang nao)\b")
+_PLAN_NAMING_WORDS = frozenset("cchc cai cach hanh chinh nam giai doan cua xa nay".split())
+
+
+def asks_own_plan_date(folded: str, communes: Sequence[str]) -> bool:
+    """Does the question ask when the plan itself was issued?"""
+    named = _PLAN_NAMING_WORDS | {t for c in communes for t in tokens(c)}
+    return any(all(w in named or w.isdigit() for w in m.group(1).split())
+               for m in _OWN_PLAN_WHEN.finditer(folded))
+
+
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
 # A bare "when" beside the signer or the number asks the issuing date ("quyết định số mấy, ngày nào").
@@ -1125,6 +1140,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     # Which plan was issued first compares the plans' own issuing dates: a fact.
     if query.compare in DUE_COMPARISONS and _PLAN_ISSUED.search(folded) and not _contains(folded, "ban hanh ke hoach"):
         query.intent, query.fields, query.fact_kind = Intent.FACT, [], "issue_date"
+    elif not query.compare and asks_own_plan_date(" ".join(tokens(folded)), query.communes):
+        query.intent, query.fields, query.fact_kind, query.also_fact = Intent.FACT, [], "issue_date", ""
     elif query.compare in DUE_COMPARISONS and query.intent in (Intent.GENERAL, Intent.FACT, *FIELD_INTENTS) \
             and not (query.intent == Intent.FACT and query.fact_kind == "issue_date"):
         query.intent = Intent.DEADLINE

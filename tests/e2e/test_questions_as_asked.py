@@ -450,3 +450,26 @@ def test_a_figure_asked_of_a_comparison_is_read_from_the_communes_target(assista
     answer = assistant.ask("giai ngan von dau tu cong Di Linh voi Nam Dan dat ra muc nao")
     di_linh = next(line for line in answer.answer.splitlines() if line.startswith("- Xã Di Linh:"))
     assert "đạt trên 90%" in di_linh and answer.citations[0].document == "di-linh_2026-2030.txt"
+
+
+def test_when_the_plan_itself_came_out_asks_its_issuing_date_not_a_tasks_deadline(assistant):
+    # "ra ngày nào" of the plan named alone is its issuing date
+    answer = assistant.ask("Kế hoạch CCHC giai đoạn 2026-2030 của Di Linh ra ngày nào?")
+    assert answer.intent == "fact" and "12/04/2026" in answer.answer
+    undated = assistant.ask("ke hoach cua Dai Phuoc ra hoi nao?")
+    assert undated.abstained and "không ghi ngày ban hành" in undated.answer
+    # a plan the commune must issue (a task) keeps its deadline
+    task = assistant.ask("Di Linh ban hành kế hoạch tuyên truyền khi nào?")
+    assert task.intent == "deadline" and "Kế hoạch tuyên truyền" in task.answer
+
+
+def test_everyday_words_for_a_survey_the_budget_and_a_pledge(assistant):
+    # "chấm hài lòng" is the plan's "khảo sát hài lòng"
+    survey = assistant.ask("loc hoa nguoi dan cham diem hai long truc tuyen toi thieu dat bao nhieu")
+    assert not survey.abstained and "94%" in survey.answer
+    # "khoản tiền để chạy kế hoạch" is its "kinh phí thực hiện Kế hoạch"
+    budget = assistant.ask("loc hoa ai lo khoan tien cho ke hoach cai cach hanh chinh?")
+    assert not budget.abstained and "Tài chính - Kế toán" in budget.answer
+    # "hứa" (the plan "phấn đấu"s) is no word the plans lack
+    pledge = assistant.ask("Năm Dẫn hứa tổ chức mấy cuộc đối thoại với dân trong năm?")
+    assert not pledge.abstained and "03 cuộc đối thoại" in pledge.answer
