@@ -79,6 +79,8 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("trong quy", 2), ("trong thang", 2), ("can hoan thanh truoc", 3), ("phai hoan thanh truoc", 3),
         ("han trong", 3), ("due", 2), ("phai xong", 3), ("lam xong", 3), ("xong gi", 3), ("xong viec", 3),
         ("xong nhung", 3), ("xong cong viec", 3),
+        # "tháng 1 có hạn chót gì": which deadlines fall then, not when one task is due
+        ("han chot gi", 3), ("thoi han gi", 3), ("han gi", 3), ("han chot nao", 3), ("nhung han chot", 3),
     ],
     "fact": [
         ("ai ky", 5), ("nguoi ky", 5), ("dat but ky", 5), ("ky hom nao", 5), ("ky luc nao", 5),
@@ -115,6 +117,9 @@ def asks_own_plan_date(folded: str, communes: Sequence[str]) -> bool:
     return any(all(w in named or w.isdigit() for w in m.group(1).split())
                for m in _OWN_PLAN_WHEN.finditer(folded))
 
+
+# "báo cáo định kỳ thì gửi cho ai", "nộp về đâu": to whom something goes, not who leads or when
+_TO_WHOM = re.compile(r"\b(?:gui|nop|bao cao|chuyen)(?: [a-z]+){0,6}? (?:cho ai|len ai|ve dau|cho co quan nao|ve co quan nao)\b")
 
 # Plan details a question may ask beside another ("ai ký, ký hôm nào", "số mấy, ngày nào").
 _SECOND_FACTS = ("signer", "number", "issue_date")
@@ -1076,6 +1081,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     asks_what = any(_contains(folded, w) for w in ("gi", "nao", "nhung"))
     strong_lead = field_scores.get("lead", 0) >= 2 or field_scores.get("deadline", 0) >= 2
     accountable = _contains(folded, "truoc ai")     # "chịu trách nhiệm trước ai": to whom
+    to_whom = bool(_TO_WHOM.search(folded))
     # "Năm 2026 Năm Dẫn có những việc gì thuộc phần …": a whole year with no due cue scopes the
     # plan; it does not ask what falls due
     scoping_year = query.period is not None and query.period.whole_year and due_score < 2 \
@@ -1085,7 +1091,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     papers_asked = due_score < 2 and any(_contains(folded, w) for w in _PAPERS_ASKED)
     if fact_score >= 4 or query.person_role:
         query.intent = "fact"
-    elif accountable:
+    elif accountable or to_whom:
         query.intent = "general"            # "chịu trách nhiệm trước ai": to whom accountable, not who leads
     elif query.period and not scoping_year and not papers_asked and not strong_lead and (due_score >= 2 or list_score >= 2 or (
             asks_what and any(_contains(folded, w) for w in ("phai", "can")))):

@@ -473,3 +473,15 @@ def test_everyday_words_for_a_survey_the_budget_and_a_pledge(assistant):
     # "hứa" (the plan "phấn đấu"s) is no word the plans lack
     pledge = assistant.ask("Năm Dẫn hứa tổ chức mấy cuộc đối thoại với dân trong năm?")
     assert not pledge.abstained and "03 cuộc đối thoại" in pledge.answer
+
+
+def test_which_deadlines_fall_in_a_month_and_to_whom_reports_go(assistant):
+    # "có hạn chót gì" with a month asks what falls due then, not when one task is due
+    due = assistant.ask("thang 1/2026 o Nam Dan cac don vi co han chot gi khong?")
+    assert due.intent == "due_by_date" and "20/01/2026" in due.answer
+    # "gửi cho ai" asks to whom, though "định kỳ" sounds like a deadline
+    sent = assistant.ask("Di Linh các cơ quan báo cáo kết quả định kỳ thì gửi cho ai?")
+    assert sent.intent == "general" and "Phòng Văn hóa - Xã hội" in sent.answer
+    # "phòng nào lo" asks who leads
+    lead = assistant.ask("Đại Phước giao phòng nào lo vụ nâng chỉ số PCI?")
+    assert not lead.abstained and "Phòng Kinh tế" in lead.answer
