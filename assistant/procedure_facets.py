@@ -55,10 +55,17 @@ FACET_CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) f
 _RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
                            r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
 # "hồ sơ xin phép gồm gì": the documents asked with the file's purpose between its two halves.
+# "em tự nộp hồ sơ hay công ty phải làm", "ai là người nộp hồ sơ": who files; the steps say it.
+_FILER_ASKED = re.compile(r"(?<![0-9a-z])(?:tu (?:nop|lam)(?: [a-z]+){0,3}? hay"
+                          r"|ai (?:la nguoi |se |phai )?(?:nop|lam) ho so)(?![0-9a-z])")
 _DOCUMENTS_ASKED = re.compile(r"(?<![0-9a-z])ho so(?: [a-z]+){1,4} gom(?: nhung| co)? gi(?![0-9a-z])")
 _BARE_DOCUMENTS = frozenset({"giay to", "lam don"})    # "làm đơn báo mất … có mất phí không": the situation
 # Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
-_NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si)(?![0-9a-z])")
+# Nor is money the citizen receives ("hưởng tiền dưỡng sức", "tiền tuất", "nhận tiền hỗ trợ"):
+# a benefit's name, not its fee.
+_NOT_MONEY = re.compile(r"(?<![0-9a-z])(?:phuong tien|uu tien|tien do|tien ich|tien trinh|cai tien|tien nghi|tien si"
+                        r"|(?:huong|nhan|linh|lanh|xin) tien"
+                        r"|tien (?:tuat|tro cap|ho tro|duong suc|boi thuong|thai san|luong|huu|mai tang|chinh sach))(?![0-9a-z])")
 # "Where" cues that only name a channel ("nộp trực tiếp thì bao lâu"): the situation, not the
 # ask, when another ask follows them.
 _CHANNEL_CUES = frozenset({"online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "dich vu cong",
@@ -88,6 +95,7 @@ def detect_facets(question: str, name: str = "") -> list[str]:
              for m in regex.finditer(folded)]
     spans += [(m.start(), m.end(), "result") for m in _RESULT_ASKED.finditer(folded)]
     spans += [(m.start(), m.end(), "documents") for m in _DOCUMENTS_ASKED.finditer(folded)]
+    spans += [(m.start(), m.end(), "steps") for m in _FILER_ASKED.finditer(folded)]
     if name:
         said = f" {' '.join(tokens(name))} "
         asked = [span for span in spans if f" {folded[span[0]:span[1]]} " not in said]

@@ -1130,3 +1130,14 @@ def test_a_whole_name_said_word_for_word_names_its_procedure(index):
         assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
     fee = answer_question("lấy chồng chuyển về nhà chồng, làm đăng ký thường trú trên dvc với ra công an xã thì phí có khác không", index)
     assert "(mã 1.004222)" in fee.answer and "Trực tuyến: 10,000 Việt Nam Đồng" in fee.answer
+
+
+def test_money_received_is_no_fee_and_who_files_is_in_the_steps(index):
+    assert detect_facets("muốn hưởng tiền dưỡng sức phục hồi sức khỏe thì cần gì") == ["documents"]
+    assert detect_facets("nhận tiền tuất hàng tháng mất bao lâu") == ["time"]
+    assert detect_facets("xin tiền hỗ trợ có mất phí không") == ["fee"]
+    assert detect_facets("lam the bhyt het bao nhieu tien") == ["fee"]
+    assert detect_facets("em tự nộp hồ sơ hay công ty phải làm cho em") == ["steps"]
+    answer = answer_question("nghi thai san xong con yeu, muon huong tien duong suc phuc hoi suc khoe thi tu nop ho so hay cong ty lam", index)
+    assert "(mã 1.001598)" in answer.answer and "Trình tự thực hiện" in answer.answer
+    assert "Phí, lệ phí" not in answer.answer
