@@ -26,7 +26,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
             "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien", "mien tien"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
-              "internet", "nop qua", "cong dich vu", "den dau", "hinh thuc nop", "cach nop",
+              "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "hinh thuc nop", "cach nop",
               # "có phải về quê làm không": whether the place is bound to where one lives
               "ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
@@ -110,6 +110,10 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     who = [m.end() for m in WHO_DOES.finditer(folded)]
     kept = [(start, end, facet) for start, end, facet in kept
             if not (facet == "documents" and any(0 <= start - e <= 1 for e in who))]
+    # "nộp tờ khai ở đâu": the paper named right before the place asked is what is filed there
+    place_at = [start for start, _, facet in kept if facet == "where"]
+    kept = [(start, end, facet) for start, end, facet in kept
+            if not (facet == "documents" and any(0 <= a - end <= 1 for a in place_at))]
     # "mua xe mới, làm đăng ký trực tiếp thì mất bao lâu": the channel tells the situation
     # when a later ask follows it; the time and fee answers give each channel anyway.
     wheres = [(start, end) for start, end, facet in kept if facet == "where"]

@@ -1141,3 +1141,16 @@ def test_money_received_is_no_fee_and_who_files_is_in_the_steps(index):
     answer = answer_question("nghi thai san xong con yeu, muon huong tien duong suc phuc hoi suc khoe thi tu nop ho so hay cong ty lam", index)
     assert "(mã 1.001598)" in answer.answer and "Trình tự thực hiện" in answer.answer
     assert "Phí, lệ phí" not in answer.answer
+
+
+def test_the_paper_named_before_the_place_asked_is_what_is_filed_there(index):
+    assert detect_facets("nộp tờ khai ở đâu, làm online được không") == ["where"]
+    assert detect_facets("phai ra dau chung thuc viec huy hop dong") == ["where"]
+    assert detect_facets("can giay to gi, nop o dau") == ["documents", "where"]
+    answer = answer_question("khoan gieng lay nuoc, xa bat dang ky khai thac nuoc duoi dat, nop to khai o dau", index)
+    assert "(mã 1.001662)" in answer.answer and "Hình thức nộp" in answer.answer and "☐" not in answer.answer
+
+
+def test_a_nationality_said_is_a_foreign_element(index):
+    ranked = rank_procedures("chau em quoc tich uc, em lam giam ho, nay chau du 18 tuoi, cham dut giam ho can gi", index, k=8)
+    assert ranked[0].procedure.code == "2.000756"
