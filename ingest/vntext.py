@@ -61,6 +61,12 @@ ABBREVIATIONS: dict[str, str] = {
     "GPLX": "giấy phép lái xe",
     "ĐKKD": "đăng ký kinh doanh",
     "HKD": "hộ kinh doanh",
+    "ATTP": "an toàn thực phẩm",
+    # what the procedures' names abbreviate ("… ốm đau, thai sản, TNLĐ, BNN")
+    "TNLĐ": "tai nạn lao động",
+    "BNN": "bệnh nghề nghiệp",
+    "BHTNLĐ": "bảo hiểm tai nạn lao động",
+    "DSPHSK": "dưỡng sức phục hồi sức khỏe",
     "PAR INDEX": "chỉ số cải cách hành chính",
     "SIPAS": "chỉ số hài lòng",
 }

@@ -1154,3 +1154,12 @@ def test_the_paper_named_before_the_place_asked_is_what_is_filed_there(index):
 def test_a_nationality_said_is_a_foreign_element(index):
     ranked = rank_procedures("chau em quoc tich uc, em lam giam ho, nay chau du 18 tuoi, cham dut giam ho can gi", index, k=8)
     assert ranked[0].procedure.code == "2.000756"
+
+
+def test_abbreviations_in_a_name_meet_the_words_citizens_write(index):
+    # "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm …" for "giấy đủ điều kiện ATTP"
+    fee = answer_question("co so che bien thuc pham xin giay du dieu kien ATTP het bao nhieu tien", index)
+    assert "(mã 2.001827)" in fee.answer and "700.000 đồng/cơ sở" in fee.answer
+    # "… chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát" for "tai nạn lao động … tái phát"
+    ranked = rank_procedures("truoc bi tai nan lao dong, nay thuong tat tai phat thi huong che do the nao", index, k=8)
+    assert ranked[0].procedure.code == "1.001521"

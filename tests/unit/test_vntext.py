@@ -16,6 +16,10 @@ def test_abbreviations_and_written_out_forms_give_the_same_tokens():
     assert tokens("Ai chủ trì TTHC của UBND xã?") == tokens("ai chu tri thu tuc hanh chinh cua uy ban nhan dan xa?")
     assert tokens("CBCCVC") == tokens("cán bộ, công chức, viên chức")
     assert tokens("HĐND") == ["hoi", "dong", "nhan", "dan"]
+    # the procedures' names abbreviate what citizens write out
+    assert tokens("chế độ TNLĐ, BNN") == tokens("chế độ tai nạn lao động, bệnh nghề nghiệp")
+    assert tokens("giấy đủ điều kiện ATTP") == tokens("giấy đủ điều kiện an toàn thực phẩm")
+    assert tokens("BHTNLĐ") == tokens("bảo hiểm tai nạn lao động")    # not BHTN + "lđ"
 
 
 def test_abbreviations_expand_only_as_whole_words():
