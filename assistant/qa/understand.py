@@ -1075,6 +1075,11 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     due_score = scores.get("due_by_date", 0)
     field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
     target_score = scores.get("target", 0)
+    if query.compare in ("max", "min") and _contains(folded, "ben nao") and field_scores.get("lead"):
+        # "Năm Dẫn và Di Linh bên nào đạt mức cao hơn": which commune stands out, not who leads
+        field_scores["lead"] -= dict(_CUES["lead"])["ben nao"]
+        if field_scores["lead"] <= 0:
+            del field_scores["lead"]
 
     query.person_role, query.person_detail = person_question(folded)
     query.actual = not query.count and asks_actual(folded)

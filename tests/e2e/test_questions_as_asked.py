@@ -485,3 +485,11 @@ def test_which_deadlines_fall_in_a_month_and_to_whom_reports_go(assistant):
     # "phòng nào lo" asks who leads
     lead = assistant.ask("Đại Phước giao phòng nào lo vụ nâng chỉ số PCI?")
     assert not lead.abstained and "Phòng Kinh tế" in lead.answer
+
+
+def test_which_commune_sets_the_higher_figure_reads_each_communes_target(assistant):
+    # "bên nào" between two communes asks which stands out, not who leads; a commune whose
+    # passages hold no figure is read from its targets
+    answer = assistant.ask("giai ngan von dau tu cong moi nam, Di Linh voi Nam Dan ben nao dat muc cao hon")
+    assert "Xã Năm Dẫn" in answer.answer and "Xã Di Linh" in answer.answer
+    assert "kế hoạch không nêu" not in answer.answer and answer.answer.count("90%") >= 2

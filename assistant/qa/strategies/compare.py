@@ -69,10 +69,11 @@ def answer_compare(ctx: Context, communes: list[str], strategy: Callable[[Contex
                            retriever=ctx.retriever, registry=ctx.registry, policy=with_policy, trace={}))
 
     answers = {commune: answer_for(commune, policy) for commune in communes}
+    # "bên nào đạt mức cao hơn": a winner named is a figure asked
     if figure_strategy is not None and q.intent != Intent.TARGET and q.compare not in DUE_COMPARISONS \
-            and _FIGURE_ASKED.search(q.folded):
+            and (_FIGURE_ASKED.search(q.folded) or q.compare in _LABEL):
         for commune, sub in answers.items():
-            if not sub.abstained and figure_of(sub.answer) is None:
+            if (sub.abstained and q.compare in _LABEL) or (not sub.abstained and figure_of(sub.answer) is None):
                 target = answer_for(commune, policy, figure_strategy, intent=Intent.TARGET)
                 if not target.abstained and target.citations and figure_of(target.answer) is not None:
                     answers[commune] = target
