@@ -331,4 +331,6 @@ TIME_EXPRESSION = re.compile(
     re.IGNORECASE)
 SPECIFIC_TIME = re.compile(r"ngày\s+\d|\d{1,2}/\d{1,2}|tháng\s+\d|quý\s+[IV\d]", re.IGNORECASE)
 PERCENT = re.compile(r"\d\s*%")
-COUNT = re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?\b(?!/)")
+# a figure, not a year or the number a document is named by ("Đề án 06"; "ký số 100%" is a figure)
+COUNT = re.compile(r"\b(?<!đề án )(?<!nghị định )(?<!nghị quyết )(?<!quyết định )(?<!chỉ thị )"
+                   r"(?<!thông tư )(?!(?:19|20)\d\d\b)\d+(?:[.,]\d+)?\b(?!/)", re.IGNORECASE)

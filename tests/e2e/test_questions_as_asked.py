@@ -493,3 +493,12 @@ def test_which_commune_sets_the_higher_figure_reads_each_communes_target(assista
     answer = assistant.ask("giai ngan von dau tu cong moi nam, Di Linh voi Nam Dan ben nao dat muc cao hon")
     assert "Xã Năm Dẫn" in answer.answer and "Xã Di Linh" in answer.answer
     assert "kế hoạch không nêu" not in answer.answer and answer.answer.count("90%") >= 2
+
+
+def test_a_follow_up_figure_the_commune_lacks_is_not_read_from_a_documents_number(assistant):
+    # Năm Dẫn sets no rate of files filed online; "Đề án 06" in a passage on online services is
+    # the project's name, not the figure asked
+    history = [{"question": "Đại Phước đặt chỉ tiêu hồ sơ nộp online bao nhiêu phần trăm?",
+                "answer": "Tối thiểu 90% hồ sơ trực tuyến trên tổng số hồ sơ tiếp nhận, giải quyết TTHC."}]
+    answer = assistant.ask("con Nam Dan thi chi tieu nay bao nhieu?", history=history)
+    assert answer.abstained and "Đề án 06" not in answer.answer

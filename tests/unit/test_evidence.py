@@ -79,3 +79,10 @@ def test_word_runs_leave_out_the_runs_of_a_written_out_abbreviation():
     runs = word_runs("Rà soát, đánh giá tác động của TTHC")
     assert ("thu", "tuc", "hanh") not in runs and ("danh", "gia", "tac") in runs
     assert ("soat", "thu", "tuc") in word_runs("kiểm soát TTHC")      # across its edge: a run of the text
+
+
+def test_a_figure_is_not_a_year_nor_the_number_a_document_is_named_by():
+    from assistant.qa.evidence import COUNT
+    assert COUNT.search("đảm bảo 03 cuộc đối thoại") and COUNT.search("Thực hiện ký số 100% trên các hệ thống")
+    assert not COUNT.search("tuyên truyền chuyển đổi số, Đề án 06 và các nội dung")
+    assert not COUNT.search("theo Quyết định 766 của Thủ tướng, năm 2026")
