@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from assistant.qa.evidence import (TermWeights, accent_mismatch, coverage, coverage_parts, focused, quote,
+from assistant.qa.evidence import (COUNT, TermWeights, accent_mismatch, coverage, coverage_parts, focused, quote,
                                 split_sentences, term_set)
 from assistant.qa.understand import content_terms
 from ingest.periods import Period, parse_period, period_needles, period_phrase
@@ -82,7 +82,6 @@ def test_word_runs_leave_out_the_runs_of_a_written_out_abbreviation():
 
 
 def test_a_figure_is_not_a_year_nor_the_number_a_document_is_named_by():
-    from assistant.qa.evidence import COUNT
     assert COUNT.search("đảm bảo 03 cuộc đối thoại") and COUNT.search("Thực hiện ký số 100% trên các hệ thống")
     assert not COUNT.search("tuyên truyền chuyển đổi số, Đề án 06 và các nội dung")
     assert not COUNT.search("theo Quyết định 766 của Thủ tướng, năm 2026")
