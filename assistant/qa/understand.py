@@ -44,7 +44,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
     ],
     "deadline": [
         ("khi nao", 3), ("bao gio", 3), ("luc nao", 3), ("thoi han", 3), ("han chot", 3),
-        ("thoi gian hoan thanh", 4), ("han hoan thanh", 4), ("hoan thanh truoc", 2),
+        ("thoi gian hoan thanh", 4), ("thoi han hoan thanh", 4), ("han hoan thanh", 4), ("hoan thanh truoc", 2),
         ("thoi diem", 2), ("thoi gian thuc hien", 3), ("den bao gio", 3), ("han cuoi", 3),
         ("hoan thanh vao", 2), ("deadline", 3), ("when", 2), ("thoi gian nao", 3), ("ngay nao", 3),
         ("truoc ngay nao", 4), ("thang nao", 3), ("quy nao", 3), ("nam nao", 2), ("vao luc nao", 3),

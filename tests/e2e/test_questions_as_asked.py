@@ -502,3 +502,10 @@ def test_a_follow_up_figure_the_commune_lacks_is_not_read_from_a_documents_numbe
                 "answer": "Tối thiểu 90% hồ sơ trực tuyến trên tổng số hồ sơ tiếp nhận, giải quyết TTHC."}]
     answer = assistant.ask("con Nam Dan thi chi tieu nay bao nhieu?", history=history)
     assert answer.abstained and "Đề án 06" not in answer.answer
+
+
+def test_thoi_han_hoan_thanh_leaves_no_topic_word_so_the_follow_up_keeps_the_task(assistant):
+    history = [{"question": "Di Linh ai chủ trì rà soát số lượng biên chế hành chính?", "answer": ""}]
+    answer = assistant.ask("thế thời hạn hoàn thành là khi nào?", history=history)
+    assert answer.context.get("task") and "Rà soát số lượng biên chế hành chính" in answer.answer
+    assert "Theo kế hoạch của tỉnh" in answer.answer
