@@ -1163,3 +1163,13 @@ def test_abbreviations_in_a_name_meet_the_words_citizens_write(index):
     # "… chế độ TNLĐ, BNN do thương tật, bệnh tật tái phát" for "tai nạn lao động … tái phát"
     ranked = rank_procedures("truoc bi tai nan lao dong, nay thuong tat tai phat thi huong che do the nao", index, k=8)
     assert ranked[0].procedure.code == "1.001521"
+
+
+def test_everyday_names_for_a_street_tent_a_canal_bank_and_a_pension_account(index):
+    for question, code in (
+            ("nha co dam gio muon dung rap lan ra via he mot ngay thi xin phep o dau", "1.013274"),
+            ("may cay nha toi chay xe tren bo kenh thuy loi thi xin giay gi", "1.014859"),
+            ("bo toi lanh luong huu tien mat, muon chuyen qua nhan vao tai khoan thi lam sao", "2.000740")):
+        ranked = rank_procedures(question, index, k=8)
+        assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
+        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
