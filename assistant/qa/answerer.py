@@ -24,7 +24,7 @@ from assistant.lexicon import Lexicon, default_lexicon
 from assistant.spelling import SpellingCorrector
 from assistant.qa import support
 from assistant.qa.context import Context
-from assistant.qa.followup import resolve_history
+from assistant.qa.followup import resolve_history, two_asks
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.qa.policy import DEFAULT_POLICY, Policy
@@ -181,10 +181,24 @@ class Answerer:
         if q is None:
             return Answer(answer="Chưa có kế hoạch nào được nạp. Hãy nạp kế hoạch trước khi hỏi.",
                           abstained=True)
+        asks = two_asks(question) if not turns and len(q.communes) <= 1 and not q.compare else None
+        if asks is not None:
+            return self._answer_in_turn(asks, commune)
         result = self.answer_query(q, commune=commune)
         if context:
             result.context = {**context, **(result.context or {})}
         return result
+
+    def _answer_in_turn(self, asks: tuple[str, str], commune: str | None) -> Answer:
+        """Two asks of one question, the second as a follow-up of the first; one answer citing both."""
+        first = self.answer(asks[0], commune=commune)
+        second = self.answer(asks[1], commune=commune, history=[{"question": asks[0], "answer": first.answer}])
+        if first.abstained and second.abstained:
+            return first
+        return Answer(answer=f"{first.answer}\n{second.answer}", intent=first.intent,
+                      abstained=False, citations=first.citations + second.citations,
+                      commune=first.commune or second.commune,
+                      context={**(second.context or {}), **(first.context or {})})
 
     def _answer_procedure(self, q: Query, index: AnswerIndex, embed_text: str | None = None) -> Answer | None:
         """The answer from the procedure catalogue when the question is for it (see

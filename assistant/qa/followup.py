@@ -144,3 +144,24 @@ def _step(q: Query, previous: Query, cross_commune) -> tuple[Query, Resolution]:
     if not resolution.follow_up:
         return q, resolution
     return apply(q, previous, resolution), resolution
+
+
+# "… số hóa hồ sơ phải đạt bao nhiêu, còn dùng lại dữ liệu số hóa thì bao nhiêu?": a second ask
+# after ", còn", answered as a follow-up of the first. Folded, "còn" is also "con" (a child):
+# both halves must ask something.
+_SECOND_ASK = re.compile(r",\s*(còn|con)\s+", re.IGNORECASE)
+_ASKS = re.compile(r"(?<![0-9a-z])(?:bao nhieu|ai|khi nao|bao gio|luc nao|gi|nao|the nao|ra sao|may|khong)(?![0-9a-z])")
+
+
+def two_asks(question: str) -> tuple[str, str] | None:
+    """(first ask, second ask) of a question that asks two things in turn, else None."""
+    m = None
+    for m in _SECOND_ASK.finditer(question):
+        pass                               # the last ", còn": the first half may hold commas
+    if m is None:
+        return None
+    first, second = question[:m.start()].strip(), question[m.end():].strip()
+    folded = [" ".join(tokens(part)) for part in (first, second)]
+    if not all(_ASKS.search(part) for part in folded) or len(folded[1].split()) < 3:
+        return None
+    return first, f"{m.group(1)} {second}"     # the connector as typed: diacritics or none

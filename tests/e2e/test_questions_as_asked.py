@@ -509,3 +509,9 @@ def test_thoi_han_hoan_thanh_leaves_no_topic_word_so_the_follow_up_keeps_the_tas
     answer = assistant.ask("thế thời hạn hoàn thành là khi nào?", history=history)
     assert answer.context.get("task") and "Rà soát số lượng biên chế hành chính" in answer.answer
     assert "Theo kế hoạch của tỉnh" in answer.answer
+
+
+def test_two_asks_in_one_question_get_both_answers_each_cited(assistant):
+    answer = assistant.ask("Lộc Hòa số hóa hồ sơ TTHC đạt bao nhiêu, còn tái sử dụng dữ liệu số hóa thì bao nhiêu?")
+    assert not answer.abstained and "70%" in answer.answer and "30%" in answer.answer
+    assert len(answer.citations) >= 2
