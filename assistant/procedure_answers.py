@@ -589,8 +589,17 @@ def _asked_words(question: str, name: str) -> frozenset[str]:
 
 
 def _overlap(text: str, question: str, procedure: Procedure) -> int:
-    """How many of the question's naming words (`_asked_words`) `text` says."""
-    return len(_asked_words(question, procedure.name) & set(tokens(text)))
+    """How many of the question's naming words (`_asked_words`) `text` says, and how many of
+    its word pairs holding one ("không ký được": "không_ký", "ký_được"), so that the clause
+    saying the citizen's case outweighs one that only shares its words."""
+    asked = _asked_words(question, procedure.name)
+    words = tokens(text)
+    said = asked & set(words)
+    if not said:
+        return 0
+    q_tokens = tokens(question)
+    pairs = {p for p in word_pairs(q_tokens) if set(p.split("_")) & said}
+    return len(said) + len(pairs & word_pairs(words))
 
 
 def _asked_step(steps: list[Step], question: str, procedure: Procedure) -> tuple[list[Step], int | None]:

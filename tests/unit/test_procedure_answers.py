@@ -1173,3 +1173,9 @@ def test_everyday_names_for_a_street_tent_a_canal_bank_and_a_pension_account(ind
         ranked = rank_procedures(question, index, k=8)
         assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
         assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+
+
+def test_the_clause_saying_the_citizens_case_outweighs_one_sharing_its_words(index):
+    # "không ký được": the clause "… không ký được thì phải điểm chỉ …", not the first "phải ký"
+    answer = answer_question("ong toi gia roi khong ky duoc, ra xa chung thuc di chuc thi lam the nao", index)
+    assert "(mã 2.001019)" in answer.answer and "điểm chỉ" in answer.answer
