@@ -1116,6 +1116,13 @@ def test_a_fee_explained_in_the_ways_description_is_shown_with_the_fee(index):
     assert "2.000 đồng/trang" in answer.answer and len(answer.answer) <= MAX_ANSWER_CHARS
 
 
+def _assert_named(index, question: str, code: str) -> None:
+    """The question names this procedure: ranked first, and confidently."""
+    ranked = rank_procedures(question, index, k=8)
+    assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
+    assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+
+
 def test_a_whole_name_said_word_for_word_names_its_procedure(index):
     """"… làm đăng ký thường trú trên dvc …" is "Đăng ký thường trú", though more of the question's
     words touch "Giao đất ở có thu tiền sử dụng đất không thông qua đấu giá …"; the name said as
@@ -1125,9 +1132,7 @@ def test_a_whole_name_said_word_for_word_names_its_procedure(index):
             ("chuyen khau ve nha vo, dang ky thuong tru online voi lam truc tiep le phi khac nhau khong", "1.004222"),
             ("xin giấy xác nhận tình trạng hôn nhân để đăng ký kết hôn cần mang gì", "1.004873"),
             ("sinh con xong lam mot lan ca khai sinh, dang ky thuong tru, the bao hiem y te cho con mat bao lau", "2.000986")):
-        ranked = rank_procedures(question, index, k=8)
-        assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
-        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+        _assert_named(index, question, code)
     fee = answer_question("lấy chồng chuyển về nhà chồng, làm đăng ký thường trú trên dvc với ra công an xã thì phí có khác không", index)
     assert "(mã 1.004222)" in fee.answer and "Trực tuyến: 10,000 Việt Nam Đồng" in fee.answer
 
@@ -1170,9 +1175,7 @@ def test_everyday_names_for_a_street_tent_a_canal_bank_and_a_pension_account(ind
             ("nha co dam gio muon dung rap lan ra via he mot ngay thi xin phep o dau", "1.013274"),
             ("may cay nha toi chay xe tren bo kenh thuy loi thi xin giay gi", "1.014859"),
             ("bo toi lanh luong huu tien mat, muon chuyen qua nhan vao tai khoan thi lam sao", "2.000740")):
-        ranked = rank_procedures(question, index, k=8)
-        assert ranked[0].procedure.code == code, (question, ranked[0].procedure.code)
-        assert is_confident(ranked[0], runner_up=runner_up(ranked)), question
+        _assert_named(index, question, code)
 
 
 def test_the_clause_saying_the_citizens_case_outweighs_one_sharing_its_words(index):
