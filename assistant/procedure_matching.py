@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from assistant.procedure_facets import CHANNEL_CUE_TOKENS, FACET_CUE_RES
 from assistant.procedure_lexicon import (
@@ -443,6 +444,7 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     cases = _cases_said(q_tokens, index)
     papers = _papers_before(q_tokens, entries)
     said_content = _content(" ".join(q_tokens))
+    said_words, said_pairs = frozenset(said_content), frozenset(word_pairs(said_content))
     matches = []
     for procedure, name, head, keys in zip(index.procedures, index.names, index.heads, index.keys):
         if keys.name_set.isdisjoint(terms):
@@ -485,7 +487,9 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
         # ("trình báo"): another procedure on the same thing.
         conflict = bool(head) and head[0] not in terms and any(
             a not in name_set and a not in keys.bigrams for a in asked_actions)
-        run = _longest_run(said_content, name)
+        # a run of two words or more needs a word pair of the name said: most names share none
+        run = _longest_run(said_content, name) if not keys.bigrams.isdisjoint(said_pairs) \
+            else int(not said_words.isdisjoint(name_set))
         matches.append(ProcedureMatch(procedure, score, coverage, tuple(hit), q_cov, vouched, len(set(words)),
                                       conflict, head_weight - head_missed,
                                       _names_other(words, explained, index), head,
@@ -502,16 +506,9 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
 _SPOKEN_HEAD_WORDS = 3
 
 
-def _longest_run(said: Sequence[str], head: Sequence[str]) -> int:
-    """The most consecutive words of `head` that `said` holds consecutively."""
-    best = 0
-    for i in range(len(said)):
-        for j in range(len(head)):
-            n = 0
-            while i + n < len(said) and j + n < len(head) and said[i + n] == head[j + n]:
-                n += 1
-            best = max(best, n)
-    return best
+def _longest_run(said: Sequence[str], name: Sequence[str]) -> int:
+    """The most consecutive words of `name` that `said` holds consecutively."""
+    return SequenceMatcher(None, said, name, autojunk=False).find_longest_match().size
 
 
 def _spoken_length(match: ProcedureMatch) -> int:
