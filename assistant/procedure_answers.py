@@ -597,9 +597,14 @@ def _overlap(text: str, question: str, procedure: Procedure) -> int:
     said = asked & set(words)
     if not said:
         return 0
-    q_tokens = tokens(question)
-    pairs = {p for p in word_pairs(q_tokens) if set(p.split("_")) & said}
-    return len(said) + len(pairs & word_pairs(words))
+    shared = _question_pairs(question) & word_pairs(words)
+    return len(said) + sum(1 for pair in shared if not said.isdisjoint(pair.split("_")))
+
+
+@lru_cache(maxsize=256)
+def _question_pairs(question: str) -> frozenset[str]:
+    """The question's word pairs, function words included (read once per question, not per clause)."""
+    return frozenset(word_pairs(tokens(question)))
 
 
 def _asked_step(steps: list[Step], question: str, procedure: Procedure) -> tuple[list[Step], int | None]:
