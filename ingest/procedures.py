@@ -56,6 +56,18 @@ def _clean(value: Any) -> str:
     return re.sub(r" *\n *", "\n", text).strip()
 
 
+# A line the PDF the portal copied from wrapped: it starts with a lower-case word that is no
+# list label ("b) …"), after a line that ends without a sentence's or a label's stop.
+_WRAPPED_LINE = re.compile(rf"(?<=[^\n.;:!?])\n(?=[{_LOWER}](?![{_LOWER}]?[).] ))")
+_PAGE_NUMBER_LINE = re.compile(r"\n[0-9]{1,3}(?=\n[-+•*])")     # "…\n5\n- Phù hợp …": the page's number
+
+
+def _unwrapped(text: str) -> str:
+    """Prose whose lines the source hard-wrapped, one line per sentence or item again: "… mục
+    tiêu quốc gia" is one clause, not two (the answers quote clauses)."""
+    return _WRAPPED_LINE.sub(" ", _PAGE_NUMBER_LINE.sub("", text))
+
+
 def _value(text: str) -> str:
     """The portal writes an empty value as "Không có thông tin"; that is ''."""
     return "" if fold(text).strip(" .") in ("", fold(NO_INFO), "khong") else text
@@ -481,8 +493,8 @@ def parse_record(record: Mapping[str, Any], document: str) -> Procedure:
         implementing_agency=get("co_quan_thuc_hien").rstrip("."),
         reception_address=get("dia_chi_tiep_nhan"),
         decision=get("so_quyet_dinh"),
-        steps=get("trinh_tu_thuc_hien"),
-        conditions=get("yeu_cau_dieu_kien"),
+        steps=_unwrapped(get("trinh_tu_thuc_hien")),
+        conditions=_unwrapped(get("yeu_cau_dieu_kien")),
         related=get("thu_tuc_lien_quan"),
         url=get("detail_url"),
     )

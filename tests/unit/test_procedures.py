@@ -251,3 +251,12 @@ def test_a_document_with_an_exception_after_its_first_clause_is_asked_of_everyon
     assert _is_conditional("1.1. Trường hợp điều trị nội trú: 1.1.1. Bản sao Giấy ra viện")
     assert _is_conditional("Giấy tờ chứng minh nơi cư trú (nếu có)")
     assert not _is_conditional("4. Bản sao Giấy chứng nhận đăng ký hộ kinh doanh")
+
+
+def test_prose_the_source_hard_wrapped_is_one_line_per_item_again():
+    conditions = proc("1.002544").conditions
+    assert "chương trình mục tiêu quốc gia theo quy định" in conditions     # "mục\ntiêu" in the record
+    assert "\n5\n" not in conditions                                        # the page's number between items
+    assert conditions.count("\n- ") == 5                                    # the six items stay six lines
+    steps = proc("3.000224").steps
+    assert "\nb) Bước 2:" in steps and "\nc) Bước 3:" in steps              # list labels start lines still
