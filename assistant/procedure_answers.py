@@ -572,6 +572,10 @@ _CHANNEL_WORDS = re.compile(r"truc tuyen|dich vu cong|buu chinh|online")
 _LABEL_CHARS = 25     # "Bước 1:" goes with what follows
 _CASE_LABEL_CHARS = 60    # ... and, for the clause that tells a case, "e) Học sinh, sinh viên đóng BHYT:"
 _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
+_NUMBERING = re.compile(r"[-+•]?\s*(?:[0-9]{1,2}(?:\.[0-9]{1,2})*\.?|[a-zđ][).])")    # "1.10.", "2.", "a)"
+# "… không gây độc hại cho thủy sản nuôi; có thiết bị cảnh báo …": the clause after a "; " that
+# goes on in lower case is the rest of the same item (no list label: "b) …" is the next one).
+_GOES_ON = re.compile(r"[a-zđàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹ](?![).] )")
 
 
 # "bên kia không đến thì sao": the records say "vắng mặt" of whoever does not come
@@ -629,8 +633,9 @@ def _clauses(text: str, label_chars: int = _LABEL_CHARS) -> list[str]:
     ("Bước 1:") kept with what follows it."""
     clauses: list[str] = []
     for clause in (" ".join(c.split()) for c in _CLAUSE_END.split(text) if c.strip(" -+•/")):
-        if clauses and clauses[-1].endswith(":") and len(clauses[-1]) < label_chars:
-            clauses[-1] += " " + clause.lstrip("-+• ")     # "Bước 1:" goes with its step
+        if clauses and ((clauses[-1].endswith(":") and len(clauses[-1]) < label_chars)
+                        or _NUMBERING.fullmatch(clauses[-1])):
+            clauses[-1] += " " + clause.lstrip("-+• ")     # "Bước 1:", "1.10." go with what follows
         else:
             clauses.append(clause)
     return clauses
@@ -730,7 +735,10 @@ def _excerpt(text: str, question: str, budget: int, procedure: Procedure) -> str
     # the clause saying most of the question first, then the field's opening (the first step,
     # the main condition), then the other clauses saying some of it, as the budget holds
     best = scored[0][2]
-    candidates = [best] + [0] + [i for score, _, i in scored[1:] if score > 0]
+    rest_of_item = [best + 1] if best + 1 < len(clauses) and clauses[best].endswith(";") and \
+        _GOES_ON.match(clauses[best + 1]) else []
+    opening = next((i for i, c in enumerate(clauses) if not c.endswith(":")), 0)   # not a heading
+    candidates = [best] + rest_of_item + [opening] + [i for score, _, i in scored[1:] if score > 0]
     chosen: list[int] = []
     for i in dict.fromkeys(candidates):
         if chosen and sum(min(len(clauses[j]), _CLAUSE_CHARS) + 2 for j in chosen) + min(len(clauses[i]), _CLAUSE_CHARS) > budget:

@@ -126,6 +126,11 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     if "documents" in facets and len(facets) > 1 and facets[-1] != "documents" and all(
             folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents"):
         facets.remove("documents")
+    # "dịch giùm giấy tờ rồi ra xã chứng thực được không": a bare "giấy tờ" in a question asking
+    # whether one may is the object; the conditions answer it (`answer_procedure`).
+    if facets == ["documents"] and ELIGIBILITY.search(folded) and all(
+            folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents"):
+        facets = []
     # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
     # the fee is asked only when it is the question's last ask or said as a fee.
     fee_at = max((start for start, _, f in kept if f == "fee"), default=-1)
@@ -147,4 +152,5 @@ def detect_facets(question: str, name: str = "") -> list[str]:
 # "có được … không", "… được không", "có thể … không": whether the citizen may; the record's
 # conditions and who may apply answer it (asked of a procedure already named).
 ELIGIBILITY = re.compile(r"(?<![0-9a-z])(?:co duoc|duoc|co the)(?![0-9a-z]).*(?<![0-9a-z])(?:khong|ko|k|hong)"
-                          r"(?: hay (?!la )[0-9a-z ]*)?$")    # "… được không, hay chỉ doanh nghiệp mới được"
+                          r"(?: hay (?!la )[0-9a-z ]*)?$"    # "… được không, hay chỉ doanh nghiệp mới được"
+                          r"|(?<![0-9a-z])co(?: [a-z]+){1,3} cho(?: minh| toi| em| nguoi ta)? (?:khong|ko|k|hong)$")    # "xã có chứng thực cho không"

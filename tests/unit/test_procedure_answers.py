@@ -1182,3 +1182,21 @@ def test_the_clause_saying_the_citizens_case_outweighs_one_sharing_its_words(ind
     # "không ký được": the clause "… không ký được thì phải điểm chỉ …", not the first "phải ký"
     answer = answer_question("ong toi gia roi khong ky duoc, ra xa chung thuc di chuc thi lam the nao", index)
     assert "(mã 2.001019)" in answer.answer and "điểm chỉ" in answer.answer
+
+
+def test_a_bare_paper_in_a_may_i_question_is_the_object_not_the_checklist(index):
+    question = ("Chị hàng xóm nhờ em dịch giùm giấy tờ tiếng Anh rồi ra xã chứng thực chữ ký người dịch, "
+                "em ko phải cộng tác viên dịch thuật thì xã có chứng thực cho ko?")
+    assert detect_facets(question) == []
+    answer = answer_question(question, index)
+    assert "(mã 2.001008)" in answer.answer and "tự dịch giấy tờ, văn bản của mình" in answer.answer
+    assert "☐" not in answer.answer
+    assert detect_facets("dịch giấy tờ xong thì cần giấy tờ gì để chứng thực") == ["documents"]
+
+
+def test_the_condition_asked_comes_with_the_rest_of_its_item_not_a_bare_heading(index):
+    answer = answer_question("nuoi ca long be tren song muon xin giay xac nhan nuoi trong thi long be phai dap ung dieu kien gi", index)
+    assert "(mã 1.014801)" in answer.answer
+    # "…: Khung lồng, phao, … sổng thoát ra môi trường; có thiết bị cảnh báo …" is one item
+    assert "thiết bị cảnh báo cho hoạt động giao thông thủy" in answer.answer
+    assert "điều kiện: 1.10. …" not in answer.answer       # a numbering label alone is no clause
