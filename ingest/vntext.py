@@ -67,6 +67,8 @@ ABBREVIATIONS: dict[str, str] = {
     "BNN": "bệnh nghề nghiệp",
     "BHTNLĐ": "bảo hiểm tai nạn lao động",
     "DSPHSK": "dưỡng sức phục hồi sức khỏe",
+    "TT PVHCC": "trung tâm phục vụ hành chính công",
+    "TTPVHCC": "trung tâm phục vụ hành chính công",
     "PAR INDEX": "chỉ số cải cách hành chính",
     "SIPAS": "chỉ số hài lòng",
 }

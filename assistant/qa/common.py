@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 from assistant.qa.context import Context, ScoredSentence, ScoredTask
 from assistant.qa.evidence import (COUNT, PERCENT, REFERENCE_RE, TIME_EXPRESSION, TermWeights, accent_mismatch,
-                                   coverage, coverage_parts, quote, split_sentences, term_set, word_runs)
+                                   coverage, coverage_parts, is_heading_line, quote, split_sentences, term_set,
+                                   word_runs)
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
 from assistant.lexicon import default_lexicon
@@ -176,6 +177,18 @@ def rank_tasks(ctx: Context, ids: list[int] | None = None) -> list[ScoredTask]:
     return out
 
 
+def _inner_headings(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of the heading lines inside a passage: short sections merged into one
+    chunk ("5. Đề nghị Ủy ban MTTQ …" under "IV. TỔ CHỨC THỰC HIỆN") keep their headings there,
+    and the sentences under one belong to it."""
+    out, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip() and is_heading_line(line):
+            out.append((offset, line.strip(" *")))
+        offset += len(line) + 1
+    return out
+
+
 def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
                      prefer_metadata: bool = False, needles: Sequence[str] = (),
                      prefer_reference: bool = False
@@ -186,29 +199,35 @@ def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
     topic = q.topic_terms or content_terms(q.question)
     if not topic:
         return [], None
-    pool: list[tuple[str, object, int, frozenset[str]]] = []
+    pool: list[tuple[str, object, int, frozenset[str], frozenset[str]]] = []
     for rank, r in enumerate(ranked, start=1):
         headings = {" ".join(tokens(h)) for h in getattr(r.chunk, "section_path", ()) or ()}
+        section_terms = term_set(r.chunk.section)
+        inner = _inner_headings(r.chunk.text)
+        at = 0
         for sentence in split_sentences(r.chunk.text) or [r.chunk.text]:
             key = " ".join(tokens(sentence))
             if any(key and key in h for h in headings):
                 continue          # a heading line repeated inside the chunk is not an answer
-            pool.append((sentence, r.chunk, rank, term_set(sentence)))
+            found = r.chunk.text.find(sentence[:40], at)
+            at = found if found >= 0 else at
+            above = next((h for start, h in reversed(inner) if start < at), "") if inner else ""
+            pool.append((sentence, r.chunk, rank, term_set(sentence),
+                         section_terms | term_set(above) if above else section_terms))
     if not pool:
         return [], None
-    weights = TermWeights(terms for *_, terms in pool)
+    weights = TermWeights(terms for _, _, _, terms, _ in pool)
     wants_time = q.intent in (Intent.DEADLINE, Intent.DUE_BY_DATE)
     wants_rate = bool(re.search(r"\b(phan tram|ty le|ti le)\b|%", q.folded + " " + q.question))
     asked_runs = word_runs(q.question)
     out = []
-    for sentence, chunk, rank, terms in pool:
+    for sentence, chunk, rank, terms, section_terms in pool:
         if need_number and not (PERCENT if wants_rate else COUNT).search(sentence):
             continue
         if needles:
             key = f" {' '.join(tokens(sentence))} "
             if not any(n in key for n in needles):
                 continue
-        section_terms = term_set(chunk.section)
         cov = max(coverage(topic, terms, weights), p.section_factor * coverage(topic, terms | section_terms, weights))
         score = cov + p.sentence_rank_bonus / (1 + (rank - 1) / p.sentence_rank_decay) + \
             p.heading_bonus * coverage(topic, section_terms, weights)

@@ -139,7 +139,17 @@ def resolve_history(q: Query, history: Sequence[Turn], understand: Callable[[str
     return Resolved(query=effective, context=resolution.context() if resolution.follow_up else {})
 
 
+def _repeats_subject(q: Query, previous: Query) -> bool:
+    """"chấm theo quyết định nào?" after "ai chủ trì việc chấm điểm Chính quyền thân thiện?": a
+    subject said in part of the previous turn's words is that subject, not a new one."""
+    own = {t for t in q.topic_terms if "_" not in t}
+    return bool(own) and own <= set(previous.topic_terms) and len(own) < len(
+        {t for t in previous.topic_terms if "_" not in t})
+
+
 def _step(q: Query, previous: Query, cross_commune) -> tuple[Query, Resolution]:
+    if not q.anaphoric and _repeats_subject(q, previous):
+        q = replace(q, anaphoric=True)
     resolution = resolve(facts_of(q, cross_commune(q)), facts_of(previous, cross_commune(previous)))
     if not resolution.follow_up:
         return q, resolution

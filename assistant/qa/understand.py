@@ -132,6 +132,9 @@ LEGAL_DOCUMENT_KINDS = ("quyet dinh", "nghi quyet", "chi thi", "nghi dinh", "tho
 _DOCUMENT_NUMBER = re.compile(r"\b(?:" + "|".join(("ke hoach", "van ban", "cong van") + LEGAL_DOCUMENT_KINDS) + r")\b"
                               r"(?: [a-z0-9_]+){0,9} so may\b|\bso (?:hieu|ky hieu|van ban|ke hoach|quyet dinh)\b"
                               r"|\bkem theo quyet dinh\b")
+# "chấm theo quyết định số mấy của tỉnh": a document an authority above the commune issued is
+# one the plan implements; the plan's own number is the commune's.
+_HIGHER_ISSUER = re.compile(r"\bso may (?:cua |do )(?:ubnd |uy ban nhan dan )?(?:tinh|huyen|chinh phu|thu tuong|bo|trung uong|cap tren)\b")
 # The plan's legal bases, and the details a question may ask of them rather than of the plan.
 BASIS_KINDS = ("implements", "basis")
 _BASIS_DETAILS = ("number", "district", "province", "issue_date")
@@ -210,6 +213,8 @@ GENERIC_PHRASES = (
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
     "tinh toi",
+    # "thôi, hỏi chuyện khác: …": the turn changes the subject, it names none
+    "chuyen khac", "cau khac", "viec khac",
     # "gọi tổng đài số mấy": which number, not a subject word
     "so may",
     # who the speaker means by "they" ("người ta muốn bao nhiêu phần trăm …")
@@ -1075,6 +1080,9 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
     due_score = scores.get("due_by_date", 0)
     field_scores = {k: scores[k] for k in FIELD_INTENTS if k in scores}
     target_score = scores.get("target", 0)
+    if query.compare == "compare" and _contains(folded, "muc do") and any(
+            _contains(folded, w) for w in ("chenh", "hon kem", "cach nhau")):
+        target_score = max(target_score, 2)   # "mức độ hài lòng … chênh nhau thế nào": two figures
     if query.compare in ("max", "min") and _contains(folded, "ben nao") and field_scores.get("lead"):
         # "Năm Dẫn và Di Linh bên nào đạt mức cao hơn": which commune stands out, not who leads
         field_scores["lead"] -= dict(_CUES["lead"])["ben nao"]
@@ -1138,6 +1146,8 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
         if "number" in kinds and not _DOCUMENT_NUMBER.search(cued):
             kinds.remove("number")     # "gọi tổng đài số mấy": a number, not the plan's
+        if "number" in kinds and _HIGHER_ISSUER.search(cued):
+            kinds[kinds.index("number")] = "implements"    # the number of the province's decision, not the plan's
         based = [k for k in kinds if k in BASIS_KINDS]
         if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
             kinds = based + [k for k in kinds if k not in based and k not in _BASIS_DETAILS]

@@ -515,3 +515,40 @@ def test_two_asks_in_one_question_get_both_answers_each_cited(assistant):
     answer = assistant.ask("Lộc Hòa số hóa hồ sơ TTHC đạt bao nhiêu, còn tái sử dụng dữ liệu số hóa thì bao nhiêu?")
     assert not answer.abstained and "70%" in answer.answer and "30%" in answer.answer
     assert len(answer.citations) >= 2
+
+
+def test_a_subject_said_in_part_again_is_the_previous_one_and_its_decision_is_the_provinces(assistant):
+    history = [{"question": "Ở Lộc Hòa ai chủ trì việc chấm điểm Chính quyền thân thiện?", "answer": ""}]
+    answer = assistant.ask("cham theo quyet dinh so may cua tinh?", history=history)
+    assert "1493/QĐ-UBND" in answer.answer and "09/QĐ-UBND" not in answer.answer
+
+
+def test_changing_the_subject_names_no_topic(assistant):
+    answer = assistant.ask("Thôi hỏi chuyện khác: kế hoạch CCHC của xã Năm Dẫn thực hiện theo quyết định nào của tỉnh?")
+    assert not answer.abstained and "1735/QĐ-UBND" in answer.answer
+
+
+def test_a_sentence_under_a_heading_merged_into_a_passage_belongs_to_that_heading(assistant):
+    # "5. Đề nghị Ủy ban MTTQ …" and "6. Trung tâm Dịch vụ công" are one chunk of "IV. TỔ CHỨC THỰC HIỆN"
+    answer = assistant.ask("Mat tran To quoc xa Nam Dan duoc de nghi tham gia CCHC kieu gi?")
+    assert not answer.abstained and "giám sát việc thực hiện cải cách hành chính" in answer.answer
+
+
+def test_everyday_words_for_the_lead_an_abbreviated_centre_online_fees_and_the_money(assistant):
+    lead = assistant.ask("vu it nhat 3 buoi doi thoai giua lanh dao tinh voi dan o Nam Dan do ai cam dau?")
+    assert "Văn phòng HĐND và UBND" in lead.answer
+    centre = assistant.ask("TT PVHCC xã Di Linh chủ trì những đầu việc nào vậy?")
+    assert "Trung tâm Phục vụ hành chính công chủ trì 4 nhiệm vụ" in centre.answer
+    fees = assistant.ask("Đại Phước muốn tỉ lệ trả phí, lệ phí online khi làm thủ tục đạt bao nhiêu?")
+    assert "80%" in fees.answer
+    money = assistant.ask("tien de trien khai ke hoach CCHC nam 2026 cua Dai Phuoc lay o dau ra?")
+    assert "dự toán" in money.answer and "ngân sách hàng năm được cấp có thẩm quyền giao" in money.answer
+
+
+def test_how_far_apart_two_communes_levels_are_compares_their_figures(assistant):
+    answer = assistant.ask("Mức độ hài lòng của dân mà Di Linh với Lộc Hòa nhắm tới chênh nhau thế nào?")
+    assert "95%" in answer.answer and "94%" in answer.answer
+    basis = assistant.ask("Kế hoạch CCHC của Đại Phước nói lấy kết quả cải cách làm căn cứ cho việc gì đối với cán bộ?")
+    assert "quy hoạch, bổ nhiệm cán bộ" in basis.answer
+    own = assistant.ask("Kế hoạch CCHC 2025 của Lộc Hòa làm căn cứ theo văn bản nào của huyện?")
+    assert "128/QĐ-UBND" in own.answer
