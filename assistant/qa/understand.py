@@ -1146,7 +1146,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
         kinds = [kind for kind, phrases in _FACT_KINDS if any(_contains(cued, p) for p in phrases)]
         if "number" in kinds and not _DOCUMENT_NUMBER.search(cued):
             kinds.remove("number")     # "gọi tổng đài số mấy": a number, not the plan's
-        if "number" in kinds and _HIGHER_ISSUER.search(cued):
+        if "number" in kinds and _HIGHER_ISSUER.search(cued) and not any(k in BASIS_KINDS for k in kinds):
             kinds[kinds.index("number")] = "implements"    # the number of the province's decision, not the plan's
         based = [k for k in kinds if k in BASIS_KINDS]
         if based:    # "căn cứ vào quyết định số mấy của huyện nào": the number and issuer are the basis's
