@@ -539,6 +539,9 @@ def _place_submitted(procedure: Procedure, question: str) -> str:
 # keep, which records state among the conditions ("Trong thời hạn 07 ngày kể từ …"), not the
 # office's processing time.
 _DUTY_ASKED = re.compile(r"(?<![0-9a-z])(?:phai|cham nhat|han chot|toi da)(?![0-9a-z])")
+# "trễ vài ngày có sao không", "quá hạn trình báo chưa": the citizen is past the limit
+_DUTY_KEPT = 60     # what the limit keeps beside an exception quoted whole ("Trong thời hạn 48 giờ kể từ …")
+_LATE_ASKED = re.compile(r"(?<![0-9a-z])(?:tre|muon|qua han|tre han|cham tre|de lau|qua thoi han|co sao)(?![0-9a-z])")
 # A clause stating a time limit: "Trong thời hạn 07 ngày kể từ …", "trước 08 giờ ngày hôm sau",
 # "chậm nhất 30 ngày".
 _DUTY_SENTENCE = re.compile(r"[^.;\n]*(?:\bthời hạn\b|\bchậm nhất\b|\btrong vòng \d|\btrước \d+ giờ)[^.;\n]*",
@@ -828,7 +831,14 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
         return f"Hồ sơ ghi ({label}): {_around_asked(clause, question, procedure, budget)}", label, clause, False
     if facet == "duty":
         label, sentence = found["duty"]
-        kept = _keeping(sentence, _DUTY_LIMIT.search(" ".join(sentence.split())), budget)
+        limit, _, exception = sentence.partition("; ")
+        if exception and _LATE_ASKED.search(" ".join(tokens(question))) and budget > 2 * _DUTY_KEPT:
+            # "trễ vài ngày có sao không": the exception to the limit answers; it is quoted first-hand
+            exception = _short(exception, budget - _DUTY_KEPT - 2)
+            kept = _keeping(limit, _DUTY_LIMIT.search(" ".join(limit.split())), budget - len(exception) - 2)
+            kept = f"{kept}; {exception}"
+        else:
+            kept = _keeping(sentence, _DUTY_LIMIT.search(" ".join(sentence.split())), budget)
         return f"Thời hạn người dân phải làm ({label}): {kept}", label, sentence, False
     if facet == "result":
         if not procedure.result_text:

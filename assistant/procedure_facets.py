@@ -16,7 +16,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                   "chuan bi gi", "chuan bi nhung", "can chuan bi", "phai chuan bi", "thanh phan ho so", "nop gi", "giay gi", "can mang", "can nop",
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
                   "ho so gi", "can ho so", "don gi", "lam don", "giay gi", "to khai", "mau don",
-                  "dien mau", "mau nao", "giay to nao", "giay nao", "can giay to", "giay to can",
+                  "dien mau", "mau nao", "giay to nao", "giay nao", "can giay to", "giay to can", "ho so co can",
                   "nhung giay to", "giay to gi", "giay chung minh", "chung minh gi"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
@@ -35,14 +35,14 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                    "truoc bao lau", "phai lam trong", "co bat buoc", "bat buoc phai", "truong hop nao"),
     "result": ("nhan duoc gi", "nhan duoc nhung gi", "duoc nhan nhung gi", "nhan nhung gi", "nhan duoc giay", "duoc cap", "ket qua", "duoc cap gi", "nhan lai gi", "duoc gi", "cap cho gi",
                "duoc nhan", "nhan giay gi", "nhan duoc giay gi", "duoc giay gi", "lay giay gi", "lay duoc gi",
-               "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve"),
+               "lay duoc giay gi", "cap giay gi", "tra giay gi", "nhan ve", "nhan duoc cai gi", "duoc cai gi"),
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao", "ai quyet dinh", "cap nao quyet dinh",
                "ai phe duyet", "ai duyet", "ai ky", "cap nao giai quyet", "cap nao", "ai la nguoi ky",
                "ky quyet dinh"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
               "thong tu", "theo luat", "van ban phap luat"),
-    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc"),
+    "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc", "danh cho ai"),
 }
 _FEE_ASKED = re.compile(r"(?<![0-9a-z])(?:le phi|phi|bao nhieu tien|mat tien|ton tien|chi phi|mien phi|mien tien)(?![0-9a-z])")
 _EACH_CUE_RES = tuple((facet, re.compile(r"(?<![0-9a-z])" + re.escape(cue) + r"(?![0-9a-z])"))
@@ -56,9 +56,11 @@ _RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho 
                            r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
 # "hồ sơ xin phép gồm gì": the documents asked with the file's purpose between its two halves.
 # "em tự nộp hồ sơ hay công ty phải làm", "ai là người nộp hồ sơ": who files; the steps say it.
-_FILER_ASKED = re.compile(r"(?<![0-9a-z])(?:tu (?:nop|lam)(?: [a-z]+){0,3}? hay"
+_FILER_ASKED = re.compile(r"(?<![0-9a-z])(?:tu (?:nop|lam|khai)(?: [a-z]+){0,3}? hay"
                           r"|ai (?:la nguoi |se |phai )?(?:nop|lam) ho so)(?![0-9a-z])")
-_DOCUMENTS_ASKED = re.compile(r"(?<![0-9a-z])ho so(?: [a-z]+){1,4} gom(?: nhung| co)? gi(?![0-9a-z])")
+_DOCUMENTS_ASKED = re.compile(r"(?<![0-9a-z])(?:ho so(?: [a-z]+){1,4} gom(?: nhung| co)? gi"
+                               # "có phải nộp bản đồ gì không": a paper asked by name (not a fee)
+                               r"|co phai nop(?: them)?(?! (?:le phi|phi|tien|thue))(?: [a-z]+){1,4}? (?:gi|nao) khong)(?![0-9a-z])")
 _BARE_DOCUMENTS = frozenset({"giay to", "lam don"})    # "làm đơn báo mất … có mất phí không": the situation
 # Words where "tiền" is not money ("phương tiện", "ưu tiên"): masked before the fee cue is read.
 # Nor is money the citizen receives ("hưởng tiền dưỡng sức", "tiền tuất", "nhận tiền hỗ trợ"):

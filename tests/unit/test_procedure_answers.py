@@ -1200,3 +1200,17 @@ def test_the_condition_asked_comes_with_the_rest_of_its_item_not_a_bare_heading(
     # "…: Khung lồng, phao, … sổng thoát ra môi trường; có thiết bị cảnh báo …" is one item
     assert "thiết bị cảnh báo cho hoạt động giao thông thủy" in answer.answer
     assert "điều kiện: 1.10. …" not in answer.answer       # a numbering label alone is no clause
+
+
+def test_late_to_report_a_loss_the_exception_to_the_limit_is_quoted(index):
+    answer = answer_question("Mình là doanh nhân, vừa phát hiên mất thẻ ABTC sau chuyến công tác. Phải trình báo "
+                             "trong bao lâu mới đúng quy định, trễ vài ngày có sao ko?", index)
+    assert "(mã 1.011728)" in answer.answer and "48 giờ" in answer.answer and "bất khả kháng" in answer.answer
+
+
+def test_a_paper_asked_by_name_what_one_receives_and_whom_it_is_for_are_read_as_asked():
+    assert detect_facets("ngoai to trinh voi du thao thi co phai nop ban do gi khong?") == ["documents"]
+    assert detect_facets("co phai nop le phi gi khong") == ["fee"]
+    assert detect_facets("Hồ sơ có cần sơ hoạ vị trí khu vực hoạt đông ko ạ?") == ["documents"]
+    assert detect_facets("xong thi minh nhan duoc cai gi?") == ["result"]
+    assert detect_facets("thu tuc nay danh cho ai?") == ["applicants"]
