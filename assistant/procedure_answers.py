@@ -32,7 +32,7 @@ from assistant.qa.policy import DEFAULT_POLICY
 from assistant.schemas import Answer, Citation
 from ingest.periods import find_date_range
 from ingest.procedure_models import Procedure, RequiredDocument, SubmissionWay
-from ingest.vntext import fold, tokens
+from ingest.vntext import GOES_ON_IN_LOWER_CASE, fold, tokens
 
 INTENT = "procedure"
 MAX_ANSWER_CHARS = DEFAULT_POLICY.procedure_answer_chars
@@ -539,8 +539,8 @@ def _place_submitted(procedure: Procedure, question: str) -> str:
 # keep, which records state among the conditions ("Trong thời hạn 07 ngày kể từ …"), not the
 # office's processing time.
 _DUTY_ASKED = re.compile(r"(?<![0-9a-z])(?:phai|cham nhat|han chot|toi da)(?![0-9a-z])")
+_DUTY_KEPT = 60     # what the limit keeps beside the exception quoted ("Trong thời hạn 48 giờ kể từ …")
 # "trễ vài ngày có sao không", "quá hạn trình báo chưa": the citizen is past the limit
-_DUTY_KEPT = 60     # what the limit keeps beside an exception quoted whole ("Trong thời hạn 48 giờ kể từ …")
 _LATE_ASKED = re.compile(r"(?<![0-9a-z])(?:tre|muon|qua han|tre han|cham tre|de lau|qua thoi han|co sao)(?![0-9a-z])")
 # A clause stating a time limit: "Trong thời hạn 07 ngày kể từ …", "trước 08 giờ ngày hôm sau",
 # "chậm nhất 30 ngày".
@@ -578,7 +578,7 @@ _CLAUSE_END = re.compile(r"(?<=[.;:])\s+|\n+")
 _NUMBERING = re.compile(r"[-+•]?\s*(?:[0-9]{1,2}(?:\.[0-9]{1,2})*\.?|[a-zđ][).])")    # "1.10.", "2.", "a)"
 # "… không gây độc hại cho thủy sản nuôi; có thiết bị cảnh báo …": the clause after a "; " that
 # goes on in lower case is the rest of the same item (no list label: "b) …" is the next one).
-_GOES_ON = re.compile(r"[a-zđàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹ](?![).] )")
+_GOES_ON = re.compile(GOES_ON_IN_LOWER_CASE)
 
 
 # "bên kia không đến thì sao": the records say "vắng mặt" of whoever does not come

@@ -125,13 +125,12 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     facets = list(dict.fromkeys(facet for _, _, facet in sorted(kept)))
     # "chứng thực chữ ký trên giấy tờ … bao lâu lấy được": a bare "giấy tờ" names the object,
     # not an ask for the documents, unless it is the question's last ask.
-    if "documents" in facets and len(facets) > 1 and facets[-1] != "documents" and all(
-            folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents"):
+    bare_papers = all(folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents")
+    if "documents" in facets and len(facets) > 1 and facets[-1] != "documents" and bare_papers:
         facets.remove("documents")
     # "dịch giùm giấy tờ rồi ra xã chứng thực được không": a bare "giấy tờ" in a question asking
     # whether one may is the object; the conditions answer it (`answer_procedure`).
-    if facets == ["documents"] and ELIGIBILITY.search(folded) and all(
-            folded[a:b] in _BARE_DOCUMENTS for a, b, f in kept if f == "documents"):
+    if facets == ["documents"] and bare_papers and ELIGIBILITY.search(folded):
         facets = []
     # "tự trả tiền rồi, xin thanh toán lại cần giấy tờ gì": a bare "tiền" tells the situation;
     # the fee is asked only when it is the question's last ask or said as a fee.

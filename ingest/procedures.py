@@ -31,7 +31,7 @@ from ingest.procedure_models import (
     RequiredDocument,
     SubmissionWay,
 )
-from ingest.vntext import fold, nfc
+from ingest.vntext import GOES_ON_IN_LOWER_CASE, LOWER_LETTERS, fold, nfc
 
 PROCEDURE_EXTENSIONS = (".json", ".jsonl")
 MEDIA_TYPE = "application/vnd.cchc.procedure+json"
@@ -43,9 +43,6 @@ _TYPICAL_KEYS = ("linh_vuc", "cach_thuc_thuc_hien", "thanh_phan_ho_so", "trinh_t
 # ---------------------------------------------------------------------------------------
 # small helpers
 
-# Lower-case Vietnamese letters (a range like à-ỹ would also take Đ, Ư, Ơ and Ạ…).
-_LOWER = "a-zàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
-
 
 def _clean(value: Any) -> str:
     """NFC, no-break spaces to spaces, runs of spaces collapsed, stripped (newlines kept)."""
@@ -56,9 +53,9 @@ def _clean(value: Any) -> str:
     return re.sub(r" *\n *", "\n", text).strip()
 
 
-# A line the PDF the portal copied from wrapped: it starts with a lower-case word that is no
-# list label ("b) …"), after a line that ends without a sentence's or a label's stop.
-_WRAPPED_LINE = re.compile(rf"(?<=[^\n.;:!?])\n(?=[{_LOWER}](?![{_LOWER}]?[).] ))")
+# A line the PDF the portal copied from wrapped: it goes on in lower case, after a line that
+# ends without a sentence's or a label's stop.
+_WRAPPED_LINE = re.compile(rf"(?<=[^\n.;:!?])\n(?={GOES_ON_IN_LOWER_CASE})")
 _PAGE_NUMBER_LINE = re.compile(r"\n[0-9]{1,3}(?=\n[-+•*])")     # "…\n5\n- Phù hợp …": the page's number
 
 
@@ -285,7 +282,7 @@ def _split_form(cell: str) -> tuple[str, str]:
     name = cell[:boundary]
     if " " in form:
         # … or, when the name runs on without punctuation, at the first fused word join.
-        join = re.search(rf"(?<=[^\s])(?=[A-ZĐ][{_LOWER}])", form[1:])
+        join = re.search(rf"(?<=[^\s])(?=[A-ZĐ][{LOWER_LETTERS}])", form[1:])
         if join:
             name, form = name + form[:join.start() + 1], form[join.start() + 1:]
     return name.strip(), form.strip()
@@ -355,7 +352,7 @@ _LEGAL_HEADERS = ("Tên văn bản pháp lý", "Mã văn bản")
 _CODE_CORE = r"\d+(?:\.\d+)?/(?:\d{4}/)?[A-ZĐ](?:TTg|[A-ZĐ0-9-])*?"
 # Titles written in capitals start with a document type ("LUẬT …", "BAN HÀNH …").
 _CAPITAL_TITLE = r"(?:LUẬT|BỘ LUẬT|BAN HÀNH|NGHỊ ĐỊNH|NGHỊ QUYẾT|THÔNG TƯ|QUYẾT ĐỊNH|VĂN BẢN|CÔNG VĂN)\b"
-_CODE_END = rf"(?=[A-ZĐ][{_LOWER}]|\s+[A-ZĐ][{_LOWER}]|\s*$|{_CAPITAL_TITLE})(?!Tg)"
+_CODE_END = rf"(?=[A-ZĐ][{LOWER_LETTERS}]|\s+[A-ZĐ][{LOWER_LETTERS}]|\s*$|{_CAPITAL_TITLE})(?!Tg)"
 # A code cell fused to its title: no space before it, and the next title (capitalised) or
 # the end after it. Codes inside titles ("Nghị định số 123/2015/NĐ-CP ngày …") have a space
 # before them and lower-case words after.
@@ -363,7 +360,7 @@ _CODE_CELL_RE = re.compile(rf"(?:(?<=[^\s\d./])|(?<=[^\s\d]\.))({_CODE_CORE}){_C
 # A code cell written as a title ("…Bộ Tư phápThông tư số 03/2023/TT-BTP"): fused to the
 # previous cell, a capitalised word first.
 _SPACED_CODE_CELL_RE = re.compile(
-    rf"(?<=[^\s])([A-ZĐ][{_LOWER}]*(?:\s+[^\s\d]+){{0,3}}\s+{_CODE_CORE}){_CODE_END}")
+    rf"(?<=[^\s])([A-ZĐ][{LOWER_LETTERS}]*(?:\s+[^\s\d]+){{0,3}}\s+{_CODE_CORE}){_CODE_END}")
 # A code cell fused to a year that ends its title ("Luật … năm 201335/2013/QH13"), or on a
 # line of its own.
 _YEAR_FUSED_CODE_RE = re.compile(rf"(?:(?<=[\s/][12][09]\d\d)|(?<=\n))({_CODE_CORE}){_CODE_END}")
@@ -410,7 +407,7 @@ def parse_legal_bases(raw: str, flags: list[str]) -> list[LegalBasis]:
 # result: "<name>Mã: KQ.…" items, then "Từ khóa …Mô tả …", then the portal's navigation
 
 _NAVIGATION_RE = re.compile(r"Chọn cơ quan thực hiện|Tỉnh/ Thành phốBộ ngành|Nộp hồ sơ$")
-_RESULT_ITEM_RE = re.compile(rf"(.+?)Mã:\s*(KQ\.[A-Z0-9.]+?)(?=[A-ZĐ][{_LOWER}]|[-–(]|Từ khóa|$)", re.DOTALL)
+_RESULT_ITEM_RE = re.compile(rf"(.+?)Mã:\s*(KQ\.[A-Z0-9.]+?)(?=[A-ZĐ][{LOWER_LETTERS}]|[-–(]|Từ khóa|$)", re.DOTALL)
 
 
 def parse_result(raw: str, flags: list[str]) -> tuple[list[ProcedureResult], str]:

@@ -73,6 +73,12 @@ ABBREVIATIONS: dict[str, str] = {
     "SIPAS": "chỉ số hài lòng",
 }
 
+# Lower-case Vietnamese letters (a range like à-ỹ would also take Đ, Ư, Ơ and Ạ…).
+LOWER_LETTERS = "a-zàáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ"
+# Text that goes on in lower case and is no list label ("b) …", "đ. …"): the rest of a sentence
+# or item the source broke (a hard-wrapped line, a clause after "; ").
+GOES_ON_IN_LOWER_CASE = rf"[{LOWER_LETTERS}](?![{LOWER_LETTERS}]?[).] )"
+
 # "31/01/2026", "09/qd", "1.1" stay one token; "bien che/so luong" splits at the slash.
 _TOKEN_RE = re.compile(r"[0-9a-z]+(?:(?:(?<=[0-9])[./][0-9a-z]+)|(?:[./](?=[0-9])[0-9a-z]+))*")
 

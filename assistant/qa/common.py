@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from assistant.qa.context import Context, ScoredSentence, ScoredTask
 from assistant.qa.evidence import (COUNT, PERCENT, REFERENCE_RE, TIME_EXPRESSION, TermWeights, accent_mismatch,
-                                   coverage, coverage_parts, is_heading_line, quote, split_sentences, term_set,
+                                   coverage, coverage_parts, heading_lines, quote, split_sentences, term_set,
                                    word_runs)
 from assistant.qa.index import AnswerIndex
 from assistant.qa.intents import Intent
@@ -177,18 +177,6 @@ def rank_tasks(ctx: Context, ids: list[int] | None = None) -> list[ScoredTask]:
     return out
 
 
-def _inner_headings(text: str) -> list[tuple[int, str]]:
-    """(offset, line) of the heading lines inside a passage: short sections merged into one
-    chunk ("5. Đề nghị Ủy ban MTTQ …" under "IV. TỔ CHỨC THỰC HIỆN") keep their headings there,
-    and the sentences under one belong to it."""
-    out, offset = [], 0
-    for line in text.split("\n"):
-        if line.strip() and is_heading_line(line):
-            out.append((offset, line.strip(" *")))
-        offset += len(line) + 1
-    return out
-
-
 def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
                      prefer_metadata: bool = False, needles: Sequence[str] = (),
                      prefer_reference: bool = False
@@ -203,15 +191,17 @@ def score_sentences(ctx: Context, ranked: list, need_number: bool = False,
     for rank, r in enumerate(ranked, start=1):
         headings = {" ".join(tokens(h)) for h in getattr(r.chunk, "section_path", ()) or ()}
         section_terms = term_set(r.chunk.section)
-        inner = _inner_headings(r.chunk.text)
+        inner = heading_lines(r.chunk.text)
         at = 0
         for sentence in split_sentences(r.chunk.text) or [r.chunk.text]:
             key = " ".join(tokens(sentence))
             if any(key and key in h for h in headings):
                 continue          # a heading line repeated inside the chunk is not an answer
-            found = r.chunk.text.find(sentence[:40], at)
-            at = found if found >= 0 else at
-            above = next((h for start, h in reversed(inner) if start < at), "") if inner else ""
+            above = ""
+            if inner:             # where the sentence sits, read on from the one before it
+                found = r.chunk.text.find(sentence[:40], at)
+                at = found if found >= 0 else at
+                above = next((h for start, h in reversed(inner) if start < at), "")
             pool.append((sentence, r.chunk, rank, term_set(sentence),
                          section_terms | term_set(above) if above else section_terms))
     if not pool:

@@ -281,6 +281,18 @@ _GENERIC_HEADINGS = frozenset({
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 
 
+def heading_lines(text: str) -> list[tuple[int, str]]:
+    """(offset, line) of the heading lines inside a passage: short sections merged into one
+    chunk ("5. Đề nghị Ủy ban MTTQ …" under "IV. TỔ CHỨC THỰC HIỆN") keep their headings there,
+    and the sentences under one belong to it."""
+    out, offset = [], 0
+    for line in text.split("\n"):
+        if line.strip() and is_heading_line(line):
+            out.append((offset, line.strip(" *")))
+        offset += len(line) + 1
+    return out
+
+
 def heading_above(text: str, sentence: str) -> str:
     """The last numbered heading line of `text` above where `sentence` is quoted from ("2. Phòng
     Kinh tế" inside the chunk of "IV. TỔ CHỨC THỰC HIỆN"); '' when none or not found."""
