@@ -137,6 +137,7 @@ def expand_cased_abbreviations(text: str) -> str:
     """`text` with the capitals-only abbreviations written out (see CASED_ABBREVIATIONS)."""
     if not any(short in text for short in CASED_ABBREVIATIONS):
         return text
+    text = nfc(text)   # a combining mark is no word boundary ("A\u0301AI")
 
     def replace(m: re.Match) -> str:
         before = _WORD_RE.findall(text[:m.start()])

@@ -22,7 +22,7 @@ from ingest.loaders import split_lines
 from ingest.normalise import normalise_lines, normalise_text
 from ingest.structure import parse_structure
 from ingest.tables import parse_tables
-from ingest.vntext import fold, nfc, search_key, search_terms, tokens
+from ingest.vntext import expand_cased_abbreviations, fold, nfc, search_key, search_terms, tokens
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "data" / "plans"
@@ -155,11 +155,14 @@ vn_text = st.one_of(st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " .,/-_'\
 
 @FUZZ
 @given(vn_text)
+@example("AI").via("the cased abbreviation, written out only in capitals")
+@example(unicodedata.normalize("NFD", "ÁAI")).via("a combining mark before it is no word boundary")
 def test_fold_is_idempotent_and_keys_survive_folding(text):
     folded = fold(text)
     assert fold(folded) == folded
-    assert search_key(folded) == search_key(text)
-    assert tokens(folded) == tokens(text)
+    if expand_cased_abbreviations(text) == text:   # "AI" in capitals is read before folding, by design
+        assert search_key(folded) == search_key(text)
+        assert tokens(folded) == tokens(text)
     assert search_key(nfc(text)) == search_key(unicodedata.normalize("NFD", text))
     assert all(term == term.lower() for term in search_terms(text))
 
