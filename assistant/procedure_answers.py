@@ -848,7 +848,13 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "agency":
         if not procedure.agency:
             level = f" Cấp thực hiện: {procedure.level}." if procedure.level else ""
-            return f"hồ sơ không ghi cơ quan thực hiện (Không có thông tin).{level}", "Cơ quan thực hiện", "", True
+            lacking = f"hồ sơ không ghi cơ quan thực hiện (Không có thông tin).{level}"
+            # the steps may still say which office takes the file ("Nộp hồ sơ tại Cơ quan đăng ký …"):
+            # quoted beside the gap, which stays a gap (the office that takes a file may not decide it)
+            submitted = _submission_clause(procedure, question)
+            if submitted:
+                return f"{lacking}\n{_STEPS_SAY}: {submitted[0].upper()}{submitted[1:]}", _STEPS_LABEL, submitted, True
+            return lacking, "Cơ quan thực hiện", "", True
         text = f"Cơ quan thực hiện: {_short(procedure.agency, 200)}"
         competent = procedure.competent_agency
         if competent and fold(competent).lower() != fold(procedure.agency).lower():

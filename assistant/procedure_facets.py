@@ -17,13 +17,18 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
                   "can co gi", "phai co gi", "can nhung giay", "bo ho so", "nhung gi",
                   "ho so gi", "can ho so", "don gi", "lam don", "giay gi", "to khai", "mau don",
                   "dien mau", "mau nao", "giay to nao", "giay nao", "can giay to", "giay to can", "ho so co can",
-                  "nhung giay to", "giay to gi", "giay chung minh", "chung minh gi"),
+                  "nhung giay to", "giay to gi", "giay chung minh", "chung minh gi",
+                  # the form to fill in ("phải khai mẫu gì", "tờ khai mẫu số mấy")
+                  "mau gi", "khai mau", "mau to khai", "to khai nao", "mau so may", "mau so bao nhieu"),
     "time": ("mat may ngay", "mat bao lau", "may ngay", "bao lau", "thoi gian", "bao nhieu ngay", "khi nao co", "lau khong",
              "thoi han", "mat bao lau", "may hom", "bao gio co", "nhanh khong", "trong bao lau",
              "bao nhieu lau", "may tuan", "khi nao phai", "luc nao phai", "bao gio phai", "han chot",
              "han nop", "truoc ngay nao", "la ngay nao"),
     "fee": ("mat bao nhieu tien", "mat bao nhieu", "le phi", "phi", "mat tien", "bao nhieu tien", "ton tien", "chi phi", "mien phi",
-            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien", "mien tien"),
+            "tien", "ton bao nhieu", "mat phi", "het bao nhieu", "tra tien", "dong tien", "mien tien",
+            # "có phải đóng đồng nào không"; "lệ phí hồ sơ gì" asks the fee, not the papers
+            "dong dong nao", "mat dong nao", "ton dong nao", "tra dong nao",
+            "le phi ho so gi", "phi ho so gi", "le phi ho so nao", "phi ho so nao"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
               "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "hinh thuc nop", "cach nop",
@@ -39,7 +44,8 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "agency": ("co quan nao", "ai giai quyet", "noi nao", "ai cap", "tham quyen", "co quan gi",
                "ai xu ly", "ai lam", "co quan thuc hien", "don vi nao", "ai quyet dinh", "cap nao quyet dinh",
                "ai phe duyet", "ai duyet", "ai ky", "cap nao giai quyet", "cap nao", "ai la nguoi ky",
-               "ky quyet dinh"),
+               "ky quyet dinh", "ai la nguoi phe duyet", "ai la nguoi duyet", "ai la nguoi quyet dinh",
+               "ai la nguoi cap", "ai se phe duyet", "ai se duyet"),
     "legal": ("can cu", "phap ly", "luat nao", "nghi dinh", "van ban nao", "quy dinh nao",
               "thong tu", "theo luat", "van ban phap luat"),
     "applicants": ("ai duoc", "doi tuong", "ai co the", "ai phai", "nhung ai", "co so nao duoc", "danh cho ai"),
@@ -52,7 +58,7 @@ FACET_CUE_RES = {facet: re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) f
 
 
 # "xã trả cho mình những giấy gì", "được cấp lại văn bản nào": what the office hands back.
-_RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
+_RESULT_ASKED = re.compile(r"(?<![0-9a-z])(?:tra|cap|nhan|giao)(?: lai| ve| duoc)?(?: cho (?:minh|toi|em|chung toi|nguoi dan|dan))?"
                            r" (?:nhung |cac )?(?:giay|giay to|van ban|ket qua) (?:gi|nao)(?![0-9a-z])")
 # "hồ sơ xin phép gồm gì": the documents asked with the file's purpose between its two halves.
 # "em tự nộp hồ sơ hay công ty phải làm", "ai là người nộp hồ sơ": who files; the steps say it.
@@ -142,6 +148,12 @@ def detect_facets(question: str, name: str = "") -> list[str]:
     if "fee" in facets and ELIGIBILITY.search(folded) and \
             not any(_FEE_ASKED.fullmatch(folded[a:b]) for a, b, f in kept if f == "fee"):
         facets.remove("fee")
+    # "nhận con nuôi ở Mỹ theo luật bên đó … cần điều kiện gì": "theo luật" tells the story
+    # when only it asks the legal basis and a later ask follows
+    legal = [(a, b) for a, b, f in kept if f == "legal"]
+    if legal and all(folded[a:b] == "theo luat" for a, b in legal) and \
+            any(f != "legal" and start > max(a for a, _ in legal) for start, _, f in kept):
+        facets.remove("legal")
     if _PAY_HOW.search(folded):
         return ["steps"]
     # "nộp online được không" is about where, not the fee/time words it may also carry.

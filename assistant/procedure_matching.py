@@ -199,10 +199,19 @@ def _head(name: str) -> str:
     pieces = _HEAD_END.split(name)
     seps = _HEAD_END.findall(name)
     i = 0
-    while i < len(seps) and seps[i] == "," and len(_content(pieces[i])) <= _ACTION_WORDS \
+    while i < len(seps) and seps[i] == "," and _listed_action(pieces[i], pieces[i - 1] if i else "") \
             and i + 1 < len(pieces) and pieces[i + 1].strip():
         i += 1
     return pieces[i]
+
+
+def _listed_action(piece: str, before: str) -> bool:
+    """Is this comma-separated piece one of the actions a name lists before its object: one or
+    two words ("Cấp", "Đăng ký"), or the action before it and one more ("Đăng ký, đăng ký lại,
+    điều chỉnh đóng BHXH tự nguyện")?"""
+    words, earlier = _content(piece), _content(before)
+    return len(words) <= _ACTION_WORDS or (
+        bool(earlier) and len(words) == len(earlier) + 1 and words[:len(earlier)] == earlier)
 
 
 # "cơ quan nào giải quyết", "bao lâu giải quyết xong": how citizens say an office handles a
@@ -440,7 +449,8 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     content_weight = sum(weights[t] for t in content)
     said_as_result = _results_said(q_tokens)
     asked_actions = [a for a in dict.fromkeys(words + sorted(word_pairs(words)))
-                     if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result]
+                     if a in index.actions and a not in _PROCESSING_VERBS and a not in said_as_result
+                     and not _ends_compound(a, words, index)]
     cases = _cases_said(q_tokens, index)
     papers = _papers_before(q_tokens, entries)
     said_content = _content(" ".join(q_tokens))
@@ -605,16 +615,32 @@ def _cases_said(q_tokens: Sequence[str], index: ProcedureIndex) -> frozenset[tup
     return frozenset(found)
 
 
+def _ends_compound(action: str, words: Sequence[str], index: ProcedureIndex) -> bool:
+    """Is a one-word action said only as the end of a compound the names use ("cấp" of "trợ
+    cấp", "cung cấp")? Then it is that compound, not the action "cấp …"."""
+    if "_" in action:
+        return False
+    ends = [i > 0 and f"{words[i - 1]}_{action}" in index.idf for i, w in enumerate(words) if w == action]
+    return bool(ends) and all(ends)
+
+
 def _narrowed(q_tokens: Sequence[str], entries: Sequence, index: ProcedureIndex) -> bool:
-    """Does a word no record uses follow one of `entries`' phrases in the question?"""
+    """Does a word no record uses follow one of `entries`' phrases in the question, and no
+    everyday name of them stand on its own? "mở quán karaoke" narrows "mở quán"; "mở tiệm cafe,
+    lên xã đăng kí hộ kinh doanh" says "đăng ký hộ kinh doanh" besides."""
     toks = tuple(q_tokens)
+    narrowed = False
     for entry in entries:
         n = len(entry.phrase_tokens)
-        for i in range(len(toks) - n):
-            if toks[i:i + n] == tuple(entry.phrase_tokens) and toks[i + n] not in index.record_words \
-                    and toks[i + n] not in QUESTION_STOPWORDS:
-                return True
-    return False
+        for i in range(len(toks) - n + 1):
+            if toks[i:i + n] != tuple(entry.phrase_tokens):
+                continue
+            after = toks[i + n] if i + n < len(toks) else ""
+            if after and after not in index.record_words and after not in QUESTION_STOPWORDS:
+                narrowed = True
+            else:
+                return False
+    return narrowed
 
 
 def _names_other(words: Sequence[str], explained: set[str] | frozenset[str], index: ProcedureIndex) -> bool:

@@ -1214,3 +1214,52 @@ def test_a_paper_asked_by_name_what_one_receives_and_whom_it_is_for_are_read_as_
     assert detect_facets("Hồ sơ có cần sơ hoạ vị trí khu vực hoạt đông ko ạ?") == ["documents"]
     assert detect_facets("xong thi minh nhan duoc cai gi?") == ["result"]
     assert detect_facets("thu tuc nay danh cho ai?") == ["applicants"]
+
+
+def test_an_everyday_name_narrowed_once_but_said_plainly_too_still_names_the_procedure(index):
+    # "mở tiệm" is narrowed by "nail" (no record says it), "đăng ký hộ kinh doanh" is not
+    ranked = rank_procedures("minh mo tiem nail, ra xa dang ky ho kinh doanh thi mat bao lau", index)
+    assert ranked[0].procedure.code == "1.001612" and not ranked[0].narrowed
+    assert is_confident(ranked[0], runner_up=runner_up(ranked))
+
+
+def test_the_cap_of_tro_cap_or_cung_cap_is_no_other_action(index):
+    # "trợ cấp" / "cung cấp" end in "cấp", the action of "Cấp …" names: not an action asked
+    ranked = rank_procedures("xin phieu cung cap thong tin cong dan trong co so du lieu quoc gia ve dan cu", index)
+    assert ranked[0].procedure.code == "1.010101" and not ranked[0].action_conflict
+    ranked = rank_procedures("nguoi tham gia bao ve an ninh trat tu o co so chua tham gia bao hiem xa hoi "
+                             "bi tai nan thi xin tro cap the nao", index)
+    assert ranked[0].procedure.code == "1.012538" and not ranked[0].action_conflict
+
+
+def test_how_citizens_ask_whether_it_costs_anything_and_who_approves():
+    assert detect_facets("mat ho chieu len cong an trinh bao thi co phai dong dong nao khong") == ["fee"]
+    # the fee "of the file" is the fee, not a request for the file's papers
+    assert detect_facets("nop don xin vao to bao ve an ninh co phai dong le phi ho so gi khong") == ["fee"]
+    assert detect_facets("phuong an quan ly rung cua ho gia dinh thi ai la nguoi phe duyet") == ["agency"]
+    # "dòng nào", "động nào" are no money
+    assert detect_facets("mua dong nao tot") == []
+
+
+def test_an_office_the_record_leaves_blank_is_said_blank_with_the_step_naming_where_the_file_goes(index):
+    record = next(p for p in index.procedures if p.code == "1.014371")
+    assert not record.agency
+    answer = answer_procedure(record, "co quan nao cap giay chung nhan dang ky quy ho tro hop tac xa")
+    assert answer.abstained and "không ghi cơ quan thực hiện" in answer.answer
+    assert "Trình tự thực hiện ghi: Nộp hồ sơ tại Cơ quan đăng ký kinh doanh cấp xã" in answer.answer
+
+
+def test_a_name_listing_its_actions_has_the_last_as_its_head(index):
+    # "Đăng ký, đăng ký lại, điều chỉnh đóng BHXH tự nguyện; …": "đăng ký lại" is one of the
+    # actions listed, not the head
+    ranked = rank_procedures("lam nghe tu do muon dong bhxh tu nguyen thi nop ho so o dau", index)
+    assert ranked[0].procedure.code == "1.002179" and ranked[0].coverage > 0.5
+
+
+def test_the_form_asked_what_one_receives_back_and_the_law_of_the_story_are_read_as_asked():
+    assert detect_facets("lam tai khoan dinh danh cho to chuc thi phai khai mau gi") == ["documents"]
+    # "nhận về những giấy tờ gì" asks what comes back, not the papers to file
+    assert detect_facets("lam ho so huong luong huu xong thi nhan ve nhung giay to gi") == ["result"]
+    # "theo luật bên đó" tells the story; the conditions are asked
+    assert detect_facets("da nhan con nuoi o my theo luat ben do, ve viet nam ghi vao so can dieu kien gi") == ["conditions"]
+    assert "legal" in detect_facets("ket hon voi nguoi nuoc ngoai theo luat nao")

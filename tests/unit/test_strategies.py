@@ -155,3 +155,19 @@ def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_
     assert route is not None and route.confident and route.ranked[0].procedure.code == "1.014155"
     # "nhiệm vụ" as the plans use it stays with the plans
     assert choose_procedure(understand("ai chủ trì nhiệm vụ rà soát thủ tục hành chính", [], []), index) is None
+
+
+def test_which_commune_after_an_office_is_where_to_file_not_a_comparison_of_communes():
+    from assistant.procedure_matching import ProcedureIndex
+    from assistant.qa.strategies.procedure import choose_procedure
+    from assistant.qa.understand import understand
+    from ingest.procedures import parse_procedure_file
+    from tests.conftest import REPO
+
+    files = sorted((REPO / "data" / "procedures").glob("*.json"))
+    index = ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+    filing = understand("dang ky thuong tru cho con thi nop ho so o cong an xa nao", [], [])
+    route = choose_procedure(filing, index)
+    assert route is not None and route.confident and route.ranked[0].procedure.code == "1.004222"
+    # "xã nào" on its own still compares the communes' plans
+    assert choose_procedure(understand("xa nao dat ty le ho so truc tuyen cao nhat", [], []), index) is None

@@ -47,9 +47,13 @@ from ingest.vntext import tokens
 
 # Folded words that only a question about the plans uses.
 _PLAN_CUES = ("ke hoach", "chi tieu", "ty le", "muc tieu", "chu tri", "phoi hop", "nhiem vu",
-              "cai cach hanh chinh", "cchc", "xa nao", "phuong nao", "dat ra", "de ra", "giao cho",
+              "cai cach hanh chinh", "cchc", "dat ra", "de ra", "giao cho",
               "don vi nao thuc hien", "kpi", "bao nhieu phan tram", "quyet dinh so", "ban hanh")
-_PLAN_RE = re.compile(r"(?<![0-9a-z])(?:" + "|".join(re.escape(c) for c in _PLAN_CUES) + r")(?![0-9a-z])")
+# "xã nào" compares communes ("xã nào đạt tỷ lệ cao nhất"), unless an office or a filing says
+# where to go ("nộp ở công an xã nào").
+_WHICH_COMMUNE = r"(?<!cong an )(?<!ubnd )(?<!uy ban )(?<!nop o )(?<!nop tai )(?:xa|phuong) nao"
+_PLAN_RE = re.compile(r"(?<![0-9a-z])(?:" + "|".join([re.escape(c) for c in _PLAN_CUES] + [_WHICH_COMMUNE])
+                      + r")(?![0-9a-z])")
 # "làm hộ chiếu ở xã được không": whether the commune handles something is a catalogue question
 # even when no facet is asked (only for routing; the answer reads the facets itself).
 _AT_THE_COMMUNE = re.compile(r"(?<![0-9a-z])(?:o|tai) (?:xa|ubnd xa|uy ban nhan dan xa) (?:co )?(?:lam )?duoc (?:khong|ko)(?![0-9a-z])")
