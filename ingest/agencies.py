@@ -205,6 +205,9 @@ def agency_key(name: str) -> str:
     text = _PAREN_RE.sub(" ", nfc(name or ""))
     text = re.sub(r"^\s*(đề nghị|giao)\s+", "", text, flags=re.IGNORECASE)
     words = expand_agency_words(" ".join(tokens(text))).split()
+    # "Công chức Tài chính - Kế toán" is the post the table calls "Tài chính - Kế toán xã"
+    if words[:2] == ["cong", "chuc"] and len(words) > 3:
+        words = words[2:]
     while words and words[-1] in {"xa"}:
         words.pop()
         if words and words[-1] == "cap":

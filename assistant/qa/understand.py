@@ -22,6 +22,10 @@ from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens, vietnamese_syllable
 
 # -- cue phrases (folded) -------------------------------------------------------------------
+# Who does what tasks open with ("ai đi kiểm tra thái độ làm việc …"): a lead cue whose verb
+# stays the topic (`_REMOVABLE_CUES`).
+_WHO_DOES_TASK = ("ai kiem tra", "ai di kiem tra", "ai ra soat", "ai tuyen truyen", "ai cap nhat", "ai danh gia",
+                  "ai khao sat", "ai niem yet", "ai cong khai", "ai so hoa", "ai cham diem")
 # Weight 2 = unambiguous cue, 1 = weak cue that only decides when nothing stronger is present.
 _CUES: dict[str, list[tuple[str, int]]] = {
     "lead": [
@@ -36,6 +40,7 @@ _CUES: dict[str, list[tuple[str, int]]] = {
         ("ai thuc hien", 2), ("ai lam", 2), ("giao cho ai", 3), ("giao cho don vi nao", 3),
         ("chu tri thuc hien", 1), ("chu tri", 1), ("dau moi", 2), ("ai dam nhiem", 3),
         ("cu ai", 3), ("giao ai", 3), ("ai dung ra", 3), ("ai lo", 2), ("do ben nao", 3), ("ben nao", 2),
+        *((cue, 3) for cue in _WHO_DOES_TASK),
         ("who leads", 3), ("who is responsible", 3),
     ],
     "coordinators": [
@@ -163,7 +168,7 @@ STOPWORDS = frozenset(
     duoc bi se da dang phai can nen hay hoac hoi cho tu den trong ngoai tren duoi sau truoc
     mot moi nhieu it bao nhieu khi luc vay sao xa phuong huyen tinh theo thuoc viec
     lam biet xin oi a nhe giup toi minh nam thang quy ngay hien nay lay dau bang gom
-    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi de may
+    lau lan vao xong chiu neu ra con nua nhi muon rieng em lai len bat khoang roi ghi de may deu het
     """.split()
 )
 
@@ -196,7 +201,7 @@ ACCENTED_STOPWORDS = frozenset(
     lúc vậy đâu bằng gồm lấy lần lâu vào chậm nhất đạt tối thiểu phấn đấu giúp tôi mình nhé ạ ơi
     biết hiện hãy thuộc xã phường huyện tỉnh năm tháng quý ngày việc gồm những
     bao_nhiêu hằng hàng đối_với còn thế nữa nhỉ sao làm xong đặt muốn chuyện để riêng
-    em ông ra lại lên tới bắt đi khoảng rồi ghi nói viết nếu
+    em ông ra lại lên tới bắt đi khoảng rồi ghi nói viết nếu đều hết
     """.split()
 )
 # Vietnamese function words that carry no diacritics at all ("ai", "cho", "khi").
@@ -208,7 +213,7 @@ PLAIN_STOPWORDS = frozenset("ai cho khi theo trong sau hay bao sao xin giup nay 
 GENERIC_PHRASES = (
     "ke hoach", "nhiem vu", "chu tri", "phoi hop", "don vi", "co quan", "thoi gian", "hoan thanh",
     "san pham", "ket qua", "chi tieu", "ty le", "ti le", "muc tieu", "thuc hien", "trach nhiem",
-    "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the",
+    "phan tram", "bao nhieu", "nhu the nao", "the nao", "la gi", "cho biet", "hien nay", "cu the", "tat ca",
     "bo phan", "vui long", "xin hoi", "giai doan", "dau moi", "toi thieu", "phan dau", "cham nhat",
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
@@ -662,8 +667,8 @@ def content_terms(text: str) -> list[str]:
 # Cue phrases that are removed from the topic: strong ones of two syllables or more ("hạn" or
 # "định kỳ" alone may be the subject: "giải quyết đúng hạn", "báo cáo định kỳ").
 _DEADLINE_ASKED = ("han khi nao", "han bao gio", "han luc nao", "han ngay nao", "han den khi nao")
-_REMOVABLE_CUES = sorted({p for cues in _CUES.values() for p, w in cues if w >= 2 and " " in p},
-                         key=len, reverse=True)
+_REMOVABLE_CUES = sorted({p for cues in _CUES.values() for p, w in cues
+                          if w >= 2 and " " in p and p not in _WHO_DOES_TASK}, key=len, reverse=True)
 def question_topic(question: str, communes: Sequence[str] = ()) -> str:
     """Folded question text without its question words, cue phrases and the names of `communes`
     (already applied as a filter): the text for the lexical channel."""
@@ -773,8 +778,11 @@ def person_question(folded: str) -> tuple[str, str]:
 # Actual figures, not targets: what exists now or was achieved ("hiện có bao nhiêu công chức",
 # "thực tế đạt bao nhiêu", "Lộc Hòa có bao nhiêu ấp"). A plan sets targets; it rarely reports these.
 _ACTUAL_CUES = ("hien co", "hien nay co", "thuc te", "da dat", "da dat duoc", "dat duoc bao nhieu thuc",
-                "so lieu thuc", "co bao nhieu", "co may", "da giai quyet duoc", "da tuyen", "tong so hien",
+                "so lieu thuc", "da giai quyet duoc", "da tuyen", "tong so hien",
                 "hien gio", "tinh den nay", "cho den nay")
+# "có bao nhiêu …" asks what exists, unless target wording is near ("có bao nhiêu % phải đạt")
+_COUNT_CUES = ("co bao nhieu", "co may", "co tat ca bao nhieu", "co tat ca may", "tong cong co bao nhieu",
+               "co tong cong bao nhieu")
 _TARGET_WORDING = ("chi tieu", "muc tieu", "phan dau", "phai", "can dat", "toi thieu", "it nhat", "yeu cau",
                    "ke hoach", "dat ra", "muon", "de ra", "nhiem vu")
 
@@ -782,10 +790,9 @@ _TARGET_WORDING = ("chi tieu", "muc tieu", "phan dau", "phai", "can dat", "toi t
 def asks_actual(folded: str) -> bool:
     """Does the question ask an actual figure rather than what the plan sets? An explicit cue
     ("hiện có", "thực tế", "đã đạt") decides; "có bao nhiêu" does when no target wording is near."""
-    explicit = [c for c in _ACTUAL_CUES if c not in ("co bao nhieu", "co may")]
-    if any(_contains(folded, c) for c in explicit):
+    if any(_contains(folded, c) for c in _ACTUAL_CUES):
         return True
-    if any(_contains(folded, c) for c in ("co bao nhieu", "co may")):
+    if any(_contains(folded, c) for c in _COUNT_CUES):
         return not any(_contains(folded, w) for w in _TARGET_WORDING)
     return False
 
@@ -1037,7 +1044,9 @@ def apply_lexicon(question: str, lexicon, protected: Sequence[str] = (), known=N
     for start, end, term in sorted(kept):
         out += [question[last:start], fold(term) if plain else term]
         last = end
-    return "".join(out) + question[last:]
+    # once the plan's term stands in, its other ways said are redundant too ("nhắn tin báo kết
+    # quả qua điện thoại": SMS, and "qua điện thoại" is SMS again)
+    return _drop_redundant_variants("".join(out) + question[last:], lexicon, protected)
 
 
 def understand(question: str, known_communes: list[str], known_agencies: list[str],
@@ -1171,7 +1180,7 @@ def understand(question: str, known_communes: list[str], known_agencies: list[st
 
     # Residual topic: drop cue phrases (all of the chosen intent's), entity mentions, period
     # words, question words.
-    removed: list[str] = list(_REMOVABLE_CUES) + [p for p, _ in _CUES.get(query.intent, [])]
+    removed: list[str] = list(_REMOVABLE_CUES) + [p for p, _ in _CUES.get(query.intent, []) if p not in _WHO_DOES_TASK]
     if query.intent == "deadline":
         removed += ["han", "thoi han"]
     removed += list(_DEADLINE_ASKED)      # "sản phẩm là gì, hạn khi nào?": a second ask, no subject

@@ -205,7 +205,8 @@ def test_a_framing_verb_and_xong_do_not_dilute_the_topic(assistant):
 
 def test_a_cut_list_line_drops_the_chu_tri_phoi_hop_boilerplate_first(assistant):
     answer = assistant.ask("Công chức Tài chính - Kế toán Lộc Hòa có những trách nhiệm gì?")
-    assert "chủ trì 5 nhiệm vụ" in answer.answer
+    # (the text's 5 duties; its 4 appendix rows, led by "Tài chính - Kế toán xã", are counted after)
+    assert "có 5 trách nhiệm" in answer.answer and "Phụ lục giao thêm 4 nhiệm vụ" in answer.answer
     # the part that tells the task apart stays: PCI, thu hút đầu tư
     assert "3. Chủ trì … thực hiện các giải pháp nâng cao chỉ số năng lực cạnh tranh (PCI)" in answer.answer
     assert "thu hút đầu tư" in answer.answer
@@ -552,3 +553,27 @@ def test_how_far_apart_two_communes_levels_are_compares_their_figures(assistant)
     assert "quy hoạch, bổ nhiệm cán bộ" in basis.answer
     own = assistant.ask("Kế hoạch CCHC 2025 của Lộc Hòa làm căn cứ theo văn bản nào của huyện?")
     assert "128/QĐ-UBND" in own.answer
+
+
+def test_the_post_of_an_official_is_the_table_s_lead_and_its_name_is_no_reform_area(assistant):
+    # the text says "Công chức Tài chính - Kế toán", the appendix "Tài chính - Kế toán xã"
+    table = assistant.ask("Lộc Hòa: công chức tài chính - kế toán chủ trì việc gì trong phụ lục?")
+    assert "chủ trì 4 nhiệm vụ" in table.answer and "Rà soát ban hành các văn bản QPPL" in table.answer
+    # counted whole: "tài chính" of its name does not narrow to "cải cách tài chính công"
+    count = assistant.ask("cong chuc tai chinh ke toan xa loc hoa chu tri bao nhieu nhiem vu trong phu luc")
+    assert "4 nhiệm vụ" in count.answer and "về cải cách tài chính công" not in count.answer
+    # the duties the text states, whole, with a short pointer to the appendix rows
+    duties = assistant.ask("Lộc Hòa giao công chức Tài chính - Kế toán những trách nhiệm gì?")
+    assert "thu hút đầu tư" in duties.answer and "Phụ lục giao thêm 4 nhiệm vụ" in duties.answer
+
+
+def test_a_text_message_by_phone_and_work_done_on_the_computer_are_the_plans_terms(assistant):
+    sms = assistant.ask("Lộc Hòa có gửi tin nhắn báo kết quả giải quyết hồ sơ qua điện thoại cho dân không?")
+    assert not sms.abstained and "SMS" in sms.answer
+    paperless = assistant.ask("nam dan co phai van ban, ho so cong viec deu lam tren may het khong")
+    assert not paperless.abstained and "môi trường điện tử" in paperless.answer
+
+
+def test_how_many_hamlets_a_commune_has_in_all_is_an_actual_figure_no_plan_gives(assistant):
+    answer = assistant.ask("Đại Phước có tất cả bao nhiêu ấp?")
+    assert answer.abstained

@@ -91,3 +91,11 @@ def test_agency_content_cue():
                        "Văn bản pháp luật được công khai", "Trung tâm IOC đi vào hoạt động",
                        "Công chức được bồi dưỡng đáp ứng tiêu chuẩn"):
         assert not looks_like_agency(not_agency), not_agency
+
+
+def test_the_post_of_an_official_keys_as_the_office_it_holds():
+    # the text's "Công chức Tài chính - Kế toán" is the table's "Tài chính - Kế toán xã"
+    assert agency_key("Công chức Tài chính - Kế toán") == agency_key("Tài chính - Kế toán xã")
+    assert agency_matches("công chức tài chính kế toán", "Tài chính - Kế toán xã")
+    # a bare "Công chức …" of two words is the name itself
+    assert agency_key("Công chức xã") == "cong chuc"

@@ -270,3 +270,19 @@ def test_the_plan_requiring_something_frames_the_question():
     assert "yeu" not in q.topic.split() and "kiem_tra" in q.topic_terms
     assert "yeu_cau" in _u("Mục đích, yêu cầu của kế hoạch Di Linh là gì?").topic_terms
     assert "yeu_cau" in _u("Kế hoạch Năm Dẫn có yêu cầu gì?").topic_terms
+
+
+def test_who_does_what_a_task_opens_with_asks_its_lead():
+    assert _u("Ai đi kiểm tra thái độ làm việc của cán bộ một cửa ở Di Linh?").intent == Intent.LEAD
+    assert _u("o nam dan ai ra soat thu tuc hanh chinh hang nam").intent == Intent.LEAD
+
+
+def test_in_all_how_many_is_an_actual_figure_and_all_no_topic():
+    from assistant.qa.understand import asks_actual
+    assert asks_actual("xa dai phuoc co tat ca bao nhieu ap")
+    assert "tat" not in _u("Đại Phước có tất cả bao nhiêu ấp?").topic.split()
+
+
+def test_once_the_plan_term_stands_in_its_other_wordings_are_dropped():
+    text = apply_lexicon("Lộc Hòa có nhắn tin báo kết quả qua điện thoại không?", default_lexicon())
+    assert "SMS" in text and "điện thoại" not in text

@@ -38,7 +38,7 @@ def counted_ids(ctx: Context) -> tuple[list[int], str]:
         due = {reg.index_of(t) for t in due_selection(ctx, period).tasks}
         ids = [i for i in ids if i in due]
         what += f" có thời hạn hoàn thành {period_phrase(period)}" if period else ""
-    in_area = area_ids(reg, q, ids, p.area_min_share)
+    in_area = area_ids(reg, q, ids, p.area_min_share, agency_is_who=bool(q.agency))
     if in_area:
         ids = in_area
         what = f"về {area_heading(reg.tasks[ids[0]].area).lower()} {what}"

@@ -46,7 +46,7 @@ def answer_list_by_agency(ctx: Context) -> Answer:
     role = asked_role(q)
     ids = in_table_if_asked(reg, q, agency_tasks(ctx, role))
     ids = focus(reg, q, ids, ctx.policy)
-    ids = area_ids(reg, q, ids, ctx.policy.area_min_share) or ids
+    ids = area_ids(reg, q, ids, ctx.policy.area_min_share, agency_is_who=True) or ids
     # "trách nhiệm" are what the text states for the agency; "nhiệm vụ" are first the table's rows
     duties_first = any(w in q.folded for w in ("trach nhiem", "phu trach"))
     ids.sort(key=lambda i: ((reg.tasks[i].origin == "prose") != duties_first, i))
@@ -177,10 +177,11 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
         header = f"Theo {plan}, {subject} {len(items)} {noun}:"
 
     def tail(rest: int) -> str:
+        # (the stated duties are written out whole: the pointer to the appendix rows stays short)
         if more and rest:
-            return f"\n… và {rest} {noun} khác; phụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
+            return f"\n… và {rest} {noun} khác; phụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune, short=True)
         if more:
-            return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune)
+            return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune, short=True)
         return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
 
     timed = sort_by_due or ctx.query.period is not None or Intent.DEADLINE in ctx.query.fields

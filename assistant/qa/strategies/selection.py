@@ -48,11 +48,13 @@ def _area_names(area: str) -> list[set[str]]:
     return [words for words in names if words]
 
 
-def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float) -> list[int] | None:
+def area_ids(reg: AnswerIndex, q: Query, ids: list[int], min_share: float,
+             agency_is_who: bool = False) -> list[int] | None:
     """The records of `ids` under the area heading the question names (at least `min_share` of
     the distinctive words of the heading, or of one name it lists, asked; the best heading per
-    plan); None when none is named."""
-    asked = set(q.topic.split())
+    plan); None when none is named. `agency_is_who`: `ids` are the agency's own records, so its
+    name's words name no area ("Tài chính - Kế toán" is no "cải cách tài chính công")."""
+    asked = set(q.topic.split()) - (set(tokens(q.agency)) if agency_is_who and q.agency else set())
     if not asked:
         return None
     best: dict[str, tuple[float, str]] = {}
@@ -97,8 +99,11 @@ def table_or_all(reg: AnswerIndex, ids: list[int]) -> list[int]:
     return sorted(out)
 
 
-def see_all_hint(ctx: Context, commune: str | None) -> str:
-    """Where the full list is: the page's task tab and the `cchc tasks` filter that gives it."""
+def see_all_hint(ctx: Context, commune: str | None, short: bool = False) -> str:
+    """Where the full list is: the page's task tab and the `cchc tasks` filter that gives it
+    (`short`: the tab only, when the list's items need the room)."""
+    if short:
+        return "Xem đủ ở thẻ “Nhiệm vụ”."
     q = ctx.query
     args = []
     if commune:
