@@ -141,15 +141,21 @@ def test_chain_invokes_and_batches_with_history():
     assert chain.invoke("Ai chủ trì tổ chức đối thoại với người dân và doanh nghiệp?").answer == one.answer
 
 
-def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_the_plans():
+def _catalogue_index():
+    """The procedure index of the bundled records."""
     from assistant.procedure_matching import ProcedureIndex
-    from assistant.qa.strategies.procedure import choose_procedure
-    from assistant.qa.understand import understand
     from ingest.procedures import parse_procedure_file
     from tests.conftest import REPO
 
     files = sorted((REPO / "data" / "procedures").glob("*.json"))
-    index = ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+    return ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+
+
+def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_the_plans():
+    from assistant.qa.strategies.procedure import choose_procedure
+    from assistant.qa.understand import understand
+
+    index = _catalogue_index()
     named = understand("cong ty em la nha dau tu du an, nop ho so tham dinh nhiem vu quy hoach thi mat bao lau", [], [])
     route = choose_procedure(named, index)
     assert route is not None and route.confident and route.ranked[0].procedure.code == "1.014155"
@@ -158,14 +164,10 @@ def test_a_plan_word_inside_a_procedures_own_name_does_not_send_the_question_to_
 
 
 def test_which_commune_after_an_office_is_where_to_file_not_a_comparison_of_communes():
-    from assistant.procedure_matching import ProcedureIndex
     from assistant.qa.strategies.procedure import choose_procedure
     from assistant.qa.understand import understand
-    from ingest.procedures import parse_procedure_file
-    from tests.conftest import REPO
 
-    files = sorted((REPO / "data" / "procedures").glob("*.json"))
-    index = ProcedureIndex.build([p for f in files for p in parse_procedure_file(f).procedures])
+    index = _catalogue_index()
     filing = understand("dang ky thuong tru cho con thi nop ho so o cong an xa nao", [], [])
     route = choose_procedure(filing, index)
     assert route is not None and route.confident and route.ranked[0].procedure.code == "1.004222"
