@@ -118,7 +118,7 @@ def outline_steps(preface: str, steps: list[Step], asked: int | None, budget: in
         compact.append(text)
         prefixes.append(f"{step.label}{took}: " if step.label else "- ")
     room = max(budget - sum(len(h) + 1 for h in head) - sum(len(p) + 1 for p in prefixes), 40 * len(steps))
-    reserved = min(len(compact[asked]), max(room // 3, room // len(steps))) if asked is not None else 0
+    reserved = min(len(compact[asked]), max(room // 2, room // len(steps))) if asked is not None else 0
     others = [i for i in range(len(steps)) if i != asked]
     shares = dict(zip(others, share_out([len(compact[i]) for i in others], room - reserved)))
     if asked is not None:

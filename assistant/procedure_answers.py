@@ -389,9 +389,10 @@ def _case_time(procedure: Procedure, question: str) -> str:
     for m in _CASE_TIME.finditer(procedure.steps):
         words = set(tokens(m.group(1))) - NAME_STOPWORDS
         if words and len(words & naming) >= _CASE_TIME_MIN_WORDS:
-            cases.append((len(words & said) / len(words), m.group(0)))     # the case most fully told
-    share, line = max(cases, default=(0.0, ""))
-    if cases and sum(n == share for n, _ in cases) == 1:
+            # the case the question says most of, then the one it tells most fully
+            cases.append(((len(words & said), len(words & said) / len(words)), m.group(0)))
+    best, line = max(cases, default=((0, 0.0), ""))
+    if cases and sum(n == best for n, _ in cases) == 1:
         return line
     return _step_time(procedure, question)
 
@@ -414,9 +415,16 @@ def _then_part(question: str) -> list[str]:
 
 
 def _asked_part(question: str) -> list[str]:
-    """The question's content tokens after its last "thì" (all of them when fewer than two follow)."""
+    """The question's content tokens after its last "thì"; when fewer than two follow, those of
+    its last sentence ("… quy trình rút gọn. Trước khi gửi hồ sơ xin chấp thuận thì phải làm bước
+    gì?": the story comes first), else all of them."""
     after = _then_part(question)
-    return after if len(after) >= 2 else [w for w in tokens(question) if w not in _ASKED_PART_STOPWORDS]
+    if len(after) >= 2:
+        return after
+    sentences = [s for s in re.split(r"[.?!]\s+", question.strip()) if s.strip()]
+    last = [w for w in tokens(sentences[-1]) if w not in _ASKED_PART_STOPWORDS] if sentences else []
+    return last if len(sentences) > 1 and len(last) >= 2 else \
+        [w for w in tokens(question) if w not in _ASKED_PART_STOPWORDS]
 
 
 def _step_fit(step_text: str, asked: list[str]) -> int:

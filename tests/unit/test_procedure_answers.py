@@ -1263,3 +1263,19 @@ def test_the_form_asked_what_one_receives_back_and_the_law_of_the_story_are_read
     # "theo luật bên đó" tells the story; the conditions are asked
     assert detect_facets("da nhan con nuoi o my theo luat ben do, ve viet nam ghi vao so can dieu kien gi") == ["conditions"]
     assert "legal" in detect_facets("ket hon voi nguoi nuoc ngoai theo luat nao")
+
+
+def test_the_step_asked_in_the_last_sentence_is_found_and_given_room(index):
+    # the first sentence tells the story; the step asked ("trước khi gửi hồ sơ …") is in the last
+    record = next(p for p in index.procedures if p.code == "1.014158")
+    answer = answer_procedure(record, "Nhà đầu tư tự lập quy hoạch tổng mặt bằng theo quy trình rút gọn. "
+                                      "Trước khi gửi hồ sơ đề nghị chấp thuận thì cần làm gì?")
+    assert "lấy ý kiến cộng đồng dân cư" in answer.answer
+
+
+def test_the_case_time_is_the_case_the_question_says_most_of(index):
+    # "Trường hợp điều chỉnh tăng tiền lương đóng BHXH, BHYT, …: Không quá 03 ngày", not the
+    # short "Trường hợp xác nhận sổ BHXH: Không quá 05 ngày" that "BHXH" alone fills
+    record = next(p for p in index.procedures if p.code == "1.002051")
+    answer = answer_procedure(record, "cong ty dieu chinh tang muc dong bhxh, bhyt cho nhan vien thi bao lau xong")
+    assert "Không quá 03 ngày" in answer.answer and "xác nhận sổ BHXH" not in answer.answer
