@@ -566,8 +566,8 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
     hạn 10 ngày kể từ ngày có thay đổi …")."""
     if not _DUTY_ASKED.search(" ".join(tokens(question))):
         return None
-    for text, needed, label in ((procedure.conditions, 0, "Yêu cầu, điều kiện"),
-                                (procedure.steps, 1, _STEPS_LABEL)):
+    fields = ((procedure.conditions, 0, "Yêu cầu, điều kiện"), (procedure.steps, 1, _STEPS_LABEL))
+    for text, needed, label in fields:
         clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(text or "")]
         if not clauses:
             continue
@@ -575,7 +575,17 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
         said, at = max((_overlap(c, question, procedure), -i) for i, c in enumerate(clauses))
         if said >= needed:
             return label, "; ".join(clauses[-at:-at + 2])
+    if _DATE_ASKED.search(" ".join(tokens(question))):
+        # "nộp trước ngày nào": the one clause giving a date to file by answers, whatever it says
+        for text, _, label in fields:
+            dated = [" ".join(m.group(0).split()).strip(" -+•,") for m in _BY_DATE_SENTENCE.finditer(text or "")]
+            if len(dated) == 1:
+                return label, dated[0]
     return None
+
+
+_BY_DATE_SENTENCE = re.compile(r"[^.;\n]*\btrước ngày \d[^.;\n]*", re.IGNORECASE)
+_DATE_ASKED = re.compile(r"(?<![0-9a-z])(?:truoc ngay nao|han chot|han nop)(?![0-9a-z])")
 
 
 _CLAUSE_CHARS = 200

@@ -1279,3 +1279,16 @@ def test_the_case_time_is_the_case_the_question_says_most_of(index):
     record = next(p for p in index.procedures if p.code == "1.002051")
     answer = answer_procedure(record, "cong ty dieu chinh tang muc dong bhxh, bhyt cho nhan vien thi bao lau xong")
     assert "Không quá 03 ngày" in answer.answer and "xác nhận sổ BHXH" not in answer.answer
+
+
+def test_a_typing_error_in_a_certified_contract_and_a_course_in_artificial_insemination(index):
+    ranked = rank_procedures("hop dong da chung thuc bi danh may sai ten, sua lai o xa can giay to gi", index)
+    assert ranked[0].procedure.code == "2.000927" and is_confident(ranked[0], runner_up=runner_up(ranked))
+    ranked = rank_procedures("da hoc xong lop phoi giong nhan tao cho trau bo, xin ho tro tien hoc", index)
+    assert ranked[0].procedure.code == "1.012837"
+
+
+def test_the_date_to_file_by_is_the_steps_one_clause_that_gives_one(index):
+    record = next(p for p in index.procedures if p.code == "1.012837")
+    answer = answer_procedure(record, "xin ho tro chi phi dao tao phoi giong thi han chot nop ho so len xa la khi nao")
+    assert "trước ngày 25 của tháng cuối hằng quý" in answer.answer
