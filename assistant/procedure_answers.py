@@ -390,7 +390,8 @@ def _case_time(procedure: Procedure, question: str) -> str:
         words = set(tokens(m.group(1))) - NAME_STOPWORDS
         if words and len(words & naming) >= _CASE_TIME_MIN_WORDS:
             # the case the question says most of, then the one it tells most fully
-            cases.append(((len(words & said), len(words & said) / len(words)), m.group(0)))
+            told = len(words & said)
+            cases.append(((told, told / len(words)), m.group(0)))
     best, line = max(cases, default=((0, 0.0), ""))
     if cases and sum(n == best for n, _ in cases) == 1:
         return line
@@ -568,7 +569,7 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
         return None
     fields = ((procedure.conditions, 0, "Yêu cầu, điều kiện"), (procedure.steps, 1, _STEPS_LABEL))
     for text, needed, label in fields:
-        clauses = [" ".join(m.group(0).split()).strip(" -+•,") for m in _DUTY_SENTENCE.finditer(text or "")]
+        clauses = _found_clauses(_DUTY_SENTENCE, text)
         if not clauses:
             continue
         # the clause that says most of the question, with the next one (its exception, often)
@@ -578,10 +579,15 @@ def _duty_deadline(procedure: Procedure, question: str) -> tuple[str, str] | Non
     if _DATE_ASKED.search(" ".join(tokens(question))):
         # "nộp trước ngày nào": the one clause giving a date to file by answers, whatever it says
         for text, _, label in fields:
-            dated = [" ".join(m.group(0).split()).strip(" -+•,") for m in _BY_DATE_SENTENCE.finditer(text or "")]
+            dated = _found_clauses(_BY_DATE_SENTENCE, text)
             if len(dated) == 1:
                 return label, dated[0]
     return None
+
+
+def _found_clauses(pattern: re.Pattern, text: str) -> list[str]:
+    """The clauses `pattern` finds in `text`, on one line, without list marks."""
+    return [" ".join(m.group(0).split()).strip(" -+•,") for m in pattern.finditer(text or "")]
 
 
 _BY_DATE_SENTENCE = re.compile(r"[^.;\n]*\btrước ngày \d[^.;\n]*", re.IGNORECASE)
@@ -804,8 +810,8 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
                 tight: bool = False, found: dict[str, tuple[str, str]] | None = None,
                 today: date | None = None) -> tuple[str, str, str, bool]:
     """(text, cited field label, quoted text, record lacks the fact). `found`: the (field label,
-    sentence) the "duty", "clause", "elsewhere" and "where" ("submitted") facets quote, looked up
-    once per answer; `today`: the day a fee's dated rates are read for."""
+    sentence) the "duty", "clause", "elsewhere", "where" ("submitted") and blank "agency"
+    ("taken_by") facets quote, looked up once per answer; `today`: the day a fee's dated rates are read for."""
     if facet == "documents":
         text, quoted = _documents_text(procedure, budget, question)
         return text, "Thành phần hồ sơ", quoted, not quoted
@@ -869,7 +875,7 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
             lacking = f"hồ sơ không ghi cơ quan thực hiện (Không có thông tin).{level}"
             # the steps may still say which office takes the file ("Nộp hồ sơ tại Cơ quan đăng ký …"):
             # quoted beside the gap, which stays a gap (the office that takes a file may not decide it)
-            submitted = _submission_clause(procedure, question)
+            submitted = (found or {}).get("taken_by", ("", ""))[1]
             if submitted:
                 return f"{lacking}\n{_STEPS_SAY}: {submitted[0].upper()}{submitted[1:]}", _STEPS_LABEL, submitted, True
             return lacking, "Cơ quan thực hiện", "", True
@@ -965,6 +971,8 @@ def answer_procedure(procedure: Procedure, question: str, facets: Sequence[str] 
         facets = ["where", "conditions"]      # "làm online được không": what the record allows online
     if "where" in facets and (submitted := _place_submitted(procedure, question)):
         found["submitted"] = (_STEPS_LABEL, submitted)
+    if "agency" in facets and not procedure.agency and (taken_by := _submission_clause(procedure, question)):
+        found["taken_by"] = (_STEPS_LABEL, taken_by)      # the office the record leaves blank
     if "time" in facets and "conditions" not in facets and duty:
         facets = ["duty"] + [f for f in facets if f != "conditions"][:1]
     elif len(facets) == 1 and facets[0] in _COMPANION_FACETS and \
