@@ -1,5 +1,5 @@
 """Checks on the blind plan-question dev sets eval/dev6_questions.jsonl (session 10),
-eval/dev7_questions.jsonl (session 11), dev8 (session 16), dev9 (session 17), dev10 (session 18), dev11 (session 19), dev12 (session 20), dev13 (session 21), dev14 (session 22), dev15 (session 23), dev16 (session 24) and dev17 (session 25), written the same way
+eval/dev7_questions.jsonl (session 11), dev8 (session 16), dev9 (session 17), dev10 (session 18), dev11 (session 19), dev12 (session 20), dev13 (session 21), dev14 (session 22), dev15 (session 23), dev16 (session 24), dev17 (session 25) and dev18 (session 26), written the same way
 and to the same composition.
 
 Written blind from the four plans and eval/README.md. Every fact has a variant that is an exact
@@ -19,7 +19,7 @@ from ingest.vntext import nfc
 from tests.conftest import REPO
 from tests.unit.test_dev5_plan_set import COMMUNES, TEXTS, _docs, _unaccented
 
-SPLITS = ("dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17")
+SPLITS = ("dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18")
 COMPOSITION = {"paraphrase": 14, "typo": 8, "follow_up": 10, "list": 6, "period": 6, "count": 4,
                "comparison": 6, "section": 8, "near_miss": 8}
 

@@ -1,4 +1,4 @@
-"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7, dev8, dev9, dev10, dev11, dev12, dev13, dev14, dev15, dev16, dev17) are sound:
+"""The fresh procedure dev sets (eval/dev2_procedures.jsonl, dev3, dev4, dev5, dev6, dev7, dev8, dev9, dev10, dev11, dev12, dev13, dev14, dev15, dev16, dev17, dev18) are sound:
 their records are the random draw each names, their facts are exact substrings of their records,
 and each is typed and composed as citizens ask."""
 
@@ -22,7 +22,8 @@ SETS = [("dev2_procedures.jsonl", 777, 40, 60), ("dev3_procedures.jsonl", 999, 3
         ("dev11_procedures.jsonl", 11000, 40, 55), ("dev12_procedures.jsonl", 12000, 40, 55),
         ("dev13_procedures.jsonl", 13000, 40, 55), ("dev14_procedures.jsonl", 14000, 40, 55),
         ("dev15_procedures.jsonl", 15000, 40, 55),
-        ("dev16_procedures.jsonl", 16000, 40, 55), ("dev17_procedures.jsonl", 17000, 40, 55)]
+        ("dev16_procedures.jsonl", 16000, 40, 55), ("dev17_procedures.jsonl", 17000, 40, 55),
+        ("dev18_procedures.jsonl", 18000, 40, 55)]
 
 
 def _rows(name: str) -> list[dict]:
@@ -107,7 +108,7 @@ def test_dev6_composition_as_citizens_ask():
     _check_lacking_quotes_and_facets(rows, shortest_quote=15)
 
 
-@pytest.mark.parametrize("split", ["dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17"])
+@pytest.mark.parametrize("split", ["dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13", "dev14", "dev15", "dev16", "dev17", "dev18"])
 def test_dev7_and_dev8_composition_as_citizens_ask(split):
     rows = _rows(f"{split}_procedures.jsonl")
     assert len(rows) == 60 and [r["id"] for r in rows] == [f"{split}-{i:03d}" for i in range(1, 61)]
