@@ -106,6 +106,27 @@ def _distance_at_most_one(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+# What the Telex keys write: a doubled or w-marked vowel its shape, "dd" the stroke; a final tone key its tone.
+_TELEX_SHAPES = (("dd", "đ"), ("uow", "ươ"), ("aa", "â"), ("aw", "ă"), ("ee", "ê"), ("oo", "ô"), ("ow", "ơ"),
+                 ("uw", "ư"))
+_TELEX_TONE_MARKS = dict(zip(TELEX_TONES, "\u0301\u0300\u0309\u0303\u0323"))
+
+
+def telex_marks(word: str) -> str | None:
+    """The diacritics (as `marks_of` gives them) that the Telex keys of `word` type: "hoof" the
+    circumflex and grave of "hồ", "bij" the dot of "bị"; None when it holds no key."""
+    lower = word.lower()
+    tone = ""
+    if len(lower) > 2 and lower[-1] in TELEX_TONES:
+        lower, tone = lower[:-1], _TELEX_TONE_MARKS[lower[-1]]
+    shaped = lower
+    for keys, letter in _TELEX_SHAPES:
+        shaped = shaped.replace(keys, letter)
+    if shaped == lower and not tone:
+        return None
+    return marks_of(shaped) + tone
+
+
 def telex_readings(word: str, inside_tones: bool = True) -> list[str]:
     """What an unknown syllable may be once its Telex keys are read (most likely first).
     `inside_tones`: also drop a tone letter inside the syllable ("ddoisi"), a reading that a
@@ -257,10 +278,18 @@ class SpellingCorrector:
     def written_form(self, folded: str, typed: str | None = None) -> str | None:
         """The texts' most frequent spelling of `folded`; with the `typed` word, the one with its
         diacritics if the texts have it, else one with its tone ("tớj" → "tới", not "tối")."""
+        if typed is not None:
+            exact = self.written_with_marks(folded, marks_of(typed))
+            if exact is not None:
+                return exact
         forms = self.forms(folded)
         if typed is not None:
-            forms = Counter({w: n for w, n in forms.items() if marks_of(w) == marks_of(typed)}) or \
-                Counter({w: n for w, n in forms.items() if tone_of(w) == tone_of(typed)}) or forms
+            forms = Counter({w: n for w, n in forms.items() if tone_of(w) == tone_of(typed)}) or forms
+        return forms.most_common(1)[0][0] if forms else None
+
+    def written_with_marks(self, folded: str, marks: str) -> str | None:
+        """The texts' most frequent spelling of `folded` with exactly these diacritics (`marks_of`), or None."""
+        forms = Counter({w: n for w, n in self.forms(folded).items() if marks_of(w) == marks})
         return forms.most_common(1)[0][0] if forms else None
 
     def accent_fit(self, folded: str, typed: str) -> int:

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from assistant.qa.intents import FIELD_INTENTS, TASK_INTENTS, Intent
 from assistant.qa.query import Query
-from assistant.spelling import TELEX_TONES, i_y_variant, swap_i_y
+from assistant.spelling import TELEX_TONES, i_y_variant, swap_i_y, telex_marks
 from ingest.agencies import agency_key, expand_agency_words
 from ingest.periods import find_period
 from ingest.vntext import fold, has_diacritics, nfc, normalise_name, tokens, vietnamese_syllable
@@ -218,6 +218,8 @@ GENERIC_PHRASES = (
     "duoc giao", "co the", "hay khong", "co khong", "thi sao", "the con", "the thi", "dat ra",
     "bay gio", "day manh", "tang cuong", "thuc day", "ra sao", "it nhat", "cuoi cung", "tinh den",
     "tinh toi",
+    # the question's frame "có bắt buộc (phải) … không": whether it must, not what
+    "co bat buoc", "bat buoc phai",
     # "thôi, hỏi chuyện khác: …": the turn changes the subject, it names none
     "chuyen khac", "cau khac", "viec khac",
     # "gọi tổng đài số mấy": which number, not a subject word
@@ -782,7 +784,9 @@ _ACTUAL_CUES = ("hien co", "hien nay co", "thuc te", "da dat", "da dat duoc", "d
                 "hien gio", "tinh den nay", "cho den nay")
 # "có bao nhiêu …" asks what exists, unless target wording is near ("có bao nhiêu % phải đạt")
 _COUNT_CUES = ("co bao nhieu", "co may", "co tat ca bao nhieu", "co tat ca may", "tong cong co bao nhieu",
-               "co tong cong bao nhieu")
+               "co tong cong bao nhieu",
+               # a score or a rank obtained ("chấm điểm được bao nhiêu điểm", "xếp thứ mấy")
+               "duoc bao nhieu diem", "duoc may diem", "xep thu may", "xep hang thu may", "dung thu may")
 _TARGET_WORDING = ("chi tieu", "muc tieu", "phan dau", "phai", "can dat", "toi thieu", "it nhat", "yeu cau",
                    "ke hoach", "dat ra", "muon", "de ra", "nhiem vu")
 
@@ -897,8 +901,15 @@ def repair_spelling(question: str, speller) -> str:
                                   # repair is what the plans say between the same neighbours
                                   # ("đôn đốc vệc thực hiện" -> "việc")
         elif fixed and fixed != folded:
-            # typed without marks (Telex keys, a bare word): the marks meant are unknown, the fold is sure
-            replacement = (speller.written_form(fixed, written) or fixed) if typed_accents else fixed
+            # typed without marks: the fold is sure, and so are the marks its Telex keys type ("hoof
+            # sow" → "hồ sơ") in a question written with diacritics; a bare word's marks are unknown
+            marks = telex_marks(written) if accented and not typed_accents else None
+            if typed_accents:
+                replacement = speller.written_form(fixed, written) or fixed
+            elif marks is not None:
+                replacement = speller.written_with_marks(fixed, marks) or fixed
+            else:
+                replacement = fixed
         if replacement is not None and replacement != written:
             pieces += [question[last:start], replacement]
             last = end

@@ -577,3 +577,40 @@ def test_a_text_message_by_phone_and_work_done_on_the_computer_are_the_plans_ter
 def test_how_many_hamlets_a_commune_has_in_all_is_an_actual_figure_no_plan_gives(assistant):
     answer = assistant.ask("Đại Phước có tất cả bao nhiêu ấp?")
     assert answer.abstained
+
+
+def test_a_long_list_keeps_its_five_items_and_says_shortly_where_the_rest_are(assistant):
+    # nine rows the centre monitors: the full `cchc tasks` pointer would leave room for four
+    answer = assistant.ask("o di linh nhung nhiem vu nao do trung tam phuc vu hanh chinh cong theo doi, kiem tra, don doc?")
+    assert "theo dõi, kiểm tra, đôn đốc 9 nhiệm vụ" in answer.answer
+    assert len(re.findall(r"^\d+\. ", answer.answer, flags=re.M)) == 5
+    assert "5. Có giải pháp giảm tỷ lệ trễ hẹn" in answer.answer and "… và 4 nhiệm vụ khác" in answer.answer
+
+
+def test_telex_keys_in_a_question_typed_with_diacritics_are_the_accents_they_type(assistant):
+    answer = assistant.ask("Di Linh hoof sow bij trễ hẹn thì cán bộ có phải xin lỗi dân khoong?")
+    assert not answer.abstained
+    assert "100% hồ sơ thủ tục hành chính trễ hạn thực hiện việc xin lỗi người dân" in answer.answer
+
+
+def test_where_the_money_comes_from_and_whether_staff_must_learn_are_asked_plainly(assistant):
+    money = assistant.ask("Tiền đâu để làm kế hoạch CCHC 2025 của xã Lộc Hòa?")
+    assert "Từ nguồn ngân sách nhà nước" in money.answer and "nguồn hợp pháp khác" in money.answer
+    skills = assistant.ask("Cán bộ xã Năm Dẫn có bắt buộc phải học kỹ năng số không?")
+    assert not skills.abstained and "100% cán bộ, công chức xã được trang bị kiến thức, kỹ năng số cơ bản" in skills.answer
+
+
+def test_the_score_a_commune_obtained_is_an_actual_result_no_plan_gives(assistant):
+    answer = assistant.ask("loc hoa nam 2025 cham diem chinh quyen than thien duoc bao nhieu diem, co dat chuan khong?")
+    assert answer.abstained and "số liệu thực tế" in answer.answer
+
+
+def test_the_lead_of_a_row_that_names_none_is_said_missing_as_an_abstention(assistant):
+    history = [{"question": "Năm Dẫn ai chủ trì đo lường hài lòng với dịch vụ y tế công lập?",
+                "answer": "Phòng Văn hoá – Xã hội chủ trì, các cơ quan đơn vị có liên quan phối hợp, thời gian Năm 2026."}]
+    answer = assistant.ask("con do luong hai long ve giao duc thi ai chu tri?", history=history)
+    assert answer.abstained and "không nêu đơn vị chủ trì" in answer.answer
+    assert answer.citations and "giáo dục công lập" in answer.citations[0].text
+    # a row that names its lead answers as before
+    named = assistant.ask("Năm Dẫn ai chủ trì đo lường hài lòng với dịch vụ y tế công lập?")
+    assert not named.abstained and "Xã hội chủ trì" in named.answer

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.lexicon import default_lexicon
-from assistant.spelling import SpellingCorrector, telex_readings
+from assistant.spelling import SpellingCorrector, marks_of, telex_marks, telex_readings
 from ingest.vntext import fold
 
 REPO = Path(__file__).resolve().parents[2]
@@ -118,3 +118,13 @@ def test_a_rare_spelling_stays_where_the_usual_one_does_not_stand():
     speller = SpellingCorrector(["thủ tục hành chính"] * 300 + ["thứ 3"] + ["tổng hợp báo cáo"] * 300 + ["hơp"])
     assert repair_spelling("có làm việc thứ bảy không?", speller) == "có làm việc thứ bảy không?"
     assert repair_spelling("tổng hơp báo cáo", speller) == "tổng hop báo cáo"
+
+
+@pytest.mark.parametrize("typed,written", [("hoof", "hồ"), ("sow", "sơ"), ("bij", "bị"), ("nguowif", "người"),
+                                           ("ddoois", "đối"), ("khoong", "không")])
+def test_telex_keys_give_the_marks_they_type(typed, written):
+    assert telex_marks(typed) == marks_of(written)
+
+
+def test_a_word_without_telex_keys_types_no_marks():
+    assert telex_marks("lam") is None and telex_marks("so") is None

@@ -96,7 +96,8 @@ def answer_count(ctx: Context) -> Answer:
     header += ", gồm:" if shown == len(items) else ", trong đó:"
     text = fit_list(header, [(reg.tasks[i].task, "") for i in items], p.answer_budget,
                     lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune) if rest else "",
-                    shown, p.list_item_min, p.list_item_max, 0)
+                    shown, p.list_item_min, p.list_item_max, 0,
+                    short_tail=lambda rest: f"\n… và {rest} nhiệm vụ khác. " + see_all_hint(ctx, commune, short=True))
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited], commune=commune)

@@ -50,7 +50,22 @@ def answer_records(ctx: Context, ranked: list[ScoredTask]) -> Answer:
     citations = [task_citation(reg, p.task, chunks) for p in picks]
     commune = picks[0].task.commune if len(picks) == 1 else None
     ctx.trace["deadlines"] = [p.task.deadline for p in picks]
-    return Answer(answer=" ".join(sentences), citations=citations, commune=commune)
+    # the task found, but every field asked blank in it: the plan does not hold the answer
+    blank = all(asked_fields_blank(ctx.query, p.task) for p in picks)
+    return Answer(answer=" ".join(sentences), citations=citations, commune=commune, abstained=blank,
+                  source_lacks=blank)
+
+
+# What each field question asks of a record, read from the record (`TaskRecord`).
+_FIELD_VALUES = {"lead": lambda t: t.lead or ", ".join(t.leads), "coordinators": lambda t: t.coordinators,
+                 "product": lambda t: t.product, "deadline": lambda t: t.deadline}
+
+
+def asked_fields_blank(q: Query, t: TaskRecord) -> bool:
+    """Does the table row leave every field the question asks blank ("ai chủ trì" of a row without
+    a lead)? (A duty stated in prose may say its lead or its date in its own sentence.)"""
+    asked = [f for f in (q.fields or [q.intent]) if f in _FIELD_VALUES]
+    return t.origin == "table" and bool(asked) and not any(_FIELD_VALUES[f](t) for f in asked)
 
 
 def field_sentence(reg: AnswerIndex, q: Query, t: TaskRecord, budget: int, policy: Policy = DEFAULT_POLICY) -> str:

@@ -176,18 +176,19 @@ def list_answer(ctx: Context, ids: list[int], subject: str,
     else:
         header = f"Theo {plan}, {subject} {len(items)} {noun}:"
 
-    def tail(rest: int) -> str:
+    def tail(rest: int, short: bool = False) -> str:
         # (the stated duties are written out whole: the pointer to the appendix rows stays short)
         if more and rest:
             return f"\n… và {rest} {noun} khác; phụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune, short=True)
         if more:
             return f"\nPhụ lục giao thêm {more} nhiệm vụ. " + see_all_hint(ctx, commune, short=True)
-        return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune) if rest else ""
+        return f"\n… và {rest} {noun} khác. " + see_all_hint(ctx, commune, short) if rest else ""
 
     timed = sort_by_due or ctx.query.period is not None or Intent.DEADLINE in ctx.query.fields
     text = fit_list(header, [(reg.tasks[i].task, reg.tasks[i].due_text) for i in items], p.list_budget,
                     tail, p.list_shown, p.list_item_min, p.list_item_max, p.list_deadline_chars,
-                    text_first=0 if timed else p.list_item_text_first)
+                    text_first=0 if timed else p.list_item_text_first,
+                    short_tail=lambda rest: tail(rest, short=True))
     cited = items[:p.list_cited]
     chunks = {c.id: c for c in ctx.store.get_chunks([reg.tasks[i].chunk_id for i in cited])}
     return Answer(answer=text, citations=[task_citation(reg, reg.tasks[i], chunks) for i in cited],

@@ -120,33 +120,44 @@ def see_all_hint(ctx: Context, commune: str | None, short: bool = False) -> str:
 
 
 def fit_list(header: str, items: list[tuple[str, str]], budget: int, tail: Callable[[int], str],
-             shown: int, item_min: int, item_max: int, deadline_chars: int, text_first: int = 0) -> str:
+             shown: int, item_min: int, item_max: int, deadline_chars: int, text_first: int = 0,
+             short_tail: Callable[[int], str] | None = None) -> str:
     """A counted list within `budget` characters: `header`, then up to `shown` numbered items
     (task text as the plan opens it, " — deadline" when it has one), then `tail(rest)` for the
     `rest` items not written out (called with 0 too; "" when there is nothing to add). Every item written out gets a share of what the
     header, numbering, deadlines and tail leave (short items give their spare to long ones);
     deadlines are shortened, then dropped, before an item falls under `item_min`, and only then
-    are fewer items written out. `text_first`: a list that does not ask "when" drops deadlines of
-    their own column before any item is cut under that many characters."""
-    count = min(len(items), shown)
+    are fewer items written out — after `short_tail`, when given, has taken the tail's place
+    (the items are the answer; where to see all can be said shortly). `text_first`: a list that
+    does not ask "when" drops deadlines of their own column before any item is cut under that
+    many characters."""
     # a deadline read from inside an item's own sentence is part of what the item says
     inline = any(d and d in " ".join(t.split()) for t, d in items)
-    while count >= 1:
-        rest = len(items) - count
-        end = tail(rest)
-        for limit in (deadline_chars, deadline_chars // 2, 0):
-            marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
-            fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
-            lengths = [len(" ".join(t.split())) for t, _ in items[:count]]
-            caps = share_out(lengths, budget - fixed, item_max)
-            if limit and text_first and not inline and any(c < min(text_first, n) for c, n in zip(caps, lengths)):
-                continue
-            if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
-                lines = [f"{n}. {shorten(_compact(t) if len(t) > cap else t, cap)}{m}"
-                         for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
-                return header + "\n" + "\n".join(lines) + end
-        count -= 1
+    for count in range(min(len(items), shown), 0, -1):
+        for end_of in (tail, short_tail) if short_tail else (tail,):
+            text = _fitted(header, items, count, end_of(len(items) - count), budget, item_min, item_max,
+                           deadline_chars, text_first, inline)
+            if text is not None:
+                return text
     return header + tail(len(items))
+
+
+def _fitted(header: str, items: list[tuple[str, str]], count: int, end: str, budget: int, item_min: int,
+            item_max: int, deadline_chars: int, text_first: int, inline: bool) -> str | None:
+    """The first `count` items under `header` and before `end` within `budget`, or None when
+    they do not fit at `item_min` characters each."""
+    for limit in (deadline_chars, deadline_chars // 2, 0):
+        marks = [_deadline_mark(t, d, limit) for t, d in items[:count]]
+        fixed = len(header) + len(end) + sum(len(f"\n{n}. ") + len(m) for n, m in enumerate(marks, 1))
+        lengths = [len(" ".join(t.split())) for t, _ in items[:count]]
+        caps = share_out(lengths, budget - fixed, item_max)
+        if limit and text_first and not inline and any(c < min(text_first, n) for c, n in zip(caps, lengths)):
+            continue
+        if min(caps) >= min(item_min, min(len(t) for t, _ in items[:count])) or (limit == 0 and count == 1):
+            lines = [f"{n}. {shorten(_compact(t) if len(t) > cap else t, cap)}{m}"
+                     for n, ((t, _), cap, m) in enumerate(zip(items[:count], caps, marks), 1)]
+            return header + "\n" + "\n".join(lines) + end
+    return None
 
 
 # "Chủ trì, phối hợp với các cơ quan, đơn vị có liên quan …": how many of the plans' tasks open;
