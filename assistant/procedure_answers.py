@@ -16,6 +16,7 @@ from itertools import zip_longest
 
 from assistant.excerpts import Step, outline_steps, shorten as _short, split_steps
 from assistant.procedure_facets import ELIGIBILITY, WHO_DOES, detect_facets
+from assistant.procedure_lexicon import contains_sequence, contradicted, load_contrasts
 from assistant.procedure_matching import (
     NAME_STOPWORDS,
     QUESTION_STOPWORDS,
@@ -56,6 +57,26 @@ def _case_fit(group: str, question: str) -> int:
     """How many of a case heading's words ("Trường hợp cấp mới …") the question says."""
     asked = set(tokens(question)) - QUESTION_STOPWORDS
     return len(asked & (set(tokens(group)) - NAME_STOPWORDS - {"truong", "hop"}))
+
+
+# The cases a record's documents split into and that a question rules out by saying the other:
+# the slots of `data/lexicon/contrasts.tsv` (read for names too), and the first time against a
+# redo ("lần đầu" / "bầu lại"), which names do not contrast ("Đăng ký xe lần đầu" beside "Cấp lại").
+_FIRST_OR_AGAIN = (("lan", "dau"), ("lai",))
+
+
+@lru_cache(maxsize=1)
+def _case_contrasts() -> tuple:
+    return (*load_contrasts(), _FIRST_OR_AGAIN)
+
+
+def _ruled_out(cases: Sequence[str], question: str) -> set[str]:
+    """The case headings that name another case of a contrast than the one the question says:
+    "Trường hợp bầu lại …" when it says "lần đầu"."""
+    asked = tuple(tokens(question))
+    contrasts = _case_contrasts()
+    said = frozenset(m for members in contrasts for m in members if contains_sequence(asked, m))
+    return {g for g in cases if contradicted(said, tuple(tokens(g)), contrasts)} if said else set()
 
 
 # Words every document name is made of: a pair of them alone ("giấy chứng" of "giấy chứng tử",
@@ -218,10 +239,14 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     shared = [g for g, ds in by_group.items() if ds[0].group_kind != "case"]
     cases = sorted((g for g in by_group if g not in shared), key=lambda g: -_case_fit(g, question))
     ordered = [doc for layer in zip_longest(*(by_group[g] for g in shared)) for doc in layer if doc is not None]
-    ordered += [doc for g in cases for doc in by_group[g]]
-    if len(ordered) < 2:
-        ordered += [d for d in docs if d not in ordered]
-    asked = _asked_documents(procedure, docs, question)
+    # a case the question rules out ("bầu lại" when it says "lần đầu") stays in the tab
+    ruled_out = _ruled_out(cases, question)
+    told = [g for g in cases if g not in ruled_out] or cases
+    ordered += [doc for g in told for doc in by_group[g]]
+    untold = {id(doc) for g in cases if g not in told for doc in by_group[g]}
+    if len(ordered) < 2:    # the case's other rows before the cases not told
+        ordered += sorted((d for d in docs if d not in ordered), key=lambda d: id(d) in untold)
+    asked = [d for d in _asked_documents(procedure, docs, question) if id(d) not in untold]
     if _BESIDES.search(" ".join(tokens(question))):
         ordered = [d for d in ordered if d not in asked] + asked    # "ngoài tờ trình … còn cần gì"
     else:

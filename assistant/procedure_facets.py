@@ -32,8 +32,9 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
               "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "hinh thuc nop", "cach nop",
-              # "có phải về quê làm không": whether the place is bound to where one lives
-              "ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),
+              # "có phải về quê làm không": whether the place is bound to where one lives (not the
+              # story's "về quê rồi mất", "chuyển về quê ở")
+              "phai ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao", "kieu gi"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -341,7 +342,26 @@ def parse_documents(raw: str, flags: list[str]) -> list[RequiredDocument]:
             flags.append("documents_group_without_rows")
     if not documents:
         flags.append("documents_unparsed")
-    return documents
+    return _case_sections(documents)
+
+
+_CASE_OPENS = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(?:trường hợp|nếu|đối với)\b", re.IGNORECASE)
+
+
+def _case_sections(documents: list[RequiredDocument]) -> list[RequiredDocument]:
+    """A row of a table that opens a case and introduces a list ("1. Đối với Ban quản trị được
+    bầu … lần đầu thì hồ sơ … bao gồm:", "2. Trường hợp bầu lại …:") is no document: it heads the
+    rows after it, up to the next such row of its group, as that case's documents."""
+    out: list[RequiredDocument] = []
+    heading, group = "", None
+    for doc in documents:
+        if doc.group != group:
+            heading, group = "", doc.group
+        if doc.group_kind != "note" and _CASE_OPENS.match(doc.name) and doc.name.rstrip().endswith(":"):
+            heading = _clean_group(_ITEM_NUMBER.sub("", doc.name, count=1))
+            continue
+        out.append(replace(doc, group=heading, group_kind="case") if heading else doc)
+    return out
 
 
 # ---------------------------------------------------------------------------------------

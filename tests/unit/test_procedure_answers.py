@@ -1292,3 +1292,22 @@ def test_the_date_to_file_by_is_the_steps_one_clause_that_gives_one(index):
     record = next(p for p in index.procedures if p.code == "1.012837")
     answer = answer_procedure(record, "xin ho tro chi phi dao tao phoi giong thi han chot nop ho so len xa la khi nao")
     assert "trước ngày 25 của tháng cuối hằng quý" in answer.answer
+
+
+def test_the_case_a_question_tells_is_listed_and_the_case_it_rules_out_is_not(index):
+    board = _procedure(index, "1.012888")
+    first = answer_procedure(board, "Chung cư mình mới họp bầu ban quản trị lần đầu xong, giờ xin công nhận ban quản trị thì nộp những giấy gì?")
+    for paper in ("Biên bản họp Hội nghị nhà chung cư về việc bầu Ban quản trị", "Danh sách các thành viên Ban quản trị",
+                  "Quy chế hoạt động của Ban quản trị"):
+        assert paper in first.answer
+    assert "bầu lại" not in first.answer
+    again = answer_procedure(board, "chung cu minh bau lai ban quan tri khi het nhiem ky thi ho so cong nhan gom nhung gi")
+    assert again.answer.splitlines()[1].startswith("Trường hợp bầu lại Ban quản trị")
+
+
+def test_going_back_home_in_the_story_asks_no_place(index):
+    death = _procedure(index, "1.001766")
+    answer = answer_procedure(death, "Bố chồng em là Việt kiều, về quê rồi mất ở VN, giờ đi làm khai tử cho ông thì cần mang những giấy gì ạ?")
+    assert "Giấy báo tử" in answer.answer and "Hình thức nộp" not in answer.answer
+    assert "where" not in detect_facets("chuyen truong cho con tu ha noi ve que hoc lop 7 thi thu tuc the nao")
+    assert "where" in detect_facets("lam lai can cuoc co phai ve que khong")

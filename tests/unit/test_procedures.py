@@ -260,3 +260,17 @@ def test_prose_the_source_hard_wrapped_is_one_line_per_item_again():
     assert conditions.count("\n- ") == 5                                    # the six items stay six lines
     steps = proc("3.000224").steps
     assert "\nb) Bước 2:" in steps and "\nc) Bước 3:" in steps              # list labels start lines still
+
+
+def test_numbered_cases_of_a_documents_table_head_their_rows_1_012888():
+    p = proc("1.012888")
+    # "1. Đối với Ban quản trị được bầu … lần đầu thì hồ sơ … bao gồm:" is a heading, not a paper
+    assert not any(d.name.rstrip().endswith("bao gồm:") for d in p.documents)
+    first = [d for d in p.documents if d.group.startswith("Đối với Ban quản trị được bầu tại Hội nghị nhà chung cư lần đầu")]
+    assert [d.name[:30] for d in first] == ["- Văn bản đề nghị của chủ đầu ", "- Biên bản họp Hội nghị nhà ch",
+                                            "- Danh sách các thành viên Ban", "- Quy chế hoạt động của Ban qu"]
+    assert all(d.group_kind == "case" and not d.conditional for d in first)
+    again = [d for d in p.documents if d.group.startswith("Trường hợp bầu lại Ban quản trị")]
+    assert "- Bản gốc quyết định công nhận Ban quản trị;" in [d.name for d in again]
+    # a row that lists papers after a colon without opening a case stays a paper (1.001656's "a) Bản chụp …:")
+    assert any(d.name.startswith("a) Bản chụp các giấy tờ sau") for d in proc("1.001656").documents)
