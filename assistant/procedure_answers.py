@@ -504,15 +504,19 @@ def _fee_text(procedure: Procedure, tight: bool = False, question: str = "", tod
 
 # "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
 _PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|cho ai|"
-                          r"co quan nao|nop tai|lam o dau|ve que|ve noi thuong tru|bat ky dau)(?![0-9a-z])")
+                          r"co quan nao|nop tai|lam o dau|ra dau|phai ve que|ve noi thuong tru|bat ky dau)(?![0-9a-z])")
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
-_SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b[^.;:\n]{0,120}?\b(?:tại|đến|cho|về)\s+|"
+_SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b(?P<what>[^.;:\n]{0,120}?)\b(?:tại|đến|cho|về)\s+|"
                            r"\b(?:công dân|người dân|cá nhân|người yêu cầu|người đề nghị)\s+(?:trực tiếp\s+)?đến\s+)"
                            r"(?:các\s+|một\s+)?"
                            r"(?:cơ quan|ủy ban|uỷ ban|ubnd|chủ tịch|công an|bộ phận|bảo hiểm|bhxh|phòng|sở|trung tâm|"
                            r"văn phòng|chi nhánh|tổ chức|cơ sở|đơn vị)\b", re.IGNORECASE)
+# ... but not the result sent back ("Gửi cho người yêu cầu … hoặc trả trực tiếp tại Ủy ban …")
+_SENT_BACK = re.compile(r"\b(?:gửi|trả)\b[^.;:\n]{0,20}?\bcho (?:người|công dân|cá nhân)\b|\btrả (?:kết quả|trực tiếp)\b",
+                        re.IGNORECASE)
 _SUBMITTED_TO_CHARS = 170
+_WHAT_CHARS = 50             # what is sent, said longer than this, is cut out ("Gửi … đến cơ quan …")
 _DESTINATION_CHARS = 45      # of the destination's name after its first word ("Trung tâm …")
 
 
@@ -523,7 +527,7 @@ def _submission_clause(procedure: Procedure, question: str) -> str:
     best: tuple[int, int, str, re.Match] | None = None
     for i, clause in enumerate(_clauses(procedure.steps or "", _CASE_LABEL_CHARS)):
         found = _SUBMITTED_TO.search(clause)
-        if found is None:
+        if found is None or _SENT_BACK.search(found.group(0)):
             continue
         key = (_overlap(clause, question, procedure), -i)
         if best is None or key > best[:2]:
@@ -535,8 +539,24 @@ def _submission_clause(procedure: Procedure, question: str) -> str:
     destination = found.end()
     if ":" not in label or len(label) > _CASE_LABEL_CHARS:    # no case label: from the submission on
         clause, destination = clause[found.start():], destination - found.start()
+        what = found.group("what") or ""
+        if len(what) > _WHAT_CHARS and _names_the_file(what, procedure.name):
+            # the file named at length, in the name's words: what the citizen asked is the place
+            clause = clause.replace(what, " … ", 1)
+            destination -= len(what) - len(" … ")
     # the destination's name is kept whole ("… cho Trung tâm Phục vụ hành chính công cấp xã")
     return _short(clause, max(_SUBMITTED_TO_CHARS, destination + _DESTINATION_CHARS)).rstrip(" ;,")
+
+
+_NAMED_FILE_SHARE = 0.7    # of the words of what is sent that the procedure's name says
+
+
+def _names_the_file(what: str, name: str) -> bool:
+    """Is `what` ("hồ sơ đăng ký chấm dứt hoạt động chi nhánh, …") the file the name names,
+    rather than papers of its own ("Giấy uỷ quyền (mẫu số 13-HSB)") or how it is sent ("hồ sơ trực tiếp")?"""
+    words = [t for t in tokens(what) if t not in ("ho", "so")]
+    named = set(tokens(name))
+    return bool(words) and sum(t in named for t in words) >= _NAMED_FILE_SHARE * len(words)
 
 
 def _where_text(procedure: Procedure, question: str, submitted: str = "") -> str:
@@ -663,10 +683,17 @@ def _question_pairs(question: str) -> frozenset[str]:
     return frozenset(word_pairs(tokens(question)))
 
 
+# "qua những bước nào", "làm từng bước", asked last: the whole sequence is asked, no step of it
+_ALL_STEPS_ASKED = re.compile(r"(?<![0-9a-z])(?:nhung buoc|cac buoc|tung buoc|may buoc|bao nhieu buoc)(?![0-9a-z])")
+
+
 def _asked_step(steps: list[Step], question: str, procedure: Procedure) -> tuple[list[Step], int | None]:
     """The steps, the one fitting best what is asked (`_asked_part`; it must say some of the
     question's own words) starting at its clause that says most of them ("Bước 1: … Trường hợp thực hiện trực tuyến,
-    …"), and that step's index (None when no step says enough)."""
+    …"), and that step's index (None when no step says enough, or the question asks them all)."""
+    last_ask = re.split(r"[,;.?!]\s+|\bthì\b", question.strip(" ?!."), flags=re.IGNORECASE)[-1]
+    if _ALL_STEPS_ASKED.search(" ".join(tokens(last_ask))):     # (not "… những bước nào, có niêm yết không?")
+        return steps, None
     asked = _asked_part(question)
     said = [(_step_fit(step.text, asked), _overlap(step.text, question, procedure), -i) for i, step in enumerate(steps)]
     best = max(said, default=(0, 0, 0))

@@ -31,7 +31,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
             "le phi ho so gi", "phi ho so gi", "le phi ho so nao", "phi ho so nao"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
-              "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "hinh thuc nop", "cach nop",
+              "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "ve dau", "hinh thuc nop", "cach nop",
               # "có phải về quê làm không": whether the place is bound to where one lives (not the
               # story's "về quê rồi mất", "chuyển về quê ở")
               "phai ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),

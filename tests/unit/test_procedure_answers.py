@@ -1311,3 +1311,26 @@ def test_going_back_home_in_the_story_asks_no_place(index):
     assert "Giấy báo tử" in answer.answer and "Hình thức nộp" not in answer.answer
     assert "where" not in detect_facets("chuyen truong cho con tu ha noi ve que hoc lop 7 thi thu tuc the nao")
     assert "where" in detect_facets("lam lai can cuoc co phai ve que khong")
+
+
+def test_where_to_file_is_the_step_that_takes_the_file_not_the_one_that_sends_the_result_back(index):
+    census = _procedure(index, "1.010101")
+    answer = answer_procedure(census, "muon xin phieu cung cap thong tin trong co so du lieu dan cu thi ra dau nop ho so?")
+    assert "Công an cấp xã nơi công dân đăng ký thường trú hoặc tạm trú" in answer.answer
+    adoption = _procedure(index, "2.001255")
+    again = answer_procedure(adoption, "Vợ chồng tôi muốn đăng ký lại việc nuôi con nuôi thì nộp ở đâu?")
+    assert "cho Ủy ban nhân dân cấp xã nơi cha mẹ nuôi và con nuôi thường trú" in again.answer
+    assert "Gửi cho người yêu cầu" not in again.answer
+    # the file named at length in the name's own words is cut out, so the place is said whole
+    branch = _procedure(index, "1.005010")
+    closing = answer_procedure(branch, "htx minh dong cua dia diem kinh doanh o xa ben, ho so cham dut hoat dong gui ve dau?")
+    assert "Gửi … đến cơ quan đăng ký kinh doanh cấp xã nơi đặt chi nhánh, văn phòng đại diện, địa điểm kinh doanh" in closing.answer
+    # papers of its own are kept ("Nộp Giấy uỷ quyền (mẫu số 13-HSB) …")
+    proxy = _procedure(index, "1.001601")
+    assert "Nộp Giấy uỷ quyền" in answer_procedure(proxy, "uy quyen linh thay che do bhxh thi nop o dau").answer
+
+
+def test_which_steps_a_file_goes_through_outlines_them_all_alike(index):
+    denunciation = _procedure(index, "1.004327")
+    answer = answer_procedure(denunciation, "Tôi muốn tố cáo một cán bộ công an phường có sai phạm, đơn tố cáo sẽ được xử lý qua những bước nào?")
+    assert "Thụ lý, xác minh nội dung tố cáo" in answer.answer and "Kết luận nội dung tố cáo".lower() in answer.answer.lower()
