@@ -400,6 +400,8 @@ def _described_time(procedure: Procedure) -> tuple[str, str]:
 # "Thời hạn giải quyết …: - Trường hợp cấp sổ BHXH, thẻ BHYT mới: Không quá 05 ngày": a time
 # per case, written in the steps, beside the one time of the ways table.
 _CASE_TIME = re.compile(r"Trường hợp ([^:\n]{5,120}): ((?:[Kk]hông quá |[Tt]rong )?\d+ (?:ngày|giờ)(?: làm việc)?)")
+# ... or after the general one: "Trong thời hạn 20 ngày (hoặc 15 ngày đối với nhà ở riêng lẻ) …"
+_TIME_FOR_CASE = re.compile(r"\d+ (?:ngày|giờ)(?: làm việc)? đối với ((?:(?!\s+kể từ)[^,;.()\n]){5,80})")
 _CASE_TIME_MIN_WORDS = 2      # of the question's own words the case must say
 
 
@@ -411,7 +413,7 @@ def _case_time(procedure: Procedure, question: str) -> str:
     said = set(tokens(question))
     naming = set(question_content(naming_tokens(question)))
     cases = []
-    for m in _CASE_TIME.finditer(procedure.steps):
+    for m in [*_CASE_TIME.finditer(procedure.steps), *_TIME_FOR_CASE.finditer(procedure.steps)]:
         words = set(tokens(m.group(1))) - NAME_STOPWORDS
         if words and len(words & naming) >= _CASE_TIME_MIN_WORDS:
             # the case the question says most of, then the one it tells most fully

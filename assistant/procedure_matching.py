@@ -508,7 +508,22 @@ def rank_procedures(question: str, index: ProcedureIndex, k: int = 5) -> list[Pr
     # Same name under different codes (local variants): the most complete record first.
     matches.sort(key=lambda m: (-m.score, len(m.procedure.flags), -len(m.procedure.documents),
                                 len(m.procedure.name)))
-    return _spoken_first(_general_first(matches, bigrams))[:k]
+    return _unconflicted_first(_spoken_first(_general_first(matches, bigrams)))[:k]
+
+
+_CONFLICT_TIE = 0.95      # a name asking no other action this close to one that does goes first
+_CONFLICT_WINDOW = 3
+
+
+def _unconflicted_first(matches: list[ProcedureMatch]) -> list[ProcedureMatch]:
+    """The question says an action the best name lacks ("điều chỉnh thông tin" against "Khai thác
+    thông tin …"): a name nearly as good that has it, or asks no other, comes first."""
+    if not matches or not matches[0].action_conflict:
+        return matches
+    floor = _CONFLICT_TIE * matches[0].score
+    best = next((m for m in matches[1:_CONFLICT_WINDOW] if not m.action_conflict and not m.narrowed
+                 and m.score >= floor), None)
+    return _led_by(best, matches) if best is not None else matches
 
 
 # A head this long said word for word names its procedure ("đăng ký thường trú"); shorter ones

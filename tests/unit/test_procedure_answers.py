@@ -1334,3 +1334,23 @@ def test_which_steps_a_file_goes_through_outlines_them_all_alike(index):
     denunciation = _procedure(index, "1.004327")
     answer = answer_procedure(denunciation, "Tôi muốn tố cáo một cán bộ công an phường có sai phạm, đơn tố cáo sẽ được xử lý qua những bước nào?")
     assert "Thụ lý, xác minh nội dung tố cáo" in answer.answer and "Kết luận nội dung tố cáo".lower() in answer.answer.lower()
+
+
+def test_a_name_nearly_as_good_that_asks_no_other_action_comes_first(index):
+    # "điều chỉnh thông tin": not "Khai thác thông tin …", though that name says a little more of the question
+    ranked = rank_procedures("thu tuc dieu chinh thong tin trong du lieu dan cu danh cho nguoi goc Viet chua xac dinh "
+                             "quoc tich thi ai duoc lam?", index, k=5)
+    assert ranked[0].procedure.code == "1.014066" and not ranked[0].action_conflict
+    building = rank_procedures("nha o rieng le da co giay phep xay dung, gio muon sua lai thiet ke nen xin dieu chinh "
+                               "giay phep thi mat bao lau", index, k=5)
+    assert building[0].procedure.code == "1.013226"
+
+
+def test_the_time_a_step_gives_for_the_case_told_is_quoted_beside_the_general_one(index):
+    permit = _procedure(index, "1.013226")
+    answer = answer_procedure(permit, "nha o rieng le da co giay phep xay dung, gio muon sua lai thiet ke nen xin dieu chinh "
+                                      "giay phep thi mat bao lau")
+    assert "20 Ngày" in answer.answer and "15 ngày đối với nhà ở riêng lẻ" in answer.answer
+    design = _procedure(index, "1.013234")
+    cut = answer_procedure(design, "tham dinh thiet ke xay dung trien khai sau thiet ke co so cho cong trinh con lai mat bao lau")
+    assert "kể từ" not in cut.answer.split("Trình tự thực hiện ghi:")[-1].split("\n")[0]
