@@ -22,6 +22,7 @@ from assistant.procedure_matching import (
     QUESTION_STOPWORDS,
     ProcedureIndex,
     ProcedureMatch,
+    _head,
     is_confident,
     naming_tokens,
     question_content,
@@ -736,6 +737,28 @@ _COMPANION_MIN_SCORE = 3
 _STAND_IN_MIN_SCORE = 4    # a clause standing in for conditions the record lacks says more
 
 
+_NAMED_CASE_MIN_WORDS = 3     # of the question's naming words a listed case of the name must say
+_NAMED_CASE_CHARS = 200
+
+
+def _named_case(procedure: Procedure, question: str) -> str:
+    """The case of those a long name lists after its head ("… đối với cá nhân là cán bộ, …;
+    giáo viên, nhân viên y tế đang công tác tại các xã biên giới, hải đảo …; cá nhân thường trú
+    tại xã mà không có đất ở …") that the question tells most of, alone ahead; "" otherwise."""
+    pieces = [p.strip() for p in procedure.name.split(";")]
+    if len(pieces) < 2:
+        return ""
+    said = set(question_content(naming_tokens(question)))
+    head = set(tokens(_head(procedure.name)))
+    fits = sorted(((len(said & (set(tokens(p)) - head)), i) for i, p in enumerate(pieces)), reverse=True)
+    (best, at), (second, _) = fits[0], fits[1]
+    if best < _NAMED_CASE_MIN_WORDS or best == second:
+        return ""
+    piece = pieces[at]
+    opening = re.search(r"\bđối với\s+", piece) if at == 0 else None   # the first case follows the head
+    return piece[opening.end():] if opening else piece
+
+
 def _asked_clause(procedure: Procedure, question: str, min_score: int = 0) -> tuple[str, str] | None:
     """(field label, clause) of the record's prose clause that says most of the question's own
     words ("cả hai vợ chồng có phải cùng có mặt không" → "… hai bên nam, nữ phải có mặt …"),
@@ -955,6 +978,10 @@ def _facet_body(facet: str, procedure: Procedure, question: str, budget: int,
     if facet == "applicants":
         if not procedure.applicants:
             return "hồ sơ không ghi đối tượng thực hiện.", "Đối tượng thực hiện", "", True
+        named = _named_case(procedure, question) if not procedure.conditions else ""
+        if named:       # the name lists who may apply; the question tells one of them
+            return (f"Đối tượng thực hiện: {_short(procedure.applicants, 120)}\nTên thủ tục nêu: "
+                    f"{_short(named, _NAMED_CASE_CHARS)}"), "Tên thủ tục", named, False
         return f"Đối tượng thực hiện: {_short(procedure.applicants, 200)}", "Đối tượng thực hiện", \
             procedure.applicants, False
     raise ValueError(facet)

@@ -1354,3 +1354,13 @@ def test_the_time_a_step_gives_for_the_case_told_is_quoted_beside_the_general_on
     design = _procedure(index, "1.013234")
     cut = answer_procedure(design, "tham dinh thiet ke xay dung trien khai sau thiet ke co so cho cong trinh con lai mat bao lau")
     assert "kể từ" not in cut.answer.split("Trình tự thực hiện ghi:")[-1].split("\n")[0]
+
+
+def test_who_may_apply_is_the_case_of_the_long_name_the_question_tells(index):
+    land = _procedure(index, "1.013962")          # its conditions cell is blank; its name lists who may apply
+    nurse = answer_procedure(land, "Tôi là y tá đang công tác ở trạm y tế xã đảo, chưa có đất ở. Tôi có thuộc diện "
+                                   "được giao đất ở không qua đấu giá không?")
+    assert "nhân viên y tế đang công tác tại các xã biên giới, hải đảo" in nurse.answer
+    resident = answer_procedure(land, "toi thuong tru o xa nhung chua co dat o, co duoc xin giao dat o khong qua dau gia khong")
+    assert "Tên thủ tục nêu: cá nhân thường trú tại xã mà không có đất ở" in resident.answer
+    assert any(c.section.endswith("Tên thủ tục") for c in resident.citations)
