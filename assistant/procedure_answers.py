@@ -44,6 +44,7 @@ _SHORT_DOC = 65
 _SHORT_DOC_FEW = 80     # a short checklist (at most _FEW_DOCS items) can give each item more words
 _FEW_DOCS = 5
 _SHORT_DOC_ONLY = 240   # the one document row of a record that lists one
+_CASE_ROOM = 20         # more for an item whose case the question tells
 
 
 def _group_label(kind: str, group: str) -> str:
@@ -118,12 +119,34 @@ _WHO_FILES = re.compile(r"^[-+•\s]*(?:người|công dân|cá nhân|tổ chứ
                         r"\b(?:phải nộp|phải xuất trình|nộp|xuất trình)\s+(?=\S.{11,})", re.IGNORECASE)
 
 
-def _item_name(name: str) -> str:
-    """A checklist item's document: the object of "… phải nộp …" when the item says who files it."""
-    found = _WHO_FILES.match(name)
+# "Trường hợp cha hoặc mẹ … là người nước ngoài thì phải nộp văn bản thỏa thuận …": once the
+# question tells that case, the item is its document.
+_CASE_FILES = re.compile(r"^[-+•\s]*(?:trường hợp|nếu)\b[^:;.]{0,120}?\bthì\s+(?:phải\s+)?(?:nộp|xuất trình)\s+(?=\S.{11,})",
+                         re.IGNORECASE)
+# A foreign person in the citizen's story ("vợ mình người Hàn", "lấy chồng Hàn Quốc"): the case
+# the records write "người nước ngoài".
+_FOREIGN_PERSON = re.compile(
+    r"(?<![0-9a-z])(?:nguoi|chong|vo|cha|bo|me|lay chong|lay vo|cuoi)(?: la)?(?: nguoi)? (?:han quoc|han|nhat ban|nhat|"
+    r"trung quoc|dai loan|my|phap|duc|uc|anh quoc|nga|lao|campuchia|thai lan|singapore|nuoc ngoai|ngoai quoc)(?![0-9a-z])")
+_FOREIGN_CASE = "nguoi nuoc ngoai"
+
+
+def _item_name(name: str, case_told: bool = False) -> str:
+    """A checklist item's document: the object of "… phải nộp …" when the item says who files
+    it, or (`case_told`) in which case."""
+    found = _WHO_FILES.match(name) or (_CASE_FILES.match(name) if case_told else None)
     if not found:
         return name
     return name[found.end():]
+
+
+def _foreign_case_documents(docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
+    """The conditional documents of a foreign person's case that say what to file in it
+    ("… là người nước ngoài thì phải nộp …"), when the question tells such a case."""
+    if not _FOREIGN_PERSON.search(" ".join(tokens(question))):
+        return []
+    return [d for d in docs if d.conditional and _CASE_FILES.match(d.name)
+            and _FOREIGN_CASE in " ".join(tokens(d.name[:_CASE_FILES.match(d.name).end()]))]
 
 
 # What a cut checklist item must still say: the short name the record gives it ("… (sau đây
@@ -162,7 +185,8 @@ def _item_text(name: str, limit: int, first_clause: bool, lacking: bool = False)
 
 
 def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_chars: int,
-                     shared_kind: dict[str, str], lacking: bool = False) -> dict[int, str]:
+                     shared_kind: dict[str, str], lacking: bool = False,
+                     told: frozenset[int] = frozenset()) -> dict[int, str]:
     """{id(document): checklist line} for the documents that fit `budget`, in `ordered`'s order;
     an item's copies are left to its heading when `shared_kind` gives them for its group.
     A record's only document row is shown whole up to `_SHORT_DOC_ONLY`: such a cell often
@@ -172,7 +196,9 @@ def _checklist_lines(ordered: Sequence[RequiredDocument], budget: int, item_char
     limit, first_clause = (_SHORT_DOC_ONLY, False) if len(ordered) == 1 else (item_chars, True)
     for doc in ordered:
         kind = "" if shared_kind.get(_group_label(doc.group_kind, doc.group)) == doc.kind_text else doc.kind_text
-        line = f"☐ {_item_text(_item_name(doc.name), limit, first_clause, lacking)}" + (f" ({kind})" if kind else "")
+        case_told = id(doc) in told       # (its case said, its document gets the room the case took)
+        line = f"☐ {_item_text(_item_name(doc.name, case_told), limit + _CASE_ROOM * case_told, first_clause, lacking)}" + \
+            (f" ({kind})" if kind else "")
         if used + len(line) > budget and lines:
             break
         lines[id(doc)] = line
@@ -248,6 +274,9 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     if len(ordered) < 2:    # the case's other rows before the cases not told
         ordered += sorted((d for d in docs if d not in ordered), key=lambda d: id(d) in untold)
     asked = [d for d in _asked_documents(procedure, docs, question) if id(d) not in untold]
+    foreign = _foreign_case_documents(docs, question)
+    asked += [d for d in foreign if d not in asked]
+    told = frozenset(id(d) for d in foreign)
     if _BESIDES.search(" ".join(tokens(question))):
         ordered = [d for d in ordered if d not in asked] + asked    # "ngoài tờ trình … còn cần gì"
     else:
@@ -258,13 +287,13 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     lacking = bool(_LACKING_ASKED.search(" ".join(tokens(question))))
     if lacking:     # the items saying what to file instead answer first
         ordered = sorted(ordered, key=lambda d: _alternative_of(d.name) is None)
-    first = _checklist_lines(ordered, budget, item_chars, {}, lacking)
+    first = _checklist_lines(ordered, budget, item_chars, {}, lacking, told)
     kinds: dict[str, list[str]] = {}
     for doc in ordered:
         if id(doc) in first:
             kinds.setdefault(_group_label(doc.group_kind, doc.group), []).append(doc.kind_text)
     shared_kind = {label: k[0] for label, k in kinds.items() if len(k) > 1 and len(set(k)) == 1 and k[0]}
-    lines = _checklist_lines(ordered, budget, item_chars, shared_kind, lacking)
+    lines = _checklist_lines(ordered, budget, item_chars, shared_kind, lacking, told)
     # Printed under the record's group headings, each heading once (a record may split "phải
     # nộp" in two), headings and items in the record's order.
     out: list[str] = []

@@ -1364,3 +1364,13 @@ def test_who_may_apply_is_the_case_of_the_long_name_the_question_tells(index):
     resident = answer_procedure(land, "toi thuong tru o xa nhung chua co dat o, co duoc xin giao dat o khong qua dau gia khong")
     assert "Tên thủ tục nêu: cá nhân thường trú tại xã mà không có đất ở" in resident.answer
     assert any(c.section.endswith("Tên thủ tục") for c in resident.citations)
+
+
+def test_a_foreign_parent_in_the_story_brings_the_paper_of_that_case(index):
+    birth = _procedure(index, "2.000528")
+    told = answer_procedure(birth, "vo minh nguoi Han, be sinh o benh vien o VN, gio di lam giay khai sinh cho be thi "
+                                   "can chuan bi nhung giay gi?")
+    assert "☐ văn bản thỏa thuận của cha, mẹ về việc lựa chọn quốc tịch cho con" in told.answer
+    assert "Giấy Chứng sinh" in told.answer
+    plain = answer_procedure(birth, "di lam giay khai sinh cho be thi can chuan bi nhung giay gi?")
+    assert "lựa chọn quốc tịch" not in plain.answer
