@@ -16,7 +16,7 @@ from itertools import zip_longest
 
 from assistant.excerpts import Step, outline_steps, shorten as _short, split_steps
 from assistant.procedure_facets import ELIGIBILITY, WHO_DOES, detect_facets
-from assistant.procedure_lexicon import contains_sequence, contradicted, load_contrasts
+from assistant.procedure_lexicon import contains_sequence, contradicted, load_contrasts, load_lexicon, matching_entries
 from assistant.procedure_matching import (
     NAME_STOPWORDS,
     QUESTION_STOPWORDS,
@@ -123,12 +123,16 @@ _WHO_FILES = re.compile(r"^[-+•\s]*(?:người|công dân|cá nhân|tổ chứ
 # question tells that case, the item is its document.
 _CASE_FILES = re.compile(r"^[-+•\s]*(?:trường hợp|nếu)\b[^:;.]{0,120}?\bthì\s+(?:phải\s+)?(?:nộp|xuất trình)\s+(?=\S.{11,})",
                          re.IGNORECASE)
-# A foreign person in the citizen's story ("vợ mình người Hàn", "lấy chồng Hàn Quốc"): the case
-# the records write "người nước ngoài".
-_FOREIGN_PERSON = re.compile(
-    r"(?<![0-9a-z])(?:nguoi|chong|vo|cha|bo|me|lay chong|lay vo|cuoi)(?: la)?(?: nguoi)? (?:han quoc|han|nhat ban|nhat|"
-    r"trung quoc|dai loan|my|phap|duc|uc|anh quoc|nga|lao|campuchia|thai lan|singapore|nuoc ngoai|ngoai quoc)(?![0-9a-z])")
+# A foreign person in the citizen's story ("vợ mình người Hàn", "lấy chồng Hàn Quốc"): an everyday
+# name of the lexicon for the foreign element (`data/lexicon/procedures.tsv`), the case the
+# records write "người nước ngoài".
 _FOREIGN_CASE = "nguoi nuoc ngoai"
+_FOREIGN_ELEMENT = {"nuoc", "ngoai"}
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple:
+    return load_lexicon()
 
 
 def _item_name(name: str, case_told: bool = False) -> str:
@@ -143,7 +147,7 @@ def _item_name(name: str, case_told: bool = False) -> str:
 def _foreign_case_documents(docs: Sequence[RequiredDocument], question: str) -> list[RequiredDocument]:
     """The conditional documents of a foreign person's case that say what to file in it
     ("… là người nước ngoài thì phải nộp …"), when the question tells such a case."""
-    if not _FOREIGN_PERSON.search(" ".join(tokens(question))):
+    if not any(_FOREIGN_ELEMENT <= set(e.target_tokens) for e in matching_entries(tokens(question), _lexicon())):
         return []
     return [d for d in docs if d.conditional and _CASE_FILES.match(d.name)
             and _FOREIGN_CASE in " ".join(tokens(d.name[:_CASE_FILES.match(d.name).end()]))]
