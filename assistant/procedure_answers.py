@@ -149,8 +149,8 @@ def _foreign_case_documents(docs: Sequence[RequiredDocument], question: str) -> 
     ("… là người nước ngoài thì phải nộp …"), when the question tells such a case."""
     if not any(_FOREIGN_ELEMENT <= set(e.target_tokens) for e in matching_entries(tokens(question), _lexicon())):
         return []
-    return [d for d in docs if d.conditional and _CASE_FILES.match(d.name)
-            and _FOREIGN_CASE in " ".join(tokens(d.name[:_CASE_FILES.match(d.name).end()]))]
+    found = [(d, _CASE_FILES.match(d.name)) for d in docs if d.conditional]
+    return [d for d, case in found if case and _FOREIGN_CASE in " ".join(tokens(d.name[:case.end()]))]
 
 
 # What a cut checklist item must still say: the short name the record gives it ("… (sau đây
@@ -272,9 +272,9 @@ def _documents_text(procedure: Procedure, budget: int, question: str = "") -> tu
     ordered = [doc for layer in zip_longest(*(by_group[g] for g in shared)) for doc in layer if doc is not None]
     # a case the question rules out ("bầu lại" when it says "lần đầu") stays in the tab
     ruled_out = _ruled_out(cases, question)
-    told = [g for g in cases if g not in ruled_out] or cases
-    ordered += [doc for g in told for doc in by_group[g]]
-    untold = {id(doc) for g in cases if g not in told for doc in by_group[g]}
+    listed_cases = [g for g in cases if g not in ruled_out] or cases
+    ordered += [doc for g in listed_cases for doc in by_group[g]]
+    untold = {id(doc) for g in cases if g not in listed_cases for doc in by_group[g]}
     if len(ordered) < 2:    # the case's other rows before the cases not told
         ordered += sorted((d for d in docs if d not in ordered), key=lambda d: id(d) in untold)
     asked = [d for d in _asked_documents(procedure, docs, question) if id(d) not in untold]
