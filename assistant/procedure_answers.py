@@ -15,7 +15,7 @@ from functools import lru_cache
 from itertools import zip_longest
 
 from assistant.excerpts import Step, outline_steps, shorten as _short, split_steps
-from assistant.procedure_facets import ELIGIBILITY, WHO_DOES, detect_facets
+from assistant.procedure_facets import ELIGIBILITY, PLACE_ASKED, WHO_DOES, detect_facets
 from assistant.procedure_lexicon import contains_sequence, contradicted, load_contrasts, load_lexicon, matching_entries
 from assistant.procedure_matching import (
     NAME_STOPWORDS,
@@ -538,9 +538,6 @@ def _fee_text(procedure: Procedure, tight: bool = False, question: str = "", tod
         procedure.ways, lambda w: _fee_value(w, note_chars=chars, asked=asked, today=today)))
 
 
-# "nộp ở đâu", "gửi đến đâu", "nộp cho ai": the place asked, not only the channel.
-_PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:o dau|den dau|ve dau|noi nao|cho nao|cho ai|"
-                          r"co quan nao|nop tai|lam o dau|ra dau|phai ve que|ve noi thuong tru|bat ky dau)(?![0-9a-z])")
 # A step that says where the file goes ("nộp … cho cơ quan BHXH nơi chi trả lương hưu", "gửi đến
 # Ủy ban nhân dân cấp xã nơi người kê khai đang cư trú"): often more exact than "Cơ quan thực hiện".
 _SUBMITTED_TO = re.compile(r"(?:\b(?:nộp|gửi)\b(?P<what>[^.;:\n]{0,120}?)\b(?:tại|đến|cho|về)\s+|"
@@ -620,7 +617,7 @@ def _where_text(procedure: Procedure, question: str, submitted: str = "") -> str
 def _place_submitted(procedure: Procedure, question: str) -> str:
     """The steps' clause on where the file goes, when the question asks the place and the
     record gives no reception address; "" otherwise."""
-    if procedure.reception_address.strip() or not _PLACE_ASKED.search(" ".join(tokens(question))):
+    if procedure.reception_address.strip() or not PLACE_ASKED.search(" ".join(tokens(question))):
         return ""
     return _submission_clause(procedure, question)
 

@@ -8,6 +8,16 @@ import re
 
 from ingest.vntext import tokens
 
+# Where the file goes, as citizens ask it (a place, not a channel): cues of the "where" facet,
+# and (`PLACE_ASKED`, with the office asked) what makes `procedure_answers` quote the step that
+# names the place. "có phải về quê làm không": whether the place is bound to where one lives
+# (not the story's "về quê rồi mất", "chuyển về quê ở").
+PLACE_CUES = ("o dau", "den dau", "ra dau", "ve dau", "phai ve que", "ve noi thuong tru", "bat ky dau",
+              "noi nao cung duoc")
+PLACE_ASKED = re.compile(r"(?<![0-9a-z])(?:" + "|".join(
+    re.escape(c) for c in PLACE_CUES + ("noi nao", "cho nao", "cho ai", "co quan nao", "nop tai")) + r")(?![0-9a-z])")
+
+
 FACETS = ("documents", "time", "fee", "where", "steps", "conditions", "result", "agency",
           "legal", "applicants")
 # Folded cue phrases per facet (matched on whole words of the folded question).
@@ -31,10 +41,7 @@ _FACET_CUES: dict[str, tuple[str, ...]] = {
             "le phi ho so gi", "phi ho so gi", "le phi ho so nao", "phi ho so nao"),
     "where": ("online", "truc tuyen", "qua mang", "buu dien", "buu chinh", "nop o dau", "lam o dau",
               "dich vu cong", "tai nha", "truc tiep", "o dau", "qua app", "vneid", "tren mang", "gui qua",
-              "internet", "nop qua", "cong dich vu", "den dau", "ra dau", "ve dau", "hinh thuc nop", "cach nop",
-              # "có phải về quê làm không": whether the place is bound to where one lives (not the
-              # story's "về quê rồi mất", "chuyển về quê ở")
-              "phai ve que", "ve noi thuong tru", "o dau cung duoc", "noi nao cung duoc", "bat ky dau"),
+              "internet", "nop qua", "cong dich vu", "hinh thuc nop", "cach nop", "o dau cung duoc", *PLACE_CUES),
     "steps": ("gom nhung buoc nao", "nhung buoc", "buoc nao", "may buoc", "cac buoc", "trinh tu", "the nao", "nhu the nao", "quy trinh", "cach lam", "lam sao",
               "ra sao", "thu tuc lam", "tien hanh", "bang cach nao", "cach nao", "kieu gi"),
     "conditions": ("dieu kien", "yeu cau gi", "yeu cau nao", "can dieu kien", "du dieu kien",
