@@ -43,7 +43,12 @@ TELEX_TONES = "sfrxj"      # the tone keys (no Vietnamese syllable ends in one)
 # The five tone marks, decomposed (huyền, sắc, ngã, hỏi, nặng): what a typed accented word keeps
 # of its meaning when its letters slip ("lòg" is still a huyền syllable: "lòng", not "lời").
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"), ("uw", "u"))
+# What the Telex keys write: a doubled or w-marked vowel its shape, "dd" the stroke; a final tone key its tone.
+_TELEX_SHAPES = (("dd", "đ"), ("uow", "ươ"), ("aa", "â"), ("aw", "ă"), ("ee", "ê"), ("oo", "ô"), ("ow", "ơ"),
+                 ("uw", "ư"))
+_TELEX_TONE_MARKS = dict(zip(TELEX_TONES, "\u0301\u0300\u0309\u0303\u0323"))
+# ... and, folded, the letters they stand for ("oo" is "o"; "uow" folds as its "ow" does)
+_TELEX_PAIRS = tuple((keys, fold(letter)) for keys, letter in _TELEX_SHAPES if keys != "uow")
 
 
 # Vietnamese writes a lone final i/y either way ("kí"/"ký", "lí"/"lý", "tỉ"/"tỷ", "qui"/"quy"):
@@ -106,10 +111,6 @@ def _distance_at_most_one(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
-# What the Telex keys write: a doubled or w-marked vowel its shape, "dd" the stroke; a final tone key its tone.
-_TELEX_SHAPES = (("dd", "đ"), ("uow", "ươ"), ("aa", "â"), ("aw", "ă"), ("ee", "ê"), ("oo", "ô"), ("ow", "ơ"),
-                 ("uw", "ư"))
-_TELEX_TONE_MARKS = dict(zip(TELEX_TONES, "\u0301\u0300\u0309\u0303\u0323"))
 
 
 def telex_marks(word: str) -> str | None:
