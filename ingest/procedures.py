@@ -229,8 +229,10 @@ _DOC_HEADER_RE = re.compile(r"Tên giấy tờ\s*Mẫu đơn, tờ khai\s*Số l
 # The quantity cell closes every row: "1 bản chính", "0 bản chính,1 bản sao".
 _QUANTITY_RE = re.compile(r"(\d+) bản (chính|sao)(?:\s*,\s*(\d+) bản (chính|sao))?", re.IGNORECASE)
 _FORM_EXT_RE = re.compile(r"\.(?:docx?|pdf|xlsx?|rtf|odt|zip)$", re.IGNORECASE)
-_CONDITIONAL_RE = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(trường hợp|nếu|lưu ý|đối với)",
-                             re.IGNORECASE)
+# A row that opens on a case ("Trường hợp …", "4.1. Nếu …", "- Đối với …"), after its list mark
+_ROW_OPENING = r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?"
+_CASE_WORDS = r"trường hợp|nếu|đối với"
+_CONDITIONAL_RE = re.compile(rf"{_ROW_OPENING}({_CASE_WORDS}|lưu ý)", re.IGNORECASE)
 # "… trong trường hợp ủy quyền …", "(nếu có)": a document needed only in that case.
 _CASE_CLAUSE_RE = re.compile(r"trong trường hợp|đối với trường hợp|\(nếu có\)", re.IGNORECASE)
 _ITEM_NUMBER = re.compile(r"^[-+*•\s]*(?:\(?[0-9a-zđivx]{1,4}(?:\.[0-9]{1,2})*[.)]\s+)?", re.IGNORECASE)
@@ -345,7 +347,7 @@ def parse_documents(raw: str, flags: list[str]) -> list[RequiredDocument]:
     return _case_sections(documents)
 
 
-_CASE_OPENS = re.compile(r"^[-+*\s]*(?:\(?[a-zđ0-9ivx]{1,4}[.)]\s*)?(?:trường hợp|nếu|đối với)\b", re.IGNORECASE)
+_CASE_OPENS = re.compile(rf"{_ROW_OPENING}(?:{_CASE_WORDS})\b", re.IGNORECASE)
 
 
 def _case_sections(documents: list[RequiredDocument]) -> list[RequiredDocument]:
