@@ -22,8 +22,8 @@ from assistant.procedure_matching import (
     QUESTION_STOPWORDS,
     ProcedureIndex,
     ProcedureMatch,
-    _head,
     is_confident,
+    name_head,
     naming_tokens,
     question_content,
     rank_procedures,
@@ -779,7 +779,7 @@ def _named_case(procedure: Procedure, question: str) -> str:
     if len(pieces) < 2:
         return ""
     said = set(question_content(naming_tokens(question)))
-    head = set(tokens(_head(procedure.name)))
+    head = set(tokens(name_head(procedure.name)))
     fits = sorted(((len(said & (set(tokens(p)) - head)), i) for i, p in enumerate(pieces)), reverse=True)
     (best, at), (second, _) = fits[0], fits[1]
     if best < _NAMED_CASE_MIN_WORDS or best == second:

@@ -131,7 +131,7 @@ class ProcedureIndex:
             contains_sequence(e.phrase_tokens, cue) for cue in CHANNEL_CUE_TOKENS))
         names = [_LEVEL_QUALIFIER.sub(" ", p.name) for p in procedures]
         index.names = [_content(name) for name in names]
-        index.heads = [_content(_head(name)) for name in names]
+        index.heads = [_content(name_head(name)) for name in names]
         index.actions = _actions(index.heads)
         df = Counter(t for name in index.names for t in set(name))
         df.update(b for name in index.names for b in word_pairs(name))
@@ -195,7 +195,7 @@ _ACTION_WORDS = 2
 _REST_HIT = 0.7
 
 
-def _head(name: str) -> str:
+def name_head(name: str) -> str:
     pieces = _HEAD_END.split(name)
     seps = _HEAD_END.findall(name)
     i = 0
@@ -842,7 +842,7 @@ def name_phrases(procedure: Procedure) -> tuple[str, ...]:
     qualifier, and its head when shorter ("Cấp lại chứng nhận đăng ký xe, biển số xe" of
     "… thực hiện bằng dịch vụ công trực tuyến toàn trình")."""
     name = " ".join(_THU_TUC.sub("", _LEVEL_QUALIFIER.sub(" ", procedure.name)).split()).rstrip(" .;,")
-    head = " ".join(_head(name).split()).rstrip(" .;,")
+    head = " ".join(name_head(name).split()).rstrip(" .;,")
     return (name,) if head == name or len(head.split()) < 2 else (name, head)
 
 

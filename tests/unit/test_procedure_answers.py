@@ -206,12 +206,12 @@ def test_out_of_catalogue_stays_out(index, question):
 
 
 def test_head_of_a_name_listing_actions():
-    from assistant.procedure_matching import _head
+    from assistant.procedure_matching import name_head
 
-    assert _head("Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước").strip() == \
+    assert name_head("Tích hợp, cập nhật, điều chỉnh thông tin trên thẻ căn cước").strip() == \
         "điều chỉnh thông tin trên thẻ căn cước"
-    assert _head("Đăng ký, cấp biển số xe lần đầu thực hiện bằng dịch vụ công").strip() == "cấp biển số xe lần đầu"
-    assert _head("Chứng thực chữ ký trong các giấy tờ, văn bản (áp dụng)") == "Chứng thực chữ ký trong các giấy tờ"
+    assert name_head("Đăng ký, cấp biển số xe lần đầu thực hiện bằng dịch vụ công").strip() == "cấp biển số xe lần đầu"
+    assert name_head("Chứng thực chữ ký trong các giấy tờ, văn bản (áp dụng)") == "Chứng thực chữ ký trong các giấy tờ"
 
 
 def test_facet_asked_is_the_question_not_its_situation():
